@@ -1,0 +1,31 @@
+# Two commands: `make demo` and `make test`. Each creates .venv when missing and installs what it needs.
+PYTHON ?= python3
+UV := .tools/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv>=0.5"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	touch $@
+
+uv.lock: pyproject.toml | $(UV)
+	$(UV) lock --python $(PYTHON)
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/zongheng demo
+
+test: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/python -m pytest
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache

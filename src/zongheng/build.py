@@ -1,0 +1,163 @@
+"""Build (构建): run a method's steps on a panel and record every stage.
+
+The pipeline is denominate → impute → screen → treat → normalise → weight →
+aggregate (level by level) → rank. Each stage leaves a :class:`StageRecord`
+(the step, what it learned, what it produced), so a rebuild with one stage
+changed starts from the records before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from zongheng.framework import Framework
+from zongheng.method import Method
+from zongheng.panel import Panel
+from zongheng.steps import STAGES, Context, Scope, Step
+from zongheng.steps.rank import competition_rank, group_rank
+
+__all__ = ["StageRecord", "build", "run_stages"]
+
+DATA_STAGES = ("denominate", "impute", "screen", "treat", "normalise")
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """What one stage did: its step, the state it learned, and its output (read-only)."""
+
+    stage: str
+    step: Any
+    state: dict
+    output: np.ndarray | None
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.asarray(array, dtype=np.float64)
+    if array.flags.writeable:
+        array = array.copy() if not array.flags.owndata else array
+        array.setflags(write=False)
+    return array
+
+
+def level_weights(framework: Framework, weights: dict[str, float],
+                  level: int) -> tuple[np.ndarray, list[int]]:
+    """Return the child→parent weight matrix of one level and the parents' columns.
+
+    Rows are every score column (``framework.node_codes``); column *m* holds
+    the weights of the *m*-th parent of this level on its children.
+    """
+    codes = framework.node_codes
+    position = {c: i for i, c in enumerate(codes)}
+    parents = [a.code for a in framework.aggregates if framework.levels[a.code] == level]
+    matrix = np.zeros((len(codes), len(parents)))
+    for m, parent in enumerate(parents):
+        for child in framework.children[parent]:
+            matrix[position[child], m] = weights[child]
+    return matrix, [position[p] for p in parents]
+
+
+def run_stages(framework: Framework, panel: Panel, method: Method,
+               reuse: Sequence[StageRecord] = ()) -> list[StageRecord]:
+    """Run every stage, reusing the given leading records unchanged.
+
+    Returns
+    -------
+    list of StageRecord
+        One per stage of :data:`~zongheng.steps.STAGES`, the last holding the
+        scores of every node, shaped (period, unit, node).
+    """
+    ctx = Context(framework, panel, Scope.parse(method.scope))
+    records: list[StageRecord] = list(reuse)
+    values = records[-1].output if records else panel.values
+    for record in records:
+        _restore_context(record, ctx)
+    for stage in STAGES[len(records):]:
+        if stage == "aggregate":
+            records.append(_aggregate(values, method, ctx))
+            break
+        step: Step = getattr(method, stage)
+        state = step.fit(values, ctx)
+        output = step.apply(values, state, ctx)
+        record = StageRecord(stage, step, state, _frozen(output))
+        _restore_context(record, ctx)
+        records.append(record)
+        values = record.output
+    return records
+
+
+def _restore_context(record: StageRecord, ctx: Context) -> None:
+    """Carry what later stages read from earlier ones (screen mask, weights)."""
+    if record.stage == "screen":
+        ctx.included = record.state.get("included_")
+    elif record.stage == "weight":
+        ctx.weights = record.state["weights_"]
+
+
+def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
+    framework = ctx.framework
+    n_ind = len(framework.indicator_codes)
+    scores = np.full(values.shape[:-1] + (len(framework.node_codes),), np.nan)
+    scores[..., :n_ind] = values
+    steps = {}
+    for level in sorted({framework.levels[a.code] for a in framework.aggregates}):
+        step = method.aggregator(level)
+        steps[level] = step
+        matrix, columns = level_weights(framework, ctx.weights, level)
+        scores[..., columns] = step.combine(scores, matrix)
+    if ctx.included is not None:
+        scores = np.where(ctx.included[..., None], scores, np.nan)
+    return StageRecord("aggregate", steps, {}, _frozen(scores))
+
+
+def rank_all(scores: np.ndarray, panel: Panel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rank every node over units, overall and within each group column."""
+    overall = competition_rank(scores, axis=-2)
+    groups = {g: group_rank(scores, panel.group(g), axis=-2) for g in panel.groups}
+    return overall, groups
+
+
+def build(framework: Framework, panel: Panel, method: Method | None = None):
+    """Build an evaluation (评价): scores and ranks of every node for every unit and period.
+
+    Parameters
+    ----------
+    framework : Framework
+    panel : Panel
+        Its indicators must be the framework's (as :func:`zongheng.read_panel` ensures).
+    method : Method, optional
+        The default method: no imputation, min-max 0–100 pooled over periods,
+        framework weights, weighted arithmetic mean.
+
+    Returns
+    -------
+    Evaluation
+    """
+    from zongheng.evaluation import Evaluation
+
+    method = method or Method()
+    if tuple(panel.indicators) != framework.indicator_codes:
+        panel = _align(panel, framework)
+    records = run_stages(framework, panel, method)
+    return Evaluation(framework, panel, method, tuple(records))
+
+
+def _align(panel: Panel, framework: Framework) -> Panel:
+    """Reorder the panel's indicator axis to the framework's order."""
+    order = [panel.indicators.index(c) for c in framework.indicator_codes]
+    return Panel(panel.values[..., order], panel.units, panel.periods, framework.indicator_codes,
+                 panel.attributes, panel.denominators, panel.denominator_codes, panel.source,
+                 dict(panel.meta))
+
+
+def first_changed(old: Method, new: Method) -> int:
+    """Return the index of the first stage whose step differs between two methods."""
+    if old.scope != new.scope:
+        return 0
+    for i, stage in enumerate(STAGES):
+        if getattr(old, stage) != getattr(new, stage):
+            return i
+    return len(STAGES)

@@ -1,0 +1,217 @@
+"""Evaluation (评价结果): everything a build produced, and how.
+
+Scores and ranks of every node (indicators, dimensions, the index) for every
+unit and period, each stage's data, the effective weights, what each step did,
+and the method, so that the result can be reproduced or rebuilt with one
+stage changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zongheng.build import StageRecord, first_changed, rank_all, run_stages
+from zongheng.framework import Framework
+from zongheng.method import Method
+from zongheng.panel import Panel
+
+__all__ = ["Evaluation"]
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """The result of :func:`zongheng.build`.
+
+    Attributes
+    ----------
+    framework, panel, method
+        What was built, from what, and how.
+    trace : tuple of StageRecord
+        One record per stage: step, learned state, output.
+    """
+
+    framework: Framework
+    panel: Panel
+    method: Method
+    trace: tuple[StageRecord, ...]
+
+    # -- arrays ------------------------------------------------------------
+    @property
+    def node_codes(self) -> tuple[str, ...]:
+        """Return the columns of :attr:`scores`: indicators, then aggregates by level."""
+        return self.framework.node_codes
+
+    @property
+    def scores(self) -> np.ndarray:
+        """Return scores of every node, shaped (period, unit, node); indicators normalised."""
+        return self.trace[-1].output
+
+    @cached_property
+    def _ranks(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return rank_all(self.scores, self.panel)
+
+    @property
+    def ranks(self) -> np.ndarray:
+        """Return competition ranks (1, 2, 2, 4) of every node over all units."""
+        return self._ranks[0]
+
+    def group_ranks(self, group: str) -> np.ndarray:
+        """Return ranks of every node within each unit's group of a group column."""
+        return self._ranks[1][group]
+
+    def stage(self, name: str) -> np.ndarray:
+        """Return a stage's data by name.
+
+        Names: ``raw``, ``denominated``, ``imputed``, ``screened``, ``treated``,
+        ``normalised`` (period, unit, indicator) or ``aggregated`` (period, unit, node).
+        """
+        if name == "raw":
+            return self.panel.values
+        key = _STAGE_NAMES.get(name, name)
+        for record in self.trace:
+            if record.stage == key and record.output is not None:
+                return record.output
+        raise KeyError(f"unknown stage {name!r}; known: raw, {', '.join(_STAGE_NAMES)}")
+
+    def record(self, stage: str) -> StageRecord:
+        """Return the trace record of a stage (e.g. ``"treat"``)."""
+        return next(r for r in self.trace if r.stage == stage)
+
+    @cached_property
+    def weights(self) -> dict[str, float]:
+        """Return each node's weight within its parent, as used."""
+        return dict(self.record("weight").state["weights_"])
+
+    @cached_property
+    def effective_weights(self) -> pd.Series:
+        """Return each indicator's share of the index under arithmetic aggregation."""
+        return pd.Series(self.framework.effective_weights(self.weights), name="effective_weight")
+
+    # -- what the steps did -------------------------------------------------
+    @cached_property
+    def screened(self) -> pd.DataFrame:
+        """Return the units screened out, with their data availability, per period."""
+        state = self.record("screen").state
+        included = state.get("included_")
+        rows = []
+        if included is not None:
+            availability = state.get("availability_")
+            for p, u in zip(*np.nonzero(~included), strict=True):
+                rows.append({"period": self.panel.periods[p], "unit": self.panel.units[u],
+                             "availability": None if availability is None
+                             else float(availability[p, u])})
+        return pd.DataFrame(rows, columns=["period", "unit", "availability"])
+
+    @cached_property
+    def treated(self) -> pd.DataFrame:
+        """Return the treated indicators: points winsorised, log fallback, and each changed point."""
+        state = self.record("treat").state
+        if "winsorised_" not in state:
+            return pd.DataFrame(columns=["indicator", "scope_group", "winsorised", "log"])
+        rows = []
+        n = state["winsorised_"]
+        for g, i in zip(*np.nonzero((n > 0) | state["log_"]), strict=True):
+            rows.append({"indicator": self.framework.indicator_codes[i], "scope_group": int(g),
+                         "winsorised": int(n[g, i]), "log": bool(state["log_"][g, i])})
+        return pd.DataFrame(rows, columns=["indicator", "scope_group", "winsorised", "log"])
+
+    @cached_property
+    def changed_points(self) -> pd.DataFrame:
+        """Return every value the treatment changed: unit, period, indicator, before, after."""
+        before, after = self.stage("screened"), self.stage("treated")
+        changed = ~np.isclose(before, after, equal_nan=True, rtol=0, atol=0)
+        p, u, i = np.nonzero(changed)
+        return pd.DataFrame({
+            "period": [self.panel.periods[k] for k in p],
+            "unit": [self.panel.units[k] for k in u],
+            "indicator": [self.framework.indicator_codes[k] for k in i],
+            "before": before[p, u, i], "after": after[p, u, i],
+        })
+
+    # -- rebuild -----------------------------------------------------------
+    def rebuild(self, method: Method | None = None, **changes: Any) -> Evaluation:
+        """Rebuild with another method or some stages changed, reusing the stages before.
+
+        Examples
+        --------
+        >>> ev2 = ev.rebuild(normalise={"method": "minmax", "high": 1})  # doctest: +SKIP
+        """
+        new = method if method is not None else self.method.replace(**changes)
+        keep = first_changed(self.method, new)
+        records = run_stages(self.framework, self.panel, new, self.trace[:keep])
+        return Evaluation(self.framework, self.panel, new, tuple(records))
+
+    # -- tables ------------------------------------------------------------
+    def _period_position(self, period: Hashable | None) -> int:
+        if period is None:
+            return len(self.panel.periods) - 1
+        return self.panel.period_index(period)
+
+    def ranking(self, period: Hashable | None = None, *, group: str | None = None,
+                lang: str = "zh") -> pd.DataFrame:
+        """Return the ranking table of one period (the last by default).
+
+        Columns: rank, group rank (when ``group`` is given), unit, name, the
+        index score and the score of each top-level dimension; sorted by rank.
+        """
+        p = self._period_position(period)
+        codes = [self.framework.root.code, *self.framework.dimensions]
+        cols = [self.node_codes.index(c) for c in codes]
+        root = cols[0]
+        table = pd.DataFrame({"rank": self.ranks[p, :, root], "unit": self.panel.units,
+                              "name": self.panel.names()})
+        if group is not None:
+            table.insert(1, f"rank_in_{group}", self.group_ranks(group)[p, :, root])
+            table.insert(3, group, self.panel.group(group))
+        for code, c in zip(codes, cols, strict=True):
+            table[code] = self.scores[p, :, c]
+        table = table.sort_values(["rank", "unit"], na_position="last", kind="stable")
+        table["rank"] = table["rank"].astype("Int64")
+        if group is not None:
+            table[f"rank_in_{group}"] = table[f"rank_in_{group}"].astype("Int64")
+        return table.reset_index(drop=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return scores tidy: ``unit, period, node, level, score, rank`` (+ group ranks).
+
+        Indicators appear with their normalised values at level 1.
+        """
+        n_p, n_u, n_n = self.scores.shape
+        p, u, k = np.meshgrid(np.arange(n_p), np.arange(n_u), np.arange(n_n), indexing="ij")
+        p, u, k = p.ravel(), u.ravel(), k.ravel()
+        codes = np.asarray(self.node_codes, dtype=object)
+        levels = np.array([self.framework.levels[c] for c in self.node_codes])
+        frame = pd.DataFrame({
+            "unit": np.asarray(self.panel.units, dtype=object)[u],
+            "period": np.asarray(self.panel.periods, dtype=object)[p],
+            "node": codes[k], "level": levels[k],
+            "score": self.scores.ravel(),
+            "rank": pd.array(self.ranks.ravel(), dtype="Float64").astype("Int64"),
+        })
+        for g in self.panel.groups:
+            ranks = self.group_ranks(g).ravel()
+            frame[f"rank_in_{g}"] = pd.array(ranks, dtype="Float64").astype("Int64")
+        return frame
+
+    def stage_frame(self, name: str, period: Hashable | None = None) -> pd.DataFrame:
+        """Return one stage's data of one period as a table: a row per unit, a column per node."""
+        p = self._period_position(period)
+        data = self.stage(name)[p]
+        columns = self.node_codes if name == "aggregated" else self.framework.indicator_codes
+        frame = pd.DataFrame(data, index=pd.Index(self.panel.units, name="unit"), columns=columns)
+        return frame
+
+    def __repr__(self) -> str:
+        n_p, n_u, n_i = self.panel.shape
+        return (f"Evaluation({n_u} units × {n_p} periods × {n_i} indicators, "
+                f"method={self.method.to_dict()})")
+
+
+_STAGE_NAMES = {"denominated": "denominate", "imputed": "impute", "screened": "screen",
+                "treated": "treat", "normalised": "normalise", "aggregated": "aggregate"}

@@ -1,0 +1,183 @@
+"""Frameworks in YAML (指标体系 YAML 文件): read a nested tree, write it back.
+
+The file is the index itself: its fields, ``children`` (nested to any depth),
+and optionally ``groups``, ``denominators`` and ``meta``::
+
+    code: Index
+    name: 综合指数
+    groups: [{code: city, name: 设区市}]
+    children:
+      - code: Q
+        name: 质量变革
+        weight: 0.2
+        children:
+          - {code: Q1, name: 规上工业亩均税收, unit: 万元/亩, direction: +, weight: 1}
+
+A flat list under ``elements:`` (each with a ``parent``) is read as well.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zongheng.errors import FrameworkError, Problem
+from zongheng.framework import (
+    RECORD_FIELDS,
+    Aggregate,
+    Attribute,
+    Framework,
+    Indicator,
+    framework_from_records,
+)
+
+__all__ = ["framework_from_dict", "framework_to_dict", "read_framework_yaml", "write_framework_yaml"]
+
+_TOP_ONLY = {"children", "groups", "denominators", "meta", "elements", "zongheng"}
+_NODE_FIELDS = set(RECORD_FIELDS) - {"parent"} | {"children"}
+
+
+def read_framework_yaml(path: str | Path) -> Framework:
+    """Read a framework from a YAML file.
+
+    Raises
+    ------
+    FrameworkError
+        Listing every problem, each with its key path (e.g. ``children[1].weight``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FrameworkError([Problem("file_not_found", file=str(path))])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        raise FrameworkError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    return framework_from_dict(doc, file=path.name)
+
+
+def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
+    """Build a framework from the parsed YAML document (a nested mapping)."""
+    if not isinstance(doc, dict):
+        raise FrameworkError([Problem("fw_bad_shape", {"expected": "mapping",
+                                                       "found": type(doc).__name__}, file=file)])
+    problems: list[Problem] = []
+    records: list[dict] = []
+    where: list[dict] = []
+
+    def unknown_fields(node: dict, key: str, allowed: set[str]) -> None:
+        for f in node:
+            if f not in allowed:
+                problems.append(Problem("fw_unknown_field", {"field": f, "allowed": ", ".join(
+                    sorted(allowed))}, file=file, key=f"{key}.{f}" if key else str(f)))
+
+    def walk(node: Any, key: str, parent: str | None) -> None:
+        if not isinstance(node, dict):
+            problems.append(Problem("fw_bad_shape", {"expected": "mapping",
+                                                     "found": repr(node)}, file=file, key=key))
+            return
+        unknown_fields(node, key, _NODE_FIELDS | (_TOP_ONLY if parent is None else set()))
+        rec = {k: v for k, v in node.items() if k in RECORD_FIELDS}
+        rec["parent"] = parent
+        if "children" in node:
+            rec.setdefault("type", "aggregate")
+        records.append(rec)
+        where.append({"file": file, "key": key or "(root)"})
+        children = node.get("children") or []
+        if not isinstance(children, list):
+            problems.append(Problem("fw_bad_shape", {"expected": "list", "found": repr(children)},
+                                    file=file, key=f"{key}.children" if key else "children"))
+            return
+        for i, child in enumerate(children):
+            walk(child, f"{key}.children[{i}]" if key else f"children[{i}]", str(node.get("code")))
+
+    if "elements" in doc:
+        for i, rec in enumerate(doc["elements"] or []):
+            key = f"elements[{i}]"
+            if not isinstance(rec, dict):
+                problems.append(Problem("fw_bad_shape", {"expected": "mapping",
+                                                         "found": repr(rec)}, file=file, key=key))
+                continue
+            unknown_fields(rec, key, set(RECORD_FIELDS))
+            records.append(rec)
+            where.append({"file": file, "key": key})
+    else:
+        walk(doc, "", None)
+
+    groups = _attributes(doc.get("groups"), "groups", file, problems)
+    denominators = _attributes(doc.get("denominators"), "denominators", file, problems)
+    try:
+        framework = framework_from_records(records, where, groups=groups,
+                                           denominators=denominators, meta=doc.get("meta") or {})
+    except FrameworkError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise FrameworkError(problems)
+    return framework
+
+
+def _attributes(items: Any, key: str, file: str | None, problems: list[Problem]) -> list[Attribute]:
+    out: list[Attribute] = []
+    for i, item in enumerate(items or []):
+        if isinstance(item, str):
+            out.append(Attribute(item))
+        elif isinstance(item, dict) and item.get("code"):
+            out.append(Attribute(str(item["code"]), str(item.get("name", "")),
+                                 str(item.get("name_en", "")), str(item.get("unit", ""))))
+        else:
+            problems.append(Problem("fw_bad_shape", {"expected": "code or {code, name}",
+                                                     "found": repr(item)}, file=file,
+                                    key=f"{key}[{i}]"))
+    return out
+
+
+def framework_to_dict(framework: Framework) -> dict:
+    """Return the framework as the nested mapping written to YAML (defaults left out)."""
+
+    def node_dict(code: str) -> dict:
+        n = framework.node(code)
+        out: dict[str, Any] = {"code": n.code}
+        for f in ("name", "name_en", "unit"):
+            if getattr(n, f):
+                out[f] = getattr(n, f)
+        if isinstance(n, Indicator):
+            out["direction"] = n.direction.symbol
+        if n.parent is not None:
+            out["weight"] = _plain(n.weight)
+        if isinstance(n, Indicator):
+            if n.target is not None:
+                out["target"] = _plain(n.target)
+            if n.goalposts is not None:
+                out["goalposts"] = [_plain(v) for v in n.goalposts]
+            if n.denominator:
+                out["denominator"] = n.denominator
+        for f in ("department", "source", "note"):
+            if getattr(n, f):
+                out[f] = getattr(n, f)
+        if isinstance(n, Aggregate):
+            out["children"] = [node_dict(c) for c in framework.children[code]]
+        return out
+
+    doc = node_dict(framework.root.code)
+    top: dict[str, Any] = {}
+    if framework.meta:
+        top["meta"] = dict(framework.meta)
+    for key, attrs in (("groups", framework.groups), ("denominators", framework.denominators)):
+        if attrs:
+            top[key] = [{k: v for k, v in (("code", a.code), ("name", a.name),
+                                           ("name_en", a.name_en), ("unit", a.unit)) if v}
+                        for a in attrs]
+    children = doc.pop("children")
+    return {**doc, **top, "children": children}
+
+
+def _plain(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def write_framework_yaml(framework: Framework, path: str | Path) -> None:
+    """Write the framework to a YAML file (UTF-8, Chinese kept readable)."""
+    text = yaml.safe_dump(framework_to_dict(framework), allow_unicode=True, sort_keys=False,
+                          width=100)
+    Path(path).write_text(text, encoding="utf-8")

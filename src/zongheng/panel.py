@@ -1,0 +1,131 @@
+"""Panel (数据): indicator values for units × periods, with unit attributes.
+
+Values are one dense float array shaped ``(period, unit, indicator)`` with NaN
+for a missing value, set read-only so that no step can change the data behind
+an evaluation. Read panels with :func:`zongheng.read_panel`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Panel"]
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Indicator values for units over periods (面板数据).
+
+    Parameters
+    ----------
+    values : ndarray, shape (period, unit, indicator)
+        Raw values; NaN marks a missing value.
+    units : sequence of str
+        Unit codes (e.g. county names or enterprise credit codes).
+    periods : sequence
+        Period labels, ascending (years as int).
+    indicators : sequence of str
+        Indicator codes, in the order of the last axis.
+    attributes : DataFrame, optional
+        One row per unit (index: unit code) with ``name`` and group columns.
+    denominators : ndarray, shape (period, unit, denominator), optional
+        Denominator values (e.g. GDP, population, land area).
+    denominator_codes : sequence of str
+        Codes of the denominators, in the order of the last axis.
+    source : str, optional
+        Where the data came from (a file name or a dataset's provenance).
+    """
+
+    values: np.ndarray
+    units: tuple[str, ...]
+    periods: tuple[Hashable, ...]
+    indicators: tuple[str, ...]
+    attributes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    denominators: np.ndarray | None = None
+    denominator_codes: tuple[str, ...] = ()
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        values = _readonly(self.values)
+        shape = (len(self.periods), len(self.units), len(self.indicators))
+        if values.shape != shape:
+            raise ValueError(f"values must have shape (period, unit, indicator) = {shape}, "
+                             f"got {values.shape}")
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "units", tuple(str(u) for u in self.units))
+        object.__setattr__(self, "periods", tuple(self.periods))
+        object.__setattr__(self, "indicators", tuple(self.indicators))
+        dens = self.denominators
+        if dens is None:
+            dens = np.empty(shape[:2] + (0,))
+        dens = _readonly(dens)
+        if dens.shape != shape[:2] + (len(self.denominator_codes),):
+            raise ValueError("denominators must have shape (period, unit, denominator), got "
+                             f"{dens.shape}")
+        object.__setattr__(self, "denominators", dens)
+        object.__setattr__(self, "denominator_codes", tuple(self.denominator_codes))
+        attrs = self.attributes
+        if attrs.empty and len(attrs.columns) == 0:
+            attrs = pd.DataFrame(index=pd.Index(self.units, name="unit"))
+        attrs = attrs.reindex(list(self.units))
+        attrs.index.name = "unit"
+        if "name" not in attrs.columns:
+            attrs.insert(0, "name", list(self.units))
+        attrs["name"] = attrs["name"].where(attrs["name"].notna(), pd.Series(
+            list(self.units), index=attrs.index))
+        object.__setattr__(self, "attributes", attrs)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """Return ``(n_periods, n_units, n_indicators)``."""
+        return self.values.shape  # type: ignore[return-value]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Return the names of the group columns among the unit attributes."""
+        return tuple(c for c in self.attributes.columns if c != "name")
+
+    def names(self) -> list[str]:
+        """Return the display name of each unit."""
+        return [str(v) for v in self.attributes["name"]]
+
+    def group(self, column: str) -> np.ndarray:
+        """Return the group label of each unit for a group column."""
+        return self.attributes[column].to_numpy()
+
+    def period_index(self, period: Hashable) -> int:
+        """Return the position of a period; accepts ``"2020"`` for 2020."""
+        for i, p in enumerate(self.periods):
+            if p == period or str(p) == str(period):
+                return i
+        raise KeyError(period)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the values as a long table ``unit, period, indicator, value``."""
+        p, u, i = np.meshgrid(np.arange(len(self.periods)), np.arange(len(self.units)),
+                              np.arange(len(self.indicators)), indexing="ij")
+        return pd.DataFrame({
+            "unit": np.asarray(self.units, dtype=object)[u.ravel()],
+            "period": np.asarray(self.periods, dtype=object)[p.ravel()],
+            "indicator": np.asarray(self.indicators, dtype=object)[i.ravel()],
+            "value": self.values.ravel(),
+        })
+
+    def select_units(self, units: Sequence[str]) -> Panel:
+        """Return a panel with only these units (in this order)."""
+        pos = [self.units.index(u) for u in units]
+        return Panel(self.values[:, pos, :], tuple(units), self.periods, self.indicators,
+                     self.attributes.loc[list(units)], self.denominators[:, pos, :],
+                     self.denominator_codes, self.source, dict(self.meta))

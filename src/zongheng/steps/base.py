@@ -1,0 +1,190 @@
+"""Steps (步骤): the building blocks of a method, and their registry.
+
+A step is a frozen dataclass holding only its parameters (as in scikit-learn).
+``fit`` learns what the step needs from the data over a reference *scope* and
+returns it as a :class:`State`; ``apply`` is pure and uses that state. Steps are
+registered per stage under a snake_case key, the name used in method YAML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from zongheng.errors import MethodError, Problem
+from zongheng.framework import Framework
+from zongheng.panel import Panel
+
+__all__ = ["STAGES", "Context", "Scope", "State", "Step", "register", "registry", "step_from_spec"]
+
+STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
+
+State = dict[str, Any]
+
+_REGISTRY: dict[str, dict[str, type[Step]]] = {stage: {} for stage in STAGES}
+
+
+def register(cls: type[Step]) -> type[Step]:
+    """Register a step class under its ``stage`` and ``key`` (class decorator)."""
+    _REGISTRY[cls.stage][cls.key] = cls
+    return cls
+
+
+def registry(stage: str) -> dict[str, type[Step]]:
+    """Return the step classes of a stage by key."""
+    return dict(_REGISTRY[stage])
+
+
+@dataclass(frozen=True)
+class Step:
+    """Base class of every step: parameters only, ``fit`` learns, ``apply`` transforms."""
+
+    stage: ClassVar[str] = ""
+    key: ClassVar[str] = ""
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Learn what the step needs from ``values`` (period, unit, indicator)."""
+        return {}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Return the transformed values; never changes its input."""
+        return values
+
+    def to_spec(self) -> str | dict[str, Any]:
+        """Return the YAML form: the key alone, or the key with non-default parameters."""
+        params = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+            if value != default:
+                params[f.name] = _plain(value)
+        return {"method": self.key, **params} if params else self.key
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def step_from_spec(stage: str, spec: Any, *, key: str | None = None) -> Step:
+    """Make a step from its YAML form: ``"minmax"`` or ``{"method": "minmax", "high": 1}``.
+
+    Raises
+    ------
+    MethodError
+        If the stage or method is unknown or a parameter is wrong.
+    """
+    where = {"key": key or stage}
+    if isinstance(spec, Step):
+        return spec
+    if stage not in _REGISTRY:
+        raise MethodError([Problem("method_unknown_stage", {"stage": stage,
+                                                            "allowed": ", ".join(STAGES)}, **where)])
+    if isinstance(spec, str):
+        name, params = spec, {}
+    elif isinstance(spec, Mapping) and "method" in spec:
+        name, params = str(spec["method"]), {k: v for k, v in spec.items() if k != "method"}
+    else:
+        raise MethodError([Problem("fw_bad_shape", {"expected": "method name or {method: …}",
+                                                    "found": repr(spec)}, **where)])
+    classes = _REGISTRY[stage]
+    if name not in classes:
+        raise MethodError([Problem("method_unknown_key", {"stage": stage, "name": name,
+                                                          "allowed": ", ".join(sorted(classes))},
+                                   **where)])
+    cls = classes[name]
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = [k for k in params if k not in names]
+    if unknown:
+        raise MethodError([Problem("method_bad_param", {
+            "name": name, "detail": f"unknown {unknown}; known {sorted(names)}"}, **where)])
+    try:
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+        return cls(**params)
+    except (TypeError, ValueError) as exc:
+        raise MethodError([Problem("method_bad_param", {"name": name, "detail": str(exc)},
+                                   **where)]) from None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Reference scope (参照范围) over which data-driven parameters are learned.
+
+    ``pooled`` (default): over every period at once, so scores compare across
+    years. ``per_period``: each period on its own. ``base:<period>``: from one
+    base period, applied to all.
+    """
+
+    kind: str = "pooled"
+    base: Hashable | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> Scope:
+        """Read ``"pooled"``, ``"per_period"``, ``"base:2020"`` or ``{"base_period": 2020}``."""
+        if isinstance(value, Scope):
+            return value
+        if value is None or value == "pooled":
+            return cls("pooled")
+        if value == "per_period":
+            return cls("per_period")
+        if isinstance(value, Mapping) and "base_period" in value:
+            return cls("base", value["base_period"])
+        if isinstance(value, str) and value.startswith("base:"):
+            return cls("base", value[5:].strip())
+        raise MethodError([Problem("method_bad_scope", {"scope": value})])
+
+    def to_spec(self) -> str:
+        """Return the YAML form."""
+        return f"base:{self.base}" if self.kind == "base" else self.kind
+
+    def split(self, values: np.ndarray, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+        """Return the fitting samples and which sample serves each period.
+
+        Returns
+        -------
+        samples : ndarray, shape (sample_group, n, indicator)
+            The values each set of parameters is learned from.
+        group_of_period : ndarray of int, shape (period,)
+            For each period, the sample group whose parameters apply to it.
+        """
+        n_periods, n_units, n_ind = values.shape[-3:]
+        if self.kind == "per_period":
+            return values, np.arange(n_periods)
+        if self.kind == "base":
+            b = ctx.period_index(self.base)
+            return values[b:b + 1], np.zeros(n_periods, dtype=int)
+        return values.reshape(1, n_periods * n_units, n_ind), np.zeros(n_periods, dtype=int)
+
+
+@dataclass
+class Context:
+    """What a step may read besides its input: framework, panel and earlier results."""
+
+    framework: Framework
+    panel: Panel
+    scope: Scope = field(default_factory=Scope)
+    included: np.ndarray | None = None  # (period, unit) after screening
+    weights: dict[str, float] | None = None  # node weights within parents
+
+    def period_index(self, period: Hashable) -> int:
+        """Return the position of a period, with a clear error when it is unknown."""
+        try:
+            return self.panel.period_index(period)
+        except KeyError:
+            raise MethodError([Problem("method_unknown_period", {
+                "period": period, "found": ", ".join(map(str, self.panel.periods))})]) from None
+
+    def scope_of(self, step: Step) -> Scope:
+        """Return the step's own scope, or the method's when the step has none."""
+        own = getattr(step, "scope", None)
+        return Scope.parse(own) if own is not None else self.scope

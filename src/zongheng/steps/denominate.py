@@ -1,0 +1,60 @@
+"""Denominate (分母化): divide indicators by a size variable such as GDP or area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zongheng.steps.base import Context, State, Step, register
+
+__all__ = ["ByFramework", "NoDenominate"]
+
+
+@register
+@dataclass(frozen=True)
+class NoDenominate(Step):
+    """No denomination (不分母化): values pass through."""
+
+    stage = "denominate"
+    key = "none"
+
+
+@register
+@dataclass(frozen=True)
+class ByFramework(Step):
+    """Divide each indicator by the denominator its framework entry names (按指标体系分母化).
+
+    .. math:: x'_{pui} = s \\, x_{pui} / d_{pu,\\,den(i)}
+
+    Indicators without a denominator pass through.
+
+    Parameters
+    ----------
+    scale : float, default 1
+        Factor applied after dividing (e.g. 10000 for "per 10,000 people").
+    """
+
+    stage = "denominate"
+    key = "framework"
+    scale: float = 1.0
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Map each indicator to its denominator column (or -1)."""
+        codes = ctx.panel.denominator_codes
+        column = np.array([codes.index(i.denominator) if i.denominator else -1
+                           for i in ctx.framework.indicators])
+        return {"column_": column}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Divide by the denominators (NaN where the denominator is missing or zero)."""
+        column = state["column_"]
+        if (column < 0).all():
+            return values
+        dens = ctx.panel.denominators
+        divisor = np.ones(values.shape[-3:])
+        has = column >= 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            divisor[..., has] = dens[..., column[has]]
+            divisor[divisor == 0] = np.nan
+            return values / divisor * self.scale
