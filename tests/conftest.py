@@ -15,6 +15,14 @@ def shared_data() -> Path:
     return SHARED
 
 
+@pytest.fixture(autouse=True)
+def _chinese_messages():
+    """Every test starts and ends with zh messages (the CLI's --lang en sets it globally)."""
+    zh.set_lang("zh")
+    yield
+    zh.set_lang("zh")
+
+
 @pytest.fixture(scope="session")
 def asem():
     return zh.datasets.load("asem")

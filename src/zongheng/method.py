@@ -63,7 +63,12 @@ class Method:
     scope: str = "pooled"
 
     def __post_init__(self) -> None:
-        Scope.parse(self.scope)
+        # Accept YAML forms in Python too: Method(impute="mean", treat={"method": …}).
+        for stage in STAGES:
+            value = getattr(self, stage)
+            if not isinstance(value, Step):
+                object.__setattr__(self, stage, _parse_stage(stage, value))
+        object.__setattr__(self, "scope", Scope.parse(self.scope).to_spec())
 
     def aggregator(self, level: int) -> Aggregator:
         """Return the aggregation step of a level."""
@@ -73,8 +78,7 @@ class Method:
 
     def replace(self, **changes: Any) -> Method:
         """Return a copy with some stages changed (steps or their YAML forms)."""
-        parsed = {k: _parse_stage(k, v) if k != "scope" else v for k, v in changes.items()}
-        return dataclasses.replace(self, **parsed)
+        return dataclasses.replace(self, **changes)
 
     @classmethod
     def from_dict(cls, spec: Mapping[str, Any] | None) -> Method:
@@ -113,8 +117,12 @@ class Method:
         return out
 
 
+def _is_level_map(value: Any) -> bool:
+    return isinstance(value, Mapping) and "method" not in value
+
+
 def _parse_stage(stage: str, spec: Any) -> Step | dict:
-    if stage == "aggregate" and isinstance(spec, Mapping) and "method" not in spec:
+    if stage == "aggregate" and _is_level_map(spec):
         return {(k if k == "default" else int(k)): step_from_spec(stage, v, key=f"{stage}.{k}")
                 for k, v in spec.items()}
     return step_from_spec(stage, spec)

@@ -1,0 +1,76 @@
+"""The zongheng command: build, demo, and plain errors for user mistakes."""
+
+import subprocess
+import sys
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from zongheng.cli import app
+
+runner = CliRunner()
+
+
+def test_build_dataset_prints_the_ranking_and_writes_csv(tmp_path):
+    out = tmp_path / "asem.csv"
+    result = runner.invoke(app, ["build", "--dataset", "asem", "--top", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "排名" in result.output and "Switzerland" in result.output
+    assert "68.38" in result.output
+    frame = pd.read_csv(out)
+    assert frame.columns.tolist() == ["unit", "period", "node", "level", "score", "rank"]
+    index = frame[frame.node == "Index"].sort_values("rank")
+    assert index.unit.iloc[0] == "CHE" and index.unit.iloc[-1] == "RUS"
+
+
+def test_build_in_english_with_group_and_period(tmp_path):
+    result = runner.invoke(app, ["build", "--dataset", "asem", "--group", "EurAsia_group",
+                                 "--period", "2018", "--lang", "en", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Ranking · period 2018" in result.output and "Europe" in result.output
+
+
+def test_build_from_files_with_a_method(tmp_path, shared_data):
+    method = tmp_path / "m.yaml"
+    method.write_text("denominate: framework\nimpute: {method: group_mean, group: EurAsia_group}\n"
+                      "treat: winsorise\n", encoding="utf-8")
+    result = runner.invoke(app, ["build", str(shared_data / "asem" / "iMeta.csv"),
+                                 str(shared_data / "asem" / "iData.csv"), "-m", str(method),
+                                 "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert "CHE" in result.output and (tmp_path / "r.json").exists()
+
+
+def test_user_mistakes_exit_2_without_traceback(tmp_path, shared_data):
+    bad = tmp_path / "data.csv"
+    bad.write_text("uCode,LPI\nAUT,abc\n", encoding="utf-8")
+    cases = [
+        ["build", str(shared_data / "asem" / "iMeta.csv"), str(bad)],
+        ["build", str(tmp_path / "missing.yaml"), str(bad)],
+        ["build", "--dataset", "nope"],
+        ["build", "--dataset", "asem", "--period", "1999"],
+        ["build", "--dataset", "asem", "--group", "nope"],
+        ["build", "--dataset", "asem", "-o", str(tmp_path / "x.pdf")],
+    ]
+    for args in cases:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+    result = runner.invoke(app, cases[0])
+    assert "'abc'" in result.output and "data.csv" in result.output
+
+
+def test_console_script_error_is_plain(tmp_path):
+    bad = tmp_path / "fw.yaml"
+    bad.write_text("code: I\nchildren:\n  - {code: a, direction: up}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "zongheng.cli", "build", str(bad), str(bad)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "children[0]" in proc.stderr and "'up'" in proc.stderr
+
+
+def test_demo_writes_all_outputs(tmp_path):
+    result = runner.invoke(app, ["demo", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["asem.csv", "asem.json", "asem.xlsx"]
