@@ -8,10 +8,9 @@ import pandas as pd
 import pytest
 
 import zongheng as zh
+from helpers import make_framework, make_panel
 from zongheng.io.results import write_evaluation
 from zongheng.method import Method
-
-from helpers import make_framework, make_panel
 
 NAN = np.nan
 
@@ -109,7 +108,7 @@ def test_writers_csv_xlsx_json(tmp_path, fw, panel):
     assert doc["units"] == ["甲", "乙", "丙", "丁"]
     first = next(s for s in doc["scores"] if s["unit"] == "丙" and s["node"] == "I")
     assert first["rank"] == 1 and first["score"] == pytest.approx(87.5)
-    with pytest.raises(ValueError, match=".txt"):
+    with pytest.raises(ValueError, match=r"\.txt"):
         write_evaluation(ev, tmp_path / "r.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.json", "r.xlsx"]
 
