@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import zongheng as zh
-from helpers import make_framework, make_panel
 from zongheng.io.results import write_evaluation
 from zongheng.method import Method
+from zongheng.testing import make_framework, make_panel
 
 NAN = np.nan
 

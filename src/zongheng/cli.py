@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -95,7 +96,7 @@ def _load(framework: Path | None, data: Path | None, method: Path | None, datase
 
 
 def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, float):
         return f"{value:.2f}"
@@ -107,7 +108,7 @@ def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: 
     lang = get_lang()
     if group is not None and group not in ev.panel.groups:
         _fail(f"--group {group!r}: not a group column (found: {', '.join(ev.panel.groups)})")
-    table_data = ev.ranking(period, group=group, lang=lang)
+    table_data = ev.ranking(period, group=group)
     p = ev.panel.periods[-1] if period is None else period
     title = f"{_h('ranking')} · {_h('period')} {p}" if str(p) else _h("ranking")
     table = Table(title=title, caption=note)
@@ -120,9 +121,8 @@ def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: 
         label = labels.get(col) or fw.label(col, lang)
         table.add_column(label, justify="right" if col not in ("unit", "name", group) else "left")
     rows = table_data if top is None else table_data.head(top)
-    for _, row in rows.iterrows():
-        table.add_row(*(_fmt(row[c] if not hasattr(row[c], "item") else row[c].item())
-                        if row[c] is not None else "—" for c in columns))
+    for record in rows[columns].astype(object).to_dict("records"):
+        table.add_row(*(_fmt(record[c]) for c in columns))
     console = Console(highlight=False)
     console.print(table)
     screened = ev.screened

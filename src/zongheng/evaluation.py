@@ -140,7 +140,14 @@ class Evaluation:
 
         Examples
         --------
-        >>> ev2 = ev.rebuild(normalise={"method": "minmax", "high": 1})  # doctest: +SKIP
+        >>> import zongheng as zh
+        >>> ds = zh.datasets.load("asem")
+        >>> ev = zh.build(ds.framework, ds.panel, ds.method)
+        >>> ev2 = ev.rebuild(normalise={"method": "minmax", "high": 1})
+        >>> ev2.record("treat") is ev.record("treat")  # stages before normalise are reused
+        True
+        >>> round(float(ev2.ranking()["Index"].iloc[0]), 4)
+        0.6838
         """
         new = method if method is not None else self.method.replace(**changes)
         keep = first_changed(self.method, new)
@@ -153,8 +160,7 @@ class Evaluation:
             return len(self.panel.periods) - 1
         return self.panel.period_index(period)
 
-    def ranking(self, period: Hashable | None = None, *, group: str | None = None,
-                lang: str = "zh") -> pd.DataFrame:
+    def ranking(self, period: Hashable | None = None, *, group: str | None = None) -> pd.DataFrame:
         """Return the ranking table of one period (the last by default).
 
         Columns: rank, group rank (when ``group`` is given), unit, name, the

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import zongheng as zh
-from helpers import make_framework, make_panel
 from zongheng.errors import ConstantIndicatorWarning, MethodError
 from zongheng.method import Method
 from zongheng.steps.normalise import minmax
+from zongheng.testing import make_framework, make_panel
 
 NAN = np.nan
 

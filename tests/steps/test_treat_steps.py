@@ -3,9 +3,9 @@ import pytest
 from scipy import stats
 
 import zongheng as zh
-from helpers import make_framework, make_panel
 from zongheng.method import Method
 from zongheng.steps.treat import Winsorise, kurtosis, skewness
+from zongheng.testing import make_framework, make_panel
 
 
 def test_skewness_and_kurtosis_match_scipy_unbiased():

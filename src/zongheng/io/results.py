@@ -54,7 +54,7 @@ def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:
 
 def _write_xlsx(ev: Evaluation, path: Path, lang: str) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
-        ranking = pd.concat([ev.ranking(p, lang=lang).assign(period=p) for p in ev.panel.periods])
+        ranking = pd.concat([ev.ranking(p).assign(period=p) for p in ev.panel.periods])
         ranking.to_excel(book, sheet_name="ranking", index=False)
         for name in _STAGE_SHEETS:
             frames = [ev.stage_frame(name, p).reset_index().assign(period=p)
