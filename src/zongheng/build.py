@@ -8,7 +8,7 @@ changed starts from the records before it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,21 +43,26 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
-def level_weights(framework: Framework, weights: dict[str, float],
-                  level: int) -> tuple[np.ndarray, list[int]]:
-    """Return the child→parent weight matrix of one level and the parents' columns.
+def level_weights(framework: Framework, weigh: Callable[[str, tuple[str, ...]], np.ndarray],
+                  level: int) -> tuple[np.ndarray, list[int], dict[str, float]]:
+    """Return the child→parent weight matrix of one level, the parents' columns, and the weights.
 
     Rows are every score column (``framework.node_codes``); column *m* holds
-    the weights of the *m*-th parent of this level on its children.
+    the weights of the *m*-th parent of this level on its children, as given by
+    ``weigh(parent, children)``.
     """
     codes = framework.node_codes
     position = {c: i for i, c in enumerate(codes)}
     parents = [a.code for a in framework.aggregates if framework.levels[a.code] == level]
     matrix = np.zeros((len(codes), len(parents)))
+    used: dict[str, float] = {}
     for m, parent in enumerate(parents):
-        for child in framework.children[parent]:
-            matrix[position[child], m] = weights[child]
-    return matrix, [position[p] for p in parents]
+        children = framework.children[parent]
+        w = np.asarray(weigh(parent, children), dtype=np.float64)
+        for child, value in zip(children, w, strict=True):
+            matrix[position[child], m] = value
+            used[child] = float(value)
+    return matrix, [position[p] for p in parents], used
 
 
 def run_stages(framework: Framework, panel: Panel, method: Method,
@@ -80,8 +85,14 @@ def run_stages(framework: Framework, panel: Panel, method: Method,
             records.append(_aggregate(values, method, ctx))
             break
         step: Step = getattr(method, stage)
+        if stage == "weight":  # weights are asked for parent by parent while aggregating
+            records.append(StageRecord(stage, step, {}, values))
+            continue
         state = step.fit(values, ctx)
         output = step.apply(values, state, ctx)
+        if stage == "normalise" and hasattr(method.impute, "fill_normalised"):
+            # Imputation from siblings' normalised values can only happen once they exist.
+            output, state["filled_"] = method.impute.fill_normalised(output, ctx)
         record = StageRecord(stage, step, state, _frozen(output))
         _restore_context(record, ctx)
         records.append(record)
@@ -90,11 +101,9 @@ def run_stages(framework: Framework, panel: Panel, method: Method,
 
 
 def _restore_context(record: StageRecord, ctx: Context) -> None:
-    """Carry what later stages read from earlier ones (screen mask, weights)."""
+    """Carry what later stages read from earlier ones (the screen mask)."""
     if record.stage == "screen":
         ctx.included = record.state.get("included_")
-    elif record.stage == "weight":
-        ctx.weights = record.state["weights_"]
 
 
 def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
@@ -102,15 +111,23 @@ def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
     n_ind = len(framework.indicator_codes)
     scores = np.full(values.shape[:-1] + (len(framework.node_codes),), np.nan)
     scores[..., :n_ind] = values
+    position = {c: i for i, c in enumerate(framework.node_codes)}
+    weights: dict[str, float] = {framework.root.code: 1.0}
     steps = {}
+
+    def weigh(parent: str, children: tuple[str, ...]) -> np.ndarray:
+        cols = [position[c] for c in children]
+        return method.weight.weights_for(parent, children, scores[..., cols], ctx)
+
     for level in sorted({framework.levels[a.code] for a in framework.aggregates}):
         step = method.aggregator(level)
         steps[level] = step
-        matrix, columns = level_weights(framework, ctx.weights, level)
-        scores[..., columns] = step.combine(scores, matrix)
+        matrix, columns, used = level_weights(framework, weigh, level)
+        weights.update(used)
+        scores[..., columns] = step.combine(scores, matrix, ctx)
     if ctx.included is not None:
         scores = np.where(ctx.included[..., None], scores, np.nan)
-    return StageRecord("aggregate", steps, {}, _frozen(scores))
+    return StageRecord("aggregate", steps, {"weights_": weights}, _frozen(scores))
 
 
 def rank_all(scores: np.ndarray, panel: Panel) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -86,7 +86,7 @@ class Evaluation:
     @cached_property
     def weights(self) -> dict[str, float]:
         """Return each node's weight within its parent, as used."""
-        return dict(self.record("weight").state["weights_"])
+        return dict(self.record("aggregate").state["weights_"])
 
     @cached_property
     def effective_weights(self) -> pd.Series:

@@ -77,3 +77,17 @@ def test_base_period_scope_clips_other_periods_only_where_base_was_treated():
     # The cap learned in 2020 (upper cap 30) applies to 2021; the low side is not capped.
     np.testing.assert_array_equal(ev.stage("treated")[1, :, 0], np.minimum(later, 30.0))
     np.testing.assert_array_equal(ev.stage("treated")[:, :, 1], values[:, :, 1])
+
+
+def test_per_indicator_override_treats_only_the_named_indicator():
+    x = np.array([*range(1, 11), 30.0, 100.0])
+    fw = make_framework({"I": ["A"], "A": ["x", "y"]})
+    panel = make_panel(fw, np.column_stack([x, x]))
+    method = Method(treat={"method": "by_indicator", "default": "winsorise",
+                           "overrides": {"y": "none"}})
+    ev = zh.build(fw, panel, method)
+    np.testing.assert_array_equal(ev.stage("treated")[0, :, 0], [*range(1, 11), 30.0, 30.0])
+    np.testing.assert_array_equal(ev.stage("treated")[0, :, 1], x)
+    assert Method.from_dict(method.to_dict()) == method
+    with pytest.raises(zh.MethodError, match="nope"):
+        zh.build(fw, panel, Method(treat={"method": "by_indicator", "overrides": {"nope": "none"}}))

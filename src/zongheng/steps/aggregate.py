@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zongheng.steps.base import Step, register
+from zongheng.steps.base import Context, Step, register
 
 __all__ = ["Aggregator", "Arithmetic"]
 
@@ -17,15 +17,24 @@ class Aggregator(Step):
 
     stage = "aggregate"
 
-    def combine(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return parent scores from child scores.
 
         Parameters
         ----------
-        values : ndarray, shape (..., unit, child)
-            Scores of every node computed so far.
-        weights : ndarray, shape (child, parent)
-            Column *m* holds the weights of parent *m*'s children, zero elsewhere.
+        values : ndarray, shape (..., period, unit, node)
+            Scores of every node (columns in ``ctx.framework.node_codes`` order);
+            those not yet computed are NaN. Higher is better on every column.
+        weights : ndarray, shape (node, parent)
+            Column *m* holds the weights of parent *m*'s children (positive),
+            zero for every other node.
+        ctx : Context, optional
+            For messages that name nodes (``ctx.framework.node_codes``); absent
+            when the kernel is called on bare arrays.
+
+        Returns
+        -------
+        ndarray, shape (..., period, unit, parent)
         """
         raise NotImplementedError
 
@@ -44,7 +53,7 @@ class Arithmetic(Aggregator):
 
     key = "arithmetic"
 
-    def combine(self, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return the weighted mean of the known children of each parent."""
         known = ~np.isnan(values)
         numerator = np.where(known, values, 0.0) @ weights

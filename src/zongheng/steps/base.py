@@ -19,7 +19,17 @@ from zongheng.errors import MethodError, Problem
 from zongheng.framework import Framework
 from zongheng.panel import Panel
 
-__all__ = ["STAGES", "Context", "Scope", "State", "Step", "register", "registry", "step_from_spec"]
+__all__ = [
+    "STAGES",
+    "Context",
+    "Overrides",
+    "Scope",
+    "State",
+    "Step",
+    "register",
+    "registry",
+    "step_from_spec",
+]
 
 STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
 
@@ -168,13 +178,39 @@ class Scope:
 
 @dataclass
 class Context:
-    """What a step may read besides its input: framework, panel and earlier results."""
+    """What a step may read besides its input: framework, panel and earlier results.
+
+    Steps read indicators through :attr:`indicators`, :attr:`indicator_codes` and
+    :attr:`directions`, which follow :attr:`columns`, so that a step can be fitted
+    on a subset of indicators (per-indicator overrides) with :meth:`subset`.
+    """
 
     framework: Framework
     panel: Panel
     scope: Scope = field(default_factory=Scope)
     included: np.ndarray | None = None  # (period, unit) after screening
-    weights: dict[str, float] | None = None  # node weights within parents
+    columns: np.ndarray | None = None  # indicator positions this context covers
+
+    @property
+    def indicators(self) -> tuple:
+        """Return the indicators covered, in column order."""
+        inds = self.framework.indicators
+        return inds if self.columns is None else tuple(inds[i] for i in self.columns)
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        """Return the codes of the indicators covered."""
+        return tuple(i.code for i in self.indicators)
+
+    @property
+    def directions(self) -> np.ndarray:
+        """Return +1/−1 per indicator covered."""
+        d = self.framework.directions
+        return d if self.columns is None else d[self.columns]
+
+    def subset(self, columns: np.ndarray) -> Context:
+        """Return a context covering only these indicator positions (of the full framework)."""
+        return dataclasses.replace(self, columns=np.asarray(columns, dtype=int))
 
     def period_index(self, period: Hashable) -> int:
         """Return the position of a period, with a clear error when it is unknown."""
@@ -188,3 +224,65 @@ class Context:
         """Return the step's own scope, or the method's when the step has none."""
         own = getattr(step, "scope", None)
         return Scope.parse(own) if own is not None else self.scope
+
+
+@dataclass(frozen=True)
+class Overrides(Step):
+    """A default step with per-indicator overrides (按指标单独设置).
+
+    Subclasses set ``stage``; in YAML::
+
+        treat: {method: by_indicator, default: winsorise, overrides: {FDI: none, Goods: log}}
+
+    Each override is fitted and applied on its own indicators only.
+
+    Parameters
+    ----------
+    default : step or YAML form
+        The step for indicators not named.
+    overrides : mapping of indicator code to step or YAML form
+    """
+
+    key = "by_indicator"
+    fallback: ClassVar[str] = "none"  # the default step's key when none is given
+    default: Any = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        default = self.default if self.default is not None else self.fallback
+        object.__setattr__(self, "default", step_from_spec(self.stage, default, key="default"))
+        object.__setattr__(self, "overrides", {
+            str(code): step_from_spec(self.stage, spec, key=f"overrides.{code}")
+            for code, spec in dict(self.overrides).items()})
+
+    def to_spec(self) -> dict[str, Any]:
+        """Return the YAML form with nested step forms."""
+        return {"method": self.key, "default": self.default.to_spec(),
+                "overrides": {c: s.to_spec() for c, s in self.overrides.items()}}
+
+    def _parts(self, ctx: Context) -> list[tuple[Step, np.ndarray]]:
+        codes = ctx.indicator_codes
+        unknown = [c for c in self.overrides if c not in codes]
+        if unknown:
+            raise MethodError([Problem("unknown_indicator_long", {"name": c},
+                                       key=f"{self.stage}.overrides") for c in unknown])
+        named = {codes.index(c) for c in self.overrides}
+        rest = np.array([i for i in range(len(codes)) if i not in named], dtype=int)
+        parts = [(self.default, rest)] if len(rest) else []
+        return parts + [(step, np.array([codes.index(c)])) for c, step in self.overrides.items()]
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Fit the default and every override on their own indicators."""
+        base = ctx.columns if ctx.columns is not None else np.arange(len(ctx.indicator_codes))
+        states = []
+        for step, cols in self._parts(ctx):
+            states.append(step.fit(values[..., cols], ctx.subset(base[cols])))
+        return {"parts_": states}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Apply each part to its indicators and put the columns back together."""
+        base = ctx.columns if ctx.columns is not None else np.arange(len(ctx.indicator_codes))
+        out = np.array(values, dtype=np.float64, copy=True)
+        for (step, cols), st in zip(self._parts(ctx), state["parts_"], strict=True):
+            out[..., cols] = step.apply(values[..., cols], st, ctx.subset(base[cols]))
+        return out

@@ -43,7 +43,7 @@ class ByFramework(Step):
         """Map each indicator to its denominator column (or -1)."""
         codes = ctx.panel.denominator_codes
         column = np.array([codes.index(i.denominator) if i.denominator else -1
-                           for i in ctx.framework.indicators])
+                           for i in ctx.indicators])
         return {"column_": column}
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:

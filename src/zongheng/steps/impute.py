@@ -30,7 +30,7 @@ class NoImpute(Step):
         for p, i in zip(*np.nonzero(missing.any(axis=-2)), strict=True):
             units = [ctx.panel.units[u] for u in np.flatnonzero(missing[p, :, i])]
             problems.append(Problem("method_missing_values", {
-                "indicator": ctx.framework.indicator_codes[i], "period": ctx.panel.periods[p],
+                "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
                 "n": len(units), "units": ", ".join(units[:5])}))
         if problems:
             raise MethodError(problems)
@@ -96,7 +96,7 @@ class _Group(Step):
             gap = np.isnan(stat[..., 0, :]) & np.isnan(values[..., members, :]).any(axis=-2)
             for p, i in zip(*np.nonzero(gap), strict=True):
                 problems.append(Problem("method_group_all_missing", {
-                    "indicator": ctx.framework.indicator_codes[i], "period": ctx.panel.periods[p],
+                    "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
                     "group": self.group, "value": label}))
         if problems:
             raise MethodError(problems)

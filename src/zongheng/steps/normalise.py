@@ -9,9 +9,9 @@ import numpy as np
 
 from zongheng.errors import ConstantIndicatorWarning
 from zongheng.i18n import text
-from zongheng.steps.base import Context, State, Step, register
+from zongheng.steps.base import Context, Overrides, State, Step, register
 
-__all__ = ["MinMax", "minmax"]
+__all__ = ["MinMax", "NormaliseByIndicator", "minmax"]
 
 
 def minmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.ndarray,
@@ -69,7 +69,7 @@ class MinMax(Step):
             lo, hi = np.nanmin(sample, axis=-2), np.nanmax(sample, axis=-2)
         constant = (hi == lo).any(axis=0)
         if constant.any():
-            codes = [ctx.framework.indicator_codes[i] for i in np.flatnonzero(constant)]
+            codes = [ctx.indicator_codes[i] for i in np.flatnonzero(constant)]
             warnings.warn(text("warn_constant", indicators=", ".join(codes)),
                           ConstantIndicatorWarning, stacklevel=2)
         return {"min_": lo, "max_": hi, "group_of_period_": group_of_period}
@@ -78,4 +78,13 @@ class MinMax(Step):
         """Rescale with the learned bounds of each period's scope."""
         g = state["group_of_period_"]
         lo, hi = state["min_"][g][:, None, :], state["max_"][g][:, None, :]
-        return minmax(values, lo, hi, ctx.framework.directions, self.low, self.high)
+        return minmax(values, lo, hi, ctx.directions, self.low, self.high)
+
+
+@register
+@dataclass(frozen=True)
+class NormaliseByIndicator(Overrides):
+    """A default normalisation with per-indicator overrides (按指标设置标准化方法)."""
+
+    stage = "normalise"
+    fallback = "minmax"

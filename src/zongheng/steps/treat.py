@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zongheng.steps.base import Context, State, Step, register
+from zongheng.steps.base import Context, Overrides, State, Step, register
 
-__all__ = ["NoTreat", "Winsorise", "kurtosis", "skewness"]
+__all__ = ["NoTreat", "TreatByIndicator", "Winsorise", "kurtosis", "skewness"]
 
 
 @register
@@ -18,6 +18,14 @@ class NoTreat(Step):
 
     stage = "treat"
     key = "none"
+
+
+@register
+@dataclass(frozen=True)
+class TreatByIndicator(Overrides):
+    """A default treatment with per-indicator overrides (按指标设置异常值处理)."""
+
+    stage = "treat"
 
 
 def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
