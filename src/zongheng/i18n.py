@@ -185,6 +185,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def register_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """Add messages ``{key: (zh, en)}`` from a module (e.g. a step family's own errors)."""
+    clash = [k for k in messages if k in MESSAGES and MESSAGES[k] != messages[k]]
+    if clash:
+        raise ValueError(f"message keys already defined differently: {clash}")
+    MESSAGES.update(messages)
+
+
 def set_lang(lang: str) -> None:
     """Set the language of messages: ``"zh"`` (default) or ``"en"``."""
     if lang not in LANGS:
