@@ -32,7 +32,9 @@ class Problem:
     kind : str
         Key of the message in the catalogue of :mod:`zongheng.i18n`.
     params : dict
-        Values filled into the message.
+        Values filled into the message. A value that is itself a
+        :class:`Problem` stands for a location (e.g. where a duplicate was
+        first seen) and is rendered in the message's language.
     file, sheet, row, column, key : str or int, optional
         Where the problem is. ``row`` is the row number as the user sees it
         (1-based, header is row 1 in a spreadsheet); ``key`` is a YAML path.
@@ -71,7 +73,9 @@ class Problem:
     def message(self, lang: str | None = None) -> str:
         """Return the problem as one line: location, then what is wrong."""
         lang = lang or get_lang()
-        body = text(self.kind, lang, **self.params)
+        params = {k: (v.where(lang) or "?") if isinstance(v, Problem) else v
+                  for k, v in self.params.items()}
+        body = text(self.kind, lang, **params)
         where = self.where(lang)
         return f"{where}: {body}" if where else body
 

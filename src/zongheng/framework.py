@@ -39,7 +39,8 @@ class Direction(IntEnum):
     def parse(cls, value: object) -> Direction | None:
         """Read a direction written in any accepted spelling; ``None`` if unknown.
 
-        Accepted: ``+ 1 max higher positive 正向 正`` and ``- -1 min lower negative 逆向 负 反向``.
+        Accepted: ``+ 1 max higher positive 正向 正 正向指标`` and
+        ``- -1 min lower negative 逆向 负向 负 反向 逆向指标 负向指标``.
         """
         if isinstance(value, Direction):
             return value
@@ -57,9 +58,10 @@ class Direction(IntEnum):
 
 
 _DIRECTION_WORDS = {
-    **dict.fromkeys(["+", "1", "1.0", "+1", "max", "higher", "positive", "正向", "正"], Direction.HIGHER),
-    **dict.fromkeys(["-", "-1", "-1.0", "min", "lower", "negative", "逆向", "负向", "负", "反向"],
-                    Direction.LOWER),
+    **dict.fromkeys(["+", "1", "1.0", "+1", "max", "higher", "positive", "正向", "正", "正向指标"],
+                    Direction.HIGHER),
+    **dict.fromkeys(["-", "-1", "-1.0", "min", "lower", "negative", "逆向", "负向", "负", "反向",
+                     "逆向指标", "负向指标", "反向指标"], Direction.LOWER),
 }
 
 
@@ -306,6 +308,8 @@ def framework_from_records(
     locations : sequence of mapping
         Where each record came from, as keyword arguments of
         :class:`~zongheng.errors.Problem` (``file``, ``sheet``, ``row``, ``key``).
+        A problem with one field of a record whose location is a ``key`` is
+        reported at that field's key (``children[0].weight``).
     groups, denominators : sequence of Attribute
         Declared unit attribute columns.
     meta : mapping, optional
@@ -336,7 +340,7 @@ def framework_from_records(
             continue
         if row.code in first_seen:
             report(where, "fw_duplicate_code", code=row.code,
-                   first=Problem("x", **first_seen[row.code]).where() or "?")
+                   first=Problem("fw_duplicate_code", **first_seen[row.code]))
             continue
         first_seen[row.code] = dict(where)
         rows.append(row)
@@ -386,7 +390,7 @@ def framework_from_records(
             except (TypeError, ValueError):
                 w = None
             if r.parent is not None and (w is None or not math.isfinite(w) or w <= 0):
-                report(where, "fw_bad_weight", code=r.code, weight=rec["weight"])
+                report(_at(where, "weight"), "fw_bad_weight", code=r.code, weight=rec["weight"])
             elif w is not None:
                 weight = w
         texts = {f: _clean_text(rec.get(f)) for f in _TEXT_FIELDS}
@@ -395,16 +399,19 @@ def framework_from_records(
             continue
         direction = Direction.parse(rec.get("direction")) if "direction" in rec else None
         if direction is None:
-            report(where, "fw_bad_direction", code=r.code, direction=rec.get("direction"))
+            at = _at(where, "direction") if "direction" in rec else where
+            report(at, "fw_bad_direction", code=r.code, direction=rec.get("direction"))
             direction = Direction.HIGHER
         target = None
         try:
             target = _number(rec.get("target"))
         except (TypeError, ValueError):
-            report(where, "fw_bad_number", code=r.code, field="target", value=rec.get("target"))
+            report(_at(where, "target"), "fw_bad_number", code=r.code, field="target",
+                   value=rec.get("target"))
         goalposts = _goalposts(rec.get("goalposts"))
         if goalposts is False:
-            report(where, "fw_bad_goalposts", code=r.code, value=rec.get("goalposts"))
+            report(_at(where, "goalposts"), "fw_bad_goalposts", code=r.code,
+                   value=rec.get("goalposts"))
             goalposts = None
         denominator = _clean_text(rec.get("denominator")) or None
         nodes[r.code] = Indicator(
@@ -432,6 +439,15 @@ def framework_from_records(
 
     visit(roots[0].code)
     return Framework(tuple(ordered), tuple(groups), tuple(denominators), dict(meta or {}))
+
+
+def _at(where: Mapping[str, Any], field_name: str) -> dict:
+    """Return a record's location narrowed to one of its fields (a YAML key path)."""
+    out = dict(where)
+    key = out.get("key")
+    if key:
+        out["key"] = field_name if key == "(root)" else f"{key}.{field_name}"
+    return out
 
 
 _AGGREGATE_TYPES = {"aggregate", "dimension", "index", "维度", "汇总", "指数"}

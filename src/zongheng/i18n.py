@@ -98,6 +98,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no unit column found (accepted names: {aliases}; or pass unit_column)",
     ),
     "missing_column": ("缺少列 '{column}'", "the column '{column}' is missing"),
+    "missing_long_column": (
+        "长表缺少 {column} 列（可用列名: {aliases}）",
+        "the long table has no {column} column (accepted names: {aliases})",
+    ),
     "unknown_indicator": (
         "列 '{name}' 不是指标体系中的指标代码或名称；若是分组或属性列，请在指标体系的 groups 中声明",
         "column '{name}' is neither an indicator code nor name in the framework; "
@@ -107,6 +111,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "指标 '{name}' 不在指标体系中",
         "the indicator '{name}' is not in the framework",
     ),
+    "ambiguous_indicator": (
+        "'{name}' 同时是多个指标的名称（{codes}），请改用指标代码",
+        "'{name}' is the name of several indicators ({codes}); use the indicator code",
+    ),
+    "missing_indicator_name": ("指标为空", "the indicator is empty"),
     "missing_indicators": (
         "数据中缺少指标: {codes}",
         "the data has no values for the indicators: {codes}",
@@ -123,6 +132,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "单位 '{unit}'、时期 '{period}'、指标 '{indicator}' 重复（首次出现在第 {first} 行）",
         "unit '{unit}', period '{period}', indicator '{indicator}' is duplicated "
         "(first at row {first})",
+    ),
+    "duplicate_unit": (
+        "单位 '{unit}' 重复（首次出现在第 {first} 行）",
+        "unit '{unit}' is duplicated (first at row {first})",
+    ),
+    "duplicate_unit_row": (
+        "单位 '{unit}'、时期 '{period}' 重复（首次出现在第 {first} 行）",
+        "unit '{unit}', period '{period}' is duplicated (first at row {first})",
     ),
     "duplicate_column": (
         "列 '{name}' 与列 '{other}' 都对应指标 '{code}'",

@@ -18,7 +18,10 @@ __all__ = ["Panel"]
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array, dtype=np.float64)
+    """Return a read-only float64 array; a writeable input is copied, so the caller's stays theirs."""
+    if isinstance(array, np.ndarray) and array.dtype == np.float64 and not array.flags.writeable:
+        return np.ascontiguousarray(array)
+    array = np.array(array, dtype=np.float64, copy=True, order="C")
     array.setflags(write=False)
     return array
 

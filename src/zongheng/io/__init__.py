@@ -43,5 +43,14 @@ def read_framework(source: str | Path | pd.DataFrame, *, sheet: str | int | None
 
 
 def write_framework(framework: Framework, path: str | Path) -> None:
-    """Write a framework to YAML."""
+    """Write a framework to YAML (``.yaml`` or ``.yml``); reading it back gives an equal framework.
+
+    Raises
+    ------
+    ValueError
+        If the file name does not end in ``.yaml`` or ``.yml``.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".yaml", ".yml"):
+        raise ValueError(f"a framework is written to .yaml or .yml, not {suffix!r}")
     write_framework_yaml(framework, path)

@@ -90,9 +90,9 @@ def read_framework_table(source: str | Path | pd.DataFrame, *,
     for pos, (_, row) in enumerate(frame.iterrows()):
         rec = {f: row[c] for f, c in columns.items() if f not in ("goalpost_lo", "goalpost_hi")}
         kind = str(rec.get("type") or "").strip().lower()
-        if kind in _ATTRIBUTE_TYPES:
+        if kind in _ATTRIBUTE_TYPES and _text(rec.get("code")):
             attrs[_ATTRIBUTE_TYPES[kind]].append(Attribute(
-                str(rec["code"]).strip(), _text(rec.get("name")), "", _text(rec.get("unit"))))
+                _text(rec["code"]), _text(rec.get("name")), "", _text(rec.get("unit"))))
             continue
         if "goalpost_lo" in columns and "goalpost_hi" in columns:
             lo, hi = row[columns["goalpost_lo"]], row[columns["goalpost_hi"]]

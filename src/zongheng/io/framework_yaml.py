@@ -18,6 +18,7 @@ A flat list under ``elements:`` (each with a ``parent``) is read as well.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +52,33 @@ def read_framework_yaml(path: str | Path) -> Framework:
     if not path.exists():
         raise FrameworkError([Problem("file_not_found", file=str(path))])
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        doc = _load(path.read_text(encoding="utf-8-sig"))
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
     return framework_from_dict(doc, file=path.name)
+
+
+def _load(text: str) -> Any:
+    """Parse YAML; if it fails, retry with lone ``-`` values quoted, else raise the first error."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as first:
+        fixed = _quote_bare_dashes(text)
+        if fixed == text:
+            raise
+        try:
+            return yaml.safe_load(fixed)
+        except yaml.YAMLError:
+            raise first from None
+
+
+# ``direction: -`` is not valid YAML (a lone dash starts a list); read it as the string "-".
+_BARE_DASH = re.compile(r"^(\s*(?:-\s+)?[^\s#:'\"-][^:#]*:[ \t]+)-([ \t]*(?:#.*)?)$", re.MULTILINE)
+
+
+def _quote_bare_dashes(text: str) -> str:
+    """Quote a value that is a lone ``-`` (a lower-is-better direction), which YAML rejects."""
+    return _BARE_DASH.sub(r"\1'-'\2", text)
 
 
 def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
@@ -90,7 +114,8 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
                                     file=file, key=f"{key}.children" if key else "children"))
             return
         for i, child in enumerate(children):
-            walk(child, f"{key}.children[{i}]" if key else f"children[{i}]", str(node.get("code")))
+            walk(child, f"{key}.children[{i}]" if key else f"children[{i}]",
+                 _code_text(node.get("code")))
 
     if "elements" in doc:
         for i, rec in enumerate(doc["elements"] or []):
@@ -115,6 +140,13 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
     if problems:
         raise FrameworkError(problems)
     return framework
+
+
+def _code_text(value: object) -> str:
+    """Return a code as the records see it (``1`` and ``1.0`` both give ``"1"``)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value).strip()
 
 
 def _attributes(items: Any, key: str, file: str | None, problems: list[Problem]) -> list[Attribute]:

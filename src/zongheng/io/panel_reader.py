@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import pandas as pd
 
 from zongheng.errors import DataError, Problem
 from zongheng.framework import Framework
-from zongheng.io.tables import Table, parse_number, read_table
+from zongheng.io.tables import MISSING_MARKERS, Table, parse_number, read_table
 from zongheng.panel import Panel
 
 __all__ = ["read_panel"]
@@ -44,19 +44,64 @@ def _find(columns: list[str], aliases: tuple[str, ...], given: str | None) -> st
     return None
 
 
-def _indicator_lookup(framework: Framework) -> dict[str, str]:
-    """Map every accepted spelling of an indicator (code, name, English name) to its code."""
-    lookup: dict[str, str] = {}
-    for ind in framework.indicators:
-        for spelling in (ind.name_en, ind.name, ind.code):
-            if spelling:
-                lookup[_key(spelling)] = ind.code
+def _indicator_lookup(framework: Framework) -> dict[str, tuple[str, ...]]:
+    """Map every accepted spelling of an indicator to the codes it may mean.
+
+    Codes come first, then names (Chinese and English), then names without a
+    trailing bracketed unit; a spelling keeps the meaning of the first tier
+    that has it. A name shared by several indicators maps to all of them.
+    """
+    tiers = (
+        lambda i: (i.code,),
+        lambda i: (i.name, i.name_en),
+        lambda i: (_strip_unit(i.name), _strip_unit(i.name_en)),
+    )
+    lookup: dict[str, tuple[str, ...]] = {}
+    for spellings in tiers:
+        tier: dict[str, list[str]] = {}
+        for ind in framework.indicators:
+            for spelling in spellings(ind):
+                key = _lower(spelling)
+                if key and ind.code not in tier.setdefault(key, []):
+                    tier[key].append(ind.code)
+        for key, codes in tier.items():
+            lookup.setdefault(key, tuple(codes))
     return lookup
 
 
-def _key(header: object) -> str:
-    text = str(header).strip()
-    return _BRACKETED_UNIT.sub("", text).strip().lower()
+def _match(lookup: dict[str, tuple[str, ...]], header: object) -> tuple[str, ...]:
+    """Return the codes a header or cell may mean: as written, then without trailing ``（单位）``."""
+    text = _lower(header)
+    while text:
+        if text in lookup:
+            return lookup[text]
+        shorter = _strip_unit(text)
+        if shorter == text:
+            break
+        text = shorter
+    return ()
+
+
+def _lower(text: object) -> str:
+    return str(text).strip().lower()
+
+
+def _strip_unit(text: str) -> str:
+    """Return ``text`` without one trailing bracketed part: ``亩均税收（万元/亩）`` → ``亩均税收``."""
+    return _BRACKETED_UNIT.sub("", text).strip()
+
+
+def _cell_text(value: object) -> str:
+    """Return a key cell (unit code, indicator name) as text; blank for an empty cell.
+
+    A whole float (``330102.0``, as Excel and pandas store numbers) is written
+    without its ``.0``.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def _period_labels(values: list[object]) -> list[Hashable]:
@@ -75,12 +120,19 @@ class _Reader:
         self.framework = framework
         self.problems: list[Problem] = []
 
-    def problem(self, kind: str, position: int | None = None, column: str | None = None,
+    def problem(self, kind: str, position: int | None = None, column: str | None = None, /,
                 **params: object) -> None:
+        """Record a problem at a data row position and column of the table (both optional).
+
+        The location is positional only, so that ``column=`` can be a message parameter.
+        """
         self.problems.append(Problem(kind, params, **self.table.where(position, column)))
 
-    def numbers(self, column: str, indicator: str) -> np.ndarray:
-        """Parse a column to floats; name every cell that is not a number."""
+    def numbers(self, column: str, indicator: str | Sequence[str]) -> np.ndarray:
+        """Parse a column to floats; name every cell that is not a number.
+
+        ``indicator`` names the column's indicator, or each row's (long layout).
+        """
         raw = self.table.frame[column]
         fast = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
         out = fast.copy()
@@ -88,7 +140,8 @@ class _Reader:
             value = raw.iloc[pos]
             parsed = parse_number(value)
             if parsed is None:
-                self.problem("non_numeric", int(pos), column, value=value, indicator=indicator)
+                name = indicator if isinstance(indicator, str) else indicator[pos]
+                self.problem("non_numeric", int(pos), column, value=value, indicator=name)
                 out[pos] = np.nan
             else:
                 out[pos] = parsed
@@ -100,10 +153,7 @@ class _Reader:
         code_col = unit_col or name_col
         units: list[str] = []
         for pos, value in enumerate(frame[code_col]):
-            text = "" if value is None or (isinstance(value, float) and math.isnan(value)) \
-                else str(value).strip()
-            if isinstance(value, float) and value.is_integer():
-                text = str(int(value))
+            text = _cell_text(value)
             if not text:
                 self.problem("missing_unit", pos, code_col)
             units.append(text)
@@ -111,7 +161,7 @@ class _Reader:
             return units, [self.default_period] * len(units)
         raw_periods = list(frame[period_col])
         for pos, value in enumerate(raw_periods):
-            if parse_number(value) is not None and math.isnan(parse_number(value) or 0.0):
+            if _cell_text(value).lower() in MISSING_MARKERS:
                 self.problem("missing_period", pos, period_col)
         return units, _period_labels(raw_periods)
 
@@ -162,6 +212,8 @@ def read_panel(
     DataError
         Listing every problem with its file, sheet, row and column.
     """
+    if layout not in ("auto", "wide", "long"):
+        raise ValueError(f"layout must be 'auto', 'wide' or 'long', got {layout!r}")
     table = read_table(source, sheet=sheet)
     reader = _Reader(table, framework)
     reader.default_period = period
@@ -169,19 +221,32 @@ def read_panel(
     unit_col = _find(columns, UNIT_ALIASES, unit_column)
     name_col = _find(columns, NAME_ALIASES, None)
     period_col = _find(columns, PERIOD_ALIASES, period_column)
-    if unit_col is None and name_col is None:
-        reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
-        raise DataError(reader.problems)
-    if period_column is not None and period_col is None:
-        reader.problem("missing_column", column=period_column)
-        raise DataError(reader.problems)
     indicator_col = _find(columns, INDICATOR_ALIASES, None)
     value_col = _find(columns, VALUE_ALIASES, None)
-    is_long = layout == "long" or (layout == "auto" and indicator_col and value_col)
+    is_long = layout == "long" or (layout == "auto" and indicator_col is not None
+                                   and value_col is not None)
+    _check_key_columns(reader, {"unit": (unit_column, unit_col or name_col),
+                                "period": (period_column, period_col)})
+    if is_long:
+        for column, found, aliases in (("indicator", indicator_col, INDICATOR_ALIASES),
+                                       ("value", value_col, VALUE_ALIASES)):
+            if found is None:
+                reader.problem("missing_long_column", column=column, aliases=", ".join(aliases))
+    if reader.problems:
+        raise DataError(reader.problems)
     if is_long:
         return _read_long(reader, unit_col or name_col, name_col if unit_col else None,
                           period_col, indicator_col, value_col, units)
     return _read_wide(reader, unit_col, name_col, period_col, units)
+
+
+def _check_key_columns(reader: _Reader, keys: dict[str, tuple[str | None, str | None]]) -> None:
+    """Report a key column named by the caller but absent, and a table without a unit column."""
+    for key, (given, found) in keys.items():
+        if given is not None and found is None:
+            reader.problem("missing_column", column=given)
+        elif key == "unit" and found is None:
+            reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
 
 
 def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list]:
@@ -196,10 +261,13 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
     for col in reader.table.frame.columns:
         if col in skip:
             continue
-        code = lookup.get(_key(col))
-        if code is not None:
+        codes = _match(lookup, col)
+        if len(codes) > 1:
+            reader.problem("ambiguous_indicator", None, col, name=col, codes=", ".join(codes))
+        elif codes:
+            code = codes[0]
             if code in indicator_cols:
-                reader.problem("duplicate_column", column=col, name=col,
+                reader.problem("duplicate_column", None, col, name=col,
                                other=indicator_cols[code], code=code)
             else:
                 indicator_cols[code] = col
@@ -208,7 +276,7 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
         elif col in groups or col.lower().endswith("_group") or _is_text(reader.table.frame[col]):
             attribute_cols.append(col)
         else:
-            reader.problem("unknown_indicator", column=col, name=col)
+            reader.problem("unknown_indicator", None, col, name=col)
     return indicator_cols, denominator_cols, attribute_cols
 
 
@@ -243,13 +311,7 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
     _check_coverage(reader, set(indicator_cols), set(denominator_cols))
     unit_keys, period_keys = reader.keys(unit_col, name_col, period_col)
 
-    first: dict[tuple, int] = {}
-    for pos, key in enumerate(zip(unit_keys, period_keys, strict=True)):
-        if key in first:
-            reader.problem("duplicate_row", pos, unit=key[0], period=key[1], indicator="*",
-                           first=reader.table.header_row + 1 + first[key])
-        else:
-            first[key] = pos
+    _check_unique_rows(reader, unit_keys, period_keys, has_period=period_col is not None)
 
     codes = [c for c in framework.indicator_codes if c in indicator_cols]
     parsed = {c: reader.numbers(indicator_cols[c], c) for c in codes}
@@ -261,7 +323,8 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
     attr_cols = ([name_col] if name_col and unit_col else []) + attribute_cols
     attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col,
                                        periods)
-    attributes = _merge_unit_table(reader, attributes, unit_order, units_source)
+    attributes = _merge_unit_table(reader, attributes, unit_keys, unit_col or name_col,
+                                   units_source)
     if reader.problems:
         raise DataError(reader.problems)
 
@@ -278,6 +341,23 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
         dens[rows_p, rows_u, j] = den_parsed[code]
     return Panel(values, tuple(unit_order), tuple(periods), framework.indicator_codes, attributes,
                  dens, tuple(den_codes), source=reader.table.file)
+
+
+def _check_unique_rows(reader: _Reader, unit_keys: list[str], period_keys: list,
+                       has_period: bool) -> None:
+    """Report every repeated unit (or unit-period) row of a wide table with its first row."""
+    first: dict[tuple, int] = {}
+    for pos, key in enumerate(zip(unit_keys, period_keys, strict=True)):
+        if not key[0]:
+            continue  # already reported as a missing unit
+        if key not in first:
+            first[key] = pos
+        elif has_period:
+            reader.problem("duplicate_unit_row", pos, unit=key[0], period=key[1],
+                           first=reader.table.row_number(first[key]))
+        else:
+            reader.problem("duplicate_unit", pos, unit=key[0],
+                           first=reader.table.row_number(first[key]))
 
 
 def _period_sort_key(p: Hashable) -> tuple:
@@ -301,8 +381,12 @@ def _attributes_from_rows(frame: pd.DataFrame, unit_keys: list[str], period_keys
     return attrs
 
 
-def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_order: list[str],
-                      units_source: object) -> pd.DataFrame:
+def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_keys: list[str],
+                      unit_col: str, units_source: object) -> pd.DataFrame:
+    """Join the unit table's names and groups; report data units missing from it.
+
+    A missing unit is reported at its first row in the data.
+    """
     if units_source is None:
         return attributes
     try:
@@ -317,19 +401,45 @@ def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_order: lis
                                        file=table.file, sheet=table.sheet))
         return attributes
     meta = table.frame.copy()
-    meta[code_col] = [str(v).strip() for v in meta[code_col]]
+    meta[code_col] = [_cell_text(v) for v in meta[code_col]]
     meta = meta.drop_duplicates(code_col, keep="last").set_index(code_col)
     name_col = _find(cols, NAME_ALIASES, None)
     if name_col and name_col != code_col:
         meta = meta.rename(columns={name_col: "name"})
     known = set(meta.index)
+    first: dict[str, int] = {}
+    for pos, unit in enumerate(unit_keys):
+        first.setdefault(unit, pos)
+    unit_order = list(first)
     for unit in unit_order:
-        if unit not in known:
-            reader.problems.append(Problem("unit_without_metadata", {"unit": unit},
-                                           file=table.file, sheet=table.sheet))
+        if unit and unit not in known:
+            reader.problem("unit_without_metadata", first[unit], unit_col, unit=unit)
     meta.index.name = "unit"
     extra = [c for c in attributes.columns if c not in meta.columns]
     return meta.reindex(unit_order).join(attributes[extra]) if extra else meta.reindex(unit_order)
+
+
+def _long_codes(reader: _Reader, names: list[str], column: str, lookup: dict[str, tuple[str, ...]],
+                denominators: set[str]) -> list[str | None]:
+    """Return the indicator (or denominator) code of each row of a long table.
+
+    An unknown or ambiguous name is reported once, at its first row; an empty one at every row.
+    """
+    codes: list[str | None] = []
+    reported: set[str] = set()
+    for pos, name in enumerate(names):
+        matched = _match(lookup, name) if name else ()
+        code = matched[0] if len(matched) == 1 else (name if name in denominators else None)
+        if not name:
+            reader.problem("missing_indicator_name", pos, column)
+        elif code is None and name not in reported:
+            reported.add(name)
+            if matched:
+                reader.problem("ambiguous_indicator", pos, column, name=name, codes=", ".join(matched))
+            else:
+                reader.problem("unknown_indicator_long", pos, column, name=name)
+        codes.append(code)
+    return codes
 
 
 def _read_long(reader: _Reader, unit_col: str, name_col: str | None, period_col: str | None,
@@ -338,33 +448,26 @@ def _read_long(reader: _Reader, unit_col: str, name_col: str | None, period_col:
     lookup = _indicator_lookup(framework)
     dens = {d.code for d in framework.denominators}
     unit_keys, period_keys = reader.keys(unit_col, name_col, period_col)
-    values = reader.numbers(value_col, "value")
-    names = [str(v).strip() for v in frame[indicator_col]]
-    codes: list[str | None] = []
-    reported: set[str] = set()
-    for pos, name in enumerate(names):
-        code = lookup.get(_key(name)) or (name if name in dens else None)
-        if code is None and name not in reported:
-            reported.add(name)
-            reader.problem("unknown_indicator_long", pos, indicator_col, name=name)
-        codes.append(code)
+    names = [_cell_text(v) for v in frame[indicator_col]]
+    codes = _long_codes(reader, names, indicator_col, lookup, dens)
+    values = reader.numbers(value_col, [c or n for c, n in zip(codes, names, strict=True)])
     found = {c for c in codes if c}
     _check_coverage(reader, found & set(framework.indicator_codes), found & dens)
 
     first: dict[tuple, int] = {}
     for pos, key in enumerate(zip(unit_keys, period_keys, codes, strict=True)):
-        if key[2] is None:
-            continue
+        if key[2] is None or not key[0]:
+            continue  # reported as an unknown indicator or a missing unit
         if key in first:
             reader.problem("duplicate_row", pos, unit=key[0], period=key[1], indicator=key[2],
-                           first=reader.table.header_row + 1 + first[key])
+                           first=reader.table.row_number(first[key]))
         else:
             first[key] = pos
     unit_order = list(dict.fromkeys(unit_keys))
     periods = sorted(set(period_keys), key=_period_sort_key)
     attr_cols = [name_col] if name_col else []
     attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col, periods)
-    attributes = _merge_unit_table(reader, attributes, unit_order, units_source)
+    attributes = _merge_unit_table(reader, attributes, unit_keys, unit_col, units_source)
     if reader.problems:
         raise DataError(reader.problems)
 

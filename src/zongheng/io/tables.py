@@ -31,7 +31,9 @@ class Table:
     Attributes
     ----------
     frame : pandas.DataFrame
-        Cells as written (object dtype); column names stripped of spaces.
+        Cells as written (object dtype); column names stripped of spaces. The
+        index counts every data row as read, blank rows included, so that
+        :meth:`row_number` can name the row even after blank rows are dropped.
     file : str or None
         The file name shown in messages.
     sheet : str or None
@@ -45,10 +47,18 @@ class Table:
     sheet: str | None = None
     header_row: int = 1
 
+    def row_number(self, position: int) -> int:
+        """Return the row number the user sees for a data row position.
+
+        Blank rows dropped on reading still count, so the number matches the
+        spreadsheet (header is row ``header_row``).
+        """
+        return self.header_row + 1 + int(self.frame.index[position])
+
     def where(self, position: int | None = None, column: str | None = None) -> dict:
         """Return Problem location keywords for a data row position and column."""
         loc: dict = {"file": self.file, "sheet": self.sheet}
-        row = None if position is None else self.header_row + 1 + position
+        row = None if position is None else self.row_number(position)
         if column is not None:
             letter = column_letter(list(self.frame.columns).index(column))
             if row is not None and self.sheet:
@@ -99,9 +109,7 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
         If the file is missing, unreadable, of an unknown type or empty.
     """
     if isinstance(source, pd.DataFrame):
-        frame = source.reset_index(drop=True) if _plain_index(source) else source.reset_index()
-        table = Table(frame.astype(object), file=None)
-        return _finish(table)
+        return _finish(Table(_with_plain_index(source).astype(object), file=None))
     path = Path(source)
     file = path.name
     if not path.exists():
@@ -114,12 +122,12 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
                 raise DataError([Problem("file_encoding", file=file)])
             sep = "\t" if suffix == ".tsv" else ","
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
-                                skip_blank_lines=True)
+                                skip_blank_lines=False)
             table = Table(frame.astype(object), file=file)
         elif suffix in (".xlsx", ".xlsm"):
             table = _read_excel(path, sheet)
         elif suffix == ".parquet":
-            table = Table(pd.read_parquet(path).astype(object), file=file)
+            table = Table(_with_plain_index(pd.read_parquet(path)).astype(object), file=file)
         else:
             raise DataError([Problem("file_unsupported", {"suffix": suffix}, file=file)])
     except DataError:
@@ -131,30 +139,49 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
     return _finish(table)
 
 
-def _plain_index(frame: pd.DataFrame) -> bool:
-    return isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+def _with_plain_index(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return ``frame`` with a 0-based row index; a named index (``set_index("unit")``) becomes columns."""
+    unnamed = all(name is None for name in frame.index.names)
+    return frame.reset_index(drop=unnamed)
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> Table:
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = [str(s) for s in book.sheet_names]
-        if isinstance(sheet, str) and sheet not in names:
+        known = sheet is None or sheet in names or (
+            isinstance(sheet, int) and not isinstance(sheet, bool) and -len(names) <= sheet < len(names))
+        if not known:
             raise DataError([Problem("sheet_missing", {"sheet": sheet, "found": ", ".join(names)},
                                      file=path.name)])
-        name = names[sheet or 0] if not isinstance(sheet, str) else sheet
-        frame = book.parse(name, dtype=object, header=0)
+        name = sheet if isinstance(sheet, str) else names[sheet or 0]
+        frame = pd.read_excel(book, sheet_name=name, dtype=object, header=0)
     return Table(frame, file=path.name, sheet=name)
 
 
 def _finish(table: Table) -> Table:
+    """Strip the headers, drop blank rows (keeping row positions) and blank trailing columns."""
     frame = table.frame
     frame.columns = [str(c).strip() for c in frame.columns]
-    # Drop rows that are blank everywhere (trailing rows in spreadsheets); keep positions.
-    blank = frame.map(lambda v: v is None or _is_nan(v) or (isinstance(v, str) and not v.strip()))
+    blank = frame.map(_is_blank)
     frame = frame.loc[~blank.all(axis=1)]
+    # Columns without a header and without a value at the right edge (formatted but empty
+    # spreadsheet columns, trailing commas); dropping only trailing ones keeps column letters.
+    keep = len(frame.columns)
+    while keep and _unnamed(frame.columns[keep - 1]) and blank.iloc[:, keep - 1].all():
+        keep -= 1
+    frame = frame.iloc[:, :keep]
     if frame.empty or len(frame.columns) == 0:
         raise DataError([Problem("file_empty", file=table.file, sheet=table.sheet)])
     return Table(frame, table.file, table.sheet, table.header_row)
+
+
+def _unnamed(header: str) -> bool:
+    return not header or header.startswith("Unnamed: ")
+
+
+def _is_blank(value: object) -> bool:
+    return (value is None or value is pd.NA or _is_nan(value)
+            or (isinstance(value, str) and not value.strip()))
 
 
 def _is_nan(value: object) -> bool:
