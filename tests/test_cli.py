@@ -74,3 +74,10 @@ def test_demo_writes_all_outputs(tmp_path):
     result = runner.invoke(app, ["demo", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["asem.csv", "asem.json", "asem.xlsx"]
+
+
+def test_methods_lists_the_catalogue():
+    result = runner.invoke(app, ["methods", "treat"])
+    assert result.exit_code == 0, result.output
+    assert "winsorise" in result.output and "normalise" not in result.output
+    assert runner.invoke(app, ["methods", "nope"]).exit_code == 2

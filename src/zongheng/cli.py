@@ -164,6 +164,26 @@ def build_command(
         Console(highlight=False).print(f"{_h('written')}: {written}", markup=False)
 
 
+@app.command("methods")
+def methods_command(
+    stage: Annotated[str | None, typer.Argument(help="步骤 stage, e.g. normalise")] = None,
+) -> None:
+    """列出可用方法 — list the methods a method YAML can name, by stage."""
+    from zongheng.catalogue import STAGE_TITLES, catalogue
+
+    entries = catalogue()
+    if stage is not None and stage not in STAGE_TITLES:
+        _fail(f"unknown stage {stage!r}; known: {', '.join(STAGE_TITLES)}")
+    table = Table(show_lines=False)
+    for label in ("stage", "key", "method", "parameters"):
+        table.add_column(label)
+    for e in entries:
+        if stage is None or e["stage"] == stage:
+            params = ", ".join(f"{k}={v!r}" for k, v in e["params"].items())
+            table.add_row(e["stage"], e["key"], e["summary"], params)
+    Console(highlight=False).print(table)
+
+
 @app.command("demo")
 def demo_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="输出目录 output folder")]
