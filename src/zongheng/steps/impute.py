@@ -1,16 +1,34 @@
-"""Impute (插补): fill missing values, or refuse to."""
+"""Impute (插补): fill missing values, or refuse to.
+
+Across units in a period (mean, median, group mean/median), within a unit over
+periods (interpolation, carry forward/backward), or from the sibling indicators'
+normalised values (sibling mean). Cells that a method has nothing to fill from
+stay NaN: later steps ignore them, and aggregation leaves them out.
+"""
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from zongheng.errors import MethodError, Problem
+from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, State, Step, register
 
-__all__ = ["CrossSectionMean", "CrossSectionMedian", "GroupMean", "GroupMedian", "NoImpute"]
+__all__ = ["CarryBackward", "CarryForward", "CrossSectionMean", "CrossSectionMedian",
+           "GroupMean", "GroupMedian", "Interpolate", "NoImpute", "SiblingMean"]
+
+register_messages({
+    "impute_group_unlabelled": (
+        "{n} 个单位（如 {units}）在分组列 {group} 中没有取值，却有缺失值：无法用组统计量插补",
+        "{n} unit(s) (e.g. {units}) have missing values but no label in the group column "
+        "{group}: the group statistic cannot impute them",
+    ),
+})
 
 
 @register
@@ -58,7 +76,19 @@ class _CrossSection(Step):
 @register
 @dataclass(frozen=True)
 class CrossSectionMean(_CrossSection):
-    """Cross-section mean (截面均值插补): the indicator's mean over units in that period."""
+    """Cross-section mean (截面均值插补): the indicator's mean over units in that period.
+
+    .. math:: x_{pui} = \\frac{1}{|K_{pi}|} \\sum_{v \\in K_{pi}} x_{pvi}
+
+    with :math:`K_{pi}` the units with a value of indicator *i* in period *p*.
+    An indicator that no unit has in a period stays NaN in that period; a
+    constant indicator fills with its constant.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.3
+    (unconditional mean imputation); COINr ``Impute(f_i = "i_mean")``.
+    """
 
     key = "mean"
     statistic = staticmethod(np.nanmean)
@@ -67,7 +97,19 @@ class CrossSectionMean(_CrossSection):
 @register
 @dataclass(frozen=True)
 class CrossSectionMedian(_CrossSection):
-    """Cross-section median (截面中位数插补): the indicator's median over units in that period."""
+    """Cross-section median (截面中位数插补): the indicator's median over units in that period.
+
+    .. math:: x_{pui} = \\operatorname{median}_{v \\in K_{pi}} x_{pvi}
+
+    with :math:`K_{pi}` the units with a value of indicator *i* in period *p*.
+    An indicator that no unit has in a period stays NaN in that period; a
+    constant indicator fills with its constant.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.3;
+    COINr ``Impute(f_i = "i_median")``.
+    """
 
     key = "median"
     statistic = staticmethod(np.nanmedian)
@@ -89,7 +131,14 @@ class _Group(Step):
         labels = ctx.panel.group(self.group)
         fill = np.full(values.shape, np.nan)
         problems = []
-        for label in dict.fromkeys(labels):  # a loop over groups, not units
+        unlabelled = pd.isna(labels)
+        lacking = unlabelled & np.isnan(values).any(axis=(0, 2))
+        if lacking.any():
+            units = [ctx.panel.units[u] for u in np.flatnonzero(lacking)]
+            problems.append(Problem("impute_group_unlabelled", {
+                "group": self.group, "n": len(units), "units": ", ".join(units[:5])},
+                key="impute"))
+        for label in dict.fromkeys(labels[~unlabelled]):  # a loop over groups, not units
             members = labels == label
             stat = _statistic(self.statistic, values[..., members, :])
             fill[..., members, :] = stat
@@ -112,6 +161,14 @@ class _Group(Step):
 class GroupMean(_Group):
     """Group mean (组均值插补): mean of the indicator over the unit's group in that period.
 
+    .. math:: x_{pui} = \\frac{1}{|K_{pi}^{g(u)}|} \\sum_{v \\in K_{pi}^{g(u)}} x_{pvi}
+
+    with :math:`K_{pi}^{g}` the units of group *g* with a value of *i* in *p*.
+    A group in which no unit has the indicator in a period, while some of its
+    cells are missing, is a :class:`~zongheng.errors.MethodError` naming the
+    indicator, period and group, and so is a unit with missing values but no
+    label in the group column: nothing stays missing.
+
     Parameters
     ----------
     group : str
@@ -125,7 +182,18 @@ class GroupMean(_Group):
 @register
 @dataclass(frozen=True)
 class GroupMedian(_Group):
-    """Group median (组中位数插补): median over the unit's group in that period."""
+    """Group median (组中位数插补): median over the unit's group in that period.
+
+    As ``group_mean`` with the median:
+    :math:`x_{pui} = \\operatorname{median}_{v \\in K_{pi}^{g(u)}} x_{pvi}`; a
+    group with no value of an indicator in a period, or an unlabelled unit with
+    missing values, is a :class:`~zongheng.errors.MethodError`.
+
+    Parameters
+    ----------
+    group : str
+        A group column of the unit attributes.
+    """
 
     key = "group_median"
     statistic = staticmethod(np.nanmedian)
@@ -139,3 +207,266 @@ def _statistic(function, values: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return function(values, axis=-2, keepdims=True)
+
+
+# -- over periods, within a unit -----------------------------------------------------------
+
+
+def _columns(values: np.ndarray) -> pd.DataFrame:
+    """View (period, unit, indicator) as a frame of periods × (unit·indicator) columns."""
+    return pd.DataFrame(values.reshape(values.shape[0], -1))
+
+
+def _back(frame: pd.DataFrame, shape: tuple[int, ...]) -> np.ndarray:
+    return frame.to_numpy(dtype=np.float64).reshape(shape)
+
+
+def _period_axis(periods: tuple) -> np.ndarray:
+    """Return the position of each period on the time axis.
+
+    The period itself when every period is a number (years, so a gap from 2018
+    to 2020 counts two), otherwise its rank.
+    """
+    try:
+        axis = np.array([float(p) for p in periods])
+    except (TypeError, ValueError):
+        return np.arange(len(periods), dtype=np.float64)
+    if len(axis) > 1 and not (np.all(np.isfinite(axis)) and np.all(np.diff(axis) > 0)):
+        return np.arange(len(periods), dtype=np.float64)
+    return axis
+
+
+@dataclass(frozen=True)
+class _OverPeriods(Step):
+    """Fill within each unit from its own values in other periods (vectorised over columns)."""
+
+    stage = "impute"
+    # Cells with nothing to fill from stay missing (checked by the common tests).
+    may_leave_missing: ClassVar[bool] = True
+
+    def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Compute the fill of every cell (``fill_``) and which cells stay missing (``unfilled_``)."""
+        fill = self._filled(values, ctx)
+        return {"fill_": fill, "unfilled_": np.isnan(fill)}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Fill the missing values; known values are kept."""
+        return _fill(values, state["fill_"])
+
+
+def _limit(value: int | None) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"limit must be a whole number ≥ 1 or null, got {value!r}")
+
+
+@register
+@dataclass(frozen=True)
+class Interpolate(_OverPeriods):
+    """Linear interpolation over periods (线性插值): within a unit, between its known values.
+
+    A missing value between two known values of the same unit and indicator,
+    at periods :math:`t_0 < t < t_1`, becomes
+
+    .. math:: x_t = x_{t_0} + \\frac{t - t_0}{t_1 - t_0}\\,(x_{t_1} - x_{t_0})
+
+    where *t* is the period itself when every period is a number (so a gap
+    from 2018 to 2020 counts two years), otherwise its position.
+
+    Before the first and after the last known value nothing is filled unless
+    ``extrapolate="nearest"``, which carries the nearest known value out to the
+    ends. Cells that stay missing — outside the known periods without
+    extrapolation, or every period of a unit with no value at all — stay NaN,
+    and the screen, aggregation and ranking treat them as missing. A constant
+    series interpolates to the same constant; a single known value fills
+    nothing unless extrapolated. Every known value is kept as it is.
+
+    Parameters
+    ----------
+    extrapolate : {"none", "nearest"}, default "none"
+        Leave the cells before the first and after the last known value
+        missing, or fill them with the nearest known value.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.3
+    (imputation of missing data); Becker W. et al., COINr (R package),
+    ``impute_panel(imp_type = "linear")``.
+    """
+
+    key = "interpolate"
+    extrapolate: str = "none"
+
+    def __post_init__(self) -> None:
+        if self.extrapolate not in ("none", "nearest"):
+            raise ValueError(f"extrapolate must be 'none' or 'nearest', got {self.extrapolate!r}")
+
+    def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
+        frame = _columns(values)
+        t = _period_axis(ctx.panel.periods)[:, None] * np.ones((1, frame.shape[1]))
+        known_t = pd.DataFrame(np.where(frame.notna(), t, np.nan))
+        x0, x1 = frame.ffill().to_numpy(), frame.bfill().to_numpy()
+        t0, t1 = known_t.ffill().to_numpy(), known_t.bfill().to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            inside = x0 + (t - t0) / (t1 - t0) * (x1 - x0)
+        out = np.where(frame.isna().to_numpy(), inside, frame.to_numpy())  # NaN outside the gaps
+        if self.extrapolate == "nearest":
+            out = np.where(np.isnan(out), np.where(np.isnan(x0), x1, x0), out)
+        return out.reshape(values.shape)
+
+
+@register
+@dataclass(frozen=True)
+class CarryForward(_OverPeriods):
+    """Carry forward (向前填充, 沿用上期值): a missing value takes the unit's latest earlier value.
+
+    .. math:: x_t = x_{t'}, \\quad t' = \\max\\{s < t : x_s \\text{ known}\\}
+
+    The usual fill for a county whose latest statistics are not yet published.
+    Cells with no earlier known value (the first periods of a unit, or a unit
+    with no value at all) stay NaN, and so do gaps longer than ``limit``
+    periods beyond the limit. A constant series stays constant; known values
+    are kept.
+
+    Parameters
+    ----------
+    limit : int or None, default None
+        The most consecutive missing periods filled after a known value; null
+        for no limit.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.3;
+    Becker W. et al., COINr (R package), ``impute_panel(imp_type = "latest",
+    max_time)``.
+    """
+
+    key = "carry_forward"
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        _limit(self.limit)
+
+    def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
+        return _back(_columns(values).ffill(limit=self.limit), values.shape)
+
+
+@register
+@dataclass(frozen=True)
+class CarryBackward(_OverPeriods):
+    """Carry backward (向后填充, 用下期值回填): a missing value takes the unit's next later value.
+
+    .. math:: x_t = x_{t'}, \\quad t' = \\min\\{s > t : x_s \\text{ known}\\}
+
+    Cells with no later known value (the last periods of a unit, or a unit with
+    no value at all) stay NaN, and so do gaps longer than ``limit`` periods
+    beyond the limit. A constant series stays constant; known values are kept.
+
+    Parameters
+    ----------
+    limit : int or None, default None
+        The most consecutive missing periods filled before a known value; null
+        for no limit.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.3.
+    """
+
+    key = "carry_backward"
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        _limit(self.limit)
+
+    def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
+        return _back(_columns(values).bfill(limit=self.limit), values.shape)
+
+
+# -- from siblings, after normalisation ------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True)
+class SiblingMean(Step):
+    """Mean of sibling indicators (同级指标均值插补, COINr's aggregate-level row mean).
+
+    A missing indicator of a unit in a period is filled, *after
+    normalisation*, with the weighted mean of the normalised values of the
+    other indicators under the same parent, for that unit and period:
+
+    .. math:: \\tilde x_{pui} = \\frac{\\sum_{j \\in S_{pu}(i)} w_j \\tilde x_{puj}}
+              {\\sum_{j \\in S_{pu}(i)} w_j}
+
+    with :math:`S_{pu}(i)` the indicators sharing *i*'s parent (other than
+    *i*) that are known for unit *u* in period *p* (siblings missing too are
+    left out), :math:`w_j` their framework weights and :math:`\\tilde x` the
+    normalised values (so every sibling is on the same scale and direction).
+    Since only normalised values can be compared, the impute stage itself
+    leaves the values as they are (its state ``missing_`` records the missing
+    cells) and the build calls
+    :meth:`fill_normalised` right after normalisation; what it filled is in
+    the normalise stage's state ``filled_``.
+
+    With a weighted arithmetic aggregation the parent's score is the same as
+    when the missing indicator is simply left out; the filled value matters
+    for the indicator's own score and rank and for other aggregations.
+
+    A cell stays NaN when no sibling is known: an indicator that is its
+    parent's only indicator (its siblings being aggregates, or none), a unit
+    missing every sibling, and a screened unit. A constant sibling fills with
+    its constant normalised value. Data-driven treatment and normalisation
+    parameters are learned without the cells filled here.
+
+    References
+    ----------
+    Becker W. et al., COINr (R package), ``Impute(impute_by = "row",
+    group_level = 2)``; OECD/JRC (2008), *Handbook on Constructing Composite
+    Indicators*, §1.3.
+    """
+
+    stage = "impute"
+    key = "sibling_mean"
+    may_leave_missing: ClassVar[bool] = True
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Record which cells are missing (``missing_``); nothing is filled yet."""
+        return {"missing_": np.isnan(values)}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Leave the values as they are: they are filled after normalisation."""
+        return np.asarray(values, dtype=np.float64)
+
+    @staticmethod
+    def sibling_weights(ctx: Context) -> np.ndarray:
+        """Return the (indicator, indicator) matrix of sibling weights: w_j at [j, i] for j ≠ i."""
+        inds = ctx.indicators
+        parents = np.array([i.parent for i in inds], dtype=object)
+        weights = np.array([i.weight for i in inds], dtype=np.float64)
+        same = (parents[:, None] == parents[None, :]) & ~np.eye(len(inds), dtype=bool)
+        return np.where(same, weights[:, None], 0.0)
+
+    def fill_normalised(self, normalised: np.ndarray, ctx: Context) -> tuple[np.ndarray, dict]:
+        """Fill the missing normalised values from their siblings.
+
+        Returns
+        -------
+        filled : ndarray, shape (period, unit, indicator)
+        report : dict
+            ``filled`` and ``unfilled``: boolean masks of the cells filled and
+            of those that stay missing (screened units excluded).
+        """
+        w = self.sibling_weights(ctx)
+        known = ~np.isnan(normalised)
+        numerator = np.where(known, normalised, 0.0) @ w
+        denominator = known.astype(np.float64) @ w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(denominator > 0, numerator / denominator, np.nan)
+        missing = ~known
+        if ctx.included is not None:
+            missing &= ctx.included[..., None]
+        out = np.where(missing, mean, normalised)
+        filled = missing & ~np.isnan(out)
+        return out, {"filled": filled, "unfilled": missing & ~filled}

@@ -6,9 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zongheng.errors import MethodError, Problem
+from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, State, Step, register
 
-__all__ = ["Availability", "NoScreen"]
+__all__ = ["Availability", "NoScreen", "UnitList"]
+
+register_messages({
+    "screen_unknown_units": (
+        "筛选名单 {list} 中有 {n} 个单位不在数据中: {units}",
+        "{n} unit(s) of the screening list {list} are not in the data: {units}",
+    ),
+})
 
 
 @register
@@ -59,6 +68,83 @@ class Availability(Step):
         data = ctx.panel.values if self.data == "raw" else values
         share = (~np.isnan(data)).mean(axis=-1)
         return {"availability_": share, "included_": share >= self.min_share}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Blank out the screened units (NaN), so no later step learns from them."""
+        return np.where(state["included_"][..., None], values, np.nan)
+
+
+def _codes(value: object, name: str) -> tuple[str, ...]:
+    """Read a list of unit codes (a single code is a list of one)."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return (str(value),)
+    try:
+        return tuple(str(v) for v in value)  # type: ignore[union-attr]
+    except TypeError:
+        raise ValueError(f"{name} must be a list of unit codes, got {value!r}") from None
+
+
+@register
+@dataclass(frozen=True)
+class UnitList(Step):
+    """Screen units by a list (按名单筛选单位): keep only the listed units, or drop some.
+
+    .. math:: \\text{included}_{pu} = [u \\in \\text{include}] \\wedge
+              [u \\notin \\text{exclude}]
+
+    the same in every period (without ``include`` every unit is on it). Use it
+    to evaluate one city's counties, or to set aside units that are not
+    comparable (e.g. a municipal district among counties). Screened units stay
+    on the unit axis with no score and no rank, and are listed in
+    ``Evaluation.screened`` (with no availability); their values become NaN
+    after this stage, so no later step learns from them. A code on either
+    list that is not a unit of the data is a
+    :class:`~zongheng.errors.MethodError` naming it (a typo would otherwise
+    silently screen nothing). Missing values do not matter to this screen.
+
+    Parameters
+    ----------
+    include : list of str, optional
+        The units kept; every unit when not given (an empty list is an error).
+    exclude : list of str, default []
+        Units screened out (also when they are in ``include``).
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.2
+    (selection of units); Becker W. et al., COINr (R package), ``Screen()``.
+    """
+
+    stage = "screen"
+    key = "units"
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.include is not None:
+            object.__setattr__(self, "include", _codes(self.include, "include"))
+            if not self.include:
+                raise ValueError("include is empty, which would screen out every unit; "
+                                 "leave it out to keep every unit")
+        object.__setattr__(self, "exclude", _codes(self.exclude, "exclude"))
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Check the lists against the data's units and mark the units kept (``included_``)."""
+        units = np.asarray(ctx.panel.units, dtype=object)
+        known = set(ctx.panel.units)
+        problems = []
+        for name, codes in (("include", self.include or ()), ("exclude", self.exclude)):
+            unknown = [c for c in dict.fromkeys(codes) if c not in known]
+            if unknown:
+                problems.append(Problem("screen_unknown_units", {
+                    "list": name, "n": len(unknown), "units": ", ".join(unknown)},
+                    key=f"screen.{name}"))
+        if problems:
+            raise MethodError(problems)
+        keep = ~np.isin(units, list(self.exclude))
+        if self.include is not None:
+            keep &= np.isin(units, list(self.include))
+        return {"included_": np.broadcast_to(keep, values.shape[-3:-1]).copy()}
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Blank out the screened units (NaN), so no later step learns from them."""

@@ -1,14 +1,24 @@
-"""Treat outliers (异常值处理): winsorisation driven by skewness and kurtosis."""
+"""Treat outliers (异常值处理): winsorisation and transformations of skewed indicators.
+
+Winsorisation driven by skewness and kurtosis (JRC/COINr), winsorisation at
+percentiles, the log (plain, COIN Tool, skew-direction) and Box-Cox
+transformations; every data-driven parameter is learned over the reference scope.
+"""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special, stats
 
+from zongheng.errors import MethodError, Problem
+from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, Overrides, State, Step, register
 
-__all__ = ["NoTreat", "TreatByIndicator", "Winsorise", "kurtosis", "skewness"]
+__all__ = ["BoxCox", "LogTransform", "NoTreat", "SkewLogTransform", "TreatByIndicator",
+           "Winsorise", "WinsorisePercentile", "kurtosis", "skewness"]
 
 
 @register
@@ -23,7 +33,29 @@ class NoTreat(Step):
 @register
 @dataclass(frozen=True)
 class TreatByIndicator(Overrides):
-    """A default treatment with per-indicator overrides (按指标设置异常值处理)."""
+    """A default treatment with per-indicator overrides (按指标设置异常值处理).
+
+    Each named indicator gets its own treatment, fitted on that indicator
+    alone; every other indicator gets ``default``. In YAML::
+
+        treat: {method: by_indicator, default: winsorise,
+                overrides: {FDI: none, Goods: {method: boxcox, lmbda: 0}}}
+
+    Missing values and constant columns are handled as each treatment does.
+
+    Parameters
+    ----------
+    default : treatment, default "none"
+        The treatment of the indicators not named.
+    overrides : mapping of indicator code to treatment
+        A code that is not an indicator is a
+        :class:`~zongheng.errors.MethodError` naming it.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.5
+    (treat indicators case by case); COINr ``Treat(indiv_specs = …)``.
+    """
 
     stage = "treat"
 
@@ -75,7 +107,11 @@ class Winsorise(Step):
     """Winsorisation driven by skewness and kurtosis (偏度峰度驱动的缩尾处理).
 
     The JRC/COINr procedure, per indicator over the reference scope: an
-    indicator *passes* when ``|G1| < skew`` or ``G2 < kurtosis``. A failing
+    indicator *passes* when
+
+    .. math:: |G_1| < \\text{skew} \\quad\\text{or}\\quad G_2 < \\text{kurtosis}
+
+    (:func:`skewness`, :func:`kurtosis`). A failing
     indicator is winsorised one step at a time — when G1 ≥ 0 the values equal
     to the maximum become the largest remaining value, otherwise the values
     equal to the minimum become the smallest remaining value — re-checking after
@@ -86,6 +122,11 @@ class Winsorise(Step):
 
     Fitting learns caps ``lo_``/``hi_`` and the log flag per indicator; applying
     clips to the caps, so the same treatment applies to every period of the scope.
+
+    Missing values stay missing and are left out of the statistics. A constant
+    column, or one with fewer than 4 values, has undefined skewness or kurtosis,
+    counts as passing and is left unchanged. For other outlier treatments see
+    ``percentile`` (fixed quantile caps), ``log``, ``log_skew`` and ``boxcox``.
 
     Parameters
     ----------
@@ -185,3 +226,361 @@ class Winsorise(Step):
                 logged = np.log(values - mn + 0.01 * (mx - mn))
             out = np.where(use_log, logged, out)
         return out
+
+
+# -- shared helpers of the transformations -----------------------------------------------------
+
+register_messages({
+    "treat_log_nonpositive": (
+        "指标 {indicator} 有 {n} 个值 ≤ 0（如 {cells}），不能直接取对数：请改用 log 的默认 "
+        "kind: ct（先平移为正数）、log_skew，或 boxcox（shift: true）",
+        "indicator {indicator} has {n} value(s) ≤ 0 (e.g. {cells}): the plain log is undefined; "
+        "use log with the default kind: ct (shifted to positive values), log_skew, "
+        "or boxcox with shift: true",
+    ),
+    "treat_boxcox_nonpositive": (
+        "指标 {indicator} 有 {n} 个值 ≤ 0（如 {cells}），Box-Cox 变换要求正数：请设 shift: true"
+        "（先平移 x − min + 1）",
+        "indicator {indicator} has {n} value(s) ≤ 0 (e.g. {cells}): Box-Cox needs positive "
+        "values; set shift: true (x − min + 1 first)",
+    ),
+    "treat_out_of_range": (
+        "指标 {indicator} 有 {n} 个值（如 {cells}）超出参照范围 {scope} 学得的取值范围，"
+        "{method} 变换无定义：请改用 scope: pooled",
+        "indicator {indicator} has {n} value(s) (e.g. {cells}) outside the range learned over "
+        "the scope {scope}, where {method} is undefined; use scope: pooled",
+    ),
+})
+
+
+def _cells(bad: np.ndarray, ctx: Context, limit: int = 3) -> str:
+    """Name up to ``limit`` cells of a (period, unit) mask as ``unit (period)``."""
+    p, u = np.nonzero(bad)
+    return ", ".join(f"{ctx.panel.units[b]} ({ctx.panel.periods[a]})"
+                     for a, b in zip(p[:limit], u[:limit], strict=True))
+
+
+def _require_positive(arg: np.ndarray, ctx: Context, kind: str, **params: object) -> None:
+    """Raise a MethodError naming each indicator with a known ``arg`` ≤ 0 (NaN is ignored)."""
+    with np.errstate(invalid="ignore"):
+        bad = arg <= 0
+    problems = []
+    for i in np.flatnonzero(bad.any(axis=(-3, -2))):  # a loop over failing indicators only
+        problems.append(Problem(kind, {"indicator": ctx.indicator_codes[i],
+                                       "n": int(bad[..., i].sum()),
+                                       "cells": _cells(bad[..., i], ctx), **params}, key="treat"))
+    if problems:
+        raise MethodError(problems)
+
+
+def _range(sample: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return min, max and a *usable* flag (some values, not constant) per column of a sample."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        lo = np.nanmin(sample, axis=-2) if sample.shape[-2] else np.full(
+            sample.shape[:-2] + sample.shape[-1:], np.nan)
+        hi = np.nanmax(sample, axis=-2) if sample.shape[-2] else lo.copy()
+    return lo, hi, hi > lo  # NaN compares False: no data or constant → unusable
+
+
+def _per_period(array: np.ndarray, group_of_period: np.ndarray) -> np.ndarray:
+    """Spread a (group, indicator) parameter to (period, 1, indicator) for broadcasting."""
+    return array[group_of_period][:, None, :]
+
+
+@register
+@dataclass(frozen=True)
+class WinsorisePercentile(Step):
+    """Winsorisation at percentiles (按百分位数缩尾).
+
+    Each indicator is clipped to its ``lower`` and ``upper`` quantiles,
+    learned over the reference scope:
+
+    .. math:: x' = \\min\\bigl(\\max(x,\\, q_{lower}),\\, q_{upper}\\bigr)
+
+    Quantiles interpolate linearly between order statistics (``numpy.nanquantile``'s
+    default, R's type 7). ``lower = 0`` (``upper = 1``) means no lower (upper)
+    cap at all, so that a ``base:<period>`` scope does not clip later periods to
+    the base period's minimum (maximum).
+
+    Missing values stay missing and are ignored when learning the quantiles; a
+    constant column has both caps equal to its value and is unchanged; a column
+    without any value over the scope gets no caps.
+
+    Parameters
+    ----------
+    lower : float, default 0.05
+        Lower quantile, in [0, 1).
+    upper : float, default 0.95
+        Upper quantile, in (0, 1], above ``lower``.
+    scope : str, optional
+        Reference scope; the method's by default.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.5 and
+    step 5 (outliers); Becker W. et al., COINr (R package), ``Treat()``.
+    """
+
+    stage = "treat"
+    key = "percentile"
+    lower: float = 0.05
+    upper: float = 0.95
+    scope: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("lower", "upper"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+        if not 0 <= self.lower < self.upper <= 1:
+            raise ValueError(f"need 0 ≤ lower < upper ≤ 1, got lower={self.lower}, "
+                             f"upper={self.upper}")
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Learn the caps ``lo_``/``hi_`` (scope group, indicator) and count the points beyond."""
+        sample, group_of_period = ctx.scope_of(self).split(values, ctx)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+            lo = np.nanquantile(sample, self.lower, axis=-2)
+            hi = np.nanquantile(sample, self.upper, axis=-2)
+        lo = np.where((self.lower > 0) & ~np.isnan(lo), lo, -np.inf)
+        hi = np.where((self.upper < 1) & ~np.isnan(hi), hi, np.inf)
+        with np.errstate(invalid="ignore"):
+            beyond = (sample < lo[..., None, :]) | (sample > hi[..., None, :])
+        return {"lo_": lo, "hi_": hi, "group_of_period_": group_of_period,
+                "winsorised_": beyond.sum(axis=-2), "log_": np.zeros(lo.shape, dtype=bool)}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Clip every period to the caps of its scope group (NaN stays NaN)."""
+        g = state["group_of_period_"]
+        return np.clip(values, _per_period(state["lo_"], g), _per_period(state["hi_"], g))
+
+
+@register
+@dataclass(frozen=True)
+class LogTransform(Step):
+    """Log transformation (对数变换).
+
+    ``kind="ct"`` (default) is the COIN Tool log of COINr's ``log_CT``, shifted so
+    that every value is positive, with the minimum and maximum learned over the
+    reference scope:
+
+    .. math:: x' = \\ln\\bigl(x - \\min x + 0.01(\\max x - \\min x)\\bigr)
+
+    ``kind="plain"`` is :math:`x' = \\ln x`; a value ≤ 0 is then a
+    :class:`~zongheng.errors.MethodError` naming the indicator and its cells.
+    The transformation keeps the order of values, compresses the upper tail and
+    so reduces positive skew.
+
+    Missing values stay missing. With ``kind="ct"`` a column constant over the
+    scope (or with no value) is left unchanged, since :math:`\\ln 0` is
+    undefined; with ``kind="plain"`` a constant positive column becomes the
+    constant :math:`\\ln x`. A value outside the range learned over a
+    ``base:<period>`` scope where the shifted logarithm is undefined (below
+    :math:`\\min - 0.01(\\max - \\min)`) is a MethodError.
+
+    Parameters
+    ----------
+    kind : {"ct", "plain"}, default "ct"
+        Shifted COIN Tool log, or the natural log of the values as they are.
+    scope : str, optional
+        Reference scope of the minimum and maximum; the method's by default.
+
+    References
+    ----------
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, §1.5;
+    Becker W. et al., COINr (R package), ``log_CT()``.
+    """
+
+    stage = "treat"
+    key = "log"
+    kind: str = "ct"
+    scope: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("ct", "plain"):
+            raise ValueError(f"kind must be 'ct' or 'plain', got {self.kind!r}")
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Learn ``min_``/``max_`` per scope group and check that the logarithm is defined."""
+        sample, group_of_period = ctx.scope_of(self).split(values, ctx)
+        lo, hi, usable = _range(sample)
+        zeros = np.zeros(lo.shape, dtype=int)
+        if self.kind == "plain":
+            _require_positive(values, ctx, "treat_log_nonpositive")
+            return {"log_": np.ones(lo.shape, dtype=bool), "winsorised_": zeros,
+                    "group_of_period_": group_of_period}
+        arg = values - _per_period(lo - 0.01 * (hi - lo), group_of_period)
+        _require_positive(np.where(_per_period(usable, group_of_period), arg, np.nan), ctx,
+                          "treat_out_of_range", scope=ctx.scope_of(self).to_spec(), method="log")
+        return {"min_": lo, "max_": hi, "log_": usable, "winsorised_": zeros,
+                "group_of_period_": group_of_period}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Take the (shifted) logarithm of every indicator that has one."""
+        if self.kind == "plain":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.log(values)
+        g = state["group_of_period_"]
+        lo, hi = _per_period(state["min_"], g), _per_period(state["max_"], g)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logged = np.log(values - lo + 0.01 * (hi - lo))
+        return np.where(_per_period(state["log_"], g), logged, values)
+
+
+@register
+@dataclass(frozen=True)
+class SkewLogTransform(Step):
+    """Log transformation following the direction of skew (按偏度方向的对数变换).
+
+    COINr's ``log_CT_plus``: with :math:`a = 0.01(\\max - \\min)` and the
+    skewness :math:`G_1` (see :func:`skewness`), all learned over the reference
+    scope,
+
+    .. math::
+        x' = \\begin{cases}
+             \\ln(x - \\min + a) & G_1 \\ge 0 \\\\
+             -\\ln(\\max + a - x) & G_1 < 0
+             \\end{cases}
+
+    The negative-skew form mirrors the positive one, so both keep the order of
+    values and reduce the absolute skewness whichever tail is long.
+
+    Missing values stay missing. A column constant over the scope (or with no
+    value) is left unchanged; a column with too few values for a skewness
+    (fewer than 3) takes the positive-skew form. A value outside the range
+    learned over a ``base:<period>`` scope where the logarithm is undefined is a
+    :class:`~zongheng.errors.MethodError`.
+
+    Parameters
+    ----------
+    scope : str, optional
+        Reference scope; the method's by default.
+
+    References
+    ----------
+    Becker W. et al., COINr (R package), ``log_CT_plus()``; OECD/JRC (2008),
+    *Handbook on Constructing Composite Indicators*, §1.5.
+    """
+
+    stage = "treat"
+    key = "log_skew"
+    scope: str | None = None
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Learn ``min_``, ``max_`` and the sign of the skewness ``sign_`` per scope group."""
+        sample, group_of_period = ctx.scope_of(self).split(values, ctx)
+        lo, hi, usable = _range(sample)
+        sign = np.where(skewness(sample) < 0, -1.0, 1.0)
+        state = {"min_": lo, "max_": hi, "sign_": sign, "log_": usable,
+                 "winsorised_": np.zeros(lo.shape, dtype=int), "group_of_period_": group_of_period}
+        arg = self._argument(values, state)
+        _require_positive(np.where(_per_period(usable, group_of_period), arg, np.nan), ctx,
+                          "treat_out_of_range", scope=ctx.scope_of(self).to_spec(),
+                          method="log_skew")
+        return state
+
+    @staticmethod
+    def _argument(values: np.ndarray, state: State) -> np.ndarray:
+        g = state["group_of_period_"]
+        lo, hi = _per_period(state["min_"], g), _per_period(state["max_"], g)
+        a = 0.01 * (hi - lo)
+        return np.where(_per_period(state["sign_"], g) > 0, values - lo + a, hi + a - values)
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Apply the form that matches each indicator's skew."""
+        g = state["group_of_period_"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            logged = _per_period(state["sign_"], g) * np.log(self._argument(values, state))
+        return np.where(_per_period(state["log_"], g), logged, values)
+
+
+@register
+@dataclass(frozen=True)
+class BoxCox(Step):
+    """Box-Cox transformation (Box-Cox 变换).
+
+    Values are first made positive as COINr does, :math:`y = x - \\min x + 1`
+    with the minimum over the reference scope (``shift=False`` keeps
+    :math:`y = x`), then
+
+    .. math::
+        x' = \\begin{cases}
+             (y^{\\lambda} - 1)/\\lambda & \\lambda \\ne 0 \\\\
+             \\ln y & \\lambda = 0
+             \\end{cases}
+
+    With ``lmbda`` null, λ is fitted per indicator by maximum likelihood over
+    the scope (``scipy.stats.boxcox``), so the transformed values are as close
+    to normal as a power can make them; a given ``lmbda`` is used for every
+    indicator (1 leaves the shape unchanged, 0 is the log).
+
+    Missing values stay missing and are left out of the fit. A column constant
+    over the scope (or with no value) is left unchanged. With ``shift=False`` a
+    value ≤ 0 is a :class:`~zongheng.errors.MethodError` naming the indicator;
+    with a ``base:<period>`` scope a value of another period more than 1 below
+    the base minimum is one too.
+
+    Parameters
+    ----------
+    lmbda : float or None, default None
+        The power λ; null to fit it by maximum likelihood.
+    shift : bool, default True
+        Shift to :math:`x - \\min x + 1` before transforming.
+    scope : str, optional
+        Reference scope of the minimum and of λ; the method's by default.
+
+    References
+    ----------
+    Box G.E.P. and Cox D.R. (1964), An analysis of transformations, *JRSS B*
+    26(2); SciPy, ``scipy.stats.boxcox``; Becker W. et al., COINr (R package),
+    ``boxcox()``; OECD/JRC (2008), *Handbook on Constructing Composite
+    Indicators*, §1.5.
+    """
+
+    stage = "treat"
+    key = "boxcox"
+    lmbda: float | None = None
+    shift: bool = True
+    scope: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.lmbda is not None:
+            if isinstance(self.lmbda, bool) or not isinstance(self.lmbda, (int, float)) \
+                    or not np.isfinite(self.lmbda):
+                raise ValueError(f"lmbda must be a finite number or null, got {self.lmbda!r}")
+            object.__setattr__(self, "lmbda", float(self.lmbda))
+        if not isinstance(self.shift, bool):
+            raise ValueError(f"shift must be true or false, got {self.shift!r}")
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Learn ``min_`` and ``lmbda_`` per scope group; check that the values are positive."""
+        scope = ctx.scope_of(self)
+        sample, group_of_period = scope.split(values, ctx)
+        lo, _, usable = _range(sample)
+        offset = lo - 1.0 if self.shift else np.zeros(lo.shape)
+        if self.shift:
+            arg = values - _per_period(offset, group_of_period)
+            _require_positive(np.where(_per_period(usable, group_of_period), arg, np.nan), ctx,
+                              "treat_out_of_range", scope=scope.to_spec(), method="boxcox")
+        else:
+            _require_positive(values, ctx, "treat_boxcox_nonpositive")
+        if self.lmbda is not None:
+            lmbda = np.where(usable, self.lmbda, np.nan)
+        else:
+            lmbda = np.full(lo.shape, np.nan)
+            shifted = sample - offset[..., None, :]
+            for g, i in zip(*np.nonzero(usable), strict=True):  # per indicator, not per unit
+                column = shifted[g, :, i]
+                lmbda[g, i] = stats.boxcox(column[~np.isnan(column)])[1]
+        return {"min_": lo, "offset_": offset, "lmbda_": lmbda, "transformed_": usable,
+                "group_of_period_": group_of_period}
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Shift and transform with each indicator's λ; constant columns pass through."""
+        g = state["group_of_period_"]
+        y = values - _per_period(state["offset_"], g)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            out = special.boxcox(y, _per_period(np.nan_to_num(state["lmbda_"], nan=1.0), g))
+        return np.where(_per_period(state["transformed_"], g), out, values)
