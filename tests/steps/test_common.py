@@ -71,6 +71,10 @@ AGG_IDS = [f"{stage}:{key}" for stage, key, _ in AGG_STEPS]
 CLASSES = {cls.__name__: cls for _, _, cls in ALL_STEPS}
 
 
+# Aggregations defined only for positive values (a min-max 0–100 gives the worst unit a 0).
+POSITIVE_ONLY = {"geometric", "harmonic"}
+
+
 def make(stage: str, key: str, cls: type[Step]) -> Step:
     return cls(**REQUIRED.get((stage, key), {}))
 
@@ -348,6 +352,8 @@ def test_every_step_runs_in_a_build_on_read_only_data(stage, key, cls):
     for step in _specimens(stage, key, cls):
         panel = _runs_on(stage, key)[-1]
         method = Method(impute="mean") if stage != "impute" else Method()
+        if stage == "aggregate" and key in POSITIVE_ONLY:
+            method = dataclasses.replace(method, normalise=MinMax(low=1))
         method = dataclasses.replace(method, **{stage: step})
         assert not panel.values.flags.writeable
         before = panel.values.copy()
