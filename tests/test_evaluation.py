@@ -135,3 +135,17 @@ def test_method_errors_name_the_key(tmp_path):
     text = str(err.value)
     assert "nearest" in text and "hgh" in text and "foo" in text
     assert len(err.value.problems) == 3
+
+
+def test_replay_holds_learned_parameters_fixed(fw, panel):
+    ev = zh.build(fw, panel, Method(treat="winsorise"))
+    np.testing.assert_array_equal(ev.replay(panel.values), ev.scores)
+    changed = panel.values.copy()
+    changed[0, 0, 0] = 20.0  # beyond the learned maximum of a (10): replay keeps the goalposts
+    replayed = ev.replay(changed)
+    col = ev.node_codes.index("a")
+    assert replayed[0, 0, col] == pytest.approx(200.0)
+    assert replayed[0, 1, col] == ev.scores[0, 1, col]  # others untouched
+    refit = ev.with_values(changed)
+    assert refit.scores[0, 0, col] == pytest.approx(100.0)  # a rebuild learns new goalposts
+    assert refit.scores[0, 2, col] == pytest.approx(100 / 3)  # a is now 20, 5, 10, 10

@@ -106,7 +106,9 @@ def _restore_context(record: StageRecord, ctx: Context) -> None:
         ctx.included = record.state.get("included_")
 
 
-def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
+def _aggregate(values: np.ndarray, method: Method, ctx: Context,
+               fixed_weights: dict[str, float] | None = None) -> StageRecord:
+    """Aggregate level by level; weights asked of the weight step, or fixed ones replayed."""
     framework = ctx.framework
     n_ind = len(framework.indicator_codes)
     scores = np.full(values.shape[:-1] + (len(framework.node_codes),), np.nan)
@@ -116,6 +118,8 @@ def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
     steps = {}
 
     def weigh(parent: str, children: tuple[str, ...]) -> np.ndarray:
+        if fixed_weights is not None:
+            return np.array([fixed_weights[c] for c in children])
         cols = [position[c] for c in children]
         return method.weight.weights_for(parent, children, scores[..., cols], ctx)
 
@@ -128,6 +132,36 @@ def _aggregate(values: np.ndarray, method: Method, ctx: Context) -> StageRecord:
     if ctx.included is not None:
         scores = np.where(ctx.included[..., None], scores, np.nan)
     return StageRecord("aggregate", steps, {"weights_": weights}, _frozen(scores))
+
+
+def replay(framework: Framework, panel: Panel, method: Method, trace: Sequence[StageRecord],
+           values: np.ndarray) -> np.ndarray:
+    """Score other raw values with everything the build learned held fixed (冻结参数重算).
+
+    Goalposts, winsorisation caps, imputation fills, the screen and the weights
+    are taken from ``trace`` instead of being learned again, so the result shows
+    the effect of the new values alone. Use a fresh :func:`build` to refit.
+
+    Parameters
+    ----------
+    values : ndarray, shape (period, unit, indicator)
+        New raw values for the same units, periods and indicators.
+
+    Returns
+    -------
+    ndarray, shape (period, unit, node)
+        Scores of every node.
+    """
+    ctx = Context(framework, panel.with_values(values), Scope.parse(method.scope))
+    x = ctx.panel.values
+    for record in trace:
+        if record.stage in ("weight", "aggregate"):
+            continue
+        x = record.step.apply(x, record.state, ctx)
+        if record.stage == "normalise" and hasattr(method.impute, "fill_normalised"):
+            x, _ = method.impute.fill_normalised(x, ctx)
+        _restore_context(record, ctx)
+    return _aggregate(x, method, ctx, fixed_weights=trace[-1].state["weights_"]).output
 
 
 def rank_all(scores: np.ndarray, panel: Panel) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zongheng.build import StageRecord, first_changed, rank_all, run_stages
+from zongheng.build import StageRecord, first_changed, rank_all, replay, run_stages
 from zongheng.framework import Framework
 from zongheng.method import Method
 from zongheng.panel import Panel
@@ -153,6 +153,19 @@ class Evaluation:
         keep = first_changed(self.method, new)
         records = run_stages(self.framework, self.panel, new, self.trace[:keep])
         return Evaluation(self.framework, self.panel, new, tuple(records))
+
+    def replay(self, values: np.ndarray) -> np.ndarray:
+        """Score other raw values with this build's learned parameters held fixed.
+
+        See :func:`zongheng.build.replay`; use :meth:`with_values` to refit instead.
+        """
+        return replay(self.framework, self.panel, self.method, self.trace, values)
+
+    def with_values(self, values: np.ndarray) -> Evaluation:
+        """Return a full rebuild (every parameter learned again) with other raw values."""
+        panel = self.panel.with_values(values)
+        return Evaluation(self.framework, panel, self.method,
+                          tuple(run_stages(self.framework, panel, self.method)))
 
     # -- tables ------------------------------------------------------------
     def _period_position(self, period: Hashable | None) -> int:

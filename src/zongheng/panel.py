@@ -126,6 +126,11 @@ class Panel:
             "value": self.values.ravel(),
         })
 
+    def with_values(self, values: np.ndarray) -> Panel:
+        """Return the same panel with other values (same shape, labels and attributes)."""
+        return Panel(values, self.units, self.periods, self.indicators, self.attributes,
+                     self.denominators, self.denominator_codes, self.source, dict(self.meta))
+
     def select_units(self, units: Sequence[str]) -> Panel:
         """Return a panel with only these units (in this order)."""
         pos = [self.units.index(u) for u in units]
