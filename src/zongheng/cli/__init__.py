@@ -1,0 +1,11 @@
+"""Command line (命令行): thin Typer commands over the library.
+
+Each ``commands_*.py`` module registers its commands on :data:`app`; shared
+options, loading and error handling live in :mod:`zongheng.cli.common`. User
+mistakes are printed plainly, without a traceback, and exit with status 2.
+"""
+
+from zongheng.cli import commands_build  # noqa: F401  (registers build, methods, demo)
+from zongheng.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,5 @@
+"""``python -m zongheng.cli``."""
+
+from zongheng.cli import main
+
+main()

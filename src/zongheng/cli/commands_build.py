@@ -1,0 +1,121 @@
+"""Commands ``build`` (评价排名), ``methods`` (方法目录) and ``demo`` (演示)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from zongheng.cli.app import app
+from zongheng.cli.common import (
+    DataArg,
+    DatasetOpt,
+    FrameworkArg,
+    LangOpt,
+    MethodOpt,
+    SheetOpt,
+    UnitsOpt,
+    console,
+    fail,
+    fmt,
+    heading,
+    load_evaluation,
+    use_lang,
+)
+from zongheng.evaluation import Evaluation
+from zongheng.i18n import get_lang
+from zongheng.io.results import write_evaluation
+
+
+def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: str | None,
+                   top: int | None) -> None:
+    lang = get_lang()
+    if group is not None and group not in ev.panel.groups:
+        fail(f"--group {group!r}: not a group column (found: {', '.join(ev.panel.groups)})")
+    table_data = ev.ranking(period, group=group)
+    p = ev.panel.periods[-1] if period is None else period
+    title = f"{heading('ranking')} · {heading('period')} {p}" if str(p) else heading("ranking")
+    table = Table(title=title, caption=note)
+    fw = ev.framework
+    columns = ["rank", *([f"rank_in_{group}", group] if group else []), "unit", "name",
+               fw.root.code, *fw.dimensions]
+    labels = {"rank": heading("rank"), "unit": heading("unit"), "name": heading("name"),
+              f"rank_in_{group}": heading("group_rank"), group: group}
+    for col in columns:
+        label = labels.get(col) or fw.label(col, lang)
+        table.add_column(label, justify="right" if col not in ("unit", "name", group) else "left")
+    rows = table_data if top is None else table_data.head(top)
+    for record in rows[columns].astype(object).to_dict("records"):
+        table.add_row(*(fmt(record[c]) for c in columns))
+    out = console()
+    out.print(table)
+    screened = ev.screened
+    if len(screened):
+        out.print(f"{heading('screened')}: " + ", ".join(screened["unit"].astype(str)), markup=False)
+
+
+@app.command("build")
+def build_command(
+    framework: FrameworkArg = None,
+    data: DataArg = None,
+    method: MethodOpt = None,
+    period: Annotated[str | None, typer.Option(help="时期 period to show (default: last)")] = None,
+    group: Annotated[str | None, typer.Option(help="分组列 group column for ranks within")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                help="输出 .csv | .xlsx | .json")] = None,
+    dataset: DatasetOpt = None,
+    sheet: SheetOpt = None,
+    units: UnitsOpt = None,
+    top: Annotated[int | None, typer.Option(help="只显示前 N 名 show the top N only")] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """构建评价并输出排名 — build the evaluation and print the ranking."""
+    use_lang(lang)
+    ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
+    if period is not None and period not in map(str, ev.panel.periods):
+        fail(f"--period {period!r}: not in the data (found: {', '.join(map(str, ev.panel.periods))})")
+    _print_ranking(ev, period, group, note, top)
+    if output is not None:
+        try:
+            written = write_evaluation(ev, output, lang=lang)
+        except ValueError as exc:
+            fail(str(exc))
+        console().print(f"{heading('written')}: {written}", markup=False)
+
+
+@app.command("methods")
+def methods_command(
+    stage: Annotated[str | None, typer.Argument(help="步骤 stage, e.g. normalise")] = None,
+) -> None:
+    """列出可用方法 — list the methods a method YAML can name, by stage."""
+    from zongheng.catalogue import STAGE_TITLES, catalogue
+
+    entries = catalogue()
+    if stage is not None and stage not in STAGE_TITLES:
+        fail(f"unknown stage {stage!r}; known: {', '.join(STAGE_TITLES)}")
+    table = Table(show_lines=False)
+    for label in ("stage", "key", "method", "parameters"):
+        table.add_column(label)
+    for e in entries:
+        if stage is None or e["stage"] == stage:
+            params = ", ".join(f"{k}={v!r}" for k, v in e["params"].items())
+            table.add_row(e["stage"], e["key"], e["summary"], params)
+    console().print(table)
+
+
+@app.command("demo")
+def demo_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出目录 output folder")]
+    = Path("out"),
+    lang: LangOpt = "zh",
+) -> None:
+    """运行演示 — build the bundled ASEM index and write every output to a folder."""
+    use_lang(lang)
+    ev, note = load_evaluation(None, None, None, "asem")
+    _print_ranking(ev, None, "EurAsia_group", note, 15)
+    output.mkdir(parents=True, exist_ok=True)
+    for suffix in (".csv", ".xlsx", ".json"):
+        written = write_evaluation(ev, output / f"asem{suffix}", lang=lang)
+        console().print(f"{heading('written')}: {written}", markup=False)
