@@ -11,7 +11,11 @@ $(UV):
 	.tools/bin/pip install --quiet "uv>=0.5"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	touch $@
+
+$(VENV)/.bench: $(VENV)/.installed
+	$(UV) sync --frozen --extra dev --extra bench --python $(PYTHON)
 	touch $@
 
 uv.lock: pyproject.toml | $(UV)
@@ -24,7 +28,7 @@ test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/python -m pytest
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.bench
 	$(VENV)/bin/python bench/run.py
 
 clean:
