@@ -70,7 +70,7 @@ def make_panel(framework: Framework, n_units: int, seed: int = 20240601,
     rng = np.random.default_rng(seed)
     n_ind = len(framework.indicators)
     values = np.empty((n_units, n_ind))
-    for i, ind in enumerate(framework.indicators):
+    for i in range(n_ind):
         kind = kind_of(i)
         sigma = {"mild": 0.25, "outliers": 0.4, "heavy": 1.5}[kind]
         col = rng.lognormal(mean=rng.uniform(0, 4), sigma=sigma, size=n_units)
