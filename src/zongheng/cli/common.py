@@ -100,7 +100,7 @@ def load_evaluation(framework: Path | None, data: Path | None, method: Path | No
                 fail("give either --dataset or FRAMEWORK and DATA, not both")
             ds = datasets.load(dataset)
             fw, panel, meth = ds.framework, ds.panel, ds.method
-            note = ds.provenance.splitlines()[0].lstrip("# ")
+            note = ds.title
         else:
             if framework is None or data is None:
                 fail("FRAMEWORK and DATA are required (or use --dataset NAME)")

@@ -1,4 +1,15 @@
-"""Bundled datasets (内置数据集), each with its framework, data, method and provenance."""
+"""Bundled datasets (内置数据集), each with its framework, data, method and provenance.
+
+A dataset is a folder here with a ``dataset.yaml`` manifest::
+
+    framework: iMeta.csv          # or a path relative to the package, e.g. ../frameworks/x.yaml
+    data: iData.csv
+    method: method.yaml           # optional: the default method
+    units: units.csv              # optional: unit table (names, groups)
+    synthetic: false              # true for generated demo data (said in every output)
+
+and a ``README.md`` whose first line is its title and which says where the data come from.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +17,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import yaml
+
 from zongheng.framework import Framework
 from zongheng.method import Method, read_method
 from zongheng.panel import Panel
 
-__all__ = ["Dataset", "available", "load"]
-
-_FILES = {
-    "asem": {"framework": "iMeta.csv", "data": "iData.csv", "method": "method.yaml"},
-}
+__all__ = ["Dataset", "available", "load", "path"]
 
 
 @dataclass(frozen=True)
@@ -27,18 +36,28 @@ class Dataset:
     method: Method
     provenance: str
     directory: Path
+    synthetic: bool = False
+
+    @property
+    def title(self) -> str:
+        """Return the first line of the provenance note (the dataset's title)."""
+        return self.provenance.splitlines()[0].lstrip("# ") if self.provenance else self.name
+
+
+def _root() -> Path:
+    return Path(str(resources.files("zongheng.datasets")))
 
 
 def available() -> list[str]:
     """Return the names of the bundled datasets."""
-    return sorted(_FILES)
+    return sorted(p.parent.name for p in _root().glob("*/dataset.yaml"))
 
 
 def path(name: str) -> Path:
     """Return the folder of a bundled dataset."""
-    if name not in _FILES:
+    if name not in available():
         raise KeyError(f"unknown dataset {name!r}; available: {', '.join(available())}")
-    return Path(str(resources.files("zongheng.datasets") / name))
+    return _root() / name
 
 
 def load(name: str) -> Dataset:
@@ -46,9 +65,11 @@ def load(name: str) -> Dataset:
     from zongheng.io import read_framework, read_panel
 
     folder = path(name)
-    files = _FILES[name]
-    framework = read_framework(folder / files["framework"])
-    panel = read_panel(folder / files["data"], framework)
-    method = read_method(folder / files["method"])
+    manifest = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    framework = read_framework((folder / manifest["framework"]).resolve())
+    units = folder / manifest["units"] if manifest.get("units") else None
+    panel = read_panel(folder / manifest["data"], framework, units=units)
+    method = read_method(folder / manifest["method"]) if manifest.get("method") else Method()
     provenance = (folder / "README.md").read_text(encoding="utf-8")
-    return Dataset(name, framework, panel, method, provenance, folder)
+    return Dataset(name, framework, panel, method, provenance, folder,
+                   bool(manifest.get("synthetic", False)))
