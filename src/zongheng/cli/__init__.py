@@ -5,7 +5,7 @@ options, loading and error handling live in :mod:`zongheng.cli.common`. User
 mistakes are printed plainly, without a traceback, and exit with status 2.
 """
 
-from zongheng.cli import commands_build  # noqa: F401  (registers build, methods, demo)
+from zongheng.cli import commands_build, commands_template  # noqa: F401  (register commands)
 from zongheng.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -24,6 +24,9 @@ from zongheng.panel import Panel
 
 __all__ = ["read_panel"]
 
+# Sheets read by default when a workbook has one (the data sheet of a data-entry template).
+DATA_SHEETS = ("数据", "data", "Data")
+
 UNIT_ALIASES = ("ucode", "unit", "unit_code", "code", "代码", "单位代码", "地区代码", "企业代码",
                 "统一社会信用代码", "单位", "地区", "县市区", "县（市、区）", "县(市、区)", "企业")
 NAME_ALIASES = ("uname", "name", "unit_name", "名称", "单位名称", "地区名称", "企业名称")
@@ -214,7 +217,7 @@ def read_panel(
     """
     if layout not in ("auto", "wide", "long"):
         raise ValueError(f"layout must be 'auto', 'wide' or 'long', got {layout!r}")
-    table = read_table(source, sheet=sheet)
+    table = read_table(source, sheet=sheet, prefer=DATA_SHEETS)
     reader = _Reader(table, framework)
     reader.default_period = period
     columns = list(table.frame.columns)

@@ -88,7 +88,8 @@ def _decode(raw: bytes) -> str | None:
     return None
 
 
-def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None) -> Table:
+def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None,
+               prefer: tuple[str, ...] = ()) -> Table:
     """Read a table from a path (.csv, .xlsx, .xlsm, .parquet) or a DataFrame.
 
     Parameters
@@ -98,6 +99,9 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
         (which covers GBK and GB2312).
     sheet : str or int, optional
         Excel sheet name or 0-based position; the first sheet by default.
+    prefer : tuple of str
+        Sheet names to use, in order, when ``sheet`` is not given and the
+        workbook has one of them (e.g. the 数据 sheet of a data-entry template).
 
     Returns
     -------
@@ -125,7 +129,7 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
                                 skip_blank_lines=False)
             table = Table(frame.astype(object), file=file)
         elif suffix in (".xlsx", ".xlsm"):
-            table = _read_excel(path, sheet)
+            table = _read_excel(path, sheet, prefer)
         elif suffix == ".parquet":
             table = Table(_with_plain_index(pd.read_parquet(path)).astype(object), file=file)
         else:
@@ -145,9 +149,11 @@ def _with_plain_index(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=unnamed)
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> Table:
+def _read_excel(path: Path, sheet: str | int | None, prefer: tuple[str, ...] = ()) -> Table:
     with pd.ExcelFile(path, engine="openpyxl") as book:
         names = [str(s) for s in book.sheet_names]
+        if sheet is None:
+            sheet = next((n for n in prefer if n in names), None)
         known = sheet is None or sheet in names or (
             isinstance(sheet, int) and not isinstance(sheet, bool) and -len(names) <= sheet < len(names))
         if not known:

@@ -1,0 +1,45 @@
+"""Command ``template`` (填报模板): an Excel data-entry workbook for a framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from zongheng.cli.app import app
+from zongheng.cli.common import LangOpt, console, fail, heading, run, use_lang
+from zongheng.io import read_framework
+from zongheng.io.tables import read_table
+from zongheng.io.template import write_template
+
+
+@app.command("template")
+def template_command(
+    framework: Annotated[Path, typer.Argument(help="指标体系 framework: .yaml, .xlsx, .csv")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出 .xlsx")] = Path("填报模板.xlsx"),
+    units: Annotated[Path | None, typer.Option(help="预填单位 unit table or list (code, name)")] = None,
+    periods: Annotated[str | None, typer.Option(help="预填年份 periods, e.g. 2023,2024")] = None,
+    lang: LangOpt = "zh",
+) -> None:
+    """生成数据填报模板 — write an Excel data-entry template for a framework."""
+    use_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        fail(f"--output must be an .xlsx file, got {output.name!r}")
+    fw = run(lambda: read_framework(framework))
+    unit_table = None
+    if units is not None:
+        frame = run(lambda: read_table(units)).frame
+        lower = {c.lower(): c for c in frame.columns}
+        code = lower.get("code") or lower.get("单位代码") or lower.get("ucode")
+        name = lower.get("name") or lower.get("单位名称") or lower.get("uname") or lower.get("county")
+        if name is None and code is None:
+            fail(f"{units.name}: needs a name column (name / 单位名称 / county) or a code column")
+        unit_table = frame.rename(columns={k: v for k, v in ((code, "code"), (name, "name")) if k})
+        if "code" not in unit_table.columns:
+            unit_table = list(unit_table["name"])
+    period_list = [p.strip() for p in periods.split(",")] if periods else None
+    if period_list is not None:
+        period_list = [int(p) if p.isdigit() else p for p in period_list]
+    written = write_template(fw, output, units=unit_table, periods=period_list)
+    console().print(f"{heading('written')}: {written}", markup=False)

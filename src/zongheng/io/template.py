@@ -1,0 +1,173 @@
+"""Data-entry templates (填报模板): an Excel workbook generated from a framework.
+
+Departments send their numbers in Excel today; the template keeps that habit
+and makes the file machine-readable: a 填报说明 sheet, a 数据 sheet with one row
+per unit and period and one column per indicator (headed ``名称（单位）``, with
+the code, direction, target and lead department in the header's note, and
+numeric data validation), and a 指标说明 sheet listing every indicator.
+:func:`zongheng.read_panel` reads a filled template back as it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from zongheng.framework import Direction, Framework, Indicator
+
+__all__ = ["indicator_headers", "write_template"]
+
+# One soft fill per top-level dimension, so a wide sheet stays readable.
+_FILLS = ("DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE1F5", "D9E1F2", "F2F2F2")
+_BLANK_ROWS = 30
+
+
+def indicator_headers(framework: Framework) -> dict[str, str]:
+    """Return the data-sheet header of each indicator: ``名称（单位）``, or the code if names clash."""
+    counts = Counter(i.name for i in framework.indicators if i.name)
+    out = {}
+    for ind in framework.indicators:
+        label = ind.name if ind.name and counts[ind.name] == 1 else ind.code
+        out[ind.code] = f"{label}（{ind.unit}）" if ind.unit else label
+    return out
+
+
+def _top_dimension(framework: Framework, code: str) -> str:
+    node = framework.node(code)
+    while node.parent is not None and node.parent != framework.root.code:
+        node = framework.node(node.parent)
+    return node.code
+
+
+def _note(ind: Indicator) -> str:
+    direction = "正向（越大越好）" if ind.direction is Direction.HIGHER else "逆向（越小越好）"
+    lines = [f"代码 code: {ind.code}", f"方向: {direction}"]
+    if ind.target is not None:
+        lines.append(f"目标值: {ind.target:g}")
+    if ind.department:
+        lines.append(f"牵头单位: {ind.department}")
+    return "\n".join(lines)
+
+
+def write_template(framework: Framework, path: str | Path, *,
+                   units: Sequence[str] | pd.DataFrame | None = None,
+                   periods: Sequence[Hashable] | None = None) -> Path:
+    """Write a data-entry workbook for a framework.
+
+    Parameters
+    ----------
+    framework : Framework
+    path : path
+        The ``.xlsx`` file to write.
+    units : sequence of str or DataFrame, optional
+        Units to prefill (names, or a table with ``code`` and ``name``); blank rows otherwise.
+    periods : sequence, optional
+        Periods to prefill for every unit (e.g. ``[2024]``).
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    book = Workbook()
+    _instructions(book.active, framework)
+    _data_sheet(book.create_sheet("数据"), framework, units, periods)
+    _indicator_sheet(book.create_sheet("指标说明"), framework)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def _instructions(sheet, framework: Framework) -> None:
+    sheet.title = "填报说明"
+    title = framework.root.name or framework.root.code
+    rows = [
+        f"{title} 数据填报模板",
+        "",
+        "填报方法:",
+        "1. 在「数据」工作表中，每个单位每个年度填一行；「单位名称」「年份」两列必填。",
+        "2. 每个指标一列，表头为「指标名称（计量单位）」，请按表头单位填写数值，不要改动表头。",
+        "3. 只填数字（可带千分位逗号）；没有数据的单元格请留空，不要填 0、“-” 或文字说明。",
+        "4. 将鼠标停在表头上可看到指标代码、方向（正向/逆向）、目标值和牵头单位。",
+        "5. 各指标的定义、权重与牵头单位见「指标说明」工作表。",
+        "6. 填好后可直接用于计算: zongheng build 指标体系.yaml 本文件.xlsx",
+        "",
+        "Instructions (English): one row per unit and year in the 数据 sheet; one column per",
+        "indicator in the unit of its header; numbers only, leave missing values blank.",
+    ]
+    for r, line in enumerate(rows, start=1):
+        sheet.cell(row=r, column=1, value=line)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.column_dimensions["A"].width = 100
+
+
+def _data_sheet(sheet, framework: Framework, units, periods) -> None:
+    headers = indicator_headers(framework)
+    has_codes = isinstance(units, pd.DataFrame) and "code" in units.columns
+    key_columns = ["单位代码", "单位名称", "年份"] if has_codes else ["单位名称", "年份"]
+    for c, label in enumerate(key_columns + list(headers.values()), start=1):
+        cell = sheet.cell(row=1, column=c, value=label)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    dimensions = list(dict.fromkeys(_top_dimension(framework, i.code) for i in framework.indicators))
+    for j, ind in enumerate(framework.indicators, start=len(key_columns) + 1):
+        cell = sheet.cell(row=1, column=j)
+        fill = _FILLS[dimensions.index(_top_dimension(framework, ind.code)) % len(_FILLS)]
+        cell.fill = PatternFill("solid", fgColor=fill)
+        cell.comment = Comment(_note(ind), "zongheng", width=260, height=110)
+        # CJK text is about twice as wide as Latin: size columns for the header's characters.
+        sheet.column_dimensions[get_column_letter(j)].width = min(40, max(12, len(headers[ind.code])
+                                                                         * 1.6))
+    rows = _key_rows(units, periods, has_codes)
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(row=r, column=c, value=value)
+    last_row = max(len(rows), _BLANK_ROWS) + 1
+    first_col, last_col = len(key_columns) + 1, len(key_columns) + len(headers)
+    validation = DataValidation(type="decimal", operator="between", formula1="-1E+15",
+                                formula2="1E+15", allow_blank=True, showErrorMessage=True,
+                                errorTitle="只能填写数字", error="此处只能填写数字；没有数据请留空。")
+    validation.add(f"{get_column_letter(first_col)}2:{get_column_letter(last_col)}{last_row}")
+    sheet.add_data_validation(validation)
+    for c in range(1, len(key_columns) + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 16
+    sheet.row_dimensions[1].height = 48
+    sheet.freeze_panes = sheet.cell(row=2, column=len(key_columns) + 1)
+
+
+def _key_rows(units, periods, has_codes: bool) -> list[list]:
+    if units is None:
+        return []
+    if isinstance(units, pd.DataFrame):
+        names = units["name"] if "name" in units.columns else units["code"]
+        keys = list(zip(units["code"], names, strict=True)) if has_codes else [(n,) for n in names]
+    else:
+        keys = [(u,) for u in units]
+    periods = list(periods) if periods is not None else [None]
+    return [[*key, p] for key in keys for p in periods]
+
+
+def _indicator_sheet(sheet, framework: Framework) -> None:
+    columns = ["代码", "指标名称", "英文名称", "计量单位", "方向", "权重", "目标值", "所属维度",
+               "牵头单位", "数据来源", "备注"]
+    for c, label in enumerate(columns, start=1):
+        sheet.cell(row=1, column=c, value=label).font = Font(bold=True)
+    for r, ind in enumerate(framework.indicators, start=2):
+        dimension = _top_dimension(framework, ind.code)
+        values = [ind.code, ind.name, ind.name_en, ind.unit,
+                  "正向" if ind.direction is Direction.HIGHER else "逆向", ind.weight, ind.target,
+                  framework.label(dimension), ind.department, ind.source, ind.note]
+        for c, value in enumerate(values, start=1):
+            sheet.cell(row=r, column=c, value=value)
+    widths = [12, 30, 30, 14, 8, 8, 10, 16, 16, 30, 30]
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = width
+    sheet.freeze_panes = "C2"
