@@ -20,6 +20,7 @@ from zongheng.build import StageRecord, first_changed, rank_all, replay, run_sta
 from zongheng.framework import Framework
 from zongheng.method import Method
 from zongheng.panel import Panel
+from zongheng.steps.rank import competition_rank, group_rank
 
 __all__ = ["Evaluation"]
 
@@ -182,11 +183,13 @@ class Evaluation:
         p = self._period_position(period)
         codes = [self.framework.root.code, *self.framework.dimensions]
         cols = [self.node_codes.index(c) for c in codes]
-        root = cols[0]
-        table = pd.DataFrame({"rank": self.ranks[p, :, root], "unit": self.panel.units,
-                              "name": self.panel.names()})
+        index_scores = self.scores[p, :, cols[0]]
+        # Only the index is ranked here: ranking every node (``ranks``) costs far more.
+        table = pd.DataFrame({"rank": competition_rank(index_scores, axis=0),
+                              "unit": self.panel.units, "name": self.panel.names()})
         if group is not None:
-            table.insert(1, f"rank_in_{group}", self.group_ranks(group)[p, :, root])
+            table.insert(1, f"rank_in_{group}",
+                         group_rank(index_scores, self.panel.group(group), axis=0))
             table.insert(3, group, self.panel.group(group))
         for code, c in zip(codes, cols, strict=True):
             table[code] = self.scores[p, :, c]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from zongheng.errors import DataError, Problem
@@ -168,12 +169,12 @@ def _finish(table: Table) -> Table:
     """Strip the headers, drop blank rows (keeping row positions) and blank trailing columns."""
     frame = table.frame
     frame.columns = [str(c).strip() for c in frame.columns]
-    blank = frame.map(_is_blank)
-    frame = frame.loc[~blank.all(axis=1)]
+    original = frame
+    frame = frame.loc[~_blank_rows(frame)]
     # Columns without a header and without a value at the right edge (formatted but empty
     # spreadsheet columns, trailing commas); dropping only trailing ones keeps column letters.
     keep = len(frame.columns)
-    while keep and _unnamed(frame.columns[keep - 1]) and blank.iloc[:, keep - 1].all():
+    while keep and _unnamed(frame.columns[keep - 1]) and _blank_column(original, keep - 1).all():
         keep -= 1
     frame = frame.iloc[:, :keep]
     if frame.empty or len(frame.columns) == 0:
@@ -183,6 +184,28 @@ def _finish(table: Table) -> Table:
 
 def _unnamed(header: str) -> bool:
     return not header or header.startswith("Unnamed: ")
+
+
+def _blank_column(frame: pd.DataFrame, position: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Return which cells of one column (optionally only some rows) are blank."""
+    col = frame.iloc[:, position] if rows is None else frame.iloc[rows, position]
+    return np.fromiter((_is_blank(v) for v in col), dtype=bool, count=len(col))
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Return which rows are blank everywhere.
+
+    Column by column over the rows still blank so far: the first filled column
+    (usually the unit) rules out almost every row, so the cost is one column's.
+    """
+    candidates = np.arange(len(frame))
+    for position in range(frame.shape[1]):
+        if not len(candidates):
+            break
+        candidates = candidates[_blank_column(frame, position, candidates)]
+    out = np.zeros(len(frame), dtype=bool)
+    out[candidates] = True
+    return out
 
 
 def _is_blank(value: object) -> bool:

@@ -70,6 +70,19 @@ def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return n, np.nansum(d2, axis=-2), np.nansum(d2 * d, axis=-2), np.nansum(d2 * d2, axis=-2)
 
 
+def _skew_kurt(x: np.ndarray, known: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return G1 and G2 of each column of ``x`` (row, column) in one pass, unknown rows left out."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(known, x, 0.0).sum(axis=0) / n
+        d = np.where(known, x - mean, 0.0)
+        d2 = d * d
+        s2, s3, s4 = d2.sum(axis=0), (d2 * d).sum(axis=0), (d2 * d2).sum(axis=0)
+        g1 = np.sqrt(n) * s3 / s2**1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0)
+        r = n * s4 / (s2 * s2)
+        g2 = ((n + 1.0) * (r - 3.0) + 6.0) * (n - 1.0) / ((n - 2.0) * (n - 3.0))
+    return np.where(n >= 3, g1, np.nan), np.where(n >= 4, g2, np.nan)
+
+
 def skewness(values: np.ndarray) -> np.ndarray:
     """Return the adjusted Fisher–Pearson skewness G1 of each column (axis −2), ignoring NaN.
 
@@ -161,57 +174,67 @@ class Winsorise(Step):
         if self.max_points < 0:
             raise ValueError(f"max_points must be ≥ 0, got {self.max_points}")
 
-    def _passes(self, values: np.ndarray) -> np.ndarray:
-        skew, kurt = skewness(values), kurtosis(values)
+    def _fails(self, skew: np.ndarray, kurt: np.ndarray) -> np.ndarray:
         # NaN statistics (too few values, constant) count as passing: nothing to treat.
-        return ~((np.abs(skew) >= self.skew) & (kurt >= self.kurtosis))
+        return (np.abs(skew) >= self.skew) & (kurt >= self.kurtosis)
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
-        """Learn the caps and the log fallback over the scope (vectorised over indicators)."""
+        """Learn the caps and the log fallback over the scope (vectorised over indicators).
+
+        Each round works only on the columns still failing, and missing values never
+        change, so their mask and counts are computed once.
+        """
         sample, group_of_period = ctx.scope_of(self).split(values, ctx)
-        x = sample.copy()
-        with np.errstate(all="ignore"):
-            lo = np.nanmin(x, axis=-2) if x.size else np.zeros(x.shape[::2])
-            hi = np.nanmax(x, axis=-2) if x.size else np.zeros(x.shape[::2])
-        lo_cap, hi_cap = lo.copy(), hi.copy()
-        failing = ~self._passes(x)
+        n_groups, n_rows, n_ind = sample.shape
+        cols = np.moveaxis(sample, -2, 0).reshape(n_rows, n_groups * n_ind)  # (row, group·indicator)
+        if n_rows:
+            lo, hi = np.fmin.reduce(cols, axis=0), np.fmax.reduce(cols, axis=0)
+        else:
+            lo = hi = np.full(n_groups * n_ind, np.nan)
+        known = ~np.isnan(cols)
+        n = known.sum(axis=0)
+        skew, kurt = _skew_kurt(cols, known, n)
+        failing = self._fails(skew, kurt)
         treated = failing.copy()
+        lo_cap, hi_cap = lo.copy(), hi.copy()
         n_hi = np.zeros(lo.shape, dtype=int)
         n_lo = np.zeros(lo.shape, dtype=int)
-        active = failing & (self.max_points > 0)
-        while active.any():
-            upper = skewness(x) >= 0
-            for side_upper in (True, False):
-                sel = active & (upper if side_upper else ~upper)
-                if not sel.any():
-                    continue
-                cur = np.nanmax(x, axis=-2) if side_upper else np.nanmin(x, axis=-2)
-                at = (x == cur[..., None, :]) & sel[..., None, :]
+        idx = np.flatnonzero(failing & (self.max_points > 0))
+        x, kn, na, sk = cols[:, idx], known[:, idx], n[idx], skew[idx]
+        while idx.size:
+            upper = sk >= 0  # positive skew: the high outliers go first
+            with np.errstate(all="ignore"):
+                cur = np.where(upper, np.fmax.reduce(x, axis=0), np.fmin.reduce(x, axis=0))
+                at = x == cur
                 rest = np.where(at, np.nan, x)
-                with np.errstate(all="ignore"):
-                    nxt = np.nanmax(rest, axis=-2) if side_upper else np.nanmin(rest, axis=-2)
-                x = np.where(at, nxt[..., None, :], x)
-                # Points at the cap before this step: the ones just moved, which include
-                # every point moved on this side before (COINr counts the same way).
-                count = np.sum(at, axis=-2)
-                if side_upper:
-                    hi_cap = np.where(sel, nxt, hi_cap)
-                    n_hi = np.where(sel, count, n_hi)
-                else:
-                    lo_cap = np.where(sel, nxt, lo_cap)
-                    n_lo = np.where(sel, count, n_lo)
-            failing = ~self._passes(x)
-            active = failing & (n_hi + n_lo < self.max_points)
+                nxt = np.where(upper, np.fmax.reduce(rest, axis=0), np.fmin.reduce(rest, axis=0))
+            x = np.where(at, nxt, x)
+            # Points at the cap before this step: the ones just moved, which include every
+            # point moved on this side before (COINr counts the same way).
+            count = at.sum(axis=0)
+            hi_cap[idx] = np.where(upper, nxt, hi_cap[idx])
+            n_hi[idx] = np.where(upper, count, n_hi[idx])
+            lo_cap[idx] = np.where(upper, lo_cap[idx], nxt)
+            n_lo[idx] = np.where(upper, n_lo[idx], count)
+            sk, kt = _skew_kurt(x, kn, na)
+            still = self._fails(sk, kt)
+            failing[idx] = still
+            keep = still & (n_hi[idx] + n_lo[idx] < self.max_points)
+            idx, x, kn, na, sk = idx[keep], x[:, keep], kn[:, keep], na[keep], sk[keep]
         use_log = treated & failing & (self.fallback == "log")
+
+        def shaped(a: np.ndarray) -> np.ndarray:
+            return a.reshape(n_groups, n_ind)
+
         # Untreated sides get infinite caps, so a base-period scope clips nothing else.
         return {
-            "lo_": np.where(use_log | (n_lo == 0), -np.inf, lo_cap),
-            "hi_": np.where(use_log | (n_hi == 0), np.inf, hi_cap),
-            "log_": use_log,
-            "log_min_": lo,
-            "log_max_": hi,
+            "lo_": shaped(np.where(use_log | (n_lo == 0), -np.inf, lo_cap)),
+            "hi_": shaped(np.where(use_log | (n_hi == 0), np.inf, hi_cap)),
+            "log_": shaped(use_log),
+            "log_min_": shaped(lo),
+            "log_max_": shaped(hi),
             "group_of_period_": group_of_period,
-            "winsorised_": np.where(treated & ~use_log, n_hi + n_lo, 0),
+            "winsorised_": shaped(np.where(treated & ~use_log, n_hi + n_lo, 0)),
         }
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
