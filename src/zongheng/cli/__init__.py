@@ -5,7 +5,11 @@ options, loading and error handling live in :mod:`zongheng.cli.common`. User
 mistakes are printed plainly, without a traceback, and exit with status 2.
 """
 
-from zongheng.cli import commands_build, commands_template  # noqa: F401  (register commands)
+from zongheng.cli import (  # noqa: F401  (importing a module registers its commands)
+    commands_analyses_a,
+    commands_build,
+    commands_template,
+)
 from zongheng.cli.app import app, main
 
 __all__ = ["app", "main"]
