@@ -1,0 +1,242 @@
+"""Commands ``strengths`` (找问题: 优势、短板、退步指标) and ``gap`` (找差距)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from zongheng.analysis.gap import GapResult, gap
+from zongheng.analysis.strengths import strengths
+from zongheng.cli.app import app
+from zongheng.cli.common import (
+    DataArg,
+    DatasetOpt,
+    FrameworkArg,
+    JsonOpt,
+    LangOpt,
+    MethodOpt,
+    SheetOpt,
+    UnitsOpt,
+    console,
+    echo_json,
+    fail,
+    fmt,
+    load_evaluation,
+    run,
+    use_lang,
+)
+from zongheng.evaluation import Evaluation
+from zongheng.framework import Framework
+from zongheng.i18n import get_lang, register_messages, text
+
+register_messages({
+    "gapcli_unit_required": ("请用 --unit 指定单位", "--unit is required"),
+    "gapcli_gap_title": ("找差距 · {period}", "Gap · {period}"),
+    "gapcli_compare": (
+        "{unit}（{unit_score}，第 {unit_rank}/{size} 名）对比 {peer}（{peer_score}，第 {peer_rank} 名）"
+        "：差距 {gap}",
+        "{unit} ({unit_score}, rank {unit_rank}/{size}) vs {peer} ({peer_score}, rank {peer_rank}): "
+        "gap {gap}",
+    ),
+    "gapcli_method": ("分解方法: {method}", "Attribution: {method}"),
+    "gapcli_by_dimension": ("按维度小计", "Subtotals by dimension"),
+    "gapcli_total": ("合计", "Total"),
+    "gapcli_more": ("另有 {n} 个指标未列出（用 --top 调整）", "{n} more indicator(s) not listed (see --top)"),
+    "gapcli_strengths_title": ("找问题 · {unit} · {period}{scope}", "Strengths and weaknesses · {unit} · "
+                               "{period}{scope}"),
+    "gapcli_scope": ("（{group}={label} 组内）", " (within {group}={label})"),
+    "gapcli_no_previous": ("没有上一期数据，无法列出退步指标",
+                           "No previous period: declines cannot be listed"),
+    "gapcli_previous": ("退步指标较 {period}", "Declines vs {period}"),
+    "gapcli_nothing": ("没有符合条件的指标", "No indicator qualifies"),
+    "gapcli_indicator": ("指标", "Indicator"),
+    "gapcli_name": ("名称", "Name"),
+    "gapcli_dimension": ("维度", "Dimension"),
+    "gapcli_unit_value": ("本单位值", "Unit value"),
+    "gapcli_peer_value": ("对标值", "Peer value"),
+    "gapcli_unit_normalised": ("本单位标准化", "Unit normalised"),
+    "gapcli_peer_normalised": ("对标标准化", "Peer normalised"),
+    "gapcli_unit_score": ("本单位得分", "Unit score"),
+    "gapcli_peer_score": ("对标得分", "Peer score"),
+    "gapcli_contribution": ("贡献", "Contribution"),
+    "gapcli_share": ("占差距", "Share of gap"),
+    "gapcli_department": ("牵头单位", "Lead department"),
+    "gapcli_kind": ("类型", "Kind"),
+    "gapcli_rank": ("组内排名", "Rank in group"),
+    "gapcli_normalised": ("标准化值", "Normalised"),
+    "gapcli_value": ("原始值", "Raw value"),
+    "gapcli_measure": ("计量单位", "Unit of measure"),
+    "gapcli_change": ("较上期", "Change"),
+    "gapcli_kind_strength": ("优势", "Strength"),
+    "gapcli_kind_weakness": ("短板", "Weakness"),
+    "gapcli_kind_declined": ("退步", "Declined"),
+    "gapcli_method_exact-linear": ("精确线性分解", "exact linear"),
+    "gapcli_method_shapley": ("Shapley 值分解", "Shapley values"),
+    "gapcli_method_effective-weight": ("按有效权重分摊（假设对象）", "by effective weight (hypothetical)"),
+})
+
+UnitOpt = Annotated[str | None, typer.Option("--unit", "-u", help="单位 unit code or name")]
+GroupOpt = Annotated[str | None, typer.Option(help="分组列 group column: peers share the unit's label")]
+PeriodOpt = Annotated[str | None, typer.Option(help="时期 period (default: last)")]
+
+_TEXT_COLUMNS = ("kind", "indicator", "name", "dimension", "measure", "department")
+
+
+def _h(key: str, **params: object) -> str:
+    return text(f"gapcli_{key}", **params)
+
+
+def _label(framework: Framework, code: str) -> str:
+    return framework.label(code, get_lang())
+
+
+def _versus(ev: Evaluation, vs: str) -> str | float:
+    """Read ``--vs``: a keyword or a unit first (unit codes may be digits), then a score."""
+    if vs in ("next", "leader") or vs in ev.panel.units or vs in ev.panel.names():
+        return vs
+    try:
+        return float(vs)
+    except ValueError:
+        return vs  # the library names it as an unknown unit and lists the known ones
+
+
+def _percent(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{100 * float(value):.1f}%"
+
+
+
+
+# -- gap ----------------------------------------------------------------------------------------
+
+
+def _print_gap(ev: Evaluation, result: GapResult, top: int | None) -> None:
+    fw = ev.framework
+    out = console()
+    unit = f"{result.unit_name} ({result.unit})" if result.unit_name != result.unit else result.unit
+    peer = result.peer_name
+    if result.peer is not None and result.peer_name != result.peer:
+        peer = f"{result.peer_name} ({result.peer})"
+    out.print(_h("gap_title", period=result.period), markup=False)
+    out.print(_h("compare", unit=unit, unit_score=fmt(result.unit_score), unit_rank=result.unit_rank,
+                 size=result.group_size, peer=peer, peer_score=fmt(result.peer_score),
+                 peer_rank=result.peer_rank, gap=fmt(result.gap)), markup=False)
+    out.print(_h("method", method=_h(f"method_{result.method}")), markup=False)
+
+    table = Table()
+    for key in ("indicator", "dimension", "unit_value", "peer_value", "unit_normalised",
+                "peer_normalised", "contribution", "share", "department"):
+        table.add_column(_h(key), justify="left" if key in _TEXT_COLUMNS else "right")
+    rows = result.indicators if top is None else result.indicators.head(top)
+    for r in rows.to_dict("records"):
+        table.add_row(_label(fw, r["indicator"]), _label(fw, r["dimension"]), fmt(r["unit_value"]),
+                      fmt(r["peer_value"]), fmt(r["unit_normalised"]), fmt(r["peer_normalised"]),
+                      fmt(r["contribution"], 3), _percent(r["share"]), r["department"] or "—")
+    out.print(table)
+    if len(rows) < len(result.indicators):
+        out.print(_h("more", n=len(result.indicators) - len(rows)), markup=False)
+
+    dims = Table(title=_h("by_dimension"))
+    for key in ("dimension", "name", "unit_score", "peer_score", "contribution", "share"):
+        dims.add_column(_h(key), justify="left" if key in _TEXT_COLUMNS else "right")
+    for r in result.dimensions.to_dict("records"):
+        dims.add_row(r["dimension"], _label(fw, r["dimension"]), fmt(r["unit_score"]),
+                     fmt(r["peer_score"]), fmt(r["contribution"], 3), _percent(r["share"]))
+    dims.add_row(_h("total"), "", fmt(result.unit_score), fmt(result.peer_score),
+                 fmt(result.total, 3), _percent(1.0 if result.gap else None))
+    out.print(dims)
+    for note in result.notes:
+        out.print(note, markup=False)
+
+
+@app.command("gap")
+def gap_command(
+    framework: FrameworkArg = None,
+    data: DataArg = None,
+    unit: UnitOpt = None,
+    vs: Annotated[str, typer.Option("--vs", help="next | leader | 单位 UNIT | 目标分 SCORE")]
+    = "next",
+    group: GroupOpt = None,
+    period: PeriodOpt = None,
+    top: Annotated[int | None, typer.Option(min=1, help="只列出贡献最大的 N 个指标 list the N "
+                                                        "largest contributions only")] = None,
+    method: MethodOpt = None,
+    dataset: DatasetOpt = None,
+    sheet: SheetOpt = None,
+    units: UnitsOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "zh",
+) -> None:
+    """找差距 — the index gap to the next unit, the leader, a peer or a target, per indicator."""
+    use_lang(lang)
+    if unit is None:
+        fail(_h("unit_required"))
+    ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
+    versus = _versus(ev, vs)
+    result = run(lambda: gap(ev, unit, versus=versus, period=period, group=group))
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    _print_gap(ev, result, top)
+
+
+# -- strengths ----------------------------------------------------------------------------------
+
+
+def _print_strengths(ev: Evaluation, frame: pd.DataFrame) -> None:
+    fw = ev.framework
+    attrs = frame.attrs
+    names = dict(zip(ev.panel.units, ev.panel.names(), strict=True))
+    unit = attrs["unit"] if names[attrs["unit"]] == attrs["unit"] else \
+        f"{names[attrs['unit']]} ({attrs['unit']})"
+    scope = "" if attrs["group"] is None else _h("scope", group=attrs["group"], label=attrs["label"])
+    table = Table(title=_h("strengths_title", unit=unit, period=attrs["period"], scope=scope))
+    for key in ("kind", "indicator", "dimension", "rank", "normalised", "value", "measure", "change",
+                "department"):
+        table.add_column(_h(key), justify="left" if key in _TEXT_COLUMNS else "right")
+    for r in frame.to_dict("records"):
+        table.add_row(_h(f"kind_{r['kind']}"), _label(fw, r["indicator"]),
+                      _label(fw, r["dimension"]), f"{r['rank']}/{r['group_size']}",
+                      fmt(r["normalised"]), fmt(r["value"]), r["unit_of_measure"] or "—",
+                      fmt(r["change"]), r["department"] or "—")
+    out = console()
+    out.print(table)
+    if frame.empty:
+        out.print(_h("nothing"), markup=False)
+    if attrs["previous_period"] is None:
+        out.print(_h("no_previous"), markup=False)
+    else:
+        out.print(_h("previous", period=attrs["previous_period"]), markup=False)
+
+
+@app.command("strengths")
+def strengths_command(
+    framework: FrameworkArg = None,
+    data: DataArg = None,
+    unit: UnitOpt = None,
+    group: GroupOpt = None,
+    k: Annotated[int, typer.Option("--k", min=1, help="前后各 k 名 top and bottom k")] = 3,
+    period: PeriodOpt = None,
+    method: MethodOpt = None,
+    dataset: DatasetOpt = None,
+    sheet: SheetOpt = None,
+    units: UnitsOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "zh",
+) -> None:
+    """找问题 — the unit's strong, weak and declining indicators among its peers."""
+    use_lang(lang)
+    if unit is None:
+        fail(_h("unit_required"))
+    ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
+    frame = run(lambda: strengths(ev, unit, period=period, group=group, k=k))
+    if as_json:
+        echo_json({**{key: frame.attrs[key] for key in ("unit", "period", "previous_period",
+                                                          "group", "label")},
+                   "k": k, "rows": frame})
+        return
+    _print_strengths(ev, frame)
