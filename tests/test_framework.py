@@ -264,3 +264,43 @@ def english():
         yield
     finally:
         zh.set_lang("zh")
+
+
+# -- category (约束性/预期性) and attainment rule (达标规则) ---------------------
+
+@pytest.mark.parametrize(("spelling", "category"), [
+    ("约束性", "binding"), ("binding", "binding"), (" Binding ", "binding"), ("约束", "binding"),
+    ("预期性", "expected"), ("expected", "expected"), ("预期性指标", "expected"), ("", ""),
+    (None, ""),
+])
+def test_category_spellings(spelling, category):
+    fw = build([{"code": "I", "parent": None}, {"code": "a", "parent": "I", "direction": "+",
+                                                "category": spelling}])
+    assert fw.node("a").category == category
+
+
+@pytest.mark.parametrize(("spelling", "rule"), [
+    (">=", ">="), ("≥", ">="), ("at least", ">="), ("不低于", ">="), ("<=", "<="), ("≤", "<="),
+    ("AT_MOST", "<="), ("不超过", "<="), ("yes", "yes"), ("是否", "yes"), ("", ""),
+])
+def test_rule_spellings(spelling, rule):
+    fw = build([{"code": "I", "parent": None}, {"code": "a", "parent": "I", "direction": "+",
+                                                "rule": spelling}])
+    assert fw.node("a").rule == rule
+
+
+def test_category_and_rule_default_to_blank(framework):
+    assert framework.node("A1").category == "" and framework.node("A1").rule == ""
+
+
+def test_unknown_category_and_rule_name_the_row():
+    records = [dict(r) for r in RECORDS]
+    records[0].update(category="必须", rule=">")
+    records[5].update(rule="equal")
+    problems = problems_of(records)
+    assert [(p.kind, p.row, p.params["value"]) for p in problems] == [
+        ("fw_bad_category", 2, "必须"), ("fw_bad_rule", 2, ">"), ("fw_bad_rule", 7, "equal")]
+    assert problems[0].message() == (
+        "第 2 行: 'A1' 的约束性/预期性 (category) 必须是 约束性/binding 或 预期性/expected，实际为 '必须'")
+    assert problems[2].message("en").startswith(
+        "row 7: the attainment rule of 'A3' must be '>=' (at least the target)")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from zongheng.errors import FrameworkError, Problem
+from zongheng.i18n import register_messages
 
 __all__ = [
     "Aggregate",
@@ -82,6 +83,11 @@ class Indicator:
     department: str = ""
     source: str = ""
     note: str = ""
+    category: str = ""
+    """``"binding"`` (约束性), ``"expected"`` (预期性) or ``""`` (not said)."""
+    rule: str = ""
+    """Attainment rule (达标规则): ``">="`` at least the target, ``"<="`` at most the target,
+    ``"yes"`` a yes/no item done when the value is 1; ``""`` follows the direction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,8 +255,35 @@ Locator = Callable[[], dict]
 _TEXT_FIELDS = ("name", "name_en", "unit", "department", "source", "note")
 RECORD_FIELDS = (
     "code", "parent", "type", "name", "name_en", "unit", "direction", "weight", "target",
-    "goalposts", "denominator", "department", "source", "note",
+    "goalposts", "denominator", "department", "source", "note", "category", "rule",
 )
+
+# Accepted spellings of an indicator's category (约束性/预期性) and attainment rule (达标规则).
+_CATEGORY_WORDS = {
+    **dict.fromkeys(["binding", "约束性", "约束", "约束性指标", "mandatory"], "binding"),
+    **dict.fromkeys(["expected", "预期性", "预期", "预期性指标", "indicative"], "expected"),
+}
+_RULE_WORDS = {
+    **dict.fromkeys([">=", "≥", "=>", "at least", "at_least", "不低于", "不少于", "不小于",
+                     "达到", "以上"], ">="),
+    **dict.fromkeys(["<=", "≤", "=<", "at most", "at_most", "不高于", "不超过", "不大于",
+                     "以下", "以内"], "<="),
+    # YAML reads a bare ``yes`` as true.
+    **dict.fromkeys(["yes", "true", "yes/no", "bool", "boolean", "是否", "是/否", "完成"], "yes"),
+}
+
+register_messages({
+    "fw_bad_category": (
+        "'{code}' 的约束性/预期性 (category) 必须是 约束性/binding 或 预期性/expected，实际为 {value!r}",
+        "the category of '{code}' must be 约束性/binding or 预期性/expected, got {value!r}",
+    ),
+    "fw_bad_rule": (
+        "'{code}' 的达标规则 (rule) 必须是 >=（不低于目标）、<=（不高于目标）或 yes（是否类，1 为完成），"
+        "实际为 {value!r}",
+        "the attainment rule of '{code}' must be '>=' (at least the target), '<=' (at most) or "
+        "'yes' (a yes/no item, 1 = done), got {value!r}",
+    ),
+})
 
 
 def _blank(value: object) -> bool:
@@ -301,8 +334,8 @@ def framework_from_records(
     records : sequence of mapping
         One mapping per element with keys among ``code, parent, type, name,
         name_en, unit, direction, weight, target, goalposts, denominator,
-        department, source, note``. A record whose ``type`` is ``aggregate``
-        (or which has children) is an aggregate; others are indicators. A key
+        department, source, note, category, rule``. A record whose ``type`` is
+        ``aggregate`` (or which has children) is an aggregate; others are indicators. A key
         that is absent takes its default (weight 1); a key present but blank
         is a problem where a value is required (weight, indicator direction).
     locations : sequence of mapping
@@ -414,9 +447,17 @@ def framework_from_records(
                    value=rec.get("goalposts"))
             goalposts = None
         denominator = _clean_text(rec.get("denominator")) or None
+        choices = {}
+        for name, words, kind in (("category", _CATEGORY_WORDS, "fw_bad_category"),
+                                  ("rule", _RULE_WORDS, "fw_bad_rule")):
+            raw = _clean_text(rec.get(name))
+            choices[name] = words.get(raw.lower(), None) if raw else ""
+            if choices[name] is None:
+                report(_at(where, name), kind, code=r.code, value=rec.get(name))
+                choices[name] = ""
         nodes[r.code] = Indicator(
             code=r.code, parent=r.parent or "", direction=direction, weight=weight, target=target,
-            goalposts=goalposts, denominator=denominator, **texts,
+            goalposts=goalposts, denominator=denominator, **texts, **choices,
         )
 
     declared = {d.code for d in denominators}

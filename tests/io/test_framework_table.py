@@ -238,3 +238,28 @@ def test_imeta_as_excel_reads_the_same(tmp_path, shared_data, imeta):
     again = zh.read_framework(path)
     assert again.nodes == imeta.nodes
     assert again.groups == imeta.groups and again.denominators == imeta.denominators
+
+
+def test_category_and_rule_columns(tmp_path):
+    frame = pd.DataFrame({
+        "代码": ["I", "a", "b", "c"], "上级": [None, "I", "I", "I"],
+        "方向": [None, "逆向", "正向", "正向"],
+        "约束性/预期性": [None, "约束性", "预期性", None],
+        "达标规则": [None, "≤", ">=", "是否"],
+    })
+    fw = zh.read_framework(frame)
+    assert [(i.category, i.rule) for i in fw.indicators] == [
+        ("binding", "<="), ("expected", ">="), ("", "yes")]
+    english = pd.DataFrame({"code": ["I", "a"], "parent": [None, "I"], "direction": [None, "+"],
+                            "category": [None, "binding"], "rule": [None, "at most"]})
+    assert zh.read_framework(english).node("a").rule == "<="
+
+
+def test_bad_category_and_rule_name_the_row(tmp_path):
+    path = tmp_path / "fw.csv"
+    path.write_text("代码,上级,方向,指标性质,达标规则\nI,,,,\na,I,+,重点,\nb,I,+,,约等于\n",
+                    encoding="utf-8")
+    with pytest.raises(FrameworkError) as info:
+        zh.read_framework(path)
+    assert [(p.kind, p.row, p.file) for p in info.value.problems] == [
+        ("fw_bad_category", 3, "fw.csv"), ("fw_bad_rule", 4, "fw.csv")]

@@ -266,3 +266,49 @@ def test_yaml_written_by_hand_with_safe_dump_reads_back(tmp_path, county):
     path = tmp_path / "dumped.yaml"
     path.write_text(yaml.safe_dump(framework_to_dict(county), allow_unicode=True), encoding="utf-8")
     assert zh.read_framework(path) == county
+
+
+# -- category (约束性/预期性) and attainment rule (达标规则) ---------------------
+
+RULES_YAML = """\
+code: ECO
+children:
+  - code: E
+    children:
+      - {code: pm25, direction: -, target: 30, category: 约束性, rule: <=}
+      - {code: good_days, direction: +, target: 90, category: expected, rule: >=}
+      - code: red_line
+        direction: +
+        category: binding
+        rule: yes
+      - code: forest
+        direction: +
+        rule: >=   # a bare >= is read as the rule, not a folded block
+"""
+
+
+def test_category_and_rule_are_read_and_written_back(tmp_path):
+    fw = zh.read_framework(write(tmp_path, RULES_YAML))
+    found = [(i.code, i.category, i.rule) for i in fw.indicators]
+    assert found == [("pm25", "binding", "<="), ("good_days", "expected", ">="),
+                     ("red_line", "binding", "yes"), ("forest", "", ">=")]
+    doc = framework_to_dict(fw)
+    assert doc["children"][0]["children"][0] == {
+        "code": "pm25", "direction": "-", "weight": 1, "target": 30, "category": "binding",
+        "rule": "<="}
+    assert "category" not in doc["children"][0]["children"][3]
+    out = tmp_path / "out.yaml"
+    zh.write_framework(fw, out)
+    assert zh.read_framework(out) == fw
+    assert "rule: '>='" in out.read_text(encoding="utf-8")
+
+
+def test_bad_category_and_rule_with_their_key_paths(tmp_path):
+    problems = problems_in(tmp_path, """\
+        code: I
+        children:
+          - {code: a, direction: +, category: 重要}
+          - {code: b, direction: +, rule: ==}
+        """)
+    assert [(p.kind, p.key) for p in problems] == [
+        ("fw_bad_category", "children[0].category"), ("fw_bad_rule", "children[1].rule")]

@@ -9,6 +9,7 @@ from zongheng.cli import (  # noqa: F401  (importing a module registers its comm
     commands_analyses_a,
     commands_analyses_b,
     commands_build,
+    commands_eco,
     commands_template,
 )
 from zongheng.cli.app import app, main

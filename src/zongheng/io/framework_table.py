@@ -34,6 +34,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "department": ("department", "牵头单位", "责任单位", "牵头部门"),
     "source": ("source", "来源", "数据来源"),
     "note": ("note", "备注", "说明"),
+    "category": ("category", "约束性/预期性", "约束性预期性", "指标性质"),
+    "rule": ("rule", "达标规则", "达标条件", "达标方式"),
 }
 _IGNORED = {"level", "层级"}
 _ATTRIBUTE_TYPES = {"group": "groups", "分组": "groups", "denominator": "denominators",

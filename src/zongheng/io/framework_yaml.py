@@ -59,11 +59,11 @@ def read_framework_yaml(path: str | Path) -> Framework:
 
 
 def _load(text: str) -> Any:
-    """Parse YAML; if it fails, retry with lone ``-`` values quoted, else raise the first error."""
+    """Parse YAML; if it fails, retry with lone ``-``/``>=`` values quoted, else raise the first error."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as first:
-        fixed = _quote_bare_dashes(text)
+        fixed = _quote_bare_rules(_quote_bare_dashes(text))
         if fixed == text:
             raise
         try:
@@ -79,6 +79,15 @@ _BARE_DASH = re.compile(r"^(\s*(?:-\s+)?[^\s#:'\"-][^:#]*:[ \t]+)-([ \t]*(?:#.*)
 def _quote_bare_dashes(text: str) -> str:
     """Quote a value that is a lone ``-`` (a lower-is-better direction), which YAML rejects."""
     return _BARE_DASH.sub(r"\1'-'\2", text)
+
+
+# ``rule: >=`` is not valid YAML either (``>`` starts a folded block): read it as ">=".
+_BARE_AT_LEAST = re.compile(r"(:[ \t]+)>=(?=[ \t]*(?:[,}#]|$))", re.MULTILINE)
+
+
+def _quote_bare_rules(text: str) -> str:
+    """Quote a value that is a lone ``>=`` (an attainment rule), which YAML rejects."""
+    return _BARE_AT_LEAST.sub(r"\1'>='", text)
 
 
 def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
@@ -184,6 +193,9 @@ def framework_to_dict(framework: Framework) -> dict:
                 out["goalposts"] = [_plain(v) for v in n.goalposts]
             if n.denominator:
                 out["denominator"] = n.denominator
+            for f in ("category", "rule"):
+                if getattr(n, f):
+                    out[f] = getattr(n, f)
         for f in ("department", "source", "note"):
             if getattr(n, f):
                 out[f] = getattr(n, f)
