@@ -127,9 +127,21 @@ class Panel:
         })
 
     def with_values(self, values: np.ndarray) -> Panel:
-        """Return the same panel with other values (same shape, labels and attributes)."""
-        return Panel(values, self.units, self.periods, self.indicators, self.attributes,
-                     self.denominators, self.denominator_codes, self.source, dict(self.meta))
+        """Return the same panel with other values (same shape, labels and attributes).
+
+        Fast: the attributes and denominators are shared, not re-indexed (both are
+        read-only in practice), so what-if and path searches can call it often.
+        """
+        values = _readonly(values)
+        if values.shape != self.values.shape:
+            raise ValueError(f"values must have shape {self.values.shape}, got {values.shape}")
+        clone = object.__new__(Panel)
+        for name in ("units", "periods", "indicators", "attributes", "denominators",
+                     "denominator_codes", "source"):
+            object.__setattr__(clone, name, getattr(self, name))
+        object.__setattr__(clone, "values", values)
+        object.__setattr__(clone, "meta", dict(self.meta))
+        return clone
 
     def select_units(self, units: Sequence[str]) -> Panel:
         """Return a panel with only these units (in this order)."""

@@ -8,6 +8,7 @@ mistakes are printed plainly, without a traceback, and exit with status 2.
 from zongheng.cli import (  # noqa: F401  (importing a module registers its commands)
     commands_analyses_a,
     commands_analyses_b,
+    commands_analyses_c,
     commands_build,
     commands_eco,
     commands_template,
