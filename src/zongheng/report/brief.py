@@ -1,0 +1,173 @@
+"""A unit's brief (单位评价简报): every 纵横 analysis of one unit, gathered once.
+
+The demo, the HTML page, the Word draft and the Excel workbook all show the
+same facts; they read them from one :class:`UnitBrief` so that the documents
+never disagree with each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zongheng.analysis.gap import GapResult, gap
+from zongheng.analysis.path import PathResult, path
+from zongheng.analysis.progress import progress
+from zongheng.analysis.ranking import AwardResult, evaluate_award
+from zongheng.analysis.strengths import resolve_unit, strengths
+from zongheng.errors import ZonghengError
+from zongheng.evaluation import Evaluation
+
+__all__ = ["UnitBrief", "unit_brief"]
+
+
+@dataclass(frozen=True)
+class UnitBrief:
+    """Everything the reports say about one unit in one period.
+
+    Attributes
+    ----------
+    evaluation : Evaluation
+    unit, name : str
+    period : hashable
+    group : str or None
+        The peer-group column (e.g. 设区市); ranks and peers are within it.
+    peers : DataFrame
+        The group's ranking table (``Evaluation.ranking``) for the period.
+    history : DataFrame
+        The unit's index and dimension scores and ranks over every period:
+        ``period, node, name, score, rank, rank_in_group``.
+    progress : DataFrame
+        The unit's rows of :func:`~zongheng.analysis.progress.progress` (index and dimensions).
+    strengths : DataFrame
+        :func:`~zongheng.analysis.strengths.strengths` within the group.
+    gap : GapResult or None
+        The gap to the unit one place up (None for the group's leader).
+    path : PathResult or None
+        The path to ``target_rank`` (None when the unit already holds it).
+    target_rank : int or None
+    award : AwardResult or None
+        When the framework carries an award rule.
+    duties : DataFrame
+        责任分解: per lead department, its weak or declining indicators and the
+        changes the path asks of it.
+    """
+
+    evaluation: Evaluation
+    unit: str
+    name: str
+    period: Hashable
+    group: str | None
+    peers: pd.DataFrame
+    history: pd.DataFrame
+    progress: pd.DataFrame
+    strengths: pd.DataFrame
+    gap: GapResult | None
+    path: PathResult | None
+    target_rank: int | None
+    award: AwardResult | None
+    duties: pd.DataFrame
+
+    @property
+    def rank(self) -> int:
+        """Return the unit's rank within its group in the period."""
+        row = self.peers[self.peers["unit"] == self.unit]
+        column = f"rank_in_{self.group}" if self.group else "rank"
+        return int(row[column].iloc[0])
+
+    @property
+    def score(self) -> float:
+        """Return the unit's index score in the period."""
+        root = self.evaluation.framework.root.code
+        return float(self.peers.loc[self.peers["unit"] == self.unit, root].iloc[0])
+
+
+def unit_brief(ev: Evaluation, unit: str, *, period: Hashable | None = None,
+               group: str | None = None, target_rank: int | None = None,
+               max_change: float | None = 0.2, k: int = 3) -> UnitBrief:
+    """Gather the 纵横 analyses of one unit (单位简报).
+
+    Parameters
+    ----------
+    ev : Evaluation
+    unit : str
+        Unit code or unique name.
+    period : hashable, optional
+        The last period by default.
+    group : str, optional
+        Peer-group column; every unit by default.
+    target_rank : int, optional
+        The rank to reach (e.g. 2 for 保三争二); one place up by default.
+    max_change : float or None
+        Largest relative change per indicator in the path.
+    k : int
+        Size of the strength and weakness lists.
+    """
+    u = resolve_unit(ev, unit)
+    code = ev.panel.units[u]
+    p = ev.panel.period_index(period) if period is not None else len(ev.panel.periods) - 1
+    period = ev.panel.periods[p]
+    peers = ev.ranking(period, group=group)
+    if group is not None:
+        label = ev.panel.group(group)[u]
+        peers = peers[peers[group].astype(str) == str(label)].reset_index(drop=True)
+    column = f"rank_in_{group}" if group else "rank"
+    rank = int(peers.loc[peers["unit"] == code, column].iloc[0])
+    target = target_rank if target_rank is not None else max(1, rank - 1)
+
+    dims = [ev.framework.root.code, *ev.framework.dimensions]
+    prog = progress(ev, nodes=dims)
+    prog = prog[prog["unit"] == code].reset_index(drop=True)
+    gap_result = gap(ev, code, versus="next", period=period, group=group) if rank > 1 else None
+    path_result = None
+    if target < rank:
+        path_result = path(ev, code, target, period=period, group=group, max_change=max_change)
+    award = None
+    if "award" in ev.framework.meta:
+        try:
+            award = evaluate_award(ev)
+        except ZonghengError:
+            award = None  # a framework's award rule that does not fit this panel is skipped
+    sw = strengths(ev, code, period=period, group=group, k=k)
+    return UnitBrief(ev, code, ev.panel.names()[u], period, group, peers,
+                     _history(ev, u, group, dims), prog, sw, gap_result, path_result, target,
+                     award, _duties(sw, path_result))
+
+
+def _history(ev: Evaluation, u: int, group: str | None, dims: list[str]) -> pd.DataFrame:
+    cols = [ev.node_codes.index(c) for c in dims]
+    rows: list[dict[str, Any]] = []
+    group_ranks = ev.group_ranks(group) if group else None
+    for p, period in enumerate(ev.panel.periods):
+        for code, c in zip(dims, cols, strict=True):
+            rows.append({
+                "period": period, "node": code, "name": ev.framework.label(code),
+                "score": float(ev.scores[p, u, c]), "rank": _int(ev.ranks[p, u, c]),
+                "rank_in_group": _int(group_ranks[p, u, c]) if group_ranks is not None else None,
+            })
+    return pd.DataFrame(rows)
+
+
+def _int(value: float) -> int | None:
+    return None if np.isnan(value) else int(value)
+
+
+def _duties(sw: pd.DataFrame, path_result: PathResult | None) -> pd.DataFrame:
+    """Return 责任分解: each lead department's weak or declining indicators and path changes."""
+    rows: list[dict[str, Any]] = []
+    weak = sw[sw["kind"].isin(["weakness", "declined"])] if len(sw) else sw
+    for _, r in weak.iterrows():
+        rows.append({"department": r.get("department") or "—", "indicator": r["indicator"],
+                     "name": r["name"], "issue": r["kind"], "now": r.get("value"),
+                     "needed": np.nan})
+    if path_result is not None:
+        for _, r in path_result.changes.iterrows():
+            rows.append({"department": r.get("department") or "—", "indicator": r["indicator"],
+                         "name": r["name"], "issue": "path", "now": r["now"],
+                         "needed": r["needed"]})
+    frame = pd.DataFrame(rows, columns=["department", "indicator", "name", "issue", "now", "needed"])
+    return frame.sort_values(["department", "indicator"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,34 @@
+"""The unit brief gathers every analysis of one unit consistently."""
+
+import pytest
+
+import zongheng as zh
+from zongheng.report.brief import unit_brief
+
+
+@pytest.fixture(scope="module")
+def ev():
+    ds = zh.datasets.load("tiangong_demo")
+    return zh.build(ds.framework, ds.panel, ds.method)
+
+
+def test_brief_of_yongkang_in_jinhua(ev):
+    brief = unit_brief(ev, "永康市", group="设区市", target_rank=2)
+    assert brief.unit == "永康市" and brief.period == 2024
+    assert set(brief.peers["设区市"]) == {"金华市"} and len(brief.peers) == 9
+    assert brief.rank == 3
+    assert brief.gap is not None and brief.gap.peer == brief.peers["unit"].iloc[1]
+    assert brief.gap.total == pytest.approx(brief.gap.gap, abs=1e-9)
+    assert brief.path is not None and brief.path.achieved_rank <= 2
+    # the duties list every path change under its lead department
+    path_rows = brief.duties[brief.duties["issue"] == "path"]
+    assert sorted(path_rows["indicator"]) == sorted(brief.path.changes["indicator"])
+    assert brief.award is not None and len(brief.award.winners)
+    assert list(brief.history["period"].unique()) == [2020, 2021, 2022, 2023, 2024]
+
+
+def test_leader_has_no_gap_and_no_path(ev):
+    leader = ev.ranking(group="设区市")
+    top = leader[leader["设区市"] == "金华市"]["unit"].iloc[0]
+    brief = unit_brief(ev, top, group="设区市")
+    assert brief.rank == 1 and brief.gap is None and brief.path is None
