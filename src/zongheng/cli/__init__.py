@@ -10,6 +10,7 @@ from zongheng.cli import (  # noqa: F401  (importing a module registers its comm
     commands_analyses_b,
     commands_analyses_c,
     commands_build,
+    commands_demo,
     commands_eco,
     commands_template,
 )

@@ -1,4 +1,4 @@
-"""Commands ``build`` (评价排名), ``methods`` (方法目录) and ``demo`` (演示)."""
+"""Commands ``build`` (评价排名) and ``methods`` (方法目录)."""
 
 from __future__ import annotations
 
@@ -103,19 +103,3 @@ def methods_command(
             params = ", ".join(f"{k}={v!r}" for k, v in e["params"].items())
             table.add_row(e["stage"], e["key"], e["summary"], params)
     console().print(table)
-
-
-@app.command("demo")
-def demo_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="输出目录 output folder")]
-    = Path("out"),
-    lang: LangOpt = "zh",
-) -> None:
-    """运行演示 — build the bundled ASEM index and write every output to a folder."""
-    use_lang(lang)
-    ev, note = load_evaluation(None, None, None, "asem")
-    _print_ranking(ev, None, "EurAsia_group", note, 15)
-    output.mkdir(parents=True, exist_ok=True)
-    for suffix in (".csv", ".xlsx", ".json"):
-        written = write_evaluation(ev, output / f"asem{suffix}", lang=lang)
-        console().print(f"{heading('written')}: {written}", markup=False)

@@ -1,0 +1,173 @@
+"""Command ``demo`` (演示): a county analyst's whole job on the bundled demo data, in one run.
+
+永康市 in the 天工鼎 evaluation (ranking in 金华 and among the non-mountain counties,
+纵向 progress, 横向 rank change, strengths and weaknesses, the gap to the unit one
+place up, the path to 2nd place in 金华 — 保三争二 —, the award simulation), then
+永康's ecological-civilisation attainment with warning lights, then the 亩均 grading
+of its enterprises. Every result is written to a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.rule import Rule
+from rich.table import Table
+
+from zongheng import datasets
+from zongheng.analysis.attainment import WarningRule, attainment, summary
+from zongheng.analysis.ranking import ranking_table
+from zongheng.build import build
+from zongheng.cli import commands_analyses_a as cli_a
+from zongheng.cli import commands_analyses_b as cli_b
+from zongheng.cli import commands_analyses_c as cli_c
+from zongheng.cli import commands_eco as cli_eco
+from zongheng.cli.app import app
+from zongheng.cli.common import LangOpt, console, fmt, heading, run, use_lang
+from zongheng.i18n import get_lang, register_messages, text
+from zongheng.io.results import write_evaluation
+from zongheng.report.brief import UnitBrief, unit_brief
+
+register_messages({
+    "demo_banner": ("纵横 zongheng 演示：永康市 天工鼎评价、生态文明建设情况、亩均效益评价",
+                    "zongheng demo: 永康市 in the 天工鼎 evaluation, ecological attainment, 亩均 grading"),
+    "demo_synthetic": ("注意：演示数据为合成数据（synthetic demo data），县名与分组真实，数值由程序生成，"
+                       "不代表任何地区的真实情况。",
+                       "Note: the demo data are synthetic: real county names and groupings, generated "
+                       "values that describe no real place."),
+    "demo_part_tiangong": ("一、天工鼎评价（{period}年）", "1. 天工鼎 evaluation ({period})"),
+    "demo_part_eco": ("二、生态文明建设情况（{unit}，{period}年）", "2. Ecological civilisation ({unit}, "
+                      "{period})"),
+    "demo_part_muyun": ("三、亩均效益评价（{unit}企业）", "3. 亩均 grading of the enterprises of {unit}"),
+    "demo_jinhua": ("金华市", "金华市 (prefecture)"),
+    "demo_non_mountain": ("非山区县", "non-mountain counties"),
+    "demo_history": ("{unit} 纵向比进步：综合得分与名次", "{unit} over time: scores and ranks"),
+    "demo_col_period": ("年份", "Year"),
+    "demo_col_score": ("综合得分", "Index"),
+    "demo_col_rank": ("全省排名", "Rank (province)"),
+    "demo_col_group_rank": ("金华排名", "Rank (金华)"),
+    "demo_summary": ("{unit} {period}年综合得分 {score} 分，在{group}排第 {rank} 位，全省第 {overall} 位。",
+                     "{unit} {period}: index {score}, rank {rank} in {group}, {overall} in the province."),
+    "demo_target": ("目标：保三争二（在{group}保持第3、争取第2）", "Target: hold 3rd, reach 2nd in {group}"),
+    "demo_written": ("结果文件", "Files written"),
+    "demo_time": ("用时 {seconds:.1f} 秒", "Finished in {seconds:.1f} s"),
+    "demo_muyun_missing": ("亩均评价模块尚未安装，跳过", "The 亩均 module is not available: skipped"),
+})
+
+UNIT = "永康市"
+GROUP = "设区市"
+MOUNTAIN = "山区26县"
+
+
+def _title(message: str) -> None:
+    console().print(Rule(message, style="bold"))
+
+
+def _tiangong(out: Path, lang: str) -> tuple[UnitBrief, list[Path]]:
+    ds = datasets.load("tiangong_demo")
+    ev = build(ds.framework, ds.panel, ds.method)
+    period = ev.panel.periods[-1]
+    _title(text("demo_part_tiangong", period=period))
+    brief = unit_brief(ev, UNIT, group=GROUP, target_rank=2)
+    table = ranking_table(ev, period, groups=[GROUP, MOUNTAIN])
+    jinhua = table[table[GROUP] == "金华市"].sort_values(f"rank_in_{GROUP}")
+    cli_a._print_ranking(ev, jinhua, [GROUP], ev.framework.root.code, period, None, ds.title)
+    plain = table[table[MOUNTAIN].astype(str) == "0"].sort_values(f"rank_in_{MOUNTAIN}")
+    top = plain.head(20)
+    if UNIT not in set(top["unit"]):
+        top = plain[plain[f"rank_in_{MOUNTAIN}"] <= plain.loc[plain["unit"] == UNIT,
+                                                               f"rank_in_{MOUNTAIN}"].iloc[0]]
+    cli_a._print_ranking(ev, top, [MOUNTAIN], ev.framework.root.code, period, None,
+                         text("demo_non_mountain"))
+    _print_history(brief)
+    console().print(text("demo_summary", unit=UNIT, period=period, score=fmt(brief.score),
+                         group=text("demo_jinhua"), rank=brief.rank,
+                         overall=int(brief.peers.loc[brief.peers["unit"] == UNIT, "rank"].iloc[0])),
+                    markup=False)
+    console().print(text("demo_target", group=text("demo_jinhua")), markup=False)
+    cli_b._print_strengths(ev, brief.strengths)
+    if brief.gap is not None:
+        cli_b._print_gap(ev, brief.gap, 10)
+    if brief.path is not None:
+        cli_c._print_path(ev, brief.path)
+    if brief.award is not None:
+        cli_a._print_award(brief.award, period)
+    written = [write_evaluation(ev, out / "天工鼎_评价结果.xlsx", lang=lang),
+               write_evaluation(ev, out / "天工鼎_评价结果.csv", lang=lang)]
+    written.append(_write_brief_json(brief, out / "天工鼎_永康市_简报.json"))
+    return brief, written
+
+
+def _print_history(brief: UnitBrief) -> None:
+    root = brief.evaluation.framework.root.code
+    rows = brief.history[brief.history["node"] == root]
+    grid = Table(title=text("demo_history", unit=brief.name))
+    for key in ("demo_col_period", "demo_col_score", "demo_col_rank", "demo_col_group_rank"):
+        grid.add_column(text(key), justify="right")
+    for r in rows.astype(object).to_dict("records"):
+        grid.add_row(str(r["period"]), fmt(r["score"]), fmt(r["rank"]), fmt(r["rank_in_group"]))
+    console().print(grid)
+
+
+def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
+    from zongheng.cli.common import _plain
+
+    doc = {
+        "unit": brief.unit, "period": brief.period, "group": brief.group, "rank": brief.rank,
+        "score": brief.score, "target_rank": brief.target_rank,
+        "history": brief.history, "progress": brief.progress, "strengths": brief.strengths,
+        "gap": brief.gap.to_dict() if brief.gap is not None else None,
+        "path": brief.path.to_dict() if brief.path is not None else None,
+        "duties": brief.duties, "synthetic": True,
+    }
+    path.write_text(json.dumps(_plain(doc), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def _eco(out: Path, lang: str) -> list[Path]:
+    ds = datasets.load("eco_yongkang")
+    period = ds.panel.periods[-1]
+    _title(text("demo_part_eco", unit=UNIT, period=period))
+    rule = WarningRule()
+    table = attainment(ds.framework, ds.panel, unit=UNIT, period=period, rule=rule)
+    cli_eco._print(table, summary(table).iloc[0], UNIT, period, rule, lang, ds.synthetic)
+    path = out / "生态文明_永康市_达标情况.csv"
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    return [path]
+
+
+def _muyun(out: Path, lang: str) -> list[Path]:
+    try:
+        from zongheng.cli import commands_grade
+    except ImportError:
+        console().print(text("demo_muyun_missing"), markup=False)
+        return []
+    _title(text("demo_part_muyun", unit=UNIT))
+    return commands_grade.run_demo(out, lang)
+
+
+@app.command("demo")
+def demo_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="输出目录 output folder")] = Path("out"),
+    lang: LangOpt = "zh",
+) -> None:
+    """运行演示 — 永康市: 天工鼎评价、生态文明达标、亩均分级，结果写入文件夹."""
+    use_lang(lang)
+    start = time.perf_counter()
+    out = console()
+    out.print(text("demo_banner"), style="bold", markup=False)
+    out.print(text("demo_synthetic"), style="yellow", markup=False)
+    output.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    _brief, files = run(lambda: _tiangong(output, get_lang()))
+    written += files
+    written += run(lambda: _eco(output, get_lang()))
+    written += run(lambda: _muyun(output, get_lang()))
+    _title(text("demo_written"))
+    for path in written:
+        out.print(f"{heading('written')}: {path}", markup=False)
+    out.print(text("demo_time", seconds=time.perf_counter() - start), markup=False)
