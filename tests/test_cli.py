@@ -73,11 +73,11 @@ def test_console_script_error_is_plain(tmp_path):
 def test_demo_runs_the_whole_job_and_writes_results(tmp_path):
     result = runner.invoke(app, ["demo", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for expected in ("合成数据", "永康市", "金华市", "保三争二", "找差距", "天工鼎", "达标"):
+    for expected in ("合成数据", "永康市", "金华市", "保三争二", "找差距", "天工鼎", "达标", "D 类"):
         assert expected in result.output, expected
     names = {p.name for p in tmp_path.iterdir()}
     assert {"天工鼎_评价结果.xlsx", "天工鼎_评价结果.csv", "天工鼎_永康市_简报.json",
-            "生态文明_永康市_达标情况.csv"} <= names
+            "生态文明_永康市_达标情况.csv", "亩均_永康市_企业分级.xlsx"} <= names
 
 
 def test_methods_lists_the_catalogue():

@@ -7,7 +7,7 @@
 'CHE'
 """
 
-from zongheng import datasets, frameworks
+from zongheng import datasets, enterprise, frameworks
 from zongheng.build import build
 from zongheng.errors import DataError, FrameworkError, MethodError, ZonghengError, ZonghengWarning
 from zongheng.evaluation import Evaluation
@@ -34,6 +34,7 @@ __all__ = [
     "ZonghengWarning",
     "build",
     "datasets",
+    "enterprise",
     "frameworks",
     "read_framework",
     "read_method",

@@ -12,6 +12,7 @@ from zongheng.cli import (  # noqa: F401  (importing a module registers its comm
     commands_build,
     commands_demo,
     commands_eco,
+    commands_grade,
     commands_template,
 )
 from zongheng.cli.app import app, main

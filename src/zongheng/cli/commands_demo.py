@@ -26,8 +26,10 @@ from zongheng.cli import commands_analyses_a as cli_a
 from zongheng.cli import commands_analyses_b as cli_b
 from zongheng.cli import commands_analyses_c as cli_c
 from zongheng.cli import commands_eco as cli_eco
+from zongheng.cli import commands_grade as cli_grade
 from zongheng.cli.app import app
 from zongheng.cli.common import LangOpt, console, fmt, heading, run, use_lang
+from zongheng.enterprise import bundled_table, grade_enterprises, write_result
 from zongheng.i18n import get_lang, register_messages, text
 from zongheng.io.results import write_evaluation
 from zongheng.report.brief import UnitBrief, unit_brief
@@ -55,7 +57,7 @@ register_messages({
     "demo_target": ("目标：保三争二（在{group}保持第3、争取第2）", "Target: hold 3rd, reach 2nd in {group}"),
     "demo_written": ("结果文件", "Files written"),
     "demo_time": ("用时 {seconds:.1f} 秒", "Finished in {seconds:.1f} s"),
-    "demo_muyun_missing": ("亩均评价模块尚未安装，跳过", "The 亩均 module is not available: skipped"),
+    "demo_d_list": ("D 类企业名单（低效整治对象，前 15 家）", "D-class firms (低效整治, first 15)"),
 })
 
 UNIT = "永康市"
@@ -141,13 +143,12 @@ def _eco(out: Path, lang: str) -> list[Path]:
 
 
 def _muyun(out: Path, lang: str) -> list[Path]:
-    try:
-        from zongheng.cli import commands_grade
-    except ImportError:
-        console().print(text("demo_muyun_missing"), markup=False)
-        return []
     _title(text("demo_part_muyun", unit=UNIT))
-    return commands_grade.run_demo(out, lang)
+    result = grade_enterprises(bundled_table())
+    printer = console()
+    printer.print(cli_grade._distribution_table(result, lang))
+    printer.print(cli_grade._d_table(result, result.d_list, text("demo_d_list"), 15, lang))
+    return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang)]
 
 
 @app.command("demo")

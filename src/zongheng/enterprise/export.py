@@ -1,0 +1,177 @@
+"""Writing a grading (评价结果输出): readable headers, Excel for 公示, CSV and JSON.
+
+The library's frames keep codes (``tax_per_mu``, ``veto``); what people read
+(Excel sheets, the CLI's tables) gets names in Chinese or English.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from zongheng.enterprise.rule import GRADES
+
+if TYPE_CHECKING:
+    from zongheng.enterprise.muyun import GradingResult
+
+__all__ = ["document", "headers", "localised", "write_result"]
+
+_FIXED: dict[str, tuple[str, str]] = {
+    "id": ("统一社会信用代码", "credit code"), "name": ("企业名称", "name"),
+    "sector": ("行业", "sector"), "scale": ("规模", "scale"), "branch": ("评价分组", "branch"),
+    "total": ("总分", "total score"), "rank": ("排名", "rank"),
+    "percentile": ("位次百分比", "percentile from the top"), "grade": ("等级", "grade"),
+    "reason": ("说明", "note"), "firms": ("企业数", "firms"), "graded": ("定级企业数", "graded"),
+    "not_graded": ("未定级", "not graded"), "indicator": ("指标", "indicator"),
+    "weight": ("权重", "weight"), "benchmark": ("基准值", "benchmark"), "source": ("来源", "source"),
+    "low": ("最小值", "minimum"), "high": ("最大值", "maximum"),
+    "population": ("参评企业数", "firms learned from"),
+}
+_SHEETS = {"grades": ("评价结果", "grades"), "distribution": ("等级分布", "distribution"),
+           "d_list": ("D类名单", "D list"), "benchmarks": ("基准值", "benchmarks"),
+           "rule": ("评价办法", "rule")}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+def headers(result: GradingResult, lang: str = "zh") -> dict[str, str]:
+    """Return a readable header for every column of the result's frames."""
+    fw = result.framework
+    out = {k: _pick(v, lang) for k, v in _FIXED.items()}
+    for code in result.indicators:
+        ind = fw.node(code)
+        name = fw.label(code, lang)
+        unit = f"({ind.unit})" if lang != "en" else f" ({ind.unit})"
+        out[code] = name + (unit if ind.unit else "")
+        out[f"{code}_score"] = f"{name}得分" if lang != "en" else f"{name} score"
+    for g in GRADES:
+        out[g] = f"{g}类" if lang != "en" else g
+        out[f"{g}_share"] = f"{g}类占比" if lang != "en" else f"{g} share"
+    for i in range(1, result.rule.weakest + 1):
+        out[f"weakest_{i}"] = f"短板指标{i}" if lang != "en" else f"weakest {i}"
+        out[f"weakest_{i}_share"] = f"短板{i}得分率" if lang != "en" else f"weakest {i} score share"
+    return out
+
+
+def localised(result: GradingResult, frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Return a frame with readable headers and values (reasons, indicators, branches) in ``lang``."""
+    from zongheng.enterprise.muyun import REASONS
+
+    fw = result.framework
+    out = frame.copy()
+    if "reason" in out:
+        names = {k: _pick(v, lang) for k, v in REASONS.items()}
+        sep = "、" if lang != "en" else "; "
+        # Translate each distinct value once: a million firms have a handful of reason sets.
+        out["reason"] = _translate(out["reason"],
+                                   lambda r: sep.join(names[x] for x in r.split(";")) if r else "")
+    for col in [c for c in out.columns if str(c).startswith("weakest_") and not str(c).endswith("_share")]:
+        out[col] = _translate(out[col], lambda c: fw.label(c, lang) if isinstance(c, str) else c)
+    if "indicator" in out:
+        out["indicator"] = _translate(out["indicator"], lambda c: fw.label(c, lang))
+    if lang == "en":
+        names = {b.name: b.label("en") for b in result.rule.branches}
+        for col in ("branch",):
+            if col in out:
+                out[col] = out[col].map(lambda b: names.get(b, b))
+    if "grade" in out:
+        out["grade"] = out["grade"].astype(object).where(out["grade"].notna(), "")
+    return out.rename(columns=headers(result, lang))
+
+
+def _translate(series: pd.Series, how: Any) -> pd.Series:
+    table = {v: how(v) for v in series.dropna().unique()}
+    return series.map(table)
+
+
+def _clean(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    plain = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): _clean(v) for k, v in row.items()} for row in plain.to_dict("records")]
+
+
+def document(result: GradingResult, *, grades: bool = True) -> dict:
+    """Return the result as a JSON-ready mapping (codes, not translated)."""
+    doc: dict[str, Any] = {
+        "rule": result.rule.to_dict(),
+        "distribution": _records(result.distribution),
+        "benchmarks": _records(result.benchmarks),
+        "d_list": _records(result.d_list),
+    }
+    if grades:
+        doc["grades"] = _records(result.grades)
+    return doc
+
+
+def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
+                 by_branch: bool = False) -> Path:
+    """Write a grading by the file's suffix (atomically).
+
+    ``.xlsx``: the grade list (one sheet per branch with ``by_branch``), the
+    distribution, the D list, the benchmarks and the rule; ``.csv``: the grade
+    list; ``.json``: everything, with codes.
+
+    Raises
+    ------
+    ValueError
+        For another suffix.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".json"):
+        raise ValueError(f"unsupported output type {suffix!r}; use .xlsx, .csv or .json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".zongheng-")
+    os.close(fd)
+    try:
+        if suffix == ".csv":
+            localised(result, result.grades, lang).to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".json":
+            Path(tmp).write_text(json.dumps(document(result), ensure_ascii=False, indent=1),
+                                 encoding="utf-8")
+        else:
+            _write_xlsx(result, Path(tmp), lang, by_branch)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool) -> None:
+    sheet = {k: _pick(v, lang) for k, v in _SHEETS.items()}
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        if by_branch:
+            for b in result.rule.branches:
+                frame = localised(result, result.branch(b.name), lang)
+                frame.to_excel(book, sheet_name=b.label(lang)[:31], index=False)
+        else:
+            localised(result, result.grades, lang).to_excel(book, sheet_name=sheet["grades"], index=False)
+        dist = result.distribution.copy()
+        dist["branch"] = dist["branch"].replace("all", "合计" if lang != "en" else "all")
+        localised(result, dist, lang).to_excel(book, sheet_name=sheet["distribution"], index=False)
+        localised(result, result.d_list, lang).to_excel(book, sheet_name=sheet["d_list"], index=False)
+        localised(result, result.benchmarks, lang).to_excel(book, sheet_name=sheet["benchmarks"],
+                                                            index=False)
+        rule_text = yaml.safe_dump(result.rule.to_dict(), allow_unicode=True, sort_keys=False)
+        pd.DataFrame({sheet["rule"]: rule_text.splitlines()}).to_excel(book, sheet_name=sheet["rule"],
+                                                                      index=False)
