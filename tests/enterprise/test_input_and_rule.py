@@ -181,8 +181,8 @@ def test_the_rule_in_the_docs_is_valid():
 
     import yaml
 
-    docs = Path(__file__).resolve().parents[2] / "docs" / "frameworks_muyun.md"
-    text = docs.read_text(encoding="utf-8").split("## The rule file", 1)[1]
+    docs = Path(__file__).resolve().parents[2] / "docs" / "frameworks.md"
+    text = docs.read_text(encoding="utf-8").split("### The rule file", 1)[1]
     block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
     rule = GradingRule.from_dict(yaml.safe_load(block))
     assert rule.branch_benchmarks(rule.branches[0]) == {"tax_per_mu": 24.097, "va_per_mu": 136.16}

@@ -85,7 +85,7 @@ SPECS: dict[str, Spec] = {
 }
 
 # 永康市's series set by hand (2020 … 2024) so that the 2024 lights show every case under the
-# default rule (near 5 %, basis yoy): see docs/frameworks_eco.md.
+# default rule (near 5 %, basis yoy): see docs/frameworks.md.
 YONGKANG: dict[str, tuple[float, ...]] = {
     "ENV01": (33.0, 31.2, 30.4, 29.6, 28.9),    # ≤ 28 missed by 3.2 %, improving → yellow
     "ENV02": (90.4, 92.1, 93.2, 94.8, 92.6),    # ≥ 92 attained but fell → yellow
