@@ -121,6 +121,9 @@ def _aggregate(values: np.ndarray, method: Method, ctx: Context,
         if fixed_weights is not None:
             return np.array([fixed_weights[c] for c in children])
         cols = [position[c] for c in children]
+        # Children of one parent are usually contiguous columns: a slice avoids a copy.
+        if cols == list(range(cols[0], cols[0] + len(cols))):
+            return method.weight.weights_for(parent, children, scores[..., cols[0]:cols[-1] + 1], ctx)
         return method.weight.weights_for(parent, children, scores[..., cols], ctx)
 
     for level in sorted({framework.levels[a.code] for a in framework.aggregates}):
@@ -129,7 +132,7 @@ def _aggregate(values: np.ndarray, method: Method, ctx: Context,
         matrix, columns, used = level_weights(framework, weigh, level)
         weights.update(used)
         scores[..., columns] = step.combine(scores, matrix, ctx)
-    if ctx.included is not None:
+    if ctx.included is not None and not ctx.included.all():
         scores = np.where(ctx.included[..., None], scores, np.nan)
     return StageRecord("aggregate", steps, {"weights_": weights}, _frozen(scores))
 

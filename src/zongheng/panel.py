@@ -102,7 +102,7 @@ class Panel:
 
     def names(self) -> list[str]:
         """Return the display name of each unit."""
-        return [str(v) for v in self.attributes["name"]]
+        return self.attributes["name"].astype(str).tolist()
 
     def group(self, column: str) -> np.ndarray:
         """Return the group label of each unit for a group column."""

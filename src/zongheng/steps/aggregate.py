@@ -90,9 +90,12 @@ def _parents(weights: np.ndarray):
 
 
 def _complete_cases(x: np.ndarray) -> np.ndarray:
-    """Return ``x`` with every unit (row) that misses a child set entirely to NaN."""
+    """Return ``x`` with every unit (row) that misses a child set entirely to NaN.
+
+    ``x`` itself (no copy) when nothing is missing, the usual case.
+    """
     incomplete = np.isnan(x).any(axis=-1, keepdims=True)
-    return np.where(incomplete, np.nan, x)
+    return np.where(incomplete, np.nan, x) if incomplete.any() else x
 
 
 def _keep_nan(result: np.ndarray, like: np.ndarray) -> np.ndarray:
@@ -134,7 +137,10 @@ def _per_parent(values: np.ndarray, weights: np.ndarray, kernel) -> np.ndarray:
     weights = np.asarray(weights, dtype=np.float64)
     out = np.full(values.shape[:-1] + (weights.shape[1],), np.nan)
     for m, rows, w in _parents(weights):
-        out[..., m] = kernel(_complete_cases(values[..., rows]), w)
+        # Children are usually contiguous columns: a slice is a view, fancy indexing a copy.
+        contiguous = rows[-1] - rows[0] + 1 == len(rows) and (np.diff(rows) == 1).all()
+        children = values[..., rows[0]:rows[-1] + 1] if contiguous else values[..., rows]
+        out[..., m] = kernel(_complete_cases(children), w)
     return out
 
 
@@ -459,8 +465,11 @@ def topsis_closeness(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     weighted = _complete_cases(np.asarray(values, dtype=np.float64)) * np.asarray(weights)
     ideal = _nan_extreme(weighted, -2, high=True)
     anti = _nan_extreme(weighted, -2, high=False)
-    d_plus = np.sqrt(((weighted - ideal) ** 2).sum(axis=-1))
-    d_minus = np.sqrt(((weighted - anti) ** 2).sum(axis=-1))
+    # One buffer for both differences; einsum sums the squares without another temporary.
+    diff = weighted - ideal
+    d_plus = np.sqrt(np.einsum("...j,...j->...", diff, diff))
+    np.subtract(weighted, anti, out=diff)
+    d_minus = np.sqrt(np.einsum("...j,...j->...", diff, diff))
     total = d_plus + d_minus
     with np.errstate(invalid="ignore", divide="ignore"):
         closeness = np.where(total > 0, d_minus / total, 0.5)

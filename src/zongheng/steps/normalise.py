@@ -949,10 +949,15 @@ def _scale_and_mirror(values: np.ndarray, denominator: np.ndarray, lo: np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         y = values / denominator
         lo_y, hi_y = lo / denominator, hi / denominator
-    zero = denominator == 0
-    y = np.where(zero & ~np.isnan(values), empty, y)
-    lo_y, hi_y = np.where(zero, empty, lo_y), np.where(zero, empty, hi_y)
-    return np.where(np.asarray(direction) < 0, mirror(y, lo_y, hi_y), y)
+    zero = np.asarray(denominator == 0)
+    if zero.any():  # full-size passes only when some column's norm or sum is 0
+        y = np.where(zero & ~np.isnan(values), empty, y)
+        lo_y, hi_y = np.where(zero, empty, lo_y), np.where(zero, empty, hi_y)
+    lower = np.flatnonzero(np.broadcast_to(np.asarray(direction) < 0, (y.shape[-1],)))
+    if len(lower):  # mirror the lower-is-better columns only, in place in the fresh result
+        lo_y, hi_y = np.broadcast_to(lo_y, y.shape), np.broadcast_to(hi_y, y.shape)
+        y[..., lower] = mirror(y[..., lower], lo_y[..., lower], hi_y[..., lower])
+    return y
 
 
 def vector_normalise(values: np.ndarray, direction: np.ndarray | float = 1.0) -> np.ndarray:
@@ -1058,7 +1063,10 @@ class VectorNormalise(_ShareBased):
     key = "vector"
 
     def _denominator(self, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        norm = np.sqrt(np.nansum(sample * sample, axis=-2))
+        if np.isnan(sample).any():
+            norm = np.sqrt(np.nansum(sample * sample, axis=-2))
+        else:  # no temporary of the sample's size
+            norm = np.sqrt(np.einsum("...ij,...ij->...j", sample, sample))
         return norm, np.zeros_like(norm)
 
 

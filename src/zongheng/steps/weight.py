@@ -303,7 +303,8 @@ class DataDrivenWeights(Weigher):
                                                                      "common to all periods)"})])
         rows, _ = scope.split(scores, ctx)
         rows = rows.reshape(-1, scores.shape[-1])
-        return rows[~np.isnan(rows).any(axis=1)]
+        missing = np.isnan(rows).any(axis=1)
+        return rows[~missing] if missing.any() else rows  # no copy when nothing is missing
 
     def learn(self, sample: np.ndarray, parent: str, children: Sequence[str],
               ctx: Context) -> np.ndarray:
@@ -328,7 +329,7 @@ class _Objective(DataDrivenWeights):
             raise MethodError([Problem("weight_too_few_rows", {"parent": parent, "n": sample.shape[0]},
                                        key="weight")])
         self.check(sample, parent, children)
-        constant = np.ptp(sample, axis=0) == 0
+        constant = np.fmax.reduce(sample, axis=0) == np.fmin.reduce(sample, axis=0)
         if constant.all():
             warnings.warn(text("warn_weight_all_constant", parent=parent), ConstantIndicatorWarning,
                           stacklevel=4)
@@ -348,7 +349,7 @@ class _Objective(DataDrivenWeights):
         raise NotImplementedError
 
     def _nonnegative(self, sample: np.ndarray, parent: str, children: Sequence[str]) -> None:
-        low = sample.min(axis=0)
+        low = np.fmin.reduce(sample, axis=0)
         problems = [Problem("weight_negative", {"method": self.method_name, "child": c,
                                                 "parent": parent, "value": float(v)}, key="weight")
                     for c, v in zip(children, low, strict=True) if v < 0]
@@ -376,9 +377,11 @@ def _check_sample(x: np.ndarray) -> np.ndarray:
 
 def _informative(x: np.ndarray, weigh: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """Apply ``weigh`` to the non-constant columns; constant ones get 0, all constant: equal."""
-    constant = np.ptp(x, axis=0) == 0
+    constant = np.fmax.reduce(x, axis=0) == np.fmin.reduce(x, axis=0)
     if constant.all():
         return np.full(x.shape[1], 1.0 / x.shape[1])
+    if not constant.any():
+        return weigh(x)  # no copy of the sample in the usual case
     w = np.zeros(x.shape[1])
     w[~constant] = weigh(x[:, ~constant])
     return w
@@ -422,16 +425,19 @@ def entropy_weights(x: np.ndarray) -> np.ndarray:
         If a value is negative or missing, or there are fewer than 2 rows.
     """
     x = _check_sample(x)
-    if (x < 0).any():
+    if np.fmin.reduce(x, axis=None) < 0:
         raise ValueError("entropy weights need non-negative values")
 
     def weigh(v: np.ndarray) -> np.ndarray:
         m = v.shape[0]
-        p = v / v.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            terms = np.where(p > 0, p * np.log(m * p), 0.0)
-        d = np.clip(terms.sum(axis=0) / math.log(m), 0.0, None)
-        return _share(d)
+        t = v * (m / v.sum(axis=0))  # t = m·p, so that Σ p ln(m p) = Σ t ln t / m
+        if np.fmin.reduce(t, axis=None) > 0:
+            log_t = np.log(t)
+        else:
+            with np.errstate(divide="ignore"):
+                log_t = np.where(t > 0, np.log(t), 0.0)  # 0 ln 0 = 0
+        d = np.einsum("ij,ij->j", t, log_t) / (m * math.log(m))
+        return _share(np.clip(d, 0.0, None))
 
     return _informative(x, weigh)
 
