@@ -145,22 +145,22 @@ def winsorise_passes(framework, panel, method) -> dict:
 
     records = run_stages(framework, panel, method)
     before = next(r for r in records if r.stage == "screen").output
-    original, calls = getattr(treat, "_moments", None), []
+    original, calls = getattr(treat, "_skew_kurt", None), []
     if original is None or not hasattr(method.treat, "max_points"):
         return {"moment_passes": 0, "iterations": 0, "columns_per_pass": 0}
 
-    def counting(values):
-        calls.append(values.shape)
-        return original(values)
+    def counting(values, known, n):
+        calls.append(values.shape[-1])
+        return original(values, known, n)
 
-    treat._moments = counting
+    treat._skew_kurt = counting
     try:
         method.treat.fit(before, Context(framework, panel, Scope.parse(method.scope)))
     finally:
-        treat._moments = original
-    # One skewness and one kurtosis before the loop, then skewness + _passes (2) per iteration.
-    return {"moment_passes": len(calls), "iterations": (len(calls) - 2) // 3,
-            "columns_per_pass": calls[0][-1] if calls else 0}
+        treat._skew_kurt = original
+    # One pass over every column before the loop, then one per round on the columns still failing.
+    return {"moment_passes": len(calls), "iterations": len(calls) - 1,
+            "columns_per_pass": round(sum(calls[1:]) / max(len(calls) - 1, 1))}
 
 
 # -- cases (each runs in its own interpreter) ---------------------------------
