@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zongheng.build import StageRecord, first_changed, rank_all, replay, run_stages
+from zongheng.errors import MethodError, Problem
 from zongheng.framework import Framework
 from zongheng.method import Method
 from zongheng.panel import Panel
@@ -168,11 +169,44 @@ class Evaluation:
         return Evaluation(self.framework, panel, self.method,
                           tuple(run_stages(self.framework, panel, self.method)))
 
-    # -- tables ------------------------------------------------------------
-    def _period_position(self, period: Hashable | None) -> int:
+    # -- looking up units and periods ---------------------------------------
+    def unit_position(self, unit: object, *, key: str = "unit") -> int:
+        """Return a unit's position, given by code or by its name when that is unique.
+
+        Raises
+        ------
+        MethodError
+            Naming the unit (at ``key``) and listing a few known units.
+        """
+        code = str(int(unit)) if isinstance(unit, float) and unit.is_integer() else str(unit).strip()
+        units = self.panel.units
+        if code in units:
+            return units.index(code)
+        names = self.panel.names()
+        if names.count(code) == 1:  # a name shared by two units cannot pick one
+            return names.index(code)
+        known = ", ".join(units[:8]) + (f" … ({len(units)})" if len(units) > 8 else "")
+        raise MethodError([Problem("unknown_unit", {"unit": unit, "known": known}, key=key)])
+
+    def period_position(self, period: Hashable | None = None, *, key: str = "period") -> int:
+        """Return a period's position, the last when ``period`` is None.
+
+        Raises
+        ------
+        MethodError
+            Naming the period (at ``key``) and listing the periods of the data.
+        """
         if period is None:
             return len(self.panel.periods) - 1
-        return self.panel.period_index(period)
+        try:
+            return self.panel.period_index(period)
+        except KeyError:
+            raise MethodError([Problem("method_unknown_period", {
+                "period": period, "found": ", ".join(map(str, self.panel.periods))}, key=key)]) from None
+
+    # -- tables ------------------------------------------------------------
+    def _period_position(self, period: Hashable | None) -> int:
+        return self.period_position(period)
 
     def ranking(self, period: Hashable | None = None, *, group: str | None = None) -> pd.DataFrame:
         """Return the ranking table of one period (the last by default).

@@ -147,6 +147,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing_unit": ("单位代码为空", "the unit code is empty"),
     "missing_period": ("时期为空", "the period is empty"),
+    "unknown_unit": (
+        "单位 '{unit}' 不在数据中（已有: {known}）",
+        "the unit '{unit}' is not in the data (found: {known})",
+    ),
     "unit_without_metadata": (
         "单位 '{unit}' 不在单位信息表中",
         "the unit '{unit}' is not in the unit table",

@@ -141,9 +141,9 @@ def test_already_at_the_target_needs_nothing(ev):
 
 
 def test_bad_arguments_name_what_is_wrong(ev):
-    with pytest.raises(zh.DataError, match="'Nowhere'"):
+    with pytest.raises(zh.ZonghengError, match="'Nowhere'"):
         path(ev, "Nowhere", 1)
-    with pytest.raises(zh.DataError, match="1999"):
+    with pytest.raises(zh.ZonghengError, match="1999"):
         path(ev, "U2", 1, period=1999)
     with pytest.raises(zh.MethodError, match="目标名次"):
         path(ev, "U2", 0)

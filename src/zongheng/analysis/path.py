@@ -362,28 +362,6 @@ class _Frozen:
 # -- validation ---------------------------------------------------------------------------------
 
 
-def _find_unit(ev: Evaluation, unit: str) -> int:
-    units, names = ev.panel.units, ev.panel.names()
-    key = str(unit).strip()
-    if key in units:
-        return units.index(key)
-    matches = [i for i, n in enumerate(names) if n == key]
-    if len(matches) == 1:
-        return matches[0]
-    raise DataError([Problem("path_unknown_unit", {"unit": unit,
-                                                   "found": ", ".join(units[:8]) + " …"})])
-
-
-def _find_period(ev: Evaluation, period: Hashable | None) -> int:
-    if period is None:
-        return len(ev.panel.periods) - 1
-    try:
-        return ev.panel.period_index(period)
-    except KeyError:
-        raise DataError([Problem("path_unknown_period", {
-            "period": period, "found": ", ".join(map(str, ev.panel.periods))})]) from None
-
-
 def indicator_position(ev: Evaluation, name: object) -> int | None:
     """Return the position of an indicator given by code, Chinese or English name; None if unknown.
 
@@ -438,8 +416,8 @@ def _task(ev: Evaluation, unit: str, target_rank: int, period: Hashable | None,
     if max_change is not None and (isinstance(max_change, bool) or not isinstance(
             max_change, int | float) or not math.isfinite(max_change) or max_change <= 0):
         raise MethodError([Problem("path_bad_max_change", {"value": max_change})])
-    u = _find_unit(ev, unit)
-    p = _find_period(ev, period)
+    u = ev.unit_position(unit)
+    p = ev.period_position(period)
     root = len(ev.node_codes) - 1
     if group is not None and group not in ev.panel.groups:
         raise DataError([Problem("path_unknown_group", {

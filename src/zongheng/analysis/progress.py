@@ -149,13 +149,7 @@ def _warn_if_incomparable(ev: Evaluation) -> None:
 
 def period_position(ev: Evaluation, period: Hashable | None, option: str = "period") -> int:
     """Return a period's position (the last when ``None``); MethodError naming ``option`` if unknown."""
-    if period is None:
-        return len(ev.panel.periods) - 1
-    try:
-        return ev.panel.period_index(period)
-    except KeyError:
-        raise MethodError([Problem("method_unknown_period", {
-            "period": period, "found": ", ".join(map(str, ev.panel.periods))}, key=option)]) from None
+    return ev.period_position(period, key=option)
 
 
 def node_position(ev: Evaluation, node: str | None, option: str = "node") -> int:

@@ -92,28 +92,12 @@ def resolve_unit(evaluation: Evaluation, unit: str) -> int:
     MethodError
         Naming the unit and listing a few known units.
     """
-    units = evaluation.panel.units
-    if unit in units:
-        return units.index(unit)
-    names = evaluation.panel.names()
-    if names.count(unit) == 1:  # a name shared by two units cannot pick one
-        return names.index(unit)
-    known = ", ".join(units[:_SHOWN_UNITS])
-    if len(units) > _SHOWN_UNITS:
-        known += f" … ({len(units)})"
-    raise MethodError([Problem("sw_unknown_unit", {"unit": unit, "known": known})])
+    return evaluation.unit_position(unit)
 
 
 def resolve_period(evaluation: Evaluation, period: Hashable | None) -> int:
     """Return the position of a period (the last when ``None``); MethodError if unknown."""
-    periods = evaluation.panel.periods
-    if period is None:
-        return len(periods) - 1
-    try:
-        return evaluation.panel.period_index(period)
-    except KeyError:
-        raise MethodError([Problem("method_unknown_period", {
-            "period": period, "found": ", ".join(map(str, periods))})]) from None
+    return evaluation.period_position(period)
 
 
 def select_unit(evaluation: Evaluation, unit: str, period: Hashable | None,

@@ -27,7 +27,7 @@ import pandas as pd
 import yaml
 
 from zongheng.analysis.path import indicator_position
-from zongheng.errors import DataError, Problem
+from zongheng.errors import DataError, MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
 from zongheng.io.tables import parse_number, read_table
@@ -225,14 +225,11 @@ def _share(value: object) -> float | None:
 
 
 def _unit_position(ev: Evaluation, unit: object) -> int | None:
-    key = str(unit).strip()
-    if isinstance(unit, float) and unit.is_integer():
-        key = str(int(unit))
-    if key in ev.panel.units:
-        return ev.panel.units.index(key)
-    names = ev.panel.names()
-    hits = [i for i, n in enumerate(names) if n == key]
-    return hits[0] if len(hits) == 1 else None
+    """Return the unit's position, or None so that the caller reports the row."""
+    try:
+        return ev.unit_position(unit)
+    except MethodError:
+        return None
 
 
 def _period_position(ev: Evaluation, period: object) -> int | None:
@@ -241,8 +238,8 @@ def _period_position(ev: Evaluation, period: object) -> int | None:
     if isinstance(period, float) and period.is_integer():
         period = int(period)
     try:
-        return ev.panel.period_index(period)
-    except KeyError:
+        return ev.period_position(period)
+    except MethodError:
         return None
 
 
