@@ -71,5 +71,7 @@ def load(name: str) -> Dataset:
     panel = read_panel(folder / manifest["data"], framework, units=units)
     method = read_method(folder / manifest["method"]) if manifest.get("method") else Method()
     provenance = (folder / "README.md").read_text(encoding="utf-8")
-    return Dataset(name, framework, panel, method, provenance, folder,
-                   bool(manifest.get("synthetic", False)))
+    synthetic = bool(manifest.get("synthetic", False))
+    # Reports read this to say so on their first page, wherever the panel travels.
+    panel.meta.update({"dataset": name, "synthetic": synthetic})
+    return Dataset(name, framework, panel, method, provenance, folder, synthetic)

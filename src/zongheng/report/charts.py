@@ -1,0 +1,287 @@
+"""Static charts for documents (报告配图): matplotlib PNGs with a Chinese font.
+
+Each function takes plain numbers and labels and returns PNG bytes, ready for
+``python-docx``'s ``add_picture`` (through :class:`io.BytesIO`). No pyplot and
+no global state: every figure is a :class:`~matplotlib.figure.Figure` drawn
+inside :func:`matplotlib.rc_context`, so a caller's settings are untouched.
+
+Chinese text needs a CJK font installed on the machine (Debian:
+``fonts-noto-cjk`` or ``fonts-wqy-microhei``). :func:`cjk_font` finds one; when
+matplotlib's font cache predates the font's installation it adds the font file
+itself, and without any CJK font the charts are still drawn (the Chinese shows
+as boxes) after a :class:`MissingCJKFontWarning`.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from zongheng.errors import ZonghengWarning
+
+__all__ = [
+    "CJK_FAMILIES",
+    "COLOURS",
+    "LIGHT_COLOURS",
+    "MissingCJKFontWarning",
+    "bars",
+    "cjk_font",
+    "lights_by_group",
+    "small_trends",
+    "waterfall",
+]
+
+# Preferred families, Simplified Chinese first; the first one installed wins.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
+    "Heiti SC", "Sarasa Gothic SC", "Noto Sans CJK JP", "Droid Sans Fallback", "AR PL UMing CN",
+)
+# File names of those families, for fonts installed after matplotlib built its cache.
+_FILE_HINTS = ("notosanscjk", "notoserifcjk", "sourcehansans", "wqy", "msyh", "simhei",
+               "pingfang", "droidsansfallback", "uming", "sarasa")
+
+# Sober colours that survive black-and-white printing (dark blue, grey, orange).
+COLOURS = ("#1f4e79", "#9e9e9e", "#c55a11", "#548235", "#7030a0")
+LIGHT_COLOURS = {"green": "#3a9e4f", "yellow": "#e0b000", "red": "#c0392b"}
+_DPI = 150
+
+
+class MissingCJKFontWarning(ZonghengWarning):
+    """No CJK font is installed: Chinese text in charts shows as boxes (tofu)."""
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Return the family name of an installed CJK font (中文字体), or None.
+
+    Looks for :data:`CJK_FAMILIES` in matplotlib's font list. If none is there,
+    the font list may be a cache written before the fonts were installed, so the
+    system font files whose names look like a CJK font are added to it
+    (:meth:`~matplotlib.font_manager.FontManager.addfont`) and the search is
+    repeated. Returns None (after a :class:`MissingCJKFontWarning`) when the
+    machine has no CJK font at all.
+    """
+    found = _installed(CJK_FAMILIES)
+    if found:
+        return found
+    for path in font_manager.findSystemFonts():
+        if any(hint in Path(path).name.lower() for hint in _FILE_HINTS):
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):
+                continue  # an unreadable font file is skipped, as matplotlib does
+    found = _installed(CJK_FAMILIES)
+    if found is None:
+        warnings.warn("no CJK font found (install fonts-noto-cjk): Chinese text in charts will "
+                      "show as boxes", MissingCJKFontWarning, stacklevel=2)
+    return found
+
+
+def _installed(families: Sequence[str]) -> str | None:
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in families if f in names), None)
+
+
+def _rc() -> dict[str, object]:
+    font = cjk_font()
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [*([font] if font else []), "DejaVu Sans"],
+        "axes.unicode_minus": False,      # CJK fonts lack U+2212; use the hyphen-minus
+        "font.size": 9,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.titlesize": 10,
+        "legend.frameon": False,
+        "svg.fonttype": "none",
+    }
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
+    return buffer.getvalue()
+
+
+def _figure(width: float, height: float) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
+         title: str = "", ylabel: str = "", value_format: str = "{:.1f}",
+         size: tuple[float, float] = (6.2, 2.8)) -> bytes:
+    """Return a grouped bar chart (分组柱状图) as PNG bytes.
+
+    Parameters
+    ----------
+    categories : sequence of str
+        The groups along the x axis (e.g. the dimensions).
+    series : mapping of str to sequence of float
+        One bar per category for each series (e.g. the unit, the peer median);
+        the first series is drawn in the strong colour and labelled with values.
+    title, ylabel : str
+    value_format : str
+        Format of the value labels on the first series.
+    size : (float, float)
+        Figure size in inches.
+    """
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(*size)
+        ax = fig.add_subplot()
+        x = np.arange(len(categories))
+        n = max(len(series), 1)
+        width = 0.8 / n
+        lows: list[float] = []
+        for i, (name, values) in enumerate(series.items()):
+            vals = np.asarray(values, dtype=float)
+            lows.append(float(np.nanmin(vals)) if np.isfinite(vals).any() else 0.0)
+            rects = ax.bar(x + (i - (n - 1) / 2) * width, vals, width * 0.92, label=name,
+                           color=COLOURS[i % len(COLOURS)])
+            if i == 0:
+                ax.bar_label(rects, labels=[value_format.format(v) if np.isfinite(v) else ""
+                                            for v in vals], padding=2, fontsize=8)
+        # Scores sit high on a 0–100 scale: start the axis near the lowest bar so that
+        # differences show, and say so by not starting at 0 only when all bars are high.
+        low = min(lows) if lows else 0.0
+        if low > 40:
+            ax.set_ylim(bottom=max(0.0, np.floor((low - 10) / 10) * 10))
+        ax.set_xticks(x, list(categories))
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=n)
+        return _png(fig)
+
+
+def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
+              end: tuple[str, float], *, title: str = "", ylabel: str = "",
+              value_format: str = "{:+.2f}", size: tuple[float, float] = (6.2, 3.0)) -> bytes:
+    """Return a waterfall chart (瀑布图) from one score to another, as PNG bytes.
+
+    Parameters
+    ----------
+    start, end : (str, float)
+        Label and level of the first and last bar (e.g. the unit's score and the
+        peer's score).
+    steps : sequence of (str, float)
+        The contributions in between; positive steps go up (orange), negative
+        down (green: where the unit is ahead).
+    title, ylabel, value_format : str
+    size : (float, float)
+    """
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(*size)
+        ax = fig.add_subplot()
+        labels = [start[0], *(s[0] for s in steps), end[0]]
+        level = start[1]
+        bottoms, heights, colours, texts = [0.0], [start[1]], [COLOURS[0]], [f"{start[1]:.1f}"]
+        for _, delta in steps:
+            bottoms.append(level if delta >= 0 else level + delta)
+            heights.append(abs(delta))
+            colours.append(COLOURS[2] if delta >= 0 else COLOURS[3])
+            texts.append(value_format.format(delta))
+            level += delta
+        bottoms.append(0.0)
+        heights.append(end[1])
+        colours.append(COLOURS[1])
+        texts.append(f"{end[1]:.1f}")
+        x = np.arange(len(labels))
+        rects = ax.bar(x, heights, 0.6, bottom=bottoms, color=colours)
+        ax.bar_label(rects, labels=texts, padding=2, fontsize=8)
+        # Zoom on the part that moves: the start and end bars are cut at a common floor.
+        tops = np.asarray(bottoms) + np.asarray(heights)
+        moving = [*bottoms[1:-1], start[1], end[1]]
+        floor = min(moving) - max(0.5, (max(tops) - min(moving)) * 0.6)
+        ax.set_ylim(bottom=max(0.0, floor), top=max(tops) + (max(tops) - floor) * 0.12)
+        running = np.cumsum([start[1], *(d for _, d in steps)])
+        for i, y in enumerate(running):  # connectors: the level after bar i, to bar i + 1
+            ax.plot([i + 0.3, i + 0.7], [y, y], color="#606060", linewidth=0.6)
+        ax.set_xticks(x, labels)
+        ax.set_ylabel(ylabel)
+        if title:
+            ax.set_title(title)
+        return _png(fig)
+
+
+def lights_by_group(groups: Sequence[str], counts: Mapping[str, Sequence[int]], *,
+                    labels: Mapping[str, str] | None = None, title: str = "",
+                    xlabel: str = "", size: tuple[float, float] = (6.2, 2.6)) -> bytes:
+    """Return stacked horizontal bars of warning lights per group (预警灯分布), as PNG bytes.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        One bar per group (e.g. the aspects of the eco framework), drawn top down.
+    counts : mapping
+        ``{"green": [...], "yellow": [...], "red": [...]}``: the count of each
+        light per group.
+    labels : mapping, optional
+        Legend text per light (``{"green": "绿灯", …}``).
+    title, xlabel : str
+    size : (float, float)
+    """
+    labels = labels or {k: k for k in LIGHT_COLOURS}
+    with matplotlib.rc_context(_rc()):
+        fig = _figure(*size)
+        ax = fig.add_subplot()
+        y = np.arange(len(groups))[::-1]
+        left = np.zeros(len(groups))
+        for light, colour in LIGHT_COLOURS.items():
+            vals = np.asarray(counts.get(light, [0] * len(groups)), dtype=float)
+            rects = ax.barh(y, vals, 0.6, left=left, color=colour, label=labels.get(light, light))
+            ax.bar_label(rects, labels=[f"{v:.0f}" if v else "" for v in vals],
+                         label_type="center", color="white", fontsize=8)
+            left += vals
+        ax.set_yticks(y, list(groups))
+        ax.set_xlabel(xlabel)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        if title:
+            ax.set_title(title)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3)
+        return _png(fig)
+
+
+def small_trends(panels: Sequence[Mapping[str, object]], *, columns: int = 4,
+                 width: float = 6.2, row_height: float = 1.45) -> bytes:
+    """Return small multiples of five-year series with their targets (趋势小图), as PNG bytes.
+
+    Parameters
+    ----------
+    panels : sequence of mapping
+        One small chart per mapping: ``title`` (str), ``x`` (periods), ``y``
+        (values), ``target`` (float or None, drawn dashed) and ``light``
+        (``green``/``yellow``/``red``, the line colour).
+    columns : int
+        Charts per row.
+    width, row_height : float
+        Figure width and the height of one row, in inches.
+    """
+    n = max(len(panels), 1)
+    rows = int(np.ceil(n / columns))
+    with matplotlib.rc_context({**_rc(), "font.size": 7, "axes.titlesize": 7.5}):
+        fig = _figure(width, row_height * rows)
+        axes = fig.subplots(rows, columns, squeeze=False)
+        for ax, spec in zip(axes.flat, panels, strict=False):
+            x = [str(v) for v in spec["x"]]  # type: ignore[union-attr]
+            y = np.asarray(spec["y"], dtype=float)
+            colour = LIGHT_COLOURS.get(str(spec.get("light")), COLOURS[0])
+            ax.plot(x, y, marker="o", markersize=2.5, color=colour, linewidth=1.2)
+            target = spec.get("target")
+            if target is not None and np.isfinite(float(target)):  # type: ignore[arg-type]
+                ax.axhline(float(target), color="#404040", linestyle="--",  # type: ignore[arg-type]
+                           linewidth=0.8)
+            ax.set_title(str(spec.get("title", "")), loc="left")
+            ax.tick_params(labelsize=6)
+            ax.set_xticks([x[0], x[-1]] if len(x) > 1 else x)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        return _png(fig)
