@@ -12,6 +12,7 @@ from docx.shared import Cm
 
 import zongheng as zh
 from zongheng.analysis.attainment import attainment, summary
+from zongheng.panel import Panel
 from zongheng.report import charts
 from zongheng.report.brief import unit_brief
 from zongheng.report.docx import docx_to_pdf, pdf_page_png, write_eco_docx, write_tiangong_docx
@@ -182,7 +183,10 @@ def test_synthetic_note_follows_the_data(brief, tmp_path):
     assert "合成演示数据" not in _text(doc)
     panel = brief.evaluation.panel
     assert is_synthetic(panel)
-    assert not is_synthetic(panel.with_values(panel.values + 1.0))
+    # values derived from synthetic data (a what-if) stay synthetic; other data are not
+    assert is_synthetic(panel.with_values(panel.values + 1.0))
+    other = Panel(panel.values + 1.0, panel.units, panel.periods, panel.indicators, panel.attributes)
+    assert not is_synthetic(other)
 
 
 # -- 生态文明建设情况报告 ---------------------------------------------------------------------
