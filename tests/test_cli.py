@@ -77,7 +77,9 @@ def test_demo_runs_the_whole_job_and_writes_results(tmp_path):
         assert expected in result.output, expected
     names = {p.name for p in tmp_path.iterdir()}
     assert {"天工鼎_评价结果.xlsx", "天工鼎_评价结果.csv", "天工鼎_永康市_简报.json",
-            "生态文明_永康市_达标情况.csv", "亩均_永康市_企业分级.xlsx"} <= names
+            "生态文明_永康市_达标情况.csv", "亩均_永康市_企业分级.xlsx",
+            "永康市_2024_评价报告.html", "永康市_2024_天工鼎评价分析.docx", "永康市_2024_评价结果.xlsx",
+            "永康市_生态文明建设情况报告.docx"} <= names
 
 
 def test_methods_lists_the_catalogue():
@@ -85,3 +87,24 @@ def test_methods_lists_the_catalogue():
     assert result.exit_code == 0, result.output
     assert "winsorise" in result.output and "normalise" not in result.output
     assert runner.invoke(app, ["methods", "nope"]).exit_code == 2
+
+
+def test_report_writes_each_format(tmp_path):
+    for fmt, template in (("html", "tiangong"), ("docx", "tiangong"), ("xlsx", "tiangong")):
+        out = tmp_path / f"r.{fmt}"
+        result = runner.invoke(app, ["report", "--dataset", "tiangong_demo", "--unit", "永康市",
+                                     "--group", "设区市", "--target-rank", "2", "--format", fmt,
+                                     "--template", template, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        assert out.stat().st_size > 10_000
+    out = tmp_path / "eco.docx"
+    result = runner.invoke(app, ["report", "--dataset", "eco_yongkang", "--unit", "永康市",
+                                 "--format", "docx", "--template", "eco", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    bad = runner.invoke(app, ["report", "--dataset", "tiangong_demo", "--unit", "永康市",
+                              "--format", "pdf"])
+    assert bad.exit_code == 2 and "html" in bad.output
+    wrong = runner.invoke(app, ["report", "--dataset", "tiangong_demo", "--unit", "永康市",
+                                "--format", "html", "-o", str(tmp_path / "x.docx")])
+    assert wrong.exit_code == 2

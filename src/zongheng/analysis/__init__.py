@@ -8,6 +8,7 @@
 - :mod:`~zongheng.analysis.whatif` — 情景模拟: scenarios
 - :mod:`~zongheng.analysis.attainment` — 达标: targets, trends, early-warning lights
 - :mod:`~zongheng.analysis.coherence` — statistical coherence of the framework
+- :mod:`~zongheng.analysis.uncertainty` — rank uncertainty (Monte Carlo) and Sobol sensitivity
 
 Import the module you need (``from zongheng.analysis.path import path``).
 """

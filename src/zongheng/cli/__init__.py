@@ -13,7 +13,9 @@ from zongheng.cli import (  # noqa: F401  (importing a module registers its comm
     commands_demo,
     commands_eco,
     commands_grade,
+    commands_report,
     commands_template,
+    commands_uncertainty,
 )
 from zongheng.cli.app import app, main
 

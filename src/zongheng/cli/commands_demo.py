@@ -33,6 +33,7 @@ from zongheng.enterprise import bundled_table, grade_enterprises, write_result
 from zongheng.i18n import get_lang, register_messages, text
 from zongheng.io.results import write_evaluation
 from zongheng.report.brief import UnitBrief, unit_brief
+from zongheng.report.writers import write_all
 
 register_messages({
     "demo_banner": ("纵横 zongheng 演示：永康市 天工鼎评价、生态文明建设情况、亩均效益评价",
@@ -164,10 +165,13 @@ def demo_command(
     out.print(text("demo_synthetic"), style="yellow", markup=False)
     output.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    _brief, files = run(lambda: _tiangong(output, get_lang()))
+    brief, files = run(lambda: _tiangong(output, get_lang()))
     written += files
     written += run(lambda: _eco(output, get_lang()))
     written += run(lambda: _muyun(output, get_lang()))
+    eco = datasets.load("eco_yongkang")
+    written += run(lambda: write_all(brief, output, lang=get_lang(), synthetic=True,
+                                     eco=(eco.framework, eco.panel)))
     _title(text("demo_written"))
     for path in written:
         out.print(f"{heading('written')}: {path}", markup=False)

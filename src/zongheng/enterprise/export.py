@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +16,7 @@ import pandas as pd
 import yaml
 
 from zongheng.enterprise.rule import GRADES
+from zongheng.io.atomic import atomic_write
 
 if TYPE_CHECKING:
     from zongheng.enterprise.muyun import GradingResult
@@ -139,22 +138,17 @@ def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".csv", ".json"):
         raise ValueError(f"unsupported output type {suffix!r}; use .xlsx, .csv or .json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".zongheng-")
-    os.close(fd)
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             localised(result, result.grades, lang).to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".json":
-            Path(tmp).write_text(json.dumps(document(result), ensure_ascii=False, indent=1),
-                                 encoding="utf-8")
+            tmp.write_text(json.dumps(document(result), ensure_ascii=False, indent=1),
+                           encoding="utf-8")
         else:
-            _write_xlsx(result, Path(tmp), lang, by_branch)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+            _write_xlsx(result, tmp, lang, by_branch)
+
+    return atomic_write(path, write)
 
 
 def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool) -> None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from zongheng.evaluation import Evaluation
+from zongheng.io.atomic import atomic_write
 
 __all__ = ["write_evaluation"]
 
@@ -35,16 +34,7 @@ def write_evaluation(evaluation: Evaluation, path: str | Path, *, lang: str = "z
     writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".json": _write_json}
     if suffix not in writers:
         raise ValueError(f"unsupported output type {suffix!r}; use .csv, .xlsx or .json")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=path.parent, prefix=".zongheng-")
-    os.close(fd)
-    try:
-        writers[suffix](evaluation, Path(tmp), lang)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return atomic_write(path, lambda tmp: writers[suffix](evaluation, tmp, lang))
 
 
 def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:

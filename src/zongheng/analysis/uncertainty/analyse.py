@@ -1,0 +1,190 @@
+"""Rank statistics (排名统计): intervals, probabilities and rank shifts from the rank counts.
+
+Every statistic is computed exactly from the counts of each rank per unit;
+quantiles are those of the empirical distribution (the smallest rank whose
+cumulative share reaches the level, numpy's ``inverted_cdf``), so they are
+ranks that occurred.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from zongheng.analysis.uncertainty.evaluate import UncertaintyResult
+from zongheng.errors import MethodError, Problem
+from zongheng.i18n import register_messages
+
+__all__ = ["UncertaintyReport", "analyse", "rank_quantile"]
+
+register_messages({
+    "unc_group_not_counted": (
+        "分组列 '{group}' 的组内排名没有统计；请在 evaluate 中传 groups=['{group}']",
+        "ranks within '{group}' were not counted; pass groups=['{group}'] to evaluate",
+    ),
+    "unc_bad_top": ("top 必须是正整数，实际为 {top!r}", "top must be a positive integer, got {top!r}"),
+})
+
+
+@dataclass(frozen=True)
+class UncertaintyReport:
+    """What :func:`analyse` returns (排名不确定性报告).
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per unit, by nominal rank: ``unit, name, nominal_rank,
+        median_rank, q05, q95, p_top, mean_abs_shift, p_moved`` (and, with a
+        group, ``group, nominal_rank_in_group, median_rank_in_group,
+        p_top_in_group``).
+    summary : dict
+        ``samples, combinations, seconds, period, top, places,
+        mean_abs_shift`` (over units), ``share_moved`` (share of units
+        whose rank moves by more than ``places`` places, averaged over
+        samples) and ``skipped`` (samples left out, see ``skip_failed``).
+    unit : str or None
+        The unit asked for.
+    distribution : DataFrame or None
+        That unit's ranks: ``rank, probability, cumulative``.
+    detail : dict
+        That unit's ``unit, name, nominal_rank, p_top`` and, with a group,
+        ``group, label, nominal_rank_in_group, p_top_in_group``.
+    """
+
+    table: pd.DataFrame
+    summary: dict[str, Any]
+    unit: str | None = None
+    distribution: pd.DataFrame | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def rank_quantile(counts: np.ndarray, level: float) -> np.ndarray:
+    """Return the smallest rank whose cumulative share reaches ``level``, per row of counts.
+
+    ``counts[u, r]`` counts rank *r*; rows without counts give NaN.
+
+    Examples
+    --------
+    >>> rank_quantile(np.array([[0, 2, 1, 1]]), 0.5).tolist()
+    [1.0]
+    >>> rank_quantile(np.array([[0, 2, 1, 1]]), 0.95).tolist()
+    [3.0]
+    """
+    cumulative = np.cumsum(counts, axis=1)
+    total = cumulative[:, -1]
+    # In integers, cumulative ≥ level · total exactly (levels are multiples of 1e-6).
+    num = round(level * 1_000_000)
+    reached = cumulative * 1_000_000 >= num * total[:, None]
+    first = np.argmax(reached, axis=1).astype(float)
+    first[total == 0] = np.nan
+    return first
+
+
+def _stats(counts: np.ndarray, nominal: np.ndarray, top: int, places: int) -> dict[str, np.ndarray]:
+    ranks = np.arange(counts.shape[1])
+    total = counts.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = counts / total[:, None]  # NaN rows for units never ranked
+    moved = np.abs(ranks[None, :] - nominal[:, None])
+    known = np.isfinite(nominal)
+    return {
+        "median": rank_quantile(counts, 0.5), "q05": rank_quantile(counts, 0.05),
+        "q95": rank_quantile(counts, 0.95),
+        "p_top": np.where(total > 0, share[:, 1:top + 1].sum(axis=1), np.nan),
+        "shift": np.where(known, (share * np.nan_to_num(moved)).sum(axis=1), np.nan),
+        "moved": np.where(known, (share * (moved > places)).sum(axis=1), np.nan),
+    }
+
+
+def analyse(result: UncertaintyResult, *, unit: str | None = None, top: int = 3,
+            group: str | None = None, places: int = 3) -> UncertaintyReport:
+    """Summarise the ranks of every unit over the samples (排名不确定性统计).
+
+    Parameters
+    ----------
+    result : UncertaintyResult
+        From :func:`~zongheng.analysis.uncertainty.evaluate`.
+    unit : str, optional
+        A unit (code or name) whose whole rank distribution is returned.
+    top : int
+        ``p_top`` is the probability of rank ≤ ``top`` (e.g. 2 for 争二).
+    group : str, optional
+        A group column counted by ``evaluate(groups=…)``: ranks and
+        ``p_top_in_group`` within each unit's group.
+    places : int
+        ``p_moved`` and ``share_moved`` count rank changes of more than
+        ``places`` places from the nominal rank.
+
+    Returns
+    -------
+    UncertaintyReport
+        Probabilities are shares of the samples in which the unit is ranked.
+    """
+    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
+        raise MethodError([Problem("unc_bad_top", {"top": top})])
+    if group is not None and group not in result.group_counts:
+        raise MethodError([Problem("unc_group_not_counted", {"group": group})])
+    s = _stats(result.counts, result.nominal_rank, top, places)
+    table = pd.DataFrame({
+        "unit": list(result.units), "name": list(result.names),
+        "nominal_rank": result.nominal_rank, "median_rank": s["median"], "q05": s["q05"],
+        "q95": s["q95"], "p_top": s["p_top"], "mean_abs_shift": s["shift"], "p_moved": s["moved"],
+    })
+    if group is not None:
+        g = _stats(result.group_counts[group], result.nominal_group_rank[group], top, places)
+        table.insert(2, "group", result.group_labels[group])
+        table.insert(4, "nominal_rank_in_group", result.nominal_group_rank[group])
+        table.insert(6, "median_rank_in_group", g["median"])
+        table.insert(10, "p_top_in_group", g["p_top"])
+    for col in ("nominal_rank", "median_rank", "q05", "q95", "nominal_rank_in_group",
+                "median_rank_in_group"):
+        if col in table:
+            table[col] = pd.array(table[col], dtype="Float64").astype("Int64")
+    table = table.sort_values(["nominal_rank", "unit"], na_position="last", kind="stable")
+    table = table.reset_index(drop=True)
+    ranked = np.isfinite(result.nominal_rank)
+    summary = {
+        "period": result.period, "samples": result.n_samples, "combinations": result.combinations,
+        "seconds": result.seconds, "top": top, "places": places, "group": group,
+        "mean_abs_shift": float(np.nanmean(s["shift"][ranked])) if ranked.any() else float("nan"),
+        "share_moved": float(np.nanmean(s["moved"][ranked])) if ranked.any() else float("nan"),
+        "varied": list(result.spec.varied),
+        "skipped": sum(result.skipped.values()),
+    }
+    if unit is None:
+        return UncertaintyReport(table, summary)
+    code, distribution, detail = _unit_detail(result, unit, group, top)
+    return UncertaintyReport(table, summary, code, distribution, detail)
+
+
+def _unit_detail(result: UncertaintyResult, unit: str, group: str | None,
+                 top: int) -> tuple[str, pd.DataFrame, dict[str, Any]]:
+    if unit in result.units:
+        u = result.units.index(unit)
+    elif unit in result.names:
+        u = result.names.index(unit)
+    else:
+        raise MethodError([Problem("unc_unknown_unit", {"unit": unit,
+                                                        "found": ", ".join(result.units[:8])})])
+    counts = result.counts[u]
+    total = max(int(counts.sum()), 1)
+    ranks = np.flatnonzero(counts)
+    distribution = pd.DataFrame({"rank": ranks, "probability": counts[ranks] / total,
+                                 "cumulative": np.cumsum(counts)[ranks] / total})
+    detail: dict[str, Any] = {"unit": result.units[u], "name": result.names[u],
+                              "nominal_rank": _rank(result.nominal_rank[u]),
+                              "p_top": float(counts[1:top + 1].sum() / total)}
+    if group is not None:
+        g = result.group_counts[group][u]
+        g_total = max(int(g.sum()), 1)
+        detail.update({"group": group, "label": result.group_labels[group][u],
+                       "nominal_rank_in_group": _rank(result.nominal_group_rank[group][u]),
+                       "p_top_in_group": float(g[1:top + 1].sum() / g_total)})
+    return result.units[u], distribution, detail
+
+
+def _rank(value: float) -> int | None:
+    return int(value) if np.isfinite(value) else None

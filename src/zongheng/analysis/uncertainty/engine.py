@@ -1,0 +1,738 @@
+"""The vectorised Monte Carlo engine (向量化蒙特卡洛引擎).
+
+Samples are grouped by their combination of discrete choices; each
+combination is built once (``Evaluation.rebuild``, reusing the stages before
+the first one that changes), and every sample of it is then scored in batches
+as array operations:
+
+- the nodes whose score cannot depend on the sampled weights (below every
+  perturbed weight) are taken from that build as they are;
+- when every aggregation above them is the same power mean (arithmetic,
+  geometric in log space, harmonic, generalised) and none of their scores is
+  missing, the index of a batch is **one matrix product**: the frontier scores
+  times each sample's effective weights (products of normalised weights along
+  the path to the index);
+- otherwise the levels are aggregated one after the other, still vectorised
+  over the batch for the means and the minimum; the other aggregators
+  (TOPSIS, VIKOR, grey relational, Copeland, Borda, BoD) are called once per
+  sample through their ``combine`` (slower).
+
+Ranks are competition ranks (1, 2, 2, 4) of the index over the units it
+scores. Scores are compared on a grid of 2⁻⁴⁰ of each sample's score range,
+so that differences left by the order of floating-point sums are ties, not
+ranks. Each batch is sorted once (score and unit packed into one integer), and
+only rank counts per unit are kept (units × ranks), so memory does not grow
+with the number of samples.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from zongheng.analysis.uncertainty.sample import Samples
+from zongheng.analysis.uncertainty.spec import without
+from zongheng.build import build
+from zongheng.errors import MethodError, Problem
+from zongheng.evaluation import Evaluation
+from zongheng.i18n import register_messages
+from zongheng.panel import Panel
+from zongheng.steps import Context
+from zongheng.steps.aggregate import Arithmetic, Generalised, Geometric, Harmonic, Minimum
+
+__all__ = ["GRID_BITS", "ChunkResult", "Engine", "competition_ranks"]
+
+#: Scores closer than 2**-GRID_BITS of a sample's score range tie.
+GRID_BITS = 40
+
+#: Elements (float64) of the largest batch array: about 8 MiB each, so batches stay in cache.
+BATCH_ELEMENTS = 1 << 20
+
+register_messages({
+    "unc_combination_failed": (
+        "方法组合 {combination} 无法构建（可用 skip_failed=True 或 --skip-failed 跳过这类组合）: {detail}",
+        "the method combination {combination} cannot be built (skip such combinations with "
+        "skip_failed=True or --skip-failed): {detail}",
+    ),
+})
+
+
+# -- ranks ---------------------------------------------------------------------------------------
+
+
+def _quantise(scores: np.ndarray, bits: int) -> np.ndarray:
+    """Return the scores of each row on a grid of ``2**-bits`` of the row's extent, as integers.
+
+    The extent is the row's range, or its largest magnitude when that is
+    larger (see :func:`_extent`).
+
+    ``scores`` is overwritten (it is a temporary of the caller).
+    """
+    lo = scores.min(axis=1, keepdims=True)
+    hi = scores.max(axis=1, keepdims=True)
+    span = hi - lo
+    if not np.isfinite(span).all():
+        raise FloatingPointError("a sampled index score is not finite")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(span > 0, float(1 << bits) / _extent(lo, hi), 0.0)
+    np.subtract(scores, lo, out=scores)
+    np.multiply(scores, scale, out=scores)
+    return scores.astype(np.int64)  # truncation: the grid cell of each score
+
+
+def _extent(lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray | float:
+    """Return the size the grid divides: the range, or the magnitude when it is larger.
+
+    Rounding errors scale with the magnitude of the scores, so the grid never
+    gets finer than 2⁻⁴⁰ of it, even when the scores are close together.
+    """
+    return np.maximum(np.asarray(hi) - lo, np.maximum(np.abs(lo), np.abs(hi)))
+
+
+def _unit_bits(n: int) -> int:
+    return max(1, (n - 1).bit_length())
+
+
+def _sorted_places(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort each row of grid cells; return the units by place and the ranks of rows with ties.
+
+    ``q`` is overwritten.
+
+    Returns
+    -------
+    units : ndarray (row, place)
+        The column at each place, **worst first** (ascending scores: the
+        arrays stay contiguous, which halves the time of what follows); place
+        *j* has rank ``n − j`` when the row has no tie.
+    ranks : ndarray (tied row, place)
+        The competition rank at each place of the rows with a tie.
+    tied : ndarray of bool (row,)
+        Rows with at least one tie.
+    """
+    n = q.shape[1]
+    bits = _unit_bits(n)
+    key = q
+    key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
+    key |= np.arange(n, dtype=np.int64)
+    key.sort(axis=1)
+    units = key & ((1 << bits) - 1)
+    key >>= bits
+    tie = key[:, 1:] == key[:, :-1]
+    if not tie.any():  # the usual case, checked over the whole batch at once
+        return units, np.zeros((0, n), dtype=np.int64), np.zeros(len(q), dtype=bool)
+    tied = tie.any(axis=1)
+    # Best first, a place starting a new score gets its own rank, ties keep the first's.
+    start = np.ones((int(tied.sum()), n), dtype=bool)
+    start[:, 1:] = ~tie[tied][:, ::-1]
+    ranks = np.maximum.accumulate(np.where(start, np.arange(1, n + 1), 0), axis=1)[:, ::-1]
+    return units, ranks, tied
+
+
+def _ranks_of(q: np.ndarray) -> np.ndarray:
+    """Return the competition ranks of the one row of grid cells ``q`` (1, unit), per unit."""
+    units, ranks, tied = _sorted_places(q)
+    places = ranks[0] if tied.any() else np.arange(q.shape[1], 0, -1)
+    out = np.empty(q.shape[1])
+    out[units[0]] = places
+    return out
+
+
+def competition_ranks(scores: np.ndarray, bits: int = GRID_BITS) -> np.ndarray:
+    """Return competition ranks (1, 2, 2, 4) of each row, the highest score first (竞争排名).
+
+    Scores closer than ``2**-bits`` of the row's range tie.
+
+    Examples
+    --------
+    >>> competition_ranks(np.array([[3.0, 5.0, 3.0, 1.0]])).tolist()
+    [[2, 1, 2, 4]]
+    """
+    scores = np.array(scores, dtype=np.float64, copy=True, ndmin=2)
+    units, ranks, tied = _sorted_places(_quantise(scores, _grid_bits(scores.shape[1], bits)))
+    full = np.broadcast_to(np.arange(scores.shape[1], 0, -1), units.shape).copy()
+    full[tied] = ranks
+    out = np.empty_like(full)
+    np.put_along_axis(out, units, full, axis=1)
+    return out
+
+
+def _grid_bits(n: int, bits: int = GRID_BITS) -> int:
+    # The grid (bits + 1 for the top edge) and the unit index must fit in 63 bits.
+    return min(bits, 62 - _unit_bits(n))
+
+
+# -- what each combination needs -----------------------------------------------------------------
+
+
+def _exponent(step: Any) -> float | str | None:
+    """Return a mean's exponent, ``"min"`` for the minimum, ``None`` for any other aggregator."""
+    kind = type(step)
+    if kind is Arithmetic:
+        return 1.0
+    if kind is Geometric:
+        return 0.0
+    if kind is Harmonic:
+        return -1.0
+    if kind is Generalised:
+        return float(step.p)
+    if kind is Minimum:
+        return "min"
+    return None
+
+
+@dataclass
+class _Parent:
+    """One aggregate whose score depends on the sampled weights (the ``levels`` plan).
+
+    Its children are *static* (scores fixed by the build: their transformed
+    values are kept, so a batch needs one matrix product) or *dynamic*
+    (aggregates scored per sample).
+    """
+
+    column: int  # its node column
+    index: int  # its column among the dynamic aggregates
+    children: np.ndarray  # node columns of all its children
+    slots: np.ndarray  # their positions among the plan's weighted nodes
+    static_slots: np.ndarray
+    dynamic: np.ndarray  # dynamic-aggregate columns of its dynamic children
+    dynamic_slots: np.ndarray
+    static_values: np.ndarray | None = None  # (static child, unit): transformed, 0 if missing
+    static_known: np.ndarray | None = None  # (static child, unit): 1 if known; None if all are
+    static_min: np.ndarray | None = None  # (unit,): minimum over the static children
+
+
+@dataclass
+class Plan:
+    """One method combination, ready to score batches of weight multipliers.
+
+    ``kind`` is ``static`` (no sampled weight matters: one index for all
+    samples), ``linear`` (one matrix product per batch) or ``levels``.
+    :meth:`grid` returns the index of each sample and unit as an integer grid
+    cell (see :func:`_quantise`).
+    """
+
+    valid: np.ndarray  # positions of the ranked units on the unit axis
+    kind: str
+    index: np.ndarray | None = None  # static: the index of the valid units
+    w0: np.ndarray | None = None  # nominal weight of each weighted node (frontier first)
+    mcol: np.ndarray | None = None  # its multiplier column, −1 when its weight is fixed
+    same_columns: bool = False  # mcol is 0, 1, 2 …: the multipliers need no gather
+    membership: np.ndarray | None = None  # (weighted node, parent): its nominal weight, else 0
+    # linear
+    frontier: np.ndarray | None = None  # (frontier node, unit): transformed, gridded, × nominal weight
+    run_parent: np.ndarray | None = None  # the parents of the runs of frontier siblings
+    run_length: np.ndarray | None = None  # and the length of each run
+    scale_levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    root_parent: int = 0
+    # levels
+    base: np.ndarray | None = None  # (unit, node) scores of the valid units
+    levels: list[tuple[Any, list[_Parent]]] = field(default_factory=list)
+    n_dynamic: int = 0
+    root_dynamic: int = 0
+    dynamic_columns: list[int] = field(default_factory=list)  # node column of each
+    root: int = 0
+    ctx: Context | None = None
+
+    def multipliers(self, mult: np.ndarray) -> np.ndarray:
+        """Return the multiplier of each weighted node for each sample (row, node); 1 if fixed."""
+        if self.same_columns:
+            return mult[:, :len(self.w0)]
+        out = np.ones((len(mult), len(self.w0)))
+        varied = self.mcol >= 0
+        out[:, varied] = mult[:, self.mcol[varied]]
+        return out
+
+    def grid(self, mult: np.ndarray) -> np.ndarray:
+        """Return each sample's index on the integer grid, per valid unit (row, unit)."""
+        if self.kind == "static":
+            return _quantise(np.broadcast_to(self.index, (len(mult), len(self.index))).copy(),
+                             _grid_bits(len(self.index)))
+        m = self.multipliers(mult)
+        if self.kind == "levels":
+            return _quantise(self._levels(m * self.w0), _grid_bits(len(self.valid)))
+        # The effective weight of a frontier node is its weight times its parent's scale, the
+        # product of the normalised weights above divided by the parent's total: computed on
+        # the (few) parents, top down, then one product with the frontier scores (which carry
+        # their nominal weights, so only the multipliers are needed here).
+        total = m @ self.membership  # the membership matrix carries the nominal weights
+        scale = np.empty_like(total)
+        scale[:, self.root_parent] = 1.0 / total[:, self.root_parent]
+        for parents, up, slots in self.scale_levels:
+            scale[:, parents] = scale[:, up] * (m[:, slots] * self.w0[slots]) / total[:, parents]
+        # Frontier nodes come in runs of siblings: repeating is far cheaper than a fancy gather.
+        effective = m[:, :len(self.frontier)] * np.repeat(scale[:, self.run_parent], self.run_length,
+                                                          axis=1)
+        # Effective weights sum to 1, so the frontier's affine map to the grid carries over.
+        return (effective @ self.frontier).astype(np.int64)
+
+    def _levels(self, w: np.ndarray) -> np.ndarray:
+        """Aggregate the dynamic aggregates level by level for a batch of weights."""
+        dynamic = np.full((len(w), len(self.valid), self.n_dynamic), np.nan)
+        for step, parents in self.levels:
+            kind = _exponent(step)
+            if kind is None:
+                self._combine_each(step, parents, dynamic, w)
+                continue
+            for parent in parents:
+                dynamic[:, :, parent.index] = _aggregate_one(parent, kind, dynamic, w, self.base)
+        return dynamic[:, :, self.root_dynamic]
+
+    def _combine_each(self, step: Any, parents: list[_Parent], dynamic: np.ndarray,
+                      w: np.ndarray) -> None:
+        """Call the aggregator's own ``combine`` once per sample (non-mean aggregators)."""
+        values = self.base.copy()
+        matrix = np.zeros((values.shape[-1], len(parents)))
+        targets = [p.index for p in parents]
+        for b in range(len(w)):
+            values[:, self.dynamic_columns] = dynamic[b]  # NaN where not yet computed
+            for m, parent in enumerate(parents):
+                matrix[parent.children, m] = w[b, parent.slots]
+            dynamic[b][:, targets] = step.combine(values[None], matrix, self.ctx)[0]
+
+
+def _aggregate_one(parent: _Parent, kind: float | str, dynamic: np.ndarray, w: np.ndarray,
+                   base: np.ndarray) -> np.ndarray:
+    """Score one dynamic aggregate with a mean or the minimum, for a batch of weights."""
+    d = dynamic[:, :, parent.dynamic]  # (row, unit, dynamic child)
+    if kind == "min":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # no child known: NaN
+            out = np.nanmin(d, axis=-1) if d.shape[-1] else np.full(d.shape[:2], np.nan)
+        if parent.static_min is not None:
+            out = np.fmin(out, parent.static_min)
+        return out
+    if kind not in (1.0, 0.0, -1.0):  # other exponents: the anchored kernel on all children
+        x = np.concatenate([np.broadcast_to(base[:, parent.children[:len(parent.static_slots)]],
+                                            (len(w), *base.shape[:1], len(parent.static_slots))), d],
+                           axis=-1)
+        return _power_mean(x, w[:, np.r_[parent.static_slots, parent.dynamic_slots]], kind)
+    ws, wd = w[:, parent.static_slots], w[:, parent.dynamic_slots]
+    num = np.zeros(d.shape[:2])
+    den = np.zeros(d.shape[:2])
+    if len(parent.static_slots):  # one product per batch for the children the build fixed
+        num += ws @ parent.static_values
+        den += ws @ parent.static_known if parent.static_known is not None else ws.sum(axis=1)[:, None]
+    if d.shape[-1]:
+        known = ~np.isnan(d)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = _transform(np.where(known, d, 1.0), kind)
+        num += np.einsum("buk,bk->bu", np.where(known, t, 0.0), wd)
+        den += np.einsum("buk,bk->bu", known.astype(float), wd)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = num / den
+        if kind == 0.0:
+            mean = np.exp(mean)
+        elif kind == -1.0:
+            mean = -1.0 / mean  # the transform of x^−1 was −x^−1
+    return np.where(den > 0, mean, np.nan)
+
+
+def _power_mean(x: np.ndarray, w: np.ndarray, p: float) -> np.ndarray:
+    """Weighted power mean over the last axis of (row, unit, child) with weights (row, child).
+
+    The batch form of :func:`zongheng.steps.aggregate.power_mean`: missing
+    children are left out and the weights of the known ones rescaled.
+    """
+    known = ~np.isnan(x)
+    complete = bool(known.all())
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        den = w.sum(axis=1)[:, None] if complete else np.einsum("buk,bk->bu", known.astype(float), w)
+        if p == 0:
+            logs = np.log(x) if complete else np.where(known, np.log(x), 0.0)
+            out = np.exp(np.einsum("buk,bk->bu", logs, w) / den)
+        else:
+            anchor = (np.nanmax if p > 0 else np.nanmin)(x, axis=-1)
+            anchor = np.where(anchor > 0, anchor, 1.0)
+            moved = (x / anchor[..., None]) ** p
+            if not complete:
+                moved = np.where(known, moved, 0.0)
+            out = anchor * (np.einsum("buk,bk->bu", moved, w) / den) ** (1.0 / p)
+    return out if complete else np.where(den > 0, out, np.nan)
+
+
+def make_plan(ev: Evaluation, period: int, multiplier_column: dict[str, int]) -> Plan:
+    """Prepare one built combination for batches (see :class:`Plan`)."""
+    fw = ev.framework
+    scores = ev.scores[period]
+    position = {c: i for i, c in enumerate(fw.node_codes)}
+    root = position[fw.root.code]
+    valid = np.flatnonzero(np.isfinite(scores[:, root]))
+    dynamic: list[str] = []  # aggregates whose score depends on a sampled weight, by level
+    for agg in fw.aggregates:
+        if any(c in multiplier_column or c in dynamic for c in fw.children[agg.code]):
+            dynamic.append(agg.code)
+    if not dynamic:
+        return Plan(valid, "static", index=scores[valid, root].copy())
+    parent_index = {a: j for j, a in enumerate(dynamic)}
+    children = {c for a in dynamic for c in fw.children[a]}
+    # Frontier nodes (scores fixed by the build) first, then the dynamic aggregates, each in
+    # score-column order: the order of the multiplier columns when every weight varies.
+    frontier = [c for c in fw.node_codes if c in children and c not in parent_index]
+    weighted = frontier + [c for c in fw.node_codes if c in children and c in parent_index]
+    slot = {c: i for i, c in enumerate(weighted)}
+    parent_of = np.array([parent_index[fw.node(c).parent] for c in weighted])
+    mcol = np.array([multiplier_column.get(c, -1) for c in weighted])
+    plan = Plan(valid, "levels", w0=np.array([ev.weights[c] for c in weighted]), mcol=mcol,
+                same_columns=bool(np.array_equal(mcol, np.arange(len(weighted)))), root=root)
+    plan.membership = np.zeros((len(weighted), len(dynamic)))
+    plan.membership[np.arange(len(weighted)), parent_of] = plan.w0
+    levels = sorted({fw.levels[a] for a in dynamic})
+    steps = {level: ev.method.aggregator(level) for level in levels}
+    kinds = {_exponent(steps[level]) for level in levels}
+    values = scores[np.ix_(valid, [position[c] for c in frontier])]
+    p = next(iter(kinds))
+    with np.errstate(all="ignore"):
+        moved = _transform(values, p) if len(kinds) == 1 and isinstance(p, float) else None
+    # A large exponent can overflow x**p: the levels path anchors its power means instead.
+    if moved is not None and np.isfinite(moved).all():
+        plan.kind = "linear"
+        grid = _on_grid(moved, _grid_bits(len(valid)))
+        plan.frontier = (grid * plan.w0[:len(frontier)]).T.copy()
+        parents = parent_of[:len(frontier)]
+        starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+        plan.run_parent = parents[starts]
+        plan.run_length = np.diff(np.r_[starts, len(parents)])
+        plan.root_parent = parent_index[fw.root.code]
+        for level in reversed(levels[:-1]):  # every dynamic aggregate below the index, top down
+            aggs = [a for a in dynamic if fw.levels[a] == level]
+            plan.scale_levels.append((np.array([parent_index[a] for a in aggs]),
+                                      np.array([parent_index[fw.node(a).parent] for a in aggs]),
+                                      np.array([slot[a] for a in aggs])))
+        return plan
+    plan.base = scores[valid].copy()
+    plan.ctx = Context(fw, ev.panel)
+    plan.n_dynamic = len(dynamic)
+    plan.root_dynamic = parent_index[fw.root.code]
+    plan.dynamic_columns = [position[a] for a in dynamic]
+    for level in levels:
+        kind = _exponent(steps[level])
+        parents = [_parent(fw, a, parent_index, position, slot, plan.base, kind)
+                   for a in dynamic if fw.levels[a] == level]
+        plan.levels.append((steps[level], parents))
+    return plan
+
+
+def _parent(fw: Any, code: str, parent_index: dict[str, int], position: dict[str, int],
+            slot: dict[str, int], base: np.ndarray, kind: float | str | None) -> _Parent:
+    """Prepare one dynamic aggregate: its static children's values transformed once."""
+    kids = fw.children[code]
+    static = [c for c in kids if c not in parent_index]
+    moving = [c for c in kids if c in parent_index]
+    parent = _Parent(position[code], parent_index[code],
+                     np.array([position[c] for c in static + moving], dtype=int),
+                     np.array([slot[c] for c in static + moving], dtype=int),
+                     np.array([slot[c] for c in static], dtype=int),
+                     np.array([parent_index[c] for c in moving], dtype=int),
+                     np.array([slot[c] for c in moving], dtype=int))
+    x = base[:, [position[c] for c in static]]
+    if not static:
+        return parent
+    known = ~np.isnan(x)
+    if kind == "min":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            parent.static_min = np.nanmin(x, axis=1)
+    elif kind in (1.0, 0.0, -1.0):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            parent.static_values = np.where(known, _transform(np.where(known, x, 1.0), kind), 0.0).T
+        parent.static_known = None if known.all() else known.astype(float).T
+    return parent
+
+
+def _on_grid(values: np.ndarray, bits: int) -> np.ndarray:
+    """Map values affinely onto the grid: ``lo`` to 0, cells of ``2**-bits`` of their extent."""
+    lo, hi = values.min(), values.max()
+    return (values - lo) * (float(1 << bits) / float(_extent(lo, hi)) if hi > lo else 0.0)
+
+
+def _transform(values: np.ndarray, p: float) -> np.ndarray:
+    """Return values whose weighted sum increases with the nested power mean of exponent ``p``."""
+    if p == 1:
+        return values
+    if p == 0:
+        return np.log(values)
+    return np.sign(p) * values**p
+
+
+# -- tallies -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkResult:
+    """What one chunk of samples contributes: rank counts and, when kept, per-sample outputs."""
+
+    chunk: int
+    counts: np.ndarray  # (unit, rank 0..n_units), int64
+    group_counts: dict[str, np.ndarray]
+    shift: np.ndarray | None  # (sample,) mean absolute rank shift
+    tracked: dict[str, np.ndarray]  # unit → (sample,) rank, 0 when unranked
+    combinations: set[tuple[int, ...]]
+    skipped: dict[str, int] = field(default_factory=dict)  # failed combination → samples
+    failures: dict[str, str] = field(default_factory=dict)  # failed combination → why
+
+
+class _Tally:
+    """Accumulate the rank counts (and kept outputs) of one chunk."""
+
+    def __init__(self, engine: Engine, n: int) -> None:
+        n_units = engine.n_units
+        self.engine = engine
+        self.counts = np.zeros((n_units, n_units + 1), dtype=np.int64)
+        self.group_counts = {g: np.zeros((n_units, size + 1), dtype=np.int64)
+                             for g, size in engine.group_sizes.items()}
+        self.shift = np.full(n, np.nan) if engine.keep else None
+        self.tracked = {u: np.zeros(n, dtype=np.int32) for u in engine.track} if engine.keep else {}
+
+    def add(self, q: np.ndarray, valid: np.ndarray, rows: np.ndarray, repeat: int = 1) -> None:
+        """Count the ranks of a batch of index grid cells (row, valid unit), see :meth:`Plan.grid`.
+
+        With ``repeat``, the single row of ``q`` stands for ``len(rows)`` samples.
+        """
+        n = q.shape[1]
+        for group, members_of in self.engine.groups.items():
+            for members in members_of(valid):
+                sub_units, sub_ranks, sub_tied = _sorted_places(q[:, members])
+                counts = _rank_counts(sub_units, sub_ranks, sub_tied)
+                self.group_counts[group][valid[members], :len(members) + 1] += repeat * counts
+        units, ranks, tied = _sorted_places(q)
+        if self.shift is not None:
+            self._keep(units, ranks, tied, valid, rows)
+        self.counts[valid, :n + 1] += repeat * _rank_counts(units, ranks, tied)  # reuses units
+
+    def _keep(self, units: np.ndarray, ranks: np.ndarray, tied: np.ndarray, valid: np.ndarray,
+              rows: np.ndarray) -> None:
+        n = units.shape[1]
+        full = np.broadcast_to(np.arange(n, 0, -1), units.shape).copy()
+        full[tied] = ranks
+        by_unit = np.empty_like(full)
+        np.put_along_axis(by_unit, units, full, axis=1)
+        nominal = self.engine.nominal_rank[valid]
+        both = np.isfinite(nominal)
+        shift = np.abs(by_unit[:, both] - nominal[both]).mean(axis=1) if both.any() else np.nan
+        self.shift[rows] = shift
+        local = {u: i for i, u in enumerate(valid)}
+        for code, position in self.engine.track.items():
+            if position in local:
+                self.tracked[code][rows] = by_unit[:, local[position]]
+
+
+def _rank_counts(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> np.ndarray:
+    """Return counts (unit, rank 0..n) from sorted places (see :func:`_sorted_places`).
+
+    ``units`` is overwritten.
+    """
+    n = units.shape[1]
+    counts = np.zeros((n, n + 1), dtype=np.int64)
+    untied = units if not tied.any() else units[~tied]
+    if len(untied):
+        # Without ties the rank is n − place: count (rank, unit) pairs in one bincount.
+        untied += np.arange((n - 1) * n, -1, -n)
+        counts[:, 1:] = np.bincount(untied.ravel(), minlength=n * n).reshape(n, n).T
+    if len(ranks):
+        keys = units[tied] * (n + 1) + ranks
+        counts += np.bincount(keys.ravel(), minlength=n * (n + 1)).reshape(n, n + 1)
+    return counts
+
+
+# -- the engine ----------------------------------------------------------------------------------
+
+
+class Engine:
+    """Score samples combination by combination (picklable: Dask ships it to workers).
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        The nominal build.
+    samples : Samples
+    period : int
+        Position of the period ranked.
+    groups : sequence of str
+        Group columns whose within-group rank counts are kept.
+    track : dict of str to int
+        Units (code → position) whose rank is kept per sample.
+    keep : bool
+        Keep per-sample outputs (mean absolute rank shift, tracked ranks).
+    batch : int, optional
+        Samples per batch; by default about 2²⁰ array elements.
+    skip_failed : bool
+        Leave out the samples of a combination that cannot be built (e.g. the
+        geometric mean of z-scores below 0) instead of raising.
+    """
+
+    def __init__(self, evaluation: Evaluation, samples: Samples, period: int, groups: Sequence[str],
+                 track: dict[str, int], keep: bool, batch: int | None = None,
+                 skip_failed: bool = False) -> None:
+        self.evaluation = evaluation
+        self.samples = samples
+        self.period = period
+        self.n_units = len(evaluation.panel.units)
+        self.track = dict(track)
+        self.keep = keep
+        self.batch = batch
+        self.labels = {g: _codes(evaluation.panel.group(g)) for g in groups}
+        self.group_sizes = {g: int(np.bincount(c[c >= 0]).max(initial=0)) for g, c in self.labels.items()}
+        self.multiplier_column = {c: j for j, c in enumerate(samples.layout.weight_nodes)}
+        self.skip_failed = skip_failed
+        self.failures: dict[tuple[int, ...], str] = {}
+        self._plans: dict[tuple[int, ...], Plan | None] = {}
+        self._bases: dict[int, Evaluation] = {}
+        self.rebuilt: set[tuple[int, ...]] = set()
+        nominal = make_plan(evaluation, period, self.multiplier_column)
+        self.nominal_rank, self.nominal_group_rank = self._nominal(nominal)
+
+    @property
+    def groups(self) -> dict[str, Callable[[np.ndarray], list[np.ndarray]]]:
+        """Return, per group column, a function giving each group's members among valid units."""
+        def members_of(labels: np.ndarray) -> Callable[[np.ndarray], list[np.ndarray]]:
+            def split(valid: np.ndarray) -> list[np.ndarray]:
+                codes = labels[valid]
+                return [np.flatnonzero(codes == g) for g in np.unique(codes[codes >= 0])]
+            return split
+        return {g: members_of(c) for g, c in self.labels.items()}
+
+    def _nominal(self, plan: Plan) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Rank the nominal build with the engine's own ranking (the same grid as every sample)."""
+        q = plan.grid(np.ones((1, len(self.multiplier_column))))
+        rank = np.full(self.n_units, np.nan)
+        rank[plan.valid] = _ranks_of(q.copy())
+        groups = {}
+        for g, split in self.groups.items():
+            out = np.full(self.n_units, np.nan)
+            for members in split(plan.valid):
+                out[plan.valid[members]] = _ranks_of(q[:, members])
+            groups[g] = out
+        return rank, groups
+
+    # -- combinations --------------------------------------------------------
+    def plan(self, combination: tuple[int, ...]) -> Plan | None:
+        """Return the plan of a combination of choice indices, building it on first use.
+
+        ``None`` when the combination cannot be built and ``skip_failed`` is set.
+        """
+        if combination not in self._plans:
+            try:
+                ev = self._build(combination)
+            except MethodError:
+                if not self.skip_failed:
+                    raise
+                self._plans[combination] = None
+                return None
+            self._plans[combination] = make_plan(ev, self.period, self.multiplier_column)
+            self.rebuilt.add(combination)
+        return self._plans[combination]
+
+    def label(self, combination: tuple[int, ...]) -> str:
+        """Return a combination as text: ``normalise=zscore(…); aggregate=geometric``."""
+        layout = self.samples.layout
+        return "; ".join(f"{s}={layout.label(j, i)}"
+                         for j, (s, i) in enumerate(zip(layout.stages, combination, strict=True)))
+
+    def _build(self, combination: tuple[int, ...]) -> Evaluation:
+        layout = self.samples.layout
+        changes = {}
+        excluded = 0
+        for stage, choices, i in zip(layout.stages, layout.choices, combination, strict=True):
+            if stage == "exclude":
+                excluded = i
+            else:
+                changes[stage] = choices[i]
+        try:
+            base = self._base(excluded)
+            return base.rebuild(base.method.replace(**changes))
+        except MethodError as exc:
+            self.failures[combination] = str(exc)
+            raise MethodError([Problem("unc_combination_failed", {
+                "combination": self.label(combination), "detail": str(exc)},
+                key="uncertainty")]) from None
+
+    def _base(self, excluded: int) -> Evaluation:
+        """Return the nominal build, or the nominal method built without one node."""
+        if excluded == 0:
+            return self.evaluation
+        base = self._bases.get(excluded)
+        if base is None:
+            code = self.samples.layout.choices[-1][excluded]
+            base = _build_without(self.evaluation, code)
+            self._bases[excluded] = base
+        return base
+
+    # -- chunks --------------------------------------------------------------
+    def run_chunk(self, k: int) -> ChunkResult:
+        """Score chunk ``k`` of the samples."""
+        choices, mult = self.samples.chunk(k)
+        tally = _Tally(self, len(choices))
+        seen = set()
+        skipped: dict[str, int] = {}
+        for combination, rows in _by_combination(choices, self.samples.layout.n_choices):
+            seen.add(combination)
+            plan = self.plan(combination)
+            if plan is None:  # cannot be built, skipped: its samples count nowhere
+                skipped[self.label(combination)] = _size(rows)
+                continue
+            if plan.kind == "static":  # every sample of the combination ranks the same
+                tally.add(plan.grid(mult[:1]), plan.valid, rows, repeat=_size(rows))
+                continue
+            size = self.batch or max(64, BATCH_ELEMENTS // max(
+                len(plan.valid) * (plan.base.shape[1] if plan.base is not None else 1),
+                len(plan.w0)))
+            for part in _batches(rows, size):
+                tally.add(plan.grid(mult[part]), plan.valid, part)
+        failures = {self.label(c): self.failures[c] for c in seen if c in self.failures}
+        return ChunkResult(k, tally.counts, tally.group_counts, tally.shift, tally.tracked,
+                           seen - set(self.failures), skipped, failures)
+
+
+def _size(rows: slice | np.ndarray) -> int:
+    return rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+
+
+def _batches(rows: slice | np.ndarray, size: int):
+    """Yield the rows in batches of ``size``: slices of a slice (views), parts of an index array."""
+    for start in range(0, _size(rows), size):
+        if isinstance(rows, slice):
+            yield slice(rows.start + start, min(rows.start + start + size, rows.stop))
+        else:
+            yield rows[start:start + size]
+
+
+def _by_combination(choices: np.ndarray, n_choices: Sequence[int]):
+    """Yield (combination, rows) for each distinct row of choice indices."""
+    strides = np.cumprod([1, *n_choices])[:len(n_choices)].astype(np.int64)
+    code = choices.astype(np.int64) @ strides
+    if choices.shape[1] == 0 or (code == code[0]).all():
+        # One combination: a slice keeps the batches views of the samples, not copies.
+        yield tuple(int(v) for v in choices[0]), slice(0, len(choices))
+        return
+    order = np.argsort(code, kind="stable")
+    bounds = np.flatnonzero(np.diff(code[order])) + 1
+    for rows in np.split(order, bounds):
+        yield tuple(int(v) for v in choices[rows[0]]), rows
+
+
+def _codes(labels: np.ndarray) -> np.ndarray:
+    """Return integer codes of group labels, −1 where the label is missing."""
+    codes = np.full(len(labels), -1)
+    seen: dict[Any, int] = {}
+    for i, v in enumerate(labels):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            continue
+        codes[i] = seen.setdefault(v, len(seen))
+    return codes
+
+
+def _build_without(ev: Evaluation, code: str) -> Evaluation:
+    """Build the nominal method on the framework and panel without one node (and its subtree)."""
+    fw = ev.framework
+    kept = set(without(fw, code))
+    reduced = fw.with_nodes([n for n in fw.nodes if n.code in kept])
+    columns = [i for i, c in enumerate(fw.indicator_codes) if c in kept]
+    panel = ev.panel
+    smaller = Panel(panel.values[..., columns], panel.units, panel.periods,
+                    tuple(fw.indicator_codes[i] for i in columns), panel.attributes,
+                    panel.denominators, panel.denominator_codes, panel.source, dict(panel.meta))
+    return build(reduced, smaller, ev.method)

@@ -1,0 +1,302 @@
+"""Command ``uncertainty`` (排名不确定性与敏感性分析)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from zongheng.analysis.uncertainty import (
+    UncertaintySpec,
+    analyse,
+    default_spec,
+    evaluate,
+    plot_sobol,
+    read_spec,
+    sample,
+    sobol,
+)
+from zongheng.analysis.uncertainty.analyse import UncertaintyReport
+from zongheng.analysis.uncertainty.sample import Samples
+from zongheng.analysis.uncertainty.spec import VARY_ITEMS
+from zongheng.cli.app import app
+from zongheng.cli.common import (
+    DataArg,
+    DatasetOpt,
+    FrameworkArg,
+    JsonOpt,
+    LangOpt,
+    MethodOpt,
+    SheetOpt,
+    UnitsOpt,
+    console,
+    echo_json,
+    fail,
+    fmt,
+    load_evaluation,
+    run,
+    use_lang,
+)
+from zongheng.evaluation import Evaluation
+from zongheng.i18n import register_messages, text
+
+register_messages({
+    "unccli_title": (
+        "排名不确定性 · {period} · {samples:,} 次抽样 · {combinations} 种方法组合 · 用时 {seconds:.2f} 秒",
+        "Rank uncertainty · {period} · {samples:,} samples · {combinations} method combination(s) · "
+        "{seconds:.2f} s",
+    ),
+    "unccli_inputs": ("不确定输入: {inputs}", "Uncertain inputs: {inputs}"),
+    "unccli_nothing": ("无（全部样本等于名义方法）", "none (every sample is the nominal method)"),
+    "unccli_weights": ("权重 {kind}（第 {levels} 层）", "weights {kind} (level {levels})"),
+    "unccli_uniform": ("×(1 ± {spread:.0%})", "×(1 ± {spread:.0%})"),
+    "unccli_dirichlet": ("狄利克雷 集中度 {value:g}", "Dirichlet, concentration {value:g}"),
+    "unccli_exclude": ("逐一剔除 {n} 个节点之一", "leave out one of {n} nodes"),
+    "unccli_summary": (
+        "平均绝对排名变动 {shift:.2f} 位；排名变动超过 {places} 位的单位占 {share:.1%}",
+        "Mean absolute rank shift {shift:.2f} places; share of units moving more than {places} "
+        "places {share:.1%}",
+    ),
+    "unccli_nominal": ("名义", "Nominal"),
+    "unccli_unit": ("单位", "Unit"),
+    "unccli_name": ("名称", "Name"),
+    "unccli_group": ("组", "Group"),
+    "unccli_nominal_in_group": ("组内名义", "In group"),
+    "unccli_median": ("中位", "Median"),
+    "unccli_interval": ("5–95%", "5–95 %"),
+    "unccli_p_top": ("P(≤{k})", "P(≤ {k})"),
+    "unccli_p_top_in_group": ("组内P(≤{k})", "In group P(≤ {k})"),
+    "unccli_shift": ("平均变动", "Mean shift"),
+    "unccli_moved": ("P(变动>{n})", "P(moves > {n})"),
+    "unccli_unit_line": (
+        "{unit}: 名义第 {nominal} 名；P(排名 ≤ {k}) = {p:.1%}",
+        "{unit}: nominal rank {nominal}; P(rank ≤ {k}) = {p:.1%}",
+    ),
+    "unccli_unit_group": (
+        "{group}={label} 组内: 名义第 {nominal} 名；P(组内排名 ≤ {k}) = {p:.1%}",
+        "within {group}={label}: nominal rank {nominal}; P(rank in group ≤ {k}) = {p:.1%}",
+    ),
+    "unccli_rank": ("排名", "Rank"),
+    "unccli_probability": ("概率", "Probability"),
+    "unccli_cumulative": ("累计", "Cumulative"),
+    "unccli_sobol_title": (
+        "Sobol 敏感性指数（N = {n}，{samples:,} 次运行）",
+        "Sobol indices (N = {n}, {samples:,} runs)",
+    ),
+    "unccli_output": ("输出", "Output"),
+    "unccli_input": ("不确定输入", "Input"),
+    "unccli_more": ("另有 {n} 个单位未列出（用 --rows 调整）", "{n} more unit(s) not listed (see --rows)"),
+    "unccli_progress": ("抽样计算", "Sampling"),
+    "unccli_written": ("已写入", "Written"),
+    "unccli_bad_vary": (
+        "--vary 中的 '{item}' 未知；可用: {allowed}", "unknown --vary item '{item}'; known: {allowed}",
+    ),
+    "unccli_plot_needs_sobol": ("--plot 需要 --sobol", "--plot needs --sobol"),
+    "unccli_one_cluster": ("--workers 与 --scheduler 只能给一个", "give --workers or --scheduler, not both"),
+    "unccli_cluster_failed": ("无法使用 Dask 集群: {detail}", "the Dask cluster failed: {detail}"),
+    "unccli_skipped": (
+        "已跳过 {n} 种无法构建的方法组合（共 {samples:,} 次抽样），如 {first}",
+        "Skipped {n} method combination(s) that cannot be built ({samples:,} samples), e.g. {first}",
+    ),
+})
+
+
+def _h(key: str, **params: Any) -> str:
+    return text(f"unccli_{key}", **params)
+
+
+def _spec(ev: Evaluation, vary: str | None, spec_file: Path | None) -> UncertaintySpec:
+    """Return the spec: ``--vary`` items, each from the spec file when it sets it, else the default."""
+    base = read_spec(spec_file) if spec_file is not None else None
+    if vary is None:
+        items = list(base.to_dict()) if base is not None else ["weights"]
+    else:
+        items = [v.strip() for v in vary.split(",") if v.strip()]
+    unknown = [v for v in items if v not in VARY_ITEMS]
+    if unknown:
+        fail(_h("bad_vary", item=unknown[0], allowed=", ".join(VARY_ITEMS)))
+    return default_spec(ev, items, base=base)
+
+
+def _describe(ev: Evaluation, samples: Samples) -> str:
+    """Say what varies, in one line."""
+    spec, layout = samples.spec, samples.layout
+    parts = []
+    for w in spec.weights:
+        kind = (_h("uniform", spread=w.spread) if w.kind == "uniform"
+                else _h("dirichlet", value=w.concentration))
+        levels = ", ".join(map(str, w.resolve_levels(ev.framework)))
+        parts.append(_h("weights", kind=kind, levels=levels))
+    for i, stage in enumerate(layout.stages):
+        if stage == "exclude":
+            parts.append(_h("exclude", n=len(layout.choices[i]) - 1))
+        else:
+            parts.append(f"{stage}: " + " / ".join(layout.label(i, c)
+                                                   for c in range(len(layout.choices[i]))))
+    return _h("inputs", inputs="; ".join(parts) if parts else _h("nothing"))
+
+
+def _int(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else str(int(value))
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
+
+
+def _print(ev: Evaluation, report: UncertaintyReport, samples: Samples, rows: int | None,
+           sobol_table: pd.DataFrame | None, skipped: dict[str, int]) -> None:
+    out = console()
+    s = report.summary
+    out.print(_h("title", period=s["period"], samples=s["samples"], combinations=s["combinations"],
+                 seconds=s["seconds"]), markup=False)
+    out.print(_describe(ev, samples), markup=False)
+    out.print(_h("summary", shift=s["mean_abs_shift"], places=s["places"], share=s["share_moved"]),
+              markup=False)
+    if skipped:
+        out.print(_h("skipped", n=len(skipped), samples=sum(skipped.values()), first=next(iter(skipped))),
+                  markup=False)
+    k, group = s["top"], s["group"]
+    table = Table()
+    names = report.table["name"].astype(str) != report.table["unit"].astype(str)
+    columns = ["nominal_rank", "unit", *(["name"] if names.any() else []), "median_rank", "interval",
+               "p_top"]
+    if group is not None:
+        columns += ["group", "nominal_rank_in_group", "p_top_in_group"]
+    columns += ["mean_abs_shift", "p_moved"]
+    labels = {"nominal_rank": _h("nominal"), "unit": _h("unit"), "name": _h("name"),
+              "group": group or "", "nominal_rank_in_group": _h("nominal_in_group"),
+              "median_rank": _h("median"),
+              "interval": _h("interval"), "p_top": _h("p_top", k=k),
+              "p_top_in_group": _h("p_top_in_group", k=k), "mean_abs_shift": _h("shift"),
+              "p_moved": _h("moved", n=s["places"])}
+    for col in columns:
+        table.add_column(labels[col], justify="left" if col in ("unit", "name", "group") else "right")
+    shown = report.table if rows is None else report.table.head(rows)
+    for r in shown.astype(object).to_dict("records"):
+        cells = {"interval": f"{_int(r['q05'])}–{_int(r['q95'])}",
+                 "p_top": _percent(r["p_top"]), "p_top_in_group": _percent(r.get("p_top_in_group")),
+                 "p_moved": _percent(r["p_moved"]), "mean_abs_shift": fmt(r["mean_abs_shift"])}
+        table.add_row(*(cells[c] if c in cells else (
+            _int(r[c]) if "rank" in c else fmt(r[c])) for c in columns))
+    out.print(table)
+    if len(shown) < len(report.table):
+        out.print(_h("more", n=len(report.table) - len(shown)), markup=False)
+    if report.unit is not None:
+        _print_unit(out, report, k)
+    if sobol_table is not None:
+        _print_sobol(out, sobol_table, samples)
+
+
+def _print_unit(out: Console, report: UncertaintyReport, k: int) -> None:
+    d = report.detail
+    name = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
+    out.print(_h("unit_line", unit=name, nominal=_int(d["nominal_rank"]), k=k, p=d["p_top"]),
+              markup=False)
+    if "group" in d:
+        out.print(_h("unit_group", group=d["group"], label=d["label"],
+                     nominal=_int(d["nominal_rank_in_group"]), k=k, p=d["p_top_in_group"]),
+                  markup=False)
+    table = Table()
+    for key in ("rank", "probability", "cumulative"):
+        table.add_column(_h(key), justify="right")
+    for r in report.distribution.to_dict("records"):
+        table.add_row(str(int(r["rank"])), _percent(r["probability"]), _percent(r["cumulative"]))
+    out.print(table)
+
+
+def _print_sobol(out: Console, frame: pd.DataFrame, samples: Samples) -> None:
+    table = Table(title=_h("sobol_title", n=samples.base_n, samples=samples.n))
+    for key, label in (("output", _h("output")), ("input", _h("input")), ("S1", "S1"),
+                       ("S1_conf", "±"), ("ST", "ST"), ("ST_conf", "±")):
+        table.add_column(label, justify="left" if key in ("output", "input") else "right")
+    for r in frame.to_dict("records"):
+        table.add_row(r["output"], r["input"], *(fmt(r[c], 3) for c in ("S1", "S1_conf", "ST",
+                                                                          "ST_conf")))
+    out.print(table)
+
+
+def _run_samples(ev: Evaluation, spec: UncertaintySpec, samples: Samples, show: bool,
+                 **options: Any):
+    """Evaluate with a progress bar on stderr (shown on a terminal, or when asked)."""
+    err = Console(stderr=True, force_terminal=True if show else None)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err, transient=True,
+                  disable=not (show or err.is_terminal)) as bar:
+        task = bar.add_task(_h("progress"), total=samples.n)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done)
+
+        try:
+            return run(lambda: evaluate(ev, spec, samples, progress=progress, **options))
+        except (OSError, TimeoutError) as exc:
+            fail(_h("cluster_failed", detail=str(exc)))
+
+
+@app.command("uncertainty")
+def uncertainty_command(
+    framework: FrameworkArg = None,
+    data: DataArg = None,
+    samples: Annotated[int, typer.Option("--samples", "-n", min=1, help=(
+        "抽样次数 number of samples (with --sobol: the base N, rounded up to a power of 2)"))] = 10_000,
+    seed: Annotated[int, typer.Option(help="随机种子 seed")] = 0,
+    vary: Annotated[str | None, typer.Option(help=(
+        "不确定输入 what varies: weights,normalise,aggregate,treat,impute,exclude "
+        "(default: weights, or the items of --spec)"))] = None,
+    spec_file: Annotated[Path | None, typer.Option("--spec", help=(
+        "不确定性设定 YAML: choices and perturbations of the --vary items"))] = None,
+    unit: Annotated[str | None, typer.Option("--unit", "-u", help="关注单位 unit to detail")] = None,
+    top: Annotated[int, typer.Option(min=1, help="P(排名 ≤ K) probability of rank ≤ K")] = 3,
+    group: Annotated[str | None, typer.Option(help="分组列 group column for ranks within")] = None,
+    places: Annotated[int, typer.Option(min=0, help="排名变动超过 n 位 rank moves of more than n")] = 3,
+    period: Annotated[str | None, typer.Option(help="时期 period (default: last)")] = None,
+    with_sobol: Annotated[bool, typer.Option("--sobol", help="Sobol 敏感性指数 Sobol indices")] = False,
+    plot: Annotated[Path | None, typer.Option(help="Sobol 指数图 PNG of the Sobol indices")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="本机 Dask 进程数 local Dask workers")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask 调度器 scheduler address, tcp://…")] = None,
+    rows: Annotated[int | None, typer.Option(min=1, help="只列出前 N 个单位 list N units only")] = None,
+    show_progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=(
+        "进度条 progress bar on stderr (default: on a terminal)"))] = None,
+    skip_failed: Annotated[bool, typer.Option("--skip-failed", help=(
+        "跳过无法构建的方法组合 leave out combinations that cannot be built"))] = False,
+    method: MethodOpt = None,
+    dataset: DatasetOpt = None,
+    sheet: SheetOpt = None,
+    units: UnitsOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = "zh",
+) -> None:
+    """排名不确定性 — how sure is each rank under other plausible methods and weights (Monte Carlo, Sobol)."""
+    use_lang(lang)
+    if plot is not None and not with_sobol:
+        fail(_h("plot_needs_sobol"))
+    if workers is not None and scheduler is not None:
+        fail(_h("one_cluster"))
+    ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
+    spec = run(lambda: _spec(ev, vary, spec_file))
+    drawn = run(lambda: sample(ev, spec, samples, seed=seed, sobol=with_sobol))
+    result = _run_samples(ev, spec, drawn, bool(show_progress), period=period,
+                          groups=[group] if group else [], track=[unit] if unit else [],
+                          workers=workers, scheduler=scheduler, skip_failed=skip_failed)
+    report = run(lambda: analyse(result, unit=unit, top=top, group=group, places=places))
+    table = run(lambda: sobol(result, unit=unit, seed=seed)) if with_sobol else None
+    if plot is not None:
+        written = plot_sobol(table, plot, title=str(result.period))
+    if as_json:
+        doc: dict[str, Any] = {**report.summary, "seed": seed, "spec": spec.to_dict(),
+                               "skipped_combinations": result.skipped, "units": report.table}
+        if with_sobol:
+            doc.update({"sobol_n": drawn.base_n, "sobol": table})
+        if report.unit is not None:
+            doc["unit"] = {**report.detail, "distribution": report.distribution}
+        echo_json(doc)
+        return
+    _print(ev, report, drawn, rows, table, result.skipped)
+    if plot is not None:
+        console().print(f"{_h('written')}: {written}", markup=False)

@@ -1,0 +1,76 @@
+"""Which report writer makes which file (报告输出): one entry point for the CLI and the demo."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+from zongheng.framework import Framework
+from zongheng.panel import Panel
+from zongheng.report.brief import UnitBrief
+
+__all__ = ["FORMATS", "TEMPLATES", "write_all", "write_eco_report", "write_report"]
+
+FORMATS = ("html", "docx", "xlsx")
+TEMPLATES = ("tiangong", "eco")
+
+
+def write_report(brief: UnitBrief, path: str | Path, *, format: str, template: str = "tiangong",
+                 lang: str = "zh", synthetic: bool | None = None, uncertainty: Any = None) -> Path:
+    """Write one report of a unit: ``html`` page, ``docx`` draft (``template``) or ``xlsx`` workbook.
+
+    The ``eco`` template writes the 生态文明建设情况报告 draft from the brief's framework and
+    panel (which must be an ecological supervision framework with targets).
+    """
+    if format == "html":
+        from zongheng.report.html import write_html
+
+        return write_html(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty)
+    if format == "xlsx":
+        from zongheng.report.xlsx import write_xlsx
+
+        return write_xlsx(brief, path, lang=lang, synthetic=synthetic)
+    if format == "docx" and template == "eco":
+        ev = brief.evaluation
+        return write_eco_report(ev.framework, ev.panel, brief.unit, path, period=brief.period,
+                                lang=lang, synthetic=synthetic)
+    if format == "docx":
+        from zongheng.report.docx_tiangong import write_tiangong_docx
+
+        return write_tiangong_docx(brief, path, lang=lang, synthetic=synthetic)
+    raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
+
+
+def write_eco_report(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
+                     period: Hashable | None = None, lang: str = "zh",
+                     synthetic: bool | None = None) -> Path:
+    """Write the 生态文明建设情况报告 Word draft of one unit."""
+    from zongheng.report.docx_eco import write_eco_docx
+
+    return write_eco_docx(framework, panel, unit, path, period=period, lang=lang, synthetic=synthetic)
+
+
+def write_all(brief: UnitBrief, out: str | Path, *, lang: str = "zh",
+              eco: tuple[Framework, Panel] | None = None, synthetic: bool | None = None) -> list[Path]:
+    """Write the HTML page, the Word draft and the Excel workbook of a unit into a folder.
+
+    With ``eco`` (an ecological framework and its panel), the 生态文明 draft too.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{brief.name}_{brief.period}"
+    written = [
+        write_report(brief, out / f"{stem}_评价报告.html", format="html", lang=lang,
+                     synthetic=synthetic),
+        write_report(brief, out / f"{stem}_天工鼎评价分析.docx", format="docx", lang=lang,
+                     synthetic=synthetic),
+        write_report(brief, out / f"{stem}_评价结果.xlsx", format="xlsx", lang=lang,
+                     synthetic=synthetic),
+    ]
+    if eco is not None:
+        framework, panel = eco
+        written.append(write_eco_report(framework, panel, brief.unit,
+                                        out / f"{brief.name}_生态文明建设情况报告.docx", lang=lang,
+                                        synthetic=synthetic))
+    return written
