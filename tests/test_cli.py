@@ -73,7 +73,8 @@ def test_console_script_error_is_plain(tmp_path):
 def test_demo_runs_the_whole_job_and_writes_results(tmp_path):
     result = runner.invoke(app, ["demo", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for expected in ("合成数据", "永康市", "金华市", "保三争二", "找差距", "天工鼎", "达标", "D 类"):
+    for expected in ("合成数据", "永康市", "金华市", "保三争二", "找差距", "天工鼎", "达标", "D 类",
+                     "排名稳健性"):
         assert expected in result.output, expected
     names = {p.name for p in tmp_path.iterdir()}
     assert {"天工鼎_评价结果.xlsx", "天工鼎_评价结果.csv", "天工鼎_永康市_简报.json",
@@ -102,6 +103,11 @@ def test_report_writes_each_format(tmp_path):
                                  "--format", "docx", "--template", "eco", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.exists()
+    page = tmp_path / "u.html"
+    result = runner.invoke(app, ["report", "--dataset", "tiangong_demo", "--unit", "永康市",
+                                 "--group", "设区市", "--uncertainty", "2000", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert 'id="uncertainty-table"' in page.read_text(encoding="utf-8")
     bad = runner.invoke(app, ["report", "--dataset", "tiangong_demo", "--unit", "永康市",
                               "--format", "pdf"])
     assert bad.exit_code == 2 and "html" in bad.output

@@ -33,7 +33,7 @@ from zongheng.enterprise import bundled_table, grade_enterprises, write_result
 from zongheng.i18n import get_lang, register_messages, text
 from zongheng.io.results import write_evaluation
 from zongheng.report.brief import UnitBrief, unit_brief
-from zongheng.report.writers import write_all
+from zongheng.report.writers import rank_uncertainty, write_all
 
 register_messages({
     "demo_banner": ("纵横 zongheng 演示：永康市 天工鼎评价、生态文明建设情况、亩均效益评价",
@@ -58,6 +58,12 @@ register_messages({
     "demo_target": ("目标：保三争二（在{group}保持第3、争取第2）", "Target: hold 3rd, reach 2nd in {group}"),
     "demo_written": ("结果文件", "Files written"),
     "demo_time": ("用时 {seconds:.1f} 秒", "Finished in {seconds:.1f} s"),
+    "demo_part_uncertainty": ("四、排名稳健性（权重与方法不确定性）", "4. How robust is the rank?"),
+    "demo_uncertainty": (
+        "权重（±25%）、标准化与汇总方法随机变化 {samples} 次：{unit}在{group}保住第 {rank} 位或更好的"
+        "概率为 {hold}，进入前 {target} 位的概率为 {reach}。",
+        "Weights (±25 %), normalisation and aggregation varied {samples} times: {unit} keeps rank "
+        "{rank} or better in {group} with probability {hold}, reaches the top {target} with {reach}."),
     "demo_d_list": ("D 类企业名单（低效整治对象，前 15 家）", "D-class firms (低效整治, first 15)"),
 })
 
@@ -116,6 +122,18 @@ def _print_history(brief: UnitBrief) -> None:
     console().print(grid)
 
 
+def _print_uncertainty(brief: UnitBrief, hold, reach) -> None:
+    """Say how likely 保三 and 争二 are when the weights and the method vary."""
+
+    def share(report) -> str:
+        return f"{report.detail.get('p_top_in_group', report.detail.get('p_top', 0.0)):.1%}"
+
+    _title(text("demo_part_uncertainty"))
+    console().print(text("demo_uncertainty", unit=brief.name, samples=hold.summary["samples"],
+                         group=text("demo_jinhua"), rank=brief.rank, hold=share(hold),
+                         target=brief.target_rank, reach=share(reach)), markup=False)
+
+
 def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
     from zongheng.cli.common import _plain
 
@@ -169,9 +187,13 @@ def demo_command(
     written += files
     written += run(lambda: _eco(output, get_lang()))
     written += run(lambda: _muyun(output, get_lang()))
+    hold, reach = run(lambda: rank_uncertainty(brief, samples=10_000,
+                                               tops=(brief.rank, brief.target_rank)))
+    _print_uncertainty(brief, hold, reach)
+    spread = reach
     eco = datasets.load("eco_yongkang")
     written += run(lambda: write_all(brief, output, lang=get_lang(), synthetic=True,
-                                     eco=(eco.framework, eco.panel)))
+                                     eco=(eco.framework, eco.panel), uncertainty=spread))
     _title(text("demo_written"))
     for path in written:
         out.print(f"{heading('written')}: {path}", markup=False)

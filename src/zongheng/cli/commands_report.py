@@ -26,7 +26,13 @@ from zongheng.cli.common import (
 )
 from zongheng.i18n import register_messages, text
 from zongheng.report.brief import unit_brief
-from zongheng.report.writers import FORMATS, TEMPLATES, write_eco_report, write_report
+from zongheng.report.writers import (
+    FORMATS,
+    TEMPLATES,
+    rank_uncertainty,
+    write_eco_report,
+    write_report,
+)
 
 register_messages({
     "report_unit_required": ("请用 --unit 指定单位", "--unit is required"),
@@ -49,6 +55,8 @@ def report_command(
     template: Annotated[str, typer.Option(help="tiangong | eco (Word drafts)")] = "tiangong",
     period: Annotated[str | None, typer.Option(help="时期 period (default: last)")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 output file")] = None,
+    uncertainty: Annotated[int, typer.Option(
+        help="排名不确定性抽样数 samples of the rank uncertainty shown in the HTML page (0: none)")] = 0,
     method: MethodOpt = None,
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
@@ -78,8 +86,10 @@ def report_command(
             return write_eco_report(ev.framework, ev.panel, str(unit), output, period=chosen,
                                     lang=lang, synthetic=synthetic)
         brief = unit_brief(ev, unit, period=chosen, group=group, target_rank=target_rank)
+        spread = rank_uncertainty(brief, samples=uncertainty) if uncertainty and format == "html" \
+            else None
         return write_report(brief, output, format=format, template=template, lang=lang,
-                            synthetic=synthetic)
+                            synthetic=synthetic, uncertainty=spread)
 
     written = run(write)
     console().print(f"{heading('written')}: {written}", markup=False)

@@ -10,7 +10,7 @@ from zongheng.framework import Framework
 from zongheng.panel import Panel
 from zongheng.report.brief import UnitBrief
 
-__all__ = ["FORMATS", "TEMPLATES", "write_all", "write_eco_report", "write_report"]
+__all__ = ["FORMATS", "TEMPLATES", "rank_uncertainty", "write_all", "write_eco_report", "write_report"]
 
 FORMATS = ("html", "docx", "xlsx")
 TEMPLATES = ("tiangong", "eco")
@@ -51,18 +51,45 @@ def write_eco_report(framework: Framework, panel: Panel, unit: str, path: str | 
     return write_eco_docx(framework, panel, unit, path, period=period, lang=lang, synthetic=synthetic)
 
 
+def rank_uncertainty(brief: UnitBrief, *, samples: int = 10_000, seed: int = 0,
+                     vary: tuple[str, ...] = ("weights", "normalise", "aggregate"),
+                     tops: tuple[int, ...] = ()) -> Any:
+    """Return the rank uncertainty of every unit for the brief's period (排名不确定性).
+
+    Weights (±25 % at every aggregate level), normalisation and aggregation vary
+    by default (see :mod:`zongheng.analysis.uncertainty`); ``p_top`` is the
+    probability of reaching the brief's target rank, within its group when it has one.
+    Combinations that cannot be built (e.g. a geometric mean of negative z-scores)
+    are left out and counted in the summary. With ``tops``, a list of reports, one
+    per rank (e.g. ``(3, 2)`` for 保三 and 争二), from the same samples.
+    """
+    from zongheng.analysis.uncertainty import analyse, default_spec, evaluate, sample
+
+    ev = brief.evaluation
+    spec = default_spec(ev, vary)
+    drawn = sample(ev, spec, samples, seed=seed)
+    groups = (brief.group,) if brief.group else ()
+    result = evaluate(ev, spec, drawn, period=brief.period, groups=groups, skip_failed=True)
+    if tops:
+        return [analyse(result, unit=brief.unit, top=k, group=brief.group) for k in tops]
+    return analyse(result, unit=brief.unit, top=brief.target_rank or brief.rank,
+                   group=brief.group)
+
+
 def write_all(brief: UnitBrief, out: str | Path, *, lang: str = "zh",
-              eco: tuple[Framework, Panel] | None = None, synthetic: bool | None = None) -> list[Path]:
+              eco: tuple[Framework, Panel] | None = None, synthetic: bool | None = None,
+              uncertainty: Any = None) -> list[Path]:
     """Write the HTML page, the Word draft and the Excel workbook of a unit into a folder.
 
-    With ``eco`` (an ecological framework and its panel), the 生态文明 draft too.
+    With ``eco`` (an ecological framework and its panel), the 生态文明 draft too; with
+    ``uncertainty`` (from :func:`rank_uncertainty`), the page shows the ranks' intervals.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{brief.name}_{brief.period}"
     written = [
         write_report(brief, out / f"{stem}_评价报告.html", format="html", lang=lang,
-                     synthetic=synthetic),
+                     synthetic=synthetic, uncertainty=uncertainty),
         write_report(brief, out / f"{stem}_天工鼎评价分析.docx", format="docx", lang=lang,
                      synthetic=synthetic),
         write_report(brief, out / f"{stem}_评价结果.xlsx", format="xlsx", lang=lang,
