@@ -88,6 +88,10 @@ def run_stages(framework: Framework, panel: Panel, method: Method,
         if stage == "weight":  # weights are asked for parent by parent while aggregating
             records.append(StageRecord(stage, step, {}, values))
             continue
+        if stage == "impute" and _screens_raw_data(method.screen):
+            # A screen that reads only the raw data is known before imputing, so that refusing
+            # missing values (impute: none) spares units the screen leaves out anyway.
+            ctx.included = method.screen.fit(values, ctx).get("included_")
         state = step.fit(values, ctx)
         output = step.apply(values, state, ctx)
         if stage == "normalise" and hasattr(method.impute, "fill_normalised"):
@@ -98,6 +102,11 @@ def run_stages(framework: Framework, panel: Panel, method: Method,
         records.append(record)
         values = record.output
     return records
+
+
+def _screens_raw_data(screen: Step) -> bool:
+    """Whether a screen's decision depends on the raw data only (not on imputed values)."""
+    return getattr(screen, "data", "raw") == "raw"
 
 
 def _restore_context(record: StageRecord, ctx: Context) -> None:

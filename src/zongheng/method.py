@@ -123,8 +123,14 @@ def _is_level_map(value: Any) -> bool:
 
 def _parse_stage(stage: str, spec: Any) -> Step | dict:
     if stage == "aggregate" and _is_level_map(spec):
-        return {(k if k == "default" else int(k)): step_from_spec(stage, v, key=f"{stage}.{k}")
-                for k, v in spec.items()}
+        out = {}
+        for k, v in spec.items():
+            if k != "default" and not str(k).strip().lstrip("-").isdigit():
+                raise MethodError([Problem("method_bad_param", {
+                    "name": "aggregate", "detail": f"level keys are numbers (2, 3 …) or 'default'; "
+                                                   f"got {k!r}"}, key=f"{stage}.{k}")])
+            out[k if k == "default" else int(k)] = step_from_spec(stage, v, key=f"{stage}.{k}")
+        return out
     return step_from_spec(stage, spec)
 
 

@@ -19,8 +19,9 @@ __all__ = ["Panel"]
 
 def _readonly(array: np.ndarray) -> np.ndarray:
     """Return a read-only float64 array; a writeable input is copied, so the caller's stays theirs."""
-    if isinstance(array, np.ndarray) and array.dtype == np.float64 and not array.flags.writeable:
-        return np.ascontiguousarray(array)
+    if (isinstance(array, np.ndarray) and array.dtype == np.float64 and not array.flags.writeable
+            and array.flags.owndata and array.flags.c_contiguous):
+        return array  # already frozen and not a view of memory someone else can write
     array = np.array(array, dtype=np.float64, copy=True, order="C")
     array.setflags(write=False)
     return array
@@ -82,6 +83,8 @@ class Panel:
         attrs = self.attributes
         if attrs.empty and len(attrs.columns) == 0:
             attrs = pd.DataFrame(index=pd.Index(self.units, name="unit"))
+        attrs = attrs.copy()
+        attrs.index = attrs.index.map(str)  # unit codes are text, whatever the caller's index type
         attrs = attrs.reindex(list(self.units))
         attrs.index.name = "unit"
         if "name" not in attrs.columns:

@@ -361,8 +361,10 @@ def test_per_period_scope_is_refused():
     with pytest.raises(MethodError):
         step_from_spec("weight", {"method": "critic", "scope": "per_period"})
     fw, panel = _two_level()
-    with pytest.raises(MethodError):  # the method's own per-period scope cannot serve weights
-        zh.build(fw, panel, Method(scope="per_period", weight="cv"))
+    # A method-wide per_period scope is for goalposts: data-driven weights stay pooled.
+    per_period = zh.build(fw, panel, Method(scope="per_period", weight="cv"))
+    pooled = zh.build(fw, panel, Method(scope="per_period", weight={"method": "cv", "scope": "pooled"}))
+    assert per_period.weights == pooled.weights
 
 
 def test_bad_levels_are_refused():

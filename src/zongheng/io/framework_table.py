@@ -38,6 +38,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "rule": ("rule", "达标规则", "达标条件", "达标方式"),
 }
 _IGNORED = {"level", "层级"}
+_IGNORED_TYPES = {"other", "其他"}
 _ATTRIBUTE_TYPES = {"group": "groups", "分组": "groups", "denominator": "denominators",
                     "分母": "denominators"}
 
@@ -92,6 +93,8 @@ def read_framework_table(source: str | Path | pd.DataFrame, *,
     for pos, (_, row) in enumerate(frame.iterrows()):
         rec = {f: row[c] for f, c in columns.items() if f not in ("goalpost_lo", "goalpost_hi")}
         kind = str(rec.get("type") or "").strip().lower()
+        if kind in _IGNORED_TYPES:  # COINr's iMeta allows "Other" rows: not part of the tree
+            continue
         if kind in _ATTRIBUTE_TYPES and _text(rec.get("code")):
             attrs[_ATTRIBUTE_TYPES[kind]].append(Attribute(
                 _text(rec["code"]), _text(rec.get("name")), "", _text(rec.get("unit"))))

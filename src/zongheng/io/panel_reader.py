@@ -137,7 +137,8 @@ class _Reader:
         ``indicator`` names the column's indicator, or each row's (long layout).
         """
         raw = self.table.frame[column]
-        fast = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+        fast = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
+        fast[~np.isfinite(fast)] = np.nan  # inf and 1e999 go through the strict parser below
         out = fast.copy()
         for pos in np.flatnonzero(np.isnan(fast)):
             value = raw.iloc[pos]
@@ -322,7 +323,7 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
     den_parsed = {d: reader.numbers(denominator_cols[d], d) for d in den_codes}
 
     unit_order = list(dict.fromkeys(unit_keys))
-    periods = sorted(set(period_keys), key=_period_sort_key)
+    periods = _period_order(period_keys)
     attr_cols = ([name_col] if name_col and unit_col else []) + attribute_cols
     attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col,
                                        periods)
@@ -363,8 +364,27 @@ def _check_unique_rows(reader: _Reader, unit_keys: list[str], period_keys: list,
                            first=reader.table.row_number(first[key]))
 
 
-def _period_sort_key(p: Hashable) -> tuple:
-    return (0, p, "") if isinstance(p, int) else (1, 0, str(p))
+_CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_RUNS = re.compile(r"(\d+)")
+
+
+def _natural_key(label: Hashable) -> tuple:
+    """Sort key reading numbers as numbers: 2024-2 < 2024-10, 2024年二季度 < 2024年三季度."""
+    text = str(label).translate(_CHINESE_DIGITS)
+    # 十 in Chinese numerals: 十二 = 12, 二十 = 20, 二十三 = 23, 十 = 10
+    text = re.sub(r"(\d)十(?=\d)", r"\1", text)
+    text = re.sub(r"(\d)十", r"\g<1>0", text)
+    text = re.sub(r"十(?=\d)", "1", text).replace("十", "10")
+    return tuple((0, int(run), "") if run.isdigit() else (1, 0, run)
+                 for run in _RUNS.split(text) if run)
+
+
+def _period_order(period_keys: list) -> list:
+    """Return the periods in time order: years ascending, text labels in natural order.
+
+    Text labels such as 2024年一季度 or 2024-1 … 2024-12 do not sort as plain text.
+    """
+    return sorted(dict.fromkeys(period_keys), key=_natural_key)
 
 
 def _attributes_from_rows(frame: pd.DataFrame, unit_keys: list[str], period_keys: list,
@@ -381,7 +401,12 @@ def _attributes_from_rows(frame: pd.DataFrame, unit_keys: list[str], period_keys
     attrs = attrs.drop(columns="_order").set_index("unit")
     if name_col and name_col in attrs.columns:
         attrs = attrs.rename(columns={name_col: "name"})
-    return attrs
+    return _blank_to_missing(attrs)
+
+
+def _blank_to_missing(attrs: pd.DataFrame) -> pd.DataFrame:
+    """Make blank labels missing: an empty group cell is no group, not a group called ''."""
+    return attrs.map(lambda v: np.nan if isinstance(v, str) and not v.strip() else v)
 
 
 def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_keys: list[str],
@@ -418,6 +443,7 @@ def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_keys: list
         if unit and unit not in known:
             reader.problem("unit_without_metadata", first[unit], unit_col, unit=unit)
     meta.index.name = "unit"
+    meta = _blank_to_missing(meta)
     extra = [c for c in attributes.columns if c not in meta.columns]
     return meta.reindex(unit_order).join(attributes[extra]) if extra else meta.reindex(unit_order)
 
@@ -467,8 +493,9 @@ def _read_long(reader: _Reader, unit_col: str, name_col: str | None, period_col:
         else:
             first[key] = pos
     unit_order = list(dict.fromkeys(unit_keys))
-    periods = sorted(set(period_keys), key=_period_sort_key)
-    attr_cols = [name_col] if name_col else []
+    periods = _period_order(period_keys)
+    declared = {g.code for g in framework.groups}
+    attr_cols = ([name_col] if name_col else []) + [c for c in frame.columns if c in declared]
     attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col, periods)
     attributes = _merge_unit_table(reader, attributes, unit_keys, unit_col, units_source)
     if reader.problems:

@@ -232,12 +232,16 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, numbers.Real):
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) or math.isnan(number) else None
     text = str(value).strip()
     if text.lower() in MISSING_MARKERS:
         return math.nan
     text = text.translate(_FULL_WIDTH).replace(",", "").replace(" ", "")
-    return float(text) if _NUMBER.match(text) else None
+    if not _NUMBER.match(text):
+        return None
+    number = float(text)
+    return number if math.isfinite(number) else None  # 1e999 overflows to inf: not a value
 
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")

@@ -18,6 +18,7 @@ import pandas as pd
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, State, Step, register
+from zongheng.steps.rank import group_codes
 
 __all__ = ["CarryBackward", "CarryForward", "CrossSectionMean", "CrossSectionMedian",
            "GroupMean", "GroupMedian", "Interpolate", "NoImpute", "SiblingMean"]
@@ -138,8 +139,9 @@ class _Group(Step):
             problems.append(Problem("impute_group_unlabelled", {
                 "group": self.group, "n": len(units), "units": ", ".join(units[:5])},
                 key="impute"))
-        for label in dict.fromkeys(labels[~unlabelled]):  # a loop over groups, not units
-            members = labels == label
+        codes = group_codes(labels)  # −1 for a missing label (None, NaN, pd.NA): no group
+        for k, label in enumerate(dict.fromkeys(labels[codes >= 0])):  # loop over groups, not units
+            members = codes == k
             stat = _statistic(self.statistic, values[..., members, :])
             fill[..., members, :] = stat
             gap = np.isnan(stat[..., 0, :]) & np.isnan(values[..., members, :]).any(axis=-2)
@@ -250,7 +252,8 @@ class _OverPeriods(Step):
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Compute the fill of every cell (``fill_``) and which cells stay missing (``unfilled_``)."""
         fill = self._filled(values, ctx)
-        return {"fill_": fill, "unfilled_": np.isnan(fill)}
+        # Keep fills for missing cells only: replay() must not bring back a value that was removed.
+        return {"fill_": np.where(np.isnan(values), fill, np.nan), "unfilled_": np.isnan(fill)}
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Fill the missing values; known values are kept."""

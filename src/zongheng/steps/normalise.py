@@ -49,6 +49,11 @@ __all__ = [
 ]
 
 register_messages({
+    "normalise_reference_screened": (
+        "参照单位 '{unit}' 在筛选步骤中被排除，无法作为参照：请不要筛除参照单位（它本身也会参与排名）",
+        "the reference unit '{unit}' is screened out, so it cannot serve as the reference: keep it "
+        "in the evaluation (it is ranked too)",
+    ),
     "normalise_not_positive": (
         "指标 {indicator} 有小于或等于 0 的值（最小为 {value}），{method} 只适用于正值",
         "indicator {indicator} has values ≤ 0 (the lowest is {value}); {method} needs positive values",
@@ -626,6 +631,10 @@ class ReferenceUnit(Step):
         if position is None:
             found = ", ".join(map(str, units[:10])) + (" …" if len(units) > 10 else "")
             raise MethodError([Problem("normalise_unknown_unit", {"unit": self.unit, "found": found},
+                                       key="normalise.unit")])
+        if ctx.included is not None and not ctx.included[:, position].all():
+            # Screened out, its values are blank here: every ratio would be missing.
+            raise MethodError([Problem("normalise_reference_screened", {"unit": self.unit},
                                        key="normalise.unit")])
         reference = np.array(values[:, position, :])
         out = ratio_to_reference(values, reference[:, None, :], ctx.directions, self.scale)

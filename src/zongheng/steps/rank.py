@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["competition_rank", "group_rank"]
 
@@ -32,17 +33,20 @@ def competition_rank(scores: np.ndarray, axis: int = -2) -> np.ndarray:
 def group_rank(scores: np.ndarray, labels: np.ndarray, axis: int = -2) -> np.ndarray:
     """Rank within each group of units (组内排名); ``labels`` gives each unit's group.
 
-    Units with a missing label are not ranked.
+    Units with a missing label (None, NaN, pd.NA, blank) are not ranked.
     """
     scores = np.moveaxis(scores, axis, -1)
     out = np.full(scores.shape, np.nan)
-    labels = np.asarray(labels, dtype=object)
-    valid = np.array([not _missing(v) for v in labels], dtype=bool)
-    for label in dict.fromkeys(labels[valid]):  # a loop over groups, not units
-        members = valid & (labels == label)
+    codes = group_codes(labels)
+    for k in range(codes.max(initial=-1) + 1):  # a loop over groups, not units
+        members = codes == k
         out[..., members] = competition_rank(scores[..., members], axis=-1)
     return np.moveaxis(out, -1, axis)
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
+def group_codes(labels: np.ndarray) -> np.ndarray:
+    """Return a group number per unit (0, 1, … in order of appearance), −1 for a missing label."""
+    series = pd.Series(np.asarray(labels, dtype=object)).map(
+        lambda v: None if isinstance(v, str) and not v.strip() else v)
+    codes, _ = pd.factorize(series, use_na_sentinel=True)
+    return codes

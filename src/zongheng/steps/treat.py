@@ -226,6 +226,14 @@ class Winsorise(Step):
         def shaped(a: np.ndarray) -> np.ndarray:
             return a.reshape(n_groups, n_ind)
 
+        if use_log.any() and ctx.scope_of(self).kind == "base":
+            # The log's shift comes from the base period: a later value below it has no log.
+            lo_g, hi_g = shaped(lo)[group_of_period][:, None, :], shaped(hi)[group_of_period][:, None, :]
+            arg = np.where(shaped(use_log)[group_of_period][:, None, :],
+                           values - lo_g + 0.01 * (hi_g - lo_g), np.nan)
+            _require_positive(arg, ctx, "treat_out_of_range", scope=ctx.scope_of(self).to_spec(),
+                              method="winsorise (log)")
+
         # Untreated sides get infinite caps, so a base-period scope clips nothing else.
         return {
             "lo_": shaped(np.where(use_log | (n_lo == 0), -np.inf, lo_cap)),

@@ -85,6 +85,11 @@ CR_THRESHOLD = 0.1
 RECIPROCAL_TOLERANCE = 0.05
 
 register_messages({
+    "weight_per_period": (
+        "权重方法 {method} 的 scope 不能是 per_period：权重须对所有时期一致（可用 pooled 或 base:<时期>）",
+        "the scope of the weight method {method} cannot be per_period: weights are common to every "
+        "period (use pooled or base:<period>)",
+    ),
     "weight_too_few_rows": (
         "'{parent}' 的下级在参照范围内只有 {n} 个完整样本（单位×时期），客观赋权至少需要 2 个",
         "the children of '{parent}' have {n} complete row(s) (unit × period) in the reference "
@@ -299,8 +304,13 @@ class DataDrivenWeights(Weigher):
         """Return the rows (unit-periods of the scope) with every child known, shape (n, child)."""
         scope = ctx.scope_of(self)
         if scope.kind == "per_period":
-            raise MethodError([Problem("method_bad_scope", {"scope": "per_period (weights must be "
-                                                                     "common to all periods)"})])
+            if self.scope is None:
+                # Weights are common to every period: a method-wide per_period scope (meant for
+                # goalposts) leaves data-driven weights learned over all periods pooled.
+                scope = Scope.parse("pooled")
+            else:
+                raise MethodError([Problem("weight_per_period", {"method": self.key},
+                                           key="weight.scope")])
         rows, _ = scope.split(scores, ctx)
         rows = rows.reshape(-1, scores.shape[-1])
         missing = np.isnan(rows).any(axis=1)
