@@ -120,3 +120,44 @@ def test_coinr_other_rows_are_skipped(tmp_path):
 def test_misspelled_aggregation_level_is_a_method_error():
     with pytest.raises(zh.MethodError, match="level2"):
         zh.Method.from_dict({"aggregate": {"level2": "geometric"}})
+
+
+def test_yaml_saved_as_gbk_reads(tmp_path):
+    path = tmp_path / "fw.yaml"
+    path.write_bytes("code: I\nname: 综合指数\nchildren:\n  - {code: a, name: 人均GDP, direction: +}\n"
+                     "  - {code: b, name: 能耗, direction: '-'}\n".encode("gbk"))
+    assert zh.read_framework(path).label("a") == "人均GDP"
+    method = tmp_path / "m.yaml"
+    method.write_bytes("# 方法\nnormalise: zscore\n".encode("gbk"))
+    assert zh.read_method(method).normalise.key == "zscore"
+
+
+def test_json_output_has_no_infinity():
+    import json
+
+    from zongheng.cli.common import _plain
+
+    assert json.dumps(_plain({"needed": float("-inf"), "x": [float("nan"), 1.0]})) == \
+        '{"needed": null, "x": [null, 1.0]}'
+
+
+def test_unwritable_output_is_a_plain_error(tmp_path):
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "zongheng.cli", "build", "--dataset", "asem",
+                           "--top", "1", "-o", str(blocker / "out.csv")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_template_accepts_a_bundled_framework_name(tmp_path):
+    from typer.testing import CliRunner
+
+    from zongheng.cli import app
+
+    out = tmp_path / "t.xlsx"
+    result = CliRunner().invoke(app, ["template", "tiangong", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()

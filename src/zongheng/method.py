@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from zongheng.errors import MethodError, Problem
+from zongheng.io.tables import read_text_any
 from zongheng.steps import STAGES, Scope, Step, step_from_spec
 from zongheng.steps.aggregate import Aggregator, Arithmetic
 from zongheng.steps.denominate import NoDenominate
@@ -146,7 +147,7 @@ def read_method(path: str | Path) -> Method:
     if not path.exists():
         raise MethodError([Problem("file_not_found", file=str(path))])
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        doc = yaml.safe_load(read_text_any(path))
     except yaml.YAMLError as exc:
         raise MethodError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -9,5 +11,13 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 
 
 def main() -> None:
-    """Entry point of the ``zongheng`` command."""
-    app(prog_name="zongheng")
+    """Entry point of the ``zongheng`` command.
+
+    A file that cannot be written (a folder in the way, no permission, a file open in Excel)
+    is a user's problem: a plain message and exit status 2, not a traceback.
+    """
+    try:
+        app(prog_name="zongheng")
+    except OSError as exc:
+        sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n")
+        sys.exit(2)

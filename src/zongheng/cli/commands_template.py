@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from zongheng import frameworks
 from zongheng.cli.app import app
 from zongheng.cli.common import LangOpt, console, fail, heading, run, use_lang
 from zongheng.io import read_framework
@@ -16,7 +17,8 @@ from zongheng.io.template import write_template
 
 @app.command("template")
 def template_command(
-    framework: Annotated[Path, typer.Argument(help="指标体系 framework: .yaml, .xlsx, .csv")],
+    framework: Annotated[Path, typer.Argument(
+        help="指标体系 framework: .yaml, .xlsx, .csv, or a bundled name (tiangong, eco, muyun)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="输出 .xlsx")] = Path("填报模板.xlsx"),
     units: Annotated[Path | None, typer.Option(help="预填单位 unit table or list (code, name)")] = None,
     periods: Annotated[str | None, typer.Option(help="预填年份 periods, e.g. 2023,2024")] = None,
@@ -26,7 +28,8 @@ def template_command(
     use_lang(lang)
     if output.suffix.lower() != ".xlsx":
         fail(f"--output must be an .xlsx file, got {output.name!r}")
-    fw = run(lambda: read_framework(framework))
+    bundled = not framework.exists() and str(framework) in frameworks.available()
+    fw = run(lambda: frameworks.load(str(framework)) if bundled else read_framework(framework))
     unit_table = None
     if units is not None:
         frame = run(lambda: read_table(units)).frame

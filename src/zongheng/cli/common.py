@@ -126,8 +126,8 @@ def fmt(value: Any, digits: int = 2) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or ±Infinity
     if value is pd.NA:
         return None
     if isinstance(value, pd.DataFrame):

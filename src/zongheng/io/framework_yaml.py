@@ -33,6 +33,7 @@ from zongheng.framework import (
     Indicator,
     framework_from_records,
 )
+from zongheng.io.tables import read_text_any
 
 __all__ = ["framework_from_dict", "framework_to_dict", "read_framework_yaml", "write_framework_yaml"]
 
@@ -52,7 +53,7 @@ def read_framework_yaml(path: str | Path) -> Framework:
     if not path.exists():
         raise FrameworkError([Problem("file_not_found", file=str(path))])
     try:
-        doc = _load(path.read_text(encoding="utf-8-sig"))
+        doc = _load(read_text_any(path))
     except yaml.YAMLError as exc:
         raise FrameworkError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
     return framework_from_dict(doc, file=path.name)

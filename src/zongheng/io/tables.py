@@ -89,6 +89,20 @@ def _decode(raw: bytes) -> str | None:
     return None
 
 
+def read_text_any(path: Path) -> str:
+    """Read a text file (YAML, CSV) saved as UTF-8 (with or without BOM) or GB18030/GBK.
+
+    Raises
+    ------
+    DataError
+        When neither encoding decodes it.
+    """
+    text = _decode(Path(path).read_bytes())
+    if text is None:
+        raise DataError([Problem("file_encoding", file=Path(path).name)])
+    return text
+
+
 def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None,
                prefer: tuple[str, ...] = ()) -> Table:
     """Read a table from a path (.csv, .xlsx, .xlsm, .parquet) or a DataFrame.

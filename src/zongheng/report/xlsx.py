@@ -100,8 +100,8 @@ _TEXT: dict[str, tuple[str, str]] = {
                "按改变幅度排序。",
                "Path: the least change of indicators that takes {unit} to rank {target} in "
                "{scope} (now → needed), largest relative change first."),
-    "d_path_none": ("{unit}在{scope}已达到目标名次（第{rank}名），无需路径。",
-                    "{unit} already holds the target rank in {scope} (rank {rank})."),
+    "d_path_none": ("{unit}在{scope}现居第{rank}名，已达到目标名次，无需路径。",
+                    "{unit} already holds the target rank in {scope} (now rank {rank})."),
     "d_strengths": ("找问题：{unit}在{scope}排名靠前的优势指标、靠后的短板指标和较上期下降的"
                     "指标。", "Strengths, weaknesses and declines of {unit} within {scope}."),
     "d_duties": ("责任分解：按牵头单位列出短板、下降指标和路径提升任务。",
