@@ -30,22 +30,22 @@ def test_build_in_english_with_group_and_period(tmp_path):
     assert "Ranking · period 2018" in result.output and "Europe" in result.output
 
 
-def test_build_from_files_with_a_method(tmp_path, shared_data):
+def test_build_from_files_with_a_method(tmp_path, asem_files):
     method = tmp_path / "m.yaml"
     method.write_text("denominate: framework\nimpute: {method: group_mean, group: EurAsia_group}\n"
                       "treat: winsorise\n", encoding="utf-8")
-    result = runner.invoke(app, ["build", str(shared_data / "asem" / "iMeta.csv"),
-                                 str(shared_data / "asem" / "iData.csv"), "-m", str(method),
+    result = runner.invoke(app, ["build", str(asem_files / "iMeta.csv"),
+                                 str(asem_files / "iData.csv"), "-m", str(method),
                                  "-o", str(tmp_path / "r.json")])
     assert result.exit_code == 0, result.output
     assert "CHE" in result.output and (tmp_path / "r.json").exists()
 
 
-def test_user_mistakes_exit_2_without_traceback(tmp_path, shared_data):
+def test_user_mistakes_exit_2_without_traceback(tmp_path, asem_files):
     bad = tmp_path / "data.csv"
     bad.write_text("uCode,LPI\nAUT,abc\n", encoding="utf-8")
     cases = [
-        ["build", str(shared_data / "asem" / "iMeta.csv"), str(bad)],
+        ["build", str(asem_files / "iMeta.csv"), str(bad)],
         ["build", str(tmp_path / "missing.yaml"), str(bad)],
         ["build", "--dataset", "nope"],
         ["build", "--dataset", "asem", "--period", "1999"],

@@ -69,11 +69,11 @@ def test_round_trips_through_yaml(tmp_path, eco):
     assert zh.read_framework(tmp_path / "eco.yaml") == eco
 
 
-def test_dataset_loads_synthetic_for_the_jinhua_counties(dataset, shared_data):
+def test_dataset_loads_synthetic_for_the_jinhua_counties(dataset, test_data):
     assert "eco_yongkang" in zh.datasets.available()
     assert dataset.synthetic is True
     assert "合成" in dataset.title and "SYNTHETIC" in dataset.title
-    counties = pd.read_csv(shared_data / "zhejiang_counties.csv")
+    counties = pd.read_csv(test_data / "zhejiang_counties.csv")
     jinhua = counties[counties.prefecture == "金华市"]
     assert list(dataset.panel.units) == jinhua.county.tolist()
     assert dataset.panel.periods == (2020, 2021, 2022, 2023, 2024)

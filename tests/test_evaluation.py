@@ -10,22 +10,13 @@ import pytest
 import zongheng as zh
 from zongheng.io.results import write_evaluation
 from zongheng.method import Method
-from zongheng.testing import make_framework, make_panel
+from zongheng.testing import make_panel
 
 NAN = np.nan
 
 
-@pytest.fixture
-def fw():
-    # Index → D1 (w 3) {a, b (w 2)}, D2 (w 1) {c}; b is lower-is-better.
-    return make_framework({"I": ["D1", "D2"], "D1": ["a", "b"], "D2": ["c"]},
-                          directions={"b": "-"}, weights={"D1": 3, "D2": 1, "b": 2})
-
-
-@pytest.fixture
-def panel(fw):
-    values = [[0, 10, 0], [5, 5, 10], [10, 0, 5], [10, 0, 5]]
-    return make_panel(fw, values, units=["甲", "乙", "丙", "丁"], groups={"city": list("xxyy")})
+# The fixtures fw (Index → D1 (w 3) {a, b (w 2, lower is better)}, D2 (w 1) {c}) and panel
+# (units 甲 乙 丙 丁, values [[0, 10, 0], [5, 5, 10], [10, 0, 5], [10, 0, 5]]) are in tests/conftest.py.
 
 
 def test_scores_levels_and_effective_weights_by_hand(fw, panel):

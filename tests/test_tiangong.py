@@ -141,12 +141,13 @@ def test_demo_loads_90_units_5_years_and_says_synthetic(demo, ev):
     assert not np.isnan(ev.scores).any()  # interpolation fills every missing cell
 
 
-def test_units_are_the_shared_county_list(demo, shared_data):
-    shared = pd.read_csv(shared_data / "zhejiang_counties.csv", dtype=str)
+def test_units_are_the_recorded_county_list(demo, test_data):
+    # tests/data/zhejiang_counties.csv: the 90 county-level units (provenance in tests/data/PROVENANCE.md)
+    counties = pd.read_csv(test_data / "zhejiang_counties.csv", dtype=str)
     attrs = demo.panel.attributes
-    assert list(demo.panel.units) == shared["county"].tolist()
-    assert attrs["设区市"].tolist() == shared["prefecture"].tolist()
-    assert attrs["山区26县"].astype(int).tolist() == shared["mountain26"].astype(int).tolist()
+    assert list(demo.panel.units) == counties["county"].tolist()
+    assert attrs["设区市"].tolist() == counties["prefecture"].tolist()
+    assert attrs["山区26县"].astype(int).tolist() == counties["mountain26"].astype(int).tolist()
     assert (attrs["设区市"] == "金华市").sum() == 9
 
 

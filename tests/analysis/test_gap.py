@@ -15,17 +15,8 @@ GEOMETRIC_TOP = {"aggregate": {2: "arithmetic", 3: "geometric"},
                  "normalise": {"method": "minmax", "low": 1}}
 
 
-@pytest.fixture
-def fw():
-    # Index → D1 (w 3) {a, b (w 2, lower is better)}, D2 (w 1) {c}: effective weights .25 .5 .25.
-    return make_framework({"I": ["D1", "D2"], "D1": ["a", "b"], "D2": ["c"]},
-                          directions={"b": "-"}, weights={"D1": 3, "D2": 1, "b": 2})
-
-
-@pytest.fixture
-def panel(fw):
-    values = [[0, 10, 0], [5, 5, 10], [10, 0, 5], [10, 0, 5]]
-    return make_panel(fw, values, units=["甲", "乙", "丙", "丁"], groups={"city": list("xxyy")})
+# The fixtures fw (Index → D1 (w 3) {a, b (w 2, lower is better)}, D2 (w 1) {c}) and panel
+# (units 甲 乙 丙 丁, values [[0, 10, 0], [5, 5, 10], [10, 0, 5], [10, 0, 5]]) are in tests/conftest.py.
 
 
 def contributions(result):

@@ -198,8 +198,8 @@ def test_empty_table_is_a_framework_error(tmp_path):
 # -- COINr's iMeta -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def imeta(shared_data):
-    return zh.read_framework(shared_data / "asem" / "iMeta.csv")
+def imeta(asem_files):
+    return zh.read_framework(asem_files / "iMeta.csv")
 
 
 def test_imeta_tree(imeta):
@@ -232,9 +232,9 @@ def test_imeta_groups_and_denominators(imeta):
         Attribute("Population", "Population", "", "Thousands"))
 
 
-def test_imeta_as_excel_reads_the_same(tmp_path, shared_data, imeta):
+def test_imeta_as_excel_reads_the_same(tmp_path, asem_files, imeta):
     path = tmp_path / "iMeta.xlsx"
-    pd.read_csv(shared_data / "asem" / "iMeta.csv").to_excel(path, index=False)
+    pd.read_csv(asem_files / "iMeta.csv").to_excel(path, index=False)
     again = zh.read_framework(path)
     assert again.nodes == imeta.nodes
     assert again.groups == imeta.groups and again.denominators == imeta.denominators

@@ -117,8 +117,8 @@ def test_round_trip_gives_an_equal_framework(tmp_path, county):
     assert (tmp_path / "again.yaml").read_text(encoding="utf-8") == text
 
 
-def test_round_trip_of_the_coinr_imeta(tmp_path, shared_data):
-    imeta = zh.read_framework(shared_data / "asem" / "iMeta.csv")
+def test_round_trip_of_the_coinr_imeta(tmp_path, asem_files):
+    imeta = zh.read_framework(asem_files / "iMeta.csv")
     zh.write_framework(imeta, tmp_path / "asem.yaml")
     assert zh.read_framework(tmp_path / "asem.yaml") == imeta
 

@@ -316,9 +316,9 @@ def test_long_without_a_value_column(fw):
 
 # -- COINr's iData ---------------------------------------------------------------
 
-def test_coinr_idata_reads_as_it_is(shared_data):
-    fw = zh.read_framework(shared_data / "asem" / "iMeta.csv")
-    panel = zh.read_panel(shared_data / "asem" / "iData.csv", fw)
+def test_coinr_idata_reads_as_it_is(asem_files):
+    fw = zh.read_framework(asem_files / "iMeta.csv")
+    panel = zh.read_panel(asem_files / "iData.csv", fw)
     assert panel.shape == (1, 51, 49) and panel.periods == (2018,)
     assert panel.units[:3] == ("AUT", "BEL", "BGR") and panel.names()[0] == "Austria"
     assert panel.groups == ("GDP_group", "GDPpc_group", "Pop_group", "EurAsia_group")
