@@ -2,7 +2,10 @@
 
 Times, for 永康市 in the 天工鼎 demo: the build, the unit brief (every analysis, including the
 path to 2nd place), then the HTML page, the Word draft and the Excel workbook; medians of
-several runs in one process, each writing to a fresh folder.
+several runs in one process, each writing to a fresh folder. Budgets, checked here and not in
+the tests (a timing assertion fails at random on a shared machine): the brief and its HTML page
+≤ 3 s, the Excel workbook ≤ 2 s (both were asserted in tests/report until 2026-12), all three
+reports ≤ 10 s.
 
     .venv/bin/python bench/bench_reports.py --repeats 5
 """
@@ -24,13 +27,17 @@ import zongheng as zh
 from zongheng.report.brief import unit_brief
 from zongheng.report.writers import write_report
 
+# Seconds allowed for the median of each measured step (the rest are reported without a budget).
+BUDGETS = {"brief+html": 3.0, "xlsx": 2.0, "total": 10.0}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     ds = zh.datasets.load("tiangong_demo")
-    steps: dict[str, list[float]] = {k: [] for k in ("build", "brief", "html", "docx", "xlsx", "total")}
+    keys = ("build", "brief", "html", "brief+html", "docx", "xlsx", "total")
+    steps: dict[str, list[float]] = {k: [] for k in keys}
     for _ in range(args.repeats + 1):  # the first round warms up imports and caches
         out = Path(tempfile.mkdtemp(prefix="zh-reports-"))
         start = time.perf_counter()
@@ -45,15 +52,19 @@ def main() -> None:
             write_report(brief, out / f"r.{fmt}", format=fmt, synthetic=True)
             times[fmt] = time.perf_counter() - t
         times["total"] = time.perf_counter() - start
+        times["brief+html"] = times["brief"] + times["html"]
         for key, value in times.items():
             steps[key].append(value)
     print(f"# {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
           f"{platform.platform()}, Python {platform.python_version()}, numpy {np.__version__}")
-    print(f"{'step':<8}{'median s':>10}{'min s':>9}   ({args.repeats} runs after one warm-up)")
+    print(f"{'step':<12}{'median s':>10}{'min s':>9}{'budget s':>10}   "
+          f"({args.repeats} runs after one warm-up)")
     for key, values in steps.items():
         kept = values[1:]
-        print(f"{key:<8}{statistics.median(kept):>10.3f}{min(kept):>9.3f}")
-    print("target: all three reports for one unit ≤ 10 s in total")
+        median = statistics.median(kept)
+        budget = BUDGETS.get(key)
+        verdict = "" if budget is None else f"{budget:>10.1f}   {'ok' if median <= budget else 'OVER'}"
+        print(f"{key:<12}{median:>10.3f}{min(kept):>9.3f}{verdict}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 import shutil
 import struct
 import subprocess
-import time
 import warnings
 
 import openpyxl
@@ -50,11 +49,9 @@ def brief(ev):
 
 @pytest.fixture(scope="module")
 def book_path(brief, ds, tmp_path_factory):
+    # How long this takes is measured in bench/bench_reports.py, not asserted here.
     path = tmp_path_factory.mktemp("xlsx") / "永康市.xlsx"
-    start = time.perf_counter()
     write_xlsx(brief, path, source=ds.title, synthetic=ds.synthetic)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 2.0, f"writing the demo unit's workbook took {elapsed:.2f} s"
     return path
 
 
@@ -346,7 +343,7 @@ def test_synthetic_and_source_follow_the_dataset_by_default(brief, ds, tmp_path)
     assert cells["数据来源"] == ds.title
 
 
-def test_attainment_workbook(tmp_path):
+def test_attainment_workbook_is_wired(tmp_path):
     eco = zh.datasets.load("eco_yongkang")
     table = attainment(eco.framework, eco.panel, unit=UNIT)
     wb = _load(write_attainment_xlsx(table, tmp_path / "eco.xlsx", title=eco.framework.meta["title"],

@@ -280,7 +280,7 @@ def test_per_level_mixing_geometric_then_arithmetic(fw):
 
 
 @pytest.mark.parametrize("key", MCDA)
-def test_every_mcda_method_runs_in_a_build_at_the_top_level(fw, key):
+def test_every_mcda_method_at_the_top_level_of_a_build_is_wired(fw, key):
     panel = make_panel(fw, [[0, 99, 0], [99, 0, 99], [24, 15, 48], [50, 50, 50]])
     ev = zh.build(fw, panel, Method(aggregate={3: key}))
     index = ev.scores[0, :, ev.node_codes.index("I")]

@@ -329,7 +329,7 @@ def _two_level():
     return fw, make_panel(fw, values, periods=[2020, 2021])
 
 
-def test_levels_limit_the_data_driven_weights():
+def test_levels_limit_the_data_driven_weights_is_wired():
     fw, panel = _two_level()
     ev_all = zh.build(fw, panel, Method(weight="entropy"))
     ev_2 = zh.build(fw, panel, Method(weight={"method": "entropy", "levels": [2]}))
