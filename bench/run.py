@@ -100,14 +100,15 @@ def stage_times(framework, panel, method, repeats: int) -> dict[str, dict[str, f
     and apply are timed on the stage's recorded input. Ranking is not part of
     ``build`` (ranks are computed on first use); it is timed apart.
     """
-    from zongheng.build import run_stages
-    from zongheng.steps import STAGES, Context, Scope
+    from zongheng.pipeline import run_stages
+    from zongheng.steps import Context, Scope
     from zongheng.steps.rank import competition_rank, group_rank
 
+    plan = method.plan()
     records = run_stages(framework, panel, method)
-    runs: list[list[float]] = [[] for _ in STAGES]
+    runs: list[list[float]] = [[] for _ in plan]
     for _ in range(repeats):
-        for k in range(len(STAGES)):
+        for k in range(len(plan)):
             gc.collect()
             start = time.perf_counter()
             run_stages(framework, panel, method, records[:k])
@@ -115,20 +116,20 @@ def stage_times(framework, panel, method, repeats: int) -> dict[str, dict[str, f
     runs.append([0.0] * repeats)
     # Paired within a round (back to back), so slow drifts of a shared machine cancel out.
     out = {stage: {"total": statistics.median(a - b for a, b in zip(runs[k], runs[k + 1], strict=True))}
-           for k, stage in enumerate(STAGES)}
+           for k, (stage, _) in enumerate(plan)}
 
     ctx = Context(framework, panel, Scope.parse(method.scope))
-    for k, stage in enumerate(STAGES):
-        step = getattr(method, stage)
-        if stage not in DATA_STAGES:
-            continue
-        if STAGES[k - 1] == "screen":
-            ctx.included = records[k - 1].state.get("included_")
-        values = records[k - 1].output if k else panel.values
-        state = step.fit(values, ctx)
-        out[stage]["fit"] = statistics.median(repeat(lambda s=step, v=values: s.fit(v, ctx), repeats))
-        out[stage]["apply"] = statistics.median(
-            repeat(lambda s=step, v=values, st=state: s.apply(v, st, ctx), repeats))
+    for _, step in plan:
+        ctx = step.prepare(panel.values, ctx)
+    for k, (stage, step) in enumerate(plan):
+        if stage in DATA_STAGES:
+            values = records[k - 1].output if k else panel.values
+            state = step.fit(values, ctx)
+            out[stage]["fit"] = statistics.median(
+                repeat(lambda s=step, v=values, c=ctx: s.fit(v, c), repeats))
+            out[stage]["apply"] = statistics.median(
+                repeat(lambda s=step, v=values, st=state, c=ctx: s.apply(v, st, c), repeats))
+        ctx = step.publish(records[k].state, ctx)
 
     scores = records[-1].output
     out["rank, overall (not in build)"] = {"total": statistics.median(
@@ -140,7 +141,7 @@ def stage_times(framework, panel, method, repeats: int) -> dict[str, dict[str, f
 
 def winsorise_passes(framework, panel, method) -> dict:
     """Count the winsorisation loop's iterations and its moment passes over the data."""
-    from zongheng.build import run_stages
+    from zongheng.pipeline import run_stages
     from zongheng.steps import Context, Scope, treat
 
     records = run_stages(framework, panel, method)

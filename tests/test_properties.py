@@ -245,7 +245,7 @@ def test_permuting_units_changes_no_score_or_rank(case, data, max_points, impute
         assert sorted(map(str, ev.problems)) == sorted(map(str, ev2.problems))
         return
     # screened units: no score, no rank
-    for p, u in zip(*np.nonzero(~ev.record("screen").state["included_"]), strict=True):
+    for p, u in zip(*np.nonzero(~ev.record("screen").state.included_), strict=True):
         assert np.isnan(ev.scores[p, u]).all() and np.isnan(ev.ranks[p, u]).all()
     np.testing.assert_allclose(ev2.scores, ev.scores[:, perm, :], rtol=1e-12, atol=1e-9)
     np.testing.assert_array_equal(ev2.ranks, ev.ranks[:, perm, :])
@@ -268,7 +268,7 @@ def test_permuting_units_keeps_treatment(case, data, max_points):
     ev2 = _build(fw, make_panel(fw, values[:, perm, :]), method)
     s1, s2 = ev.record("treat").state, ev2.record("treat").state
     for key in ("lo_", "hi_", "log_", "winsorised_"):
-        np.testing.assert_array_equal(s1[key], s2[key], err_msg=key)
+        np.testing.assert_array_equal(getattr(s1, key), getattr(s2, key), err_msg=key)
     np.testing.assert_array_equal(ev2.stage("treated"), ev.stage("treated")[:, perm, :])
 
 

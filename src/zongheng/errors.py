@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from zongheng.i18n import get_lang, text
 
 __all__ = [
+    "ArgumentError",
     "ConstantIndicatorWarning",
     "DataError",
     "FrameworkError",
@@ -127,6 +128,12 @@ def raise_if(problems: Iterable[Problem], error: type[_ProblemsError]) -> None:
     problems = list(problems)
     if problems:
         raise error(problems)
+
+
+class ArgumentError(_ProblemsError, TypeError):
+    """A function of the library was called with arguments of the wrong kind (调用参数有误)."""
+
+    title_kind = "argument_error_title"
 
 
 class ZonghengWarning(UserWarning):

@@ -16,14 +16,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zongheng.build import StageRecord, first_changed, rank_all, replay, run_stages
 from zongheng.errors import MethodError, Problem
 from zongheng.framework import Framework
+from zongheng.frozen import FrozenMap, freeze_array
+from zongheng.i18n import register_messages
 from zongheng.method import Method
 from zongheng.panel import Panel
+from zongheng.pipeline import StageRecord, first_changed, replay, run_stages
 from zongheng.steps.rank import competition_rank, group_rank
+from zongheng.steps.stages import AggregateStage
+from zongheng.steps.treat import TreatState
 
 __all__ = ["Evaluation"]
+
+register_messages({
+    "ev_unknown_record": (
+        "评价中没有阶段 '{stage}'（已有: {known}）{hint}",
+        "the evaluation has no stage '{stage}' (found: {known}){hint}",
+    ),
+    "ev_stage_not_kept": (
+        "阶段 '{stage}' 的数据未保留（构建时 keep=\"final\"）：用 keep=\"all\" 重新构建以查看各阶段数据",
+        "the data of stage '{stage}' was not kept (built with keep=\"final\"); build with "
+        "keep=\"all\" to see every stage",
+    ),
+})
+
+
+def rank_all(scores: np.ndarray, panel: Panel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Rank every node over units, overall and within each group column (read-only arrays)."""
+    overall = freeze_array(competition_rank(scores, axis=-2))
+    groups = {g: freeze_array(group_rank(scores, panel.group(g), axis=-2)) for g in panel.groups}
+    return overall, groups
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,7 +58,7 @@ class Evaluation:
     framework, panel, method
         What was built, from what, and how.
     trace : tuple of StageRecord
-        One record per stage: step, learned state, output.
+        One record per step of ``method.plan()``: step, learned state, output.
     """
 
     framework: Framework
@@ -60,7 +83,7 @@ class Evaluation:
 
     @property
     def ranks(self) -> np.ndarray:
-        """Return competition ranks (1, 2, 2, 4) of every node over all units."""
+        """Return competition ranks (1, 2, 2, 4) of every node over all units (read-only)."""
         return self._ranks[0]
 
     def group_ranks(self, group: str) -> np.ndarray:
@@ -75,20 +98,49 @@ class Evaluation:
         """
         if name == "raw":
             return self.panel.values
-        key = _STAGE_NAMES.get(name, name)
-        for record in self.trace:
-            if record.stage == key and record.output is not None:
-                return record.output
+        if name not in _STAGE_NAMES:
+            raise KeyError(f"unknown stage {name!r}; known: raw, {', '.join(_STAGE_NAMES)}")
+        # "normalised" is what enters aggregation: after a fill of normalised values, if any.
+        for key in _STAGE_NAMES[name]:
+            for record in self.trace:
+                if record.stage == key:
+                    if record.output is None:
+                        raise MethodError([Problem("ev_stage_not_kept", {"stage": name})])
+                    return record.output
         raise KeyError(f"unknown stage {name!r}; known: raw, {', '.join(_STAGE_NAMES)}")
 
     def record(self, stage: str) -> StageRecord:
-        """Return the trace record of a stage (e.g. ``"treat"``)."""
-        return next(r for r in self.trace if r.stage == stage)
+        """Return the trace record of a stage (e.g. ``"treat"``).
+
+        Raises
+        ------
+        KeyError
+            Naming the stages the trace has (``"weight"`` is part of ``"aggregate"``).
+        """
+        for r in self.trace:
+            if r.stage == stage:
+                return r
+        known = [r.stage for r in self.trace]
+        from zongheng.validation import closest
+
+        hint = closest(stage, known) or (closest("aggregate", ["aggregate"]) if stage == "weight"
+                                         else "")
+        raise KeyError(Problem("ev_unknown_record", {"stage": stage, "known": ", ".join(known),
+                                                     "hint": hint}).message())
+
+    @property
+    def aggregation(self) -> AggregateStage:
+        """Return the weighting-and-aggregation step of the build."""
+        return self.record("aggregate").step
 
     @cached_property
-    def weights(self) -> dict[str, float]:
-        """Return each node's weight within its parent, as used."""
-        return dict(self.record("aggregate").state["weights_"])
+    def weights(self) -> FrozenMap:
+        """Return each node's weight within its parent, as used (read-only)."""
+        return FrozenMap(self.record("aggregate").state.weights_)
+
+    def levels(self) -> list:
+        """Return each aggregation level with its aggregator and fixed weight matrix, bottom up."""
+        return self.aggregation.levels(self.framework, self.weights)
 
     @cached_property
     def effective_weights(self) -> pd.Series:
@@ -100,10 +152,10 @@ class Evaluation:
     def screened(self) -> pd.DataFrame:
         """Return the units screened out, with their data availability, per period."""
         state = self.record("screen").state
-        included = state.get("included_")
+        included = state.included_
         rows = []
         if included is not None:
-            availability = state.get("availability_")
+            availability = state.availability_
             for p, u in zip(*np.nonzero(~included), strict=True):
                 rows.append({"period": self.panel.periods[p], "unit": self.panel.units[u],
                              "availability": None if availability is None
@@ -114,13 +166,13 @@ class Evaluation:
     def treated(self) -> pd.DataFrame:
         """Return the treated indicators: points winsorised, log fallback, and each changed point."""
         state = self.record("treat").state
-        if "winsorised_" not in state:
+        if not isinstance(state, TreatState):
             return pd.DataFrame(columns=["indicator", "scope_group", "winsorised", "log"])
         rows = []
-        n = state["winsorised_"]
-        for g, i in zip(*np.nonzero((n > 0) | state["log_"]), strict=True):
+        n = state.winsorised_
+        for g, i in zip(*np.nonzero((n > 0) | state.log_), strict=True):
             rows.append({"indicator": self.framework.indicator_codes[i], "scope_group": int(g),
-                         "winsorised": int(n[g, i]), "log": bool(state["log_"][g, i])})
+                         "winsorised": int(n[g, i]), "log": bool(state.log_[g, i])})
         return pd.DataFrame(rows, columns=["indicator", "scope_group", "winsorised", "log"])
 
     @cached_property
@@ -140,6 +192,9 @@ class Evaluation:
     def rebuild(self, method: Method | None = None, **changes: Any) -> Evaluation:
         """Rebuild with another method or some stages changed, reusing the stages before.
 
+        ``changes`` apply to ``method`` when it is given, else to this
+        evaluation's method; stages whose data was not kept are recomputed.
+
         Examples
         --------
         >>> import zongheng as zh
@@ -151,15 +206,22 @@ class Evaluation:
         >>> round(float(ev2.ranking()["Index"].iloc[0]), 4)
         0.6838
         """
-        new = method if method is not None else self.method.replace(**changes)
+        from zongheng.validation import check_method
+
+        new = check_method(method) if method is not None else self.method
+        if changes:
+            new = new.replace(**changes)
         keep = first_changed(self.method, new)
+        while keep > 0 and self.trace[keep - 1].output is None:
+            keep -= 1  # a stage kept without its data cannot be continued from
         records = run_stages(self.framework, self.panel, new, self.trace[:keep])
         return Evaluation(self.framework, self.panel, new, tuple(records))
 
     def replay(self, values: np.ndarray) -> np.ndarray:
         """Score other raw values with this build's learned parameters held fixed.
 
-        See :func:`zongheng.build.replay`; use :meth:`with_values` to refit instead.
+        See :func:`zongheng.pipeline.replay`; leading batch axes score many
+        candidate panels in one pass. Use :meth:`with_values` to refit instead.
         """
         return replay(self.framework, self.panel, self.method, self.trace, values)
 
@@ -205,16 +267,13 @@ class Evaluation:
                 "period": period, "found": ", ".join(map(str, self.panel.periods))}, key=key)]) from None
 
     # -- tables ------------------------------------------------------------
-    def _period_position(self, period: Hashable | None) -> int:
-        return self.period_position(period)
-
     def ranking(self, period: Hashable | None = None, *, group: str | None = None) -> pd.DataFrame:
         """Return the ranking table of one period (the last by default).
 
         Columns: rank, group rank (when ``group`` is given), unit, name, the
         index score and the score of each top-level dimension; sorted by rank.
         """
-        p = self._period_position(period)
+        p = self.period_position(period)
         codes = [self.framework.root.code, *self.framework.dimensions]
         cols = [self.node_codes.index(c) for c in codes]
         index_scores = self.scores[p, :, cols[0]]
@@ -257,7 +316,7 @@ class Evaluation:
 
     def stage_frame(self, name: str, period: Hashable | None = None) -> pd.DataFrame:
         """Return one stage's data of one period as a table: a row per unit, a column per node."""
-        p = self._period_position(period)
+        p = self.period_position(period)
         data = self.stage(name)[p]
         columns = self.node_codes if name == "aggregated" else self.framework.indicator_codes
         frame = pd.DataFrame(data, index=pd.Index(self.panel.units, name="unit"), columns=columns)
@@ -269,5 +328,6 @@ class Evaluation:
                 f"method={self.method.to_dict()})")
 
 
-_STAGE_NAMES = {"denominated": "denominate", "imputed": "impute", "screened": "screen",
-                "treated": "treat", "normalised": "normalise", "aggregated": "aggregate"}
+_STAGE_NAMES = {"denominated": ("denominate",), "imputed": ("impute",), "screened": ("screen",),
+                "treated": ("treat",), "normalised": ("fill", "normalise"),
+                "aggregated": ("aggregate",)}

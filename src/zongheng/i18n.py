@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The data has {n} problem(s); nothing was loaded:",
     ),
     "method_error_title": ("方法有 {n} 处问题:", "The method has {n} problem(s):"),
+    "argument_error_title": ("调用参数有 {n} 处问题:", "The call has {n} problem(s):"),
     # framework problems
     "fw_duplicate_code": (
         "代码 '{code}' 重复（首次出现在 {first}）",

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from zongheng.errors import MethodError, Problem
+from zongheng.frozen import FrozenMap
 from zongheng.io.tables import read_text_any
 from zongheng.steps import STAGES, Scope, Step, step_from_spec
 from zongheng.steps.aggregate import Aggregator, Arithmetic
@@ -32,10 +33,14 @@ from zongheng.steps.denominate import NoDenominate
 from zongheng.steps.impute import NoImpute
 from zongheng.steps.normalise import MinMax
 from zongheng.steps.screen import NoScreen
+from zongheng.steps.stages import AggregateStage, FillAfterNormalise, aggregator_of
 from zongheng.steps.treat import NoTreat
 from zongheng.steps.weight import FrameworkWeights
 
-__all__ = ["Method", "read_method", "write_method"]
+__all__ = ["DATA_STAGES", "Method", "read_method", "write_method"]
+
+DATA_STAGES = ("denominate", "impute", "screen", "treat", "normalise")
+"""The stages that transform indicator values, in order, before weighting and aggregation."""
 
 
 @dataclass(frozen=True)
@@ -68,17 +73,42 @@ class Method:
         for stage in STAGES:
             value = getattr(self, stage)
             if not isinstance(value, Step):
-                object.__setattr__(self, stage, _parse_stage(stage, value))
+                value = _parse_stage(stage, value)
+            if isinstance(value, Mapping) and not isinstance(value, FrozenMap):
+                value = FrozenMap(value)  # a per-level mapping is frozen like the rest
+            object.__setattr__(self, stage, value)
         object.__setattr__(self, "scope", Scope.parse(self.scope).to_spec())
 
     def aggregator(self, level: int) -> Aggregator:
         """Return the aggregation step of a level."""
-        if isinstance(self.aggregate, Mapping):
-            return self.aggregate.get(level, self.aggregate.get("default", Arithmetic()))
-        return self.aggregate
+        return aggregator_of(self.aggregate, level)
+
+    def plan(self) -> tuple[tuple[str, Step], ...]:
+        """Return the steps a build runs, in order, each with the name of its stage.
+
+        The data stages (denominate → normalise), then a ``fill`` stage when the
+        imputation ``fills_after_normalise``, then weighting and aggregation as
+        one :class:`~zongheng.steps.stages.AggregateStage` that keeps its weights.
+        """
+        steps: list[tuple[str, Step]] = [(stage, getattr(self, stage)) for stage in DATA_STAGES]
+        if self.impute.fills_after_normalise:
+            steps.append(("fill", FillAfterNormalise(self.impute)))
+        steps.append(("aggregate", AggregateStage(self.weight, self.aggregate)))
+        return tuple(steps)
 
     def replace(self, **changes: Any) -> Method:
-        """Return a copy with some stages changed (steps or their YAML forms)."""
+        """Return a copy with some stages changed (steps or their YAML forms).
+
+        Raises
+        ------
+        MethodError
+            Naming an unknown stage (with the closest known one).
+        """
+        known = (*STAGES, "scope")
+        unknown = [k for k in changes if k not in known]
+        if unknown:
+            raise MethodError([Problem("method_unknown_stage", {"stage": k, "allowed": ", ".join(known)},
+                                       key=str(k)) for k in unknown])
         return dataclasses.replace(self, **changes)
 
     @classmethod

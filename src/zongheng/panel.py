@@ -14,7 +14,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Panel"]
+from zongheng.errors import DataError, Problem
+from zongheng.i18n import register_messages
+
+__all__ = ["MAX_MAGNITUDE", "Panel"]
+
+MAX_MAGNITUDE = 1e100
+"""Values at or beyond this size are refused: squares and spans of them overflow float64.
+
+No indicator comes near it (a national GDP in yuan is about 1e14), while a
+value near 1e308 makes ``max − min`` infinite and the best unit rank last.
+"""
+
+register_messages({
+    "panel_not_finite": (
+        "有 {n} 个值不是有限数或大到无法计算（绝对值 ≥ 1e100），如 {cells}",
+        "{n} value(s) are infinite or too large to compute with (|x| ≥ 1e100), e.g. {cells}",
+    ),
+})
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -71,6 +88,7 @@ class Panel:
         object.__setattr__(self, "units", tuple(str(u) for u in self.units))
         object.__setattr__(self, "periods", tuple(self.periods))
         object.__setattr__(self, "indicators", tuple(self.indicators))
+        self._check_finite(values, self.indicators)
         dens = self.denominators
         if dens is None:
             dens = np.empty(shape[:2] + (0,))
@@ -138,6 +156,7 @@ class Panel:
         values = _readonly(values)
         if values.shape != self.values.shape:
             raise ValueError(f"values must have shape {self.values.shape}, got {values.shape}")
+        self._check_finite(values, self.indicators)
         clone = object.__new__(Panel)
         for name in ("units", "periods", "indicators", "attributes", "denominators",
                      "denominator_codes", "source"):
@@ -145,6 +164,22 @@ class Panel:
         object.__setattr__(clone, "values", values)
         object.__setattr__(clone, "meta", dict(self.meta))
         return clone
+
+    def _check_finite(self, values: np.ndarray, indicators: Sequence[str]) -> None:
+        """Refuse ±inf and values too large to compute with, naming a few cells."""
+        with np.errstate(invalid="ignore"):
+            bad = np.abs(values) >= MAX_MAGNITUDE  # NaN compares False; inf is caught
+        if not bad.any():
+            return
+        cells = [f"{self.units[u]}/{self.periods[p]}/{indicators[i]}={values[p, u, i]!r}"
+                 for p, u, i in zip(*np.nonzero(bad), strict=True)][:5]
+        raise DataError([Problem("panel_not_finite", {"n": int(bad.sum()), "cells": ", ".join(cells)})])
+
+    def select_indicators(self, positions: Sequence[int], codes: Sequence[str]) -> Panel:
+        """Return the panel with these indicator columns (positions), renamed ``codes``."""
+        return Panel(self.values[..., list(positions)], self.units, self.periods, tuple(codes),
+                     self.attributes, self.denominators, self.denominator_codes, self.source,
+                     dict(self.meta))
 
     def select_units(self, units: Sequence[str]) -> Panel:
         """Return a panel with only these units (in this order)."""

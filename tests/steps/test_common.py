@@ -18,17 +18,17 @@ import pytest
 import yaml
 
 import zongheng as zh
-from zongheng.build import level_weights
 from zongheng.errors import MethodError
 from zongheng.framework import Attribute, Framework, framework_from_records
 from zongheng.method import Method, read_method, write_method
 from zongheng.panel import Panel
-from zongheng.steps import STAGES, Context, Scope, Step, registry, step_from_spec
+from zongheng.steps import STAGES, Context, Scope, State, Step, registry, step_from_spec
 from zongheng.steps.aggregate import Aggregator, Arithmetic
 from zongheng.steps.denominate import ByFramework
 from zongheng.steps.impute import GroupMedian
 from zongheng.steps.normalise import MinMax
 from zongheng.steps.screen import Availability
+from zongheng.steps.stages import level_weights
 from zongheng.steps.treat import Winsorise
 from zongheng.steps.weight import GivenWeights, Weigher
 
@@ -246,7 +246,7 @@ def test_fit_and_apply_never_modify_their_input_and_keep_the_shape(stage, key, c
     for step in _specimens(stage, key, cls):
         for panel in _runs_on(stage, key):
             values, state, out = _fit_apply(step, panel)  # read-only input: no write possible
-            assert isinstance(state, dict)
+            assert isinstance(state, State)
             assert out.shape == values.shape
             assert out.dtype == np.float64
             np.testing.assert_array_equal(panel.values, values)

@@ -60,7 +60,7 @@ def test_interpolation_is_linear_in_the_period_and_fills_gaps_only(fw, panel):
     _same(got["U0", "b"], [5, NAN, NAN])  # after the last known value: left missing
     _same(got["U1", "b"], [1, 2, 3])
     _same(got["U2", "b"], [4, 4, 4])  # a constant series stays constant
-    unfilled = ev.record("impute").state["unfilled_"]
+    unfilled = ev.record("impute").state.unfilled_
     assert unfilled.sum() == 1 + 3 + 2
     assert unfilled[:, 2, 0].all() and not unfilled[:, 1, 1].any()
 
@@ -86,7 +86,7 @@ def test_carry_forward_takes_the_latest_earlier_value(fw, panel):
     _same(got["U2", "a"], [NAN, NAN, NAN])
     _same(got["U0", "b"], [5, 5, 5])
     _same(got["U2", "b"], [4, 4, 4])
-    assert ev.record("impute").state["unfilled_"].sum() == 1 + 3
+    assert ev.record("impute").state.unfilled_.sum() == 1 + 3
 
 
 def test_carry_forward_limit_stops_after_that_many_periods(fw, panel):
@@ -146,10 +146,10 @@ def test_sibling_mean_fills_from_the_siblings_normalised_values():
     assert ev.stage("normalised")[0, 2, 0] == pytest.approx((25 + 60) / 2)
     # the goalposts of a were learned without the filled cell
     np.testing.assert_allclose(ev.stage("normalised")[0, [0, 1, 3], 0], [0, 100, 50])
-    report = ev.record("normalise").state["filled_"]
-    assert report["filled"].sum() == 1 and report["filled"][0, 2, 0]
-    assert not report["unfilled"].any()
-    assert ev.record("impute").state["missing_"].sum() == 1
+    report = ev.record("fill").state
+    assert report.filled_.sum() == 1 and report.filled_[0, 2, 0]
+    assert not report.unfilled_.any()
+    assert ev.record("impute").state.missing_.sum() == 1
     # with arithmetic aggregation, D1 is what leaving a out would give
     assert ev.scores[0, 2, ev.node_codes.index("D1")] == pytest.approx((25 + 60) / 2)
 
@@ -171,8 +171,8 @@ def test_sibling_mean_leaves_cells_without_known_siblings_missing():
     normalised = ev.stage("normalised")[0]
     assert np.isnan(normalised[2, :2]).all()  # U2 misses both a and b
     assert np.isnan(normalised[3, 2])  # c is the only indicator of D2
-    report = ev.record("normalise").state["filled_"]
-    assert report["unfilled"].sum() == 3 and not report["filled"].any()
+    report = ev.record("fill").state
+    assert report.unfilled_.sum() == 3 and not report.filled_.any()
     # the aggregation leaves the missing ones out
     assert ev.scores[0, 3, ev.node_codes.index("I")] == pytest.approx(50)
 
@@ -181,8 +181,8 @@ def test_sibling_mean_does_not_fill_screened_units():
     ev = _sibling_build(method=Method(impute="sibling_mean", screen={"method": "units",
                                                                      "exclude": ["U2"]}))
     assert np.isnan(ev.stage("normalised")[0, 2]).all()
-    report = ev.record("normalise").state["filled_"]
-    assert not report["filled"].any() and not report["unfilled"].any()
+    report = ev.record("fill").state
+    assert not report.filled_.any() and not report.unfilled_.any()
 
 
 def test_sibling_weights_pair_each_indicator_with_its_siblings_only():

@@ -243,7 +243,7 @@ def test_reference_unit_missing_reference_is_missing_and_listed(fw):
         out = normalised(fw, values, {"method": "reference_unit", "unit": "U1"})
     np.testing.assert_array_equal(out[1, :, 0], [NAN, NAN, NAN])
     np.testing.assert_allclose(out[1, :, 1], [200, 100, 50])
-    assert st_["undefined_"] == [(2021, "U0", "a"), (2021, "U2", "a")]
+    assert list(st_.undefined_) == [(2021, "U0", "a"), (2021, "U2", "a")]
 
 
 def test_reference_unit_constant_and_unknown_unit(fw):
@@ -272,9 +272,9 @@ def test_index_to_base_missing_or_zero_base_is_missing_and_listed(fw):
         st_ = state(fw, values, spec)
     np.testing.assert_array_equal(out[..., 0], [[NAN, NAN], [NAN, NAN]])
     np.testing.assert_allclose(out[..., 1], [[100, 100], [200, 200]])
-    assert st_["missing_base_"] == [("U0", "a"), ("U1", "a")]
-    assert st_["undefined_"] == [(2020, "U1", "a"), (2021, "U0", "a"), (2021, "U1", "a")]
-    assert st_["base_period_"] == 2020
+    assert list(st_.missing_base_) == [("U0", "a"), ("U1", "a")]
+    assert list(st_.undefined_) == [(2020, "U1", "a"), (2021, "U0", "a"), (2021, "U1", "a")]
+    assert st_.base_period_ == 2020
 
 
 def test_index_to_base_unknown_period_and_constant(fw):

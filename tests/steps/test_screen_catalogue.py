@@ -30,7 +30,7 @@ def test_include_keeps_only_the_listed_units_and_reports_the_others(fw, panel):
     assert ev.screened[["period", "unit"]].to_dict("records") == [
         {"period": 2020, "unit": "U2"}, {"period": 2021, "unit": "U2"}]
     assert ev.screened["availability"].isna().all()
-    included = ev.record("screen").state["included_"]
+    included = ev.record("screen").state.included_
     assert included.shape == (2, 4) and included.tolist() == [[True, True, False, True]] * 2
     assert np.isnan(ev.stage("screened")[:, 2]).all()
     np.testing.assert_array_equal(ev.stage("screened")[:, [0, 1, 3]], ev.stage("imputed")[:, [0, 1, 3]])
@@ -42,16 +42,16 @@ def test_include_keeps_only_the_listed_units_and_reports_the_others(fw, panel):
 
 def test_exclude_and_both_lists(fw, panel):
     ev = zh.build(fw, panel, Method(impute="mean", screen={"method": "units", "exclude": ["U2"]}))
-    assert ev.record("screen").state["included_"][0].tolist() == [True, True, False, True]
+    assert ev.record("screen").state.included_[0].tolist() == [True, True, False, True]
     ev = zh.build(fw, panel, Method(impute="mean", screen={
         "method": "units", "include": ["U0", "U1", "U2"], "exclude": ["U2"]}))
-    assert ev.record("screen").state["included_"][1].tolist() == [True, True, False, False]
+    assert ev.record("screen").state.included_[1].tolist() == [True, True, False, False]
 
 
 def test_no_list_keeps_everyone(fw, panel):
     ev = zh.build(fw, panel, Method(impute="mean", screen="units"))
     assert ev.screened.empty
-    assert ev.record("screen").state["included_"].all()
+    assert ev.record("screen").state.included_.all()
 
 
 def test_unknown_unit_codes_are_an_error_naming_them(fw, panel):

@@ -78,7 +78,7 @@ def test_percentile_keeps_missing_and_constant_values():
                          [7, 7, 7, 7, 7, 7])
     np.testing.assert_allclose(out[0, :, 0], [4, 10, NAN, 20, 30, 36])
     np.testing.assert_array_equal(out[0, :, 1], 7)
-    assert state["winsorised_"].tolist() == [[2, 0]]
+    assert state.winsorised_.tolist() == [[2, 0]]
 
 
 @pytest.mark.parametrize("params", [{"lower": 0.9, "upper": 0.1}, {"lower": 0.5, "upper": 0.5},
@@ -137,7 +137,7 @@ def test_log_skew_positive_and_negative():
     out, ev = _treated("log_skew", pos, neg)
     np.testing.assert_allclose(out[0, :, 0], np.log(pos - 1 + 0.09))
     np.testing.assert_allclose(out[0, :, 1], -np.log(10 + 0.09 - neg))
-    assert ev.record("treat").state["sign_"].tolist() == [[1, -1]]
+    assert ev.record("treat").state.sign_.tolist() == [[1, -1]]
     for j, raw in enumerate((pos, neg)):
         assert np.all(np.diff(out[0, :, j]) > 0)  # order kept
         assert abs(skewness(out[0, :, j][:, None])[0]) < abs(skewness(raw[:, None])[0])
@@ -147,7 +147,7 @@ def test_log_skew_constant_missing_and_too_few_values():
     out, state = _direct(SkewLogTransform(), [1, NAN, 3, 10], [5, 5, 5, 5])
     np.testing.assert_allclose(out[0, :, 0], np.log(np.array([1, NAN, 3, 10]) - 1 + 0.09))
     np.testing.assert_array_equal(out[0, :, 1], 5)
-    assert state["log_"].tolist() == [[True, False]]
+    assert state.log_.tolist() == [[True, False]]
     out, _ = _direct(SkewLogTransform(), [2, 4, NAN, NAN])  # two values: no skewness
     np.testing.assert_allclose(out[0, :2, 0], np.log([0.02, 2.02]))
 
@@ -172,7 +172,7 @@ def test_boxcox_fits_lambda_by_maximum_likelihood_like_scipy():
     for j, raw in enumerate((x, y)):
         expected, lmbda = stats.boxcox(raw - raw.min() + 1)
         np.testing.assert_allclose(out[0, :, j], expected, rtol=1e-10)
-        assert ev.record("treat").state["lmbda_"][0, j] == pytest.approx(lmbda, rel=1e-10)
+        assert ev.record("treat").state.lmbda_[0, j] == pytest.approx(lmbda, rel=1e-10)
 
 
 def test_boxcox_leaves_missing_values_out_of_the_fit_and_constants_alone():
@@ -180,11 +180,11 @@ def test_boxcox_leaves_missing_values_out_of_the_fit_and_constants_alone():
     out, state = _direct(BoxCox(), x, [4, 4, 4, 4, 4, 4])
     known = x[~np.isnan(x)]
     expected, lmbda = stats.boxcox(known - known.min() + 1)
-    assert state["lmbda_"][0, 0] == pytest.approx(lmbda, rel=1e-10)
+    assert state.lmbda_[0, 0] == pytest.approx(lmbda, rel=1e-10)
     np.testing.assert_allclose(out[0, ~np.isnan(x), 0], expected, rtol=1e-10)
     assert np.isnan(out[0, 2, 0])
     np.testing.assert_array_equal(out[0, :, 1], 4)
-    assert np.isnan(state["lmbda_"][0, 1])
+    assert np.isnan(state.lmbda_[0, 1])
 
 
 def test_boxcox_without_shift_needs_positive_values():

@@ -47,7 +47,7 @@ from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Indicator
 from zongheng.i18n import register_messages, text
-from zongheng.steps.aggregate import Aggregator, Arithmetic, Generalised, Geometric, Harmonic, Minimum
+from zongheng.steps.aggregate import Aggregator
 
 __all__ = ["METHODS", "GapResult", "gap"]
 
@@ -61,7 +61,6 @@ SAMPLED_PERMUTATIONS = 512
 """Above :data:`EXACT_PLAYERS`, Shapley values average this many random orders (seed 0)."""
 
 _BATCH_FLOATS = 2**22  # cap on one combine call's input, so sampled games stay in memory
-_PER_UNIT = (Arithmetic, Geometric, Harmonic, Generalised, Minimum)  # score each unit alone
 
 register_messages({
     "gap_no_next": (
@@ -337,7 +336,7 @@ class _Game:
         self.sampled: list[tuple[str, int]] = []  # (node, children) whose Shapley was sampled
         levels = {self.fw.levels[a.code] for a in self.fw.aggregates}
         self.nonlinear = sorted({self.aggregator(level).key for level in levels
-                                 if not isinstance(self.aggregator(level), Arithmetic)})
+                                 if not self.aggregator(level).linear})
         self.linear = not self.nonlinear
 
     def aggregator(self, level: int) -> Aggregator:
@@ -387,7 +386,7 @@ class _Game:
             return out
         children = self.fw.children[node]
         step = self.aggregator(self.fw.levels[node])
-        if isinstance(step, Arithmetic):
+        if step.linear:
             shares = self._shares(self.scores[[self.u, self.q]], node)
             return sum((self.decompose(c, a_peer * shares[1, j], a_unit * shares[0, j])
                         for j, c in enumerate(children)), np.zeros(self.n_ind))
@@ -410,7 +409,7 @@ class _Game:
         children = self.fw.children[node]
         cols = [self.position[c] for c in children]
         weights = np.array([[self.weights[c]] for c in children])
-        if isinstance(step, _PER_UNIT):
+        if step.scores_units_alone:
             base, ui, qi = self.scores[[self.u, self.q]][:, cols], 0, 1
         else:
             base, ui, qi = self.scores[:, cols], self.u, self.q

@@ -42,15 +42,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog, minimize
 
-from zongheng.build import level_weights
 from zongheng.errors import DataError, MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
+from zongheng.pipeline import replay
 from zongheng.steps import Context, Scope
-from zongheng.steps.aggregate import Arithmetic, Generalised, Geometric, Harmonic, Minimum
-from zongheng.steps.denominate import ByFramework, NoDenominate
-from zongheng.steps.normalise import MinMax, ZScore
-from zongheng.steps.treat import NoTreat
 
 __all__ = ["PathResult", "path"]
 
@@ -153,7 +149,7 @@ register_messages({
     ),
 })
 
-_MEANS = (Arithmetic, Geometric, Harmonic, Generalised, Minimum)  # score each unit on its own
+_REPLAY_FLOATS = 2**23  # cap on one batched replay's copy of the panel (64 MiB)
 _GRID_FINE = 33  # grid points on each indicator's bounded range where responses are not affine
 _ROUNDS = 6  # rebuild-verification rounds before giving up
 _BISECT = 48  # bisection steps: 2**-48 of a bounded range is below any reported digit
@@ -295,35 +291,34 @@ class _Frozen:
         self.task = task
         self.n_ind = len(ev.framework.indicator_codes)
         self.base_scores = ev.scores[task.p]  # (unit, node): the replay of the data as is
-        fw = ev.framework
-        ctx = Context(fw, ev.panel, Scope.parse(ev.method.scope))
-        weights = ev.weights
-
-        def weigh(parent: str, children: tuple[str, ...]) -> np.ndarray:
-            return np.array([weights[c] for c in children])
-
-        self.levels = []
-        for level in sorted({fw.levels[a.code] for a in fw.aggregates}):
-            matrix, columns, _ = level_weights(fw, weigh, level)
-            self.levels.append((ev.method.aggregator(level), matrix, columns))
-        self.ctx = ctx
-        self.per_unit = all(isinstance(step, _MEANS) for step, _, _ in self.levels)
-        self.linear = all(isinstance(step, Arithmetic) for step, _, _ in self.levels)
+        self.ctx = Context(ev.framework, ev.panel, Scope.parse(ev.method.scope))
+        self.levels = [(lv.aggregator, lv.matrix, lv.columns) for lv in ev.levels()]
+        aggregators = [step for step, _, _ in self.levels]
+        self.per_unit = all(step.scores_units_alone for step in aggregators)
+        self.linear = all(step.linear for step in aggregators)
+        # The data steps, with their states fixed, are what turns raw values into normalised ones.
+        self.data_records = [r for r in ev.trace if r.stage != "aggregate"]
         # Steps known to be affine in a raw value everywhere: no midpoint replay needed.
-        method = ev.method
-        self.affine = self.linear and isinstance(method.denominate, ByFramework | NoDenominate) \
-            and isinstance(method.treat, NoTreat) and isinstance(method.normalise, MinMax | ZScore)
-        included = ev.record("screen").state.get("included_")
-        self.included = None if included is None else np.asarray(included)[task.p]
+        self.affine = self.linear and all(r.step.affine for r in self.data_records)
+        self.included = np.asarray(ev.record("screen").state.included_)[task.p]
 
     def normalised(self, rows: np.ndarray) -> np.ndarray:
-        """Return the unit's normalised indicator values for raw value rows (one replay a row)."""
+        """Return the unit's normalised indicator values for raw value rows (batched replays).
+
+        The candidate rows go on a leading batch axis (every step broadcasts
+        over it), in chunks that keep each replay's copy of the panel small.
+        """
         rows = np.atleast_2d(rows)
+        p, u = self.task.p, self.task.u
+        values = self.ev.panel.values
         out = np.empty(rows.shape)
-        work = np.array(self.ev.panel.values, copy=True)
-        for b, row in enumerate(rows):  # a loop over candidate points, not units
-            work[self.task.p, self.task.u] = row
-            out[b] = self.ev.replay(work)[self.task.p, self.task.u, :self.n_ind]
+        chunk = max(1, _REPLAY_FLOATS // values.size)
+        for start in range(0, len(rows), chunk):  # a loop over chunks of candidates, not units
+            part = rows[start:start + chunk]
+            work = np.broadcast_to(values, (len(part), *values.shape)).copy()
+            work[:, p, u] = part
+            out[start:start + len(part)] = replay(self.ev.framework, self.ev.panel, self.ev.method,
+                                                  self.data_records, work)[:, p, u, :self.n_ind]
         return out
 
     def index(self, norm_rows: np.ndarray) -> np.ndarray:

@@ -6,7 +6,7 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -134,7 +134,7 @@ def _plain(value: Any) -> Any:
         return [{k: _plain(v) for k, v in row.items()} for row in value.to_dict("records")]
     if isinstance(value, pd.Series):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.optimize import linprog
@@ -163,6 +164,17 @@ class Aggregator(Step):
     """Base of aggregation steps: ``combine`` maps children to parents for one level."""
 
     stage = "aggregate"
+    # Capabilities the analyses ask (see zongheng.steps.base):
+    # scores_units_alone: a unit's parent score depends on its own children only (the means);
+    # power_exponent: p when the aggregator is the weighted power mean M_p (1 arithmetic,
+    # 0 geometric, −1 harmonic, −inf the minimum), None for the multi-criteria methods.
+    scores_units_alone: ClassVar[bool] = False
+    power_exponent: ClassVar[float | None] = None
+
+    @property
+    def linear(self) -> bool:
+        """Whether the parent is a weighted sum of its known children (the arithmetic mean)."""
+        return self.power_exponent == 1.0
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return parent scores from child scores.
@@ -206,6 +218,8 @@ class Arithmetic(Aggregator):
     """
 
     key = "arithmetic"
+    scores_units_alone = True
+    power_exponent = 1.0
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return the weighted mean of the known children of each parent."""
@@ -273,8 +287,15 @@ def power_mean(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:
 class _PowerMean(Aggregator):
     """A power mean over the children used at this level (shared by the means)."""
 
+    scores_units_alone = True
+
     def _exponent(self) -> float:
         raise NotImplementedError
+
+    @property
+    def power_exponent(self) -> float:  # type: ignore[override]
+        """The exponent p of this mean."""
+        return self._exponent()
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return the weighted power mean of the known children of each parent."""
@@ -421,6 +442,8 @@ class Minimum(Aggregator):
     """
 
     key = "minimum"
+    scores_units_alone = True
+    power_exponent = -math.inf  # M_p → min as p → −∞
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return the minimum of the known children of each parent."""

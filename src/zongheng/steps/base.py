@@ -2,8 +2,37 @@
 
 A step is a frozen dataclass holding only its parameters (as in scikit-learn).
 ``fit`` learns what the step needs from the data over a reference *scope* and
-returns it as a :class:`State`; ``apply`` is pure and uses that state. Steps are
-registered per stage under a snake_case key, the name used in method YAML.
+returns it as a frozen, typed :class:`State`; ``apply`` is pure and uses that
+state. Steps are registered per stage under a snake_case key, the name used in
+method YAML.
+
+The step contract (步骤约定)
+--------------------------
+Every stage of a build is a step, and the build is a plain loop over them::
+
+    ctx = step.prepare(raw, ctx)          # every step, before the loop
+    state, out = step.fit_apply(x, ctx)   # each step in turn
+    ctx = step.publish(state, ctx)        # what later steps may read
+
+A step says what it is through class-level *capabilities*, which the build,
+``replay`` and the analyses (path, gap, rank uncertainty) ask instead of
+checking concrete classes, so a new step gets the fast, exact paths when it
+declares them:
+
+``elementwise``
+    With the state held fixed, output cell (p, u, i) depends on input cell
+    (p, u, i) alone.
+``affine``
+    ``elementwise`` and, for a known input value, an affine function of it
+    (filling a missing cell from the state counts: known cells are kept).
+``reads``
+    ``"raw"`` when the step's decision depends on the raw data only, so it can
+    be made before any other step (a screen telling imputation which units it
+    need not fill); ``"input"`` otherwise.
+``fills_after_normalise``
+    An imputation that can only fill once normalised values exist (sibling
+    mean): the method runs its :meth:`fill_normalised` as a stage of its own
+    right after normalisation.
 """
 
 from __future__ import annotations
@@ -11,15 +40,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from zongheng.errors import MethodError, Problem
 from zongheng.framework import Framework
+from zongheng.frozen import FrozenMap, freeze_array
 from zongheng.panel import Panel
 
 __all__ = [
+    "NO_STATE",
     "STAGES",
     "Context",
     "Overrides",
@@ -33,7 +64,33 @@ __all__ = [
 
 STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate")
 
-State = dict[str, Any]
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    """What a step learned in ``fit`` (学习到的参数): frozen, its arrays read-only.
+
+    Each step that learns something declares a subclass with one field per
+    learned quantity, named with a trailing underscore (scikit-learn's
+    convention), e.g. ``MinMaxState(min_, max_, group_of_period_)``.
+    """
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.ndarray):
+                object.__setattr__(self, f.name, freeze_array(value))
+            elif isinstance(value, dict):
+                object.__setattr__(self, f.name, FrozenMap(value))
+            elif isinstance(value, list):
+                object.__setattr__(self, f.name, tuple(value))
+
+    def replace(self, **changes: Any) -> State:
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+NO_STATE = State()
+"""The state of a step that learns nothing."""
 
 _REGISTRY: dict[str, dict[str, type[Step]]] = {stage: {} for stage in STAGES}
 
@@ -55,14 +112,36 @@ class Step:
 
     stage: ClassVar[str] = ""
     key: ClassVar[str] = ""
+    # Capabilities (see the module's documentation). The defaults promise nothing.
+    elementwise: ClassVar[bool] = False
+    affine: ClassVar[bool] = False
+    reads: ClassVar[Literal["raw", "input"]] = "input"
+    fills_after_normalise: ClassVar[bool] = False
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Learn what the step needs from ``values`` (period, unit, indicator)."""
-        return {}
+        return NO_STATE
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Return the transformed values; never changes its input."""
         return values
+
+    def fit_apply(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """Learn, then transform the same values (a step may do both in one pass)."""
+        state = self.fit(values, ctx)
+        return state, self.apply(values, state, ctx)
+
+    def prepare(self, raw: np.ndarray, ctx: Context) -> Context:
+        """Return the context as this step's up-front decision leaves it (default: as it is).
+
+        Called for every step on the raw data before the first stage runs, so
+        a decision that ``reads`` only raw data is known to the steps before it.
+        """
+        return ctx
+
+    def publish(self, state: State, ctx: Context) -> Context:
+        """Return the context later steps see after this one (default: as it is)."""
+        return ctx
 
     def to_spec(self) -> str | dict[str, Any]:
         """Return the YAML form: the key alone, or the key with non-default parameters."""
@@ -79,7 +158,7 @@ class Step:
 def _plain(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -176,13 +255,15 @@ class Scope:
         return values.reshape(1, n_periods * n_units, n_ind), np.zeros(n_periods, dtype=int)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
-    """What a step may read besides its input: framework, panel and earlier results.
+    """What a step may read besides its input: framework, panel and earlier results (frozen).
 
     Steps read indicators through :attr:`indicators`, :attr:`indicator_codes` and
     :attr:`directions`, which follow :attr:`columns`, so that a step can be fitted
     on a subset of indicators (per-indicator overrides) with :meth:`subset`.
+    What a step publishes for later ones (the screen's ``included`` mask) makes
+    a new context (:meth:`with_included`); nothing changes one in place.
     """
 
     framework: Framework
@@ -210,7 +291,15 @@ class Context:
 
     def subset(self, columns: np.ndarray) -> Context:
         """Return a context covering only these indicator positions (of the full framework)."""
-        return dataclasses.replace(self, columns=np.asarray(columns, dtype=int))
+        return dataclasses.replace(self, columns=freeze_array(np.asarray(columns, dtype=int)))
+
+    def with_included(self, included: np.ndarray | None) -> Context:
+        """Return a context whose units included per period are ``included`` (period, unit)."""
+        return dataclasses.replace(self, included=None if included is None else freeze_array(included))
+
+    def with_panel(self, panel: Panel) -> Context:
+        """Return the same context over another panel (other values, same labels)."""
+        return dataclasses.replace(self, panel=panel)
 
     def period_index(self, period: Hashable) -> int:
         """Return the position of a period, with a clear error when it is unknown."""
@@ -251,9 +340,9 @@ class Overrides(Step):
     def __post_init__(self) -> None:
         default = self.default if self.default is not None else self.fallback
         object.__setattr__(self, "default", step_from_spec(self.stage, default, key="default"))
-        object.__setattr__(self, "overrides", {
+        object.__setattr__(self, "overrides", FrozenMap({
             str(code): step_from_spec(self.stage, spec, key=f"overrides.{code}")
-            for code, spec in dict(self.overrides).items()})
+            for code, spec in dict(self.overrides).items()}))
 
     def to_spec(self) -> dict[str, Any]:
         """Return the YAML form with nested step forms."""
@@ -271,18 +360,39 @@ class Overrides(Step):
         parts = [(self.default, rest)] if len(rest) else []
         return parts + [(step, np.array([codes.index(c)])) for c, step in self.overrides.items()]
 
+    @property
+    def _steps(self) -> tuple[Step, ...]:
+        return (self.default, *self.overrides.values())
+
+    @property
+    def elementwise(self) -> bool:  # type: ignore[override]
+        """Elementwise when every part is."""
+        return all(s.elementwise for s in self._steps)
+
+    @property
+    def affine(self) -> bool:  # type: ignore[override]
+        """Affine when every part is."""
+        return all(s.affine for s in self._steps)
+
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Fit the default and every override on their own indicators."""
         base = ctx.columns if ctx.columns is not None else np.arange(len(ctx.indicator_codes))
         states = []
         for step, cols in self._parts(ctx):
             states.append(step.fit(values[..., cols], ctx.subset(base[cols])))
-        return {"parts_": states}
+        return OverridesState(parts_=tuple(states))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Apply each part to its indicators and put the columns back together."""
         base = ctx.columns if ctx.columns is not None else np.arange(len(ctx.indicator_codes))
         out = np.array(values, dtype=np.float64, copy=True)
-        for (step, cols), st in zip(self._parts(ctx), state["parts_"], strict=True):
+        for (step, cols), st in zip(self._parts(ctx), state.parts_, strict=True):
             out[..., cols] = step.apply(values[..., cols], st, ctx.subset(base[cols]))
         return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverridesState(State):
+    """The state of each part of :class:`Overrides`: the default's first, then each override's."""
+
+    parts_: tuple[State, ...]

@@ -18,6 +18,8 @@ class NoDenominate(Step):
 
     stage = "denominate"
     key = "none"
+    elementwise = True
+    affine = True
 
 
 @register
@@ -37,6 +39,9 @@ class ByFramework(Step):
 
     stage = "denominate"
     key = "framework"
+    # x / d with the unit's own denominator: linear in x for a fixed denominator.
+    elementwise = True
+    affine = True
     scale: float = 1.0
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
@@ -44,11 +49,11 @@ class ByFramework(Step):
         codes = ctx.panel.denominator_codes
         column = np.array([codes.index(i.denominator) if i.denominator else -1
                            for i in ctx.indicators])
-        return {"column_": column}
+        return DenominateState(column_=column)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Divide by the denominators (NaN where the denominator is missing or zero)."""
-        column = state["column_"]
+        column = state.column_
         if (column < 0).all():
             return values
         dens = ctx.panel.denominators
@@ -58,3 +63,10 @@ class ByFramework(Step):
             divisor[..., has] = dens[..., column[has]]
             divisor[divisor == 0] = np.nan
             return values / divisor * self.scale
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenominateState(State):
+    """Each indicator's denominator column in the panel, −1 for none."""
+
+    column_: np.ndarray

@@ -17,11 +17,12 @@ import pandas as pd
 
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
-from zongheng.steps.base import Context, State, Step, register
+from zongheng.steps.base import NO_STATE, Context, State, Step, register
 from zongheng.steps.rank import group_codes
 
-__all__ = ["CarryBackward", "CarryForward", "CrossSectionMean", "CrossSectionMedian",
-           "GroupMean", "GroupMedian", "Interpolate", "NoImpute", "SiblingMean"]
+__all__ = ["CarryBackward", "CarryForward", "CrossSectionMean", "CrossSectionMedian", "FillState",
+           "GroupMean", "GroupMedian", "Imputer", "Interpolate", "NoImpute", "SiblingFillState",
+           "SiblingMean", "SiblingState"]
 
 register_messages({
     "impute_group_unlabelled": (
@@ -32,12 +33,33 @@ register_messages({
 })
 
 
-@register
 @dataclass(frozen=True)
-class NoImpute(Step):
-    """No imputation (不插补): a missing value is an error naming the cells."""
+class Imputer(Step):
+    """Base of the imputations: known values are kept, missing ones filled from the state.
+
+    With the state held fixed a known cell passes through unchanged, so every
+    imputation is ``elementwise`` and ``affine`` in the sense of the step
+    contract (a change to a known value is not re-imputed).
+    """
 
     stage = "impute"
+    elementwise = True
+    affine = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class FillState(State):
+    """The value filled into each missing cell (``fill_``, NaN where nothing is filled)."""
+
+    fill_: np.ndarray
+    unfilled_: np.ndarray | None = None
+
+
+@register
+@dataclass(frozen=True)
+class NoImpute(Imputer):
+    """No imputation (不插补): a missing value is an error naming the cells."""
+
     key = "none"
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
@@ -53,7 +75,7 @@ class NoImpute(Step):
                 "n": len(units), "units": ", ".join(units[:5])}))
         if problems:
             raise MethodError(problems)
-        return {}
+        return NO_STATE
 
 
 def _fill(values: np.ndarray, fill: np.ndarray) -> np.ndarray:
@@ -61,17 +83,16 @@ def _fill(values: np.ndarray, fill: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _CrossSection(Step):
-    stage = "impute"
+class _CrossSection(Imputer):
     statistic = staticmethod(np.nanmean)
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Learn the statistic of each indicator per period over the units."""
-        return {"fill_": _statistic(self.statistic, values)}
+        return FillState(fill_=_statistic(self.statistic, values))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Fill the missing values; report how many were filled."""
-        return _fill(values, state["fill_"])
+        return _fill(values, state.fill_)
 
 
 @register
@@ -117,10 +138,9 @@ class CrossSectionMedian(_CrossSection):
 
 
 @dataclass(frozen=True)
-class _Group(Step):
+class _Group(Imputer):
     """Fill with a statistic over the units of the same group in the same period."""
 
-    stage = "impute"
     group: str = ""
     statistic = staticmethod(np.nanmean)
 
@@ -151,11 +171,11 @@ class _Group(Step):
                     "group": self.group, "value": label}))
         if problems:
             raise MethodError(problems)
-        return {"fill_": fill}
+        return FillState(fill_=fill)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Fill the missing values with their group's statistic."""
-        return _fill(values, state["fill_"])
+        return _fill(values, state.fill_)
 
 
 @register
@@ -239,10 +259,9 @@ def _period_axis(periods: tuple) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _OverPeriods(Step):
+class _OverPeriods(Imputer):
     """Fill within each unit from its own values in other periods (vectorised over columns)."""
 
-    stage = "impute"
     # Cells with nothing to fill from stay missing (checked by the common tests).
     may_leave_missing: ClassVar[bool] = True
 
@@ -253,11 +272,11 @@ class _OverPeriods(Step):
         """Compute the fill of every cell (``fill_``) and which cells stay missing (``unfilled_``)."""
         fill = self._filled(values, ctx)
         # Keep fills for missing cells only: replay() must not bring back a value that was removed.
-        return {"fill_": np.where(np.isnan(values), fill, np.nan), "unfilled_": np.isnan(fill)}
+        return FillState(fill_=np.where(np.isnan(values), fill, np.nan), unfilled_=np.isnan(fill))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Fill the missing values; known values are kept."""
-        return _fill(values, state["fill_"])
+        return _fill(values, state.fill_)
 
 
 def _limit(value: int | None) -> None:
@@ -391,9 +410,24 @@ class CarryBackward(_OverPeriods):
 # -- from siblings, after normalisation ------------------------------------------------------
 
 
+@dataclass(frozen=True, kw_only=True)
+class SiblingState(State):
+    """The cells missing before normalisation (``missing_``)."""
+
+    missing_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiblingFillState(State):
+    """What the fill after normalisation did: cells ``filled_`` and cells left ``unfilled_``."""
+
+    filled_: np.ndarray
+    unfilled_: np.ndarray
+
+
 @register
 @dataclass(frozen=True)
-class SiblingMean(Step):
+class SiblingMean(Imputer):
     """Mean of sibling indicators (同级指标均值插补, COINr's aggregate-level row mean).
 
     A missing indicator of a unit in a period is filled, *after
@@ -409,9 +443,9 @@ class SiblingMean(Step):
     normalised values (so every sibling is on the same scale and direction).
     Since only normalised values can be compared, the impute stage itself
     leaves the values as they are (its state ``missing_`` records the missing
-    cells) and the build calls
-    :meth:`fill_normalised` right after normalisation; what it filled is in
-    the normalise stage's state ``filled_``.
+    cells) and the method runs :meth:`fill_normalised` as a stage of its own,
+    ``fill``, right after normalisation (``fills_after_normalise``); what it
+    filled is in that stage's state (``filled_``, ``unfilled_``).
 
     With a weighted arithmetic aggregation the parent's score is the same as
     when the missing indicator is simply left out; the filled value matters
@@ -430,13 +464,13 @@ class SiblingMean(Step):
     Indicators*, §1.3.
     """
 
-    stage = "impute"
     key = "sibling_mean"
     may_leave_missing: ClassVar[bool] = True
+    fills_after_normalise = True
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Record which cells are missing (``missing_``); nothing is filled yet."""
-        return {"missing_": np.isnan(values)}
+        return SiblingState(missing_=np.isnan(values))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Leave the values as they are: they are filled after normalisation."""
@@ -451,14 +485,14 @@ class SiblingMean(Step):
         same = (parents[:, None] == parents[None, :]) & ~np.eye(len(inds), dtype=bool)
         return np.where(same, weights[:, None], 0.0)
 
-    def fill_normalised(self, normalised: np.ndarray, ctx: Context) -> tuple[np.ndarray, dict]:
+    def fill_normalised(self, normalised: np.ndarray, ctx: Context) -> tuple[np.ndarray, State]:
         """Fill the missing normalised values from their siblings.
 
         Returns
         -------
         filled : ndarray, shape (period, unit, indicator)
-        report : dict
-            ``filled`` and ``unfilled``: boolean masks of the cells filled and
+        report : SiblingFillState
+            ``filled_`` and ``unfilled_``: boolean masks of the cells filled and
             of those that stay missing (screened units excluded).
         """
         w = self.sibling_weights(ctx)
@@ -472,4 +506,4 @@ class SiblingMean(Step):
             missing &= ctx.included[..., None]
         out = np.where(missing, mean, normalised)
         filled = missing & ~np.isnan(out)
-        return out, {"filled": filled, "unfilled": missing & ~filled}
+        return out, SiblingFillState(filled_=filled, unfilled_=missing & ~filled)

@@ -159,6 +159,94 @@ def _framework_values(ctx: Context, attribute: str, kind: str, method: str) -> l
     return found
 
 
+# -- learned states ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PerPeriod(State):
+    """A state learned per scope group; ``group_of_period_`` maps each period to its group."""
+
+    group_of_period_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoundsState(_PerPeriod):
+    """Each indicator's minimum and maximum, shaped (scope group, 1, indicator)."""
+
+    min_: np.ndarray
+    max_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZScoreState(_PerPeriod):
+    """Each indicator's mean and standard deviation (0 for a constant indicator)."""
+
+    mean_: np.ndarray
+    sd_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class RankState(_PerPeriod):
+    """The scope sample ranks are counted against, its size and which indicators are constant."""
+
+    sample_: np.ndarray
+    n_: np.ndarray
+    constant_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReferenceState(State):
+    """The reference unit's position and values per period, and the cells left undefined."""
+
+    unit_: int
+    reference_: np.ndarray
+    undefined_: tuple = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaseState(State):
+    """The base period, each unit's base values, units without one, and cells left undefined."""
+
+    base_period_: Any
+    base_: np.ndarray
+    missing_base_: tuple = ()
+    undefined_: tuple = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetState(_PerPeriod):
+    """Each indicator's target and the scope's worst value."""
+
+    target_: np.ndarray
+    worst_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class GoalpostState(State):
+    """Each indicator's fixed goalposts."""
+
+    lo_: np.ndarray
+    hi_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class EfficacyState(_PerPeriod):
+    """Each indicator's 不允许值 (``bad_``) and 满意值 (``good_``)."""
+
+    bad_: np.ndarray
+    good_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShareState(_PerPeriod):
+    """Each indicator's norm or sum, the value of an all-zero column, and its range."""
+
+    denominator_: np.ndarray
+    empty_: np.ndarray
+    min_: np.ndarray
+    max_: np.ndarray
+
+
 # -- min-max -------------------------------------------------------------------------------------
 
 
@@ -211,6 +299,8 @@ class MinMax(Step):
 
     stage = "normalise"
     key = "minmax"
+    elementwise = True
+    affine = True
     low: float = 0.0
     high: float = 100.0
     scope: str | None = None
@@ -228,12 +318,12 @@ class MinMax(Step):
             codes = [ctx.indicator_codes[i] for i in np.flatnonzero(constant)]
             warnings.warn(text("warn_constant", indicators=", ".join(codes)),
                           ConstantIndicatorWarning, stacklevel=2)
-        return {"min_": lo, "max_": hi, "group_of_period_": group_of_period}
+        return BoundsState(min_=lo, max_=hi, group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Rescale with the learned bounds of each period's scope."""
-        g = state["group_of_period_"]
-        lo, hi = state["min_"][g][:, None, :], state["max_"][g][:, None, :]
+        g = state.group_of_period_
+        lo, hi = state.min_[g][:, None, :], state.max_[g][:, None, :]
         return minmax(values, lo, hi, ctx.directions, self.low, self.high)
 
 
@@ -291,6 +381,8 @@ class ZScore(Step):
 
     stage = "normalise"
     key = "zscore"
+    elementwise = True
+    affine = True
     mean: float = 0.0
     sd: float = 1.0
     ddof: int = 1
@@ -313,12 +405,12 @@ class ZScore(Step):
         constant = hi == lo  # a single known value too
         sd = np.where(constant, 0.0, sd)
         _warn_constant(ctx, constant, self.key)
-        return {"mean_": mean, "sd_": sd, "group_of_period_": group_of_period}
+        return ZScoreState(mean_=mean, sd_=sd, group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Standardise with the learned mean and standard deviation of each period's scope."""
-        g = state["group_of_period_"]
-        return zscore(values, _per_period(state["mean_"], g), _per_period(state["sd_"], g),
+        g = state.group_of_period_
+        return zscore(values, _per_period(state.mean_, g), _per_period(state.sd_, g),
                       ctx.directions, self.mean, self.sd)
 
 
@@ -371,13 +463,13 @@ class _RankBased(Step):
         lo, hi = _bounds(sample)
         constant = hi == lo
         _warn_constant(ctx, constant, self.key)
-        return {"sample_": np.array(sample), "n_": np.sum(~np.isnan(sample), axis=-2),
-                "constant_": constant, "group_of_period_": group_of_period}
+        return RankState(sample_=np.array(sample), n_=np.sum(~np.isnan(sample), axis=-2),
+                         constant_=constant, group_of_period_=group_of_period)
 
     @staticmethod
     def _worse(values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Count the sample values strictly worse than each value."""
-        sample, g = state["sample_"], state["group_of_period_"]
+        sample, g = state.sample_, state.group_of_period_
         if sample.shape[0] == 1:  # one sample for every period: rank all periods at once
             flat = values.reshape(1, -1, values.shape[-1])
             return count_worse(sample, flat, ctx.directions).reshape(values.shape)
@@ -413,6 +505,7 @@ class Rank(_RankBased):
 
     stage = "normalise"
     key = "rank"
+    elementwise = True
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Rank each value against its period's scope sample."""
@@ -447,15 +540,16 @@ class PercentileRank(_RankBased):
 
     stage = "normalise"
     key = "percentile"
+    elementwise = True
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Percentile of each value within its period's scope sample."""
-        g = state["group_of_period_"]
+        g = state.group_of_period_
         worse = self._worse(values, state, ctx)
-        n = _per_period(state["n_"], g).astype(np.float64)
+        n = _per_period(state.n_, g).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             pct = np.minimum(100.0 * worse / (n - 1.0), 100.0)
-        flat = _per_period(state["constant_"], g) | (n <= 1)
+        flat = _per_period(state.constant_, g) | (n <= 1)
         return np.where(flat & ~np.isnan(values), 50.0, pct)
 
 
@@ -487,6 +581,7 @@ class BordaScore(_RankBased):
 
     stage = "normalise"
     key = "borda"
+    elementwise = True
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Count the sample values worse than each value."""
@@ -538,6 +633,7 @@ class RatioToMax(Step):
 
     stage = "normalise"
     key = "ratio_to_max"
+    elementwise = True
     scale: float = 100.0
     scope: str | None = None
 
@@ -547,12 +643,12 @@ class RatioToMax(Step):
         sample, group_of_period = ctx.scope_of(self).split(values, ctx)
         lo, hi = _bounds(sample)
         _warn_constant(ctx, hi == lo, self.key)
-        return {"min_": lo, "max_": hi, "group_of_period_": group_of_period}
+        return BoundsState(min_=lo, max_=hi, group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Divide by the learned best value of each period's scope."""
-        g = state["group_of_period_"]
-        return ratio_to_max(values, _per_period(state["min_"], g), _per_period(state["max_"], g),
+        g = state.group_of_period_
+        return ratio_to_max(values, _per_period(state.min_, g), _per_period(state.max_, g),
                             ctx.directions, self.scale)
 
 
@@ -621,6 +717,7 @@ class ReferenceUnit(Step):
 
     stage = "normalise"
     key = "reference_unit"
+    elementwise = True
     unit: str
     scale: float = 100.0
 
@@ -638,12 +735,12 @@ class ReferenceUnit(Step):
                                        key="normalise.unit")])
         reference = np.array(values[:, position, :])
         out = ratio_to_reference(values, reference[:, None, :], ctx.directions, self.scale)
-        return {"unit_": position, "reference_": reference,
-                "undefined_": _undefined_cells(values, out, ctx, self.key)}
+        return ReferenceState(unit_=position, reference_=reference,
+                              undefined_=_undefined_cells(values, out, ctx, self.key))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Divide by the reference unit's value of the same period."""
-        return ratio_to_reference(values, state["reference_"][:, None, :], ctx.directions,
+        return ratio_to_reference(values, state.reference_[:, None, :], ctx.directions,
                                   self.scale)
 
 
@@ -680,6 +777,7 @@ class IndexToBase(Step):
 
     stage = "normalise"
     key = "index_to_base"
+    elementwise = True
     base_period: Hashable | None = None
     scale: float = 100.0
 
@@ -691,12 +789,12 @@ class IndexToBase(Step):
         known = ~np.isnan(values).all(axis=0)
         missing = [(ctx.panel.units[u], ctx.indicator_codes[i])
                    for u, i in zip(*np.nonzero(known & ~(base > 0)), strict=True)]
-        return {"base_period_": ctx.panel.periods[b], "base_": base, "missing_base_": missing,
-                "undefined_": _undefined_cells(values, out, ctx, self.key)}
+        return BaseState(base_period_=ctx.panel.periods[b], base_=base, missing_base_=missing,
+                         undefined_=_undefined_cells(values, out, ctx, self.key))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Divide by each unit's own base-period value."""
-        return ratio_to_reference(values, state["base_"][None], ctx.directions, self.scale)
+        return ratio_to_reference(values, state.base_[None], ctx.directions, self.scale)
 
 
 # -- targets and goalposts -----------------------------------------------------------------------
@@ -755,6 +853,7 @@ class Target(Step):
 
     stage = "normalise"
     key = "target"
+    elementwise = True
     cap: bool = True
     scale: float = 100.0
     scope: str | None = None
@@ -772,12 +871,12 @@ class Target(Step):
             worst_seen = np.where(d < 0, _nan(np.nanmin, worst, axis=0), _nan(np.nanmax, worst, axis=0))
             raise _error("normalise_target_reached", ctx, reached, target=target, worst=worst_seen)
         _warn_constant(ctx, hi == lo, self.key)
-        return {"target_": target, "worst_": worst, "group_of_period_": group_of_period}
+        return TargetState(target_=target, worst_=worst, group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Measure each value's progress from the scope's worst value to the target."""
-        g = state["group_of_period_"]
-        return distance_to_target(values, _per_period(state["worst_"], g), state["target_"],
+        g = state.group_of_period_
+        return distance_to_target(values, _per_period(state.worst_, g), state.target_,
                                   self.cap, self.scale)
 
 
@@ -828,18 +927,24 @@ class Goalposts(Step):
 
     stage = "normalise"
     key = "goalposts"
+    elementwise = True
     clip: bool = True
     scale: float = 100.0
+
+    @property
+    def affine(self) -> bool:  # type: ignore[override]
+        """Affine between the goalposts only when values are not clipped."""
+        return not self.clip
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Read the goalposts of each indicator from the framework."""
         posts = _framework_values(ctx, "goalposts", "normalise_no_goalposts", self.key)
         lo, hi = np.array(posts, dtype=np.float64).reshape(-1, 2).T
-        return {"lo_": lo, "hi_": hi}
+        return GoalpostState(lo_=lo, hi_=hi)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Rescale between the goalposts."""
-        return goalposts(values, state["lo_"], state["hi_"], ctx.directions, self.clip, self.scale)
+        return goalposts(values, state.lo_, state.hi_, ctx.directions, self.clip, self.scale)
 
 
 # -- efficacy coefficient ------------------------------------------------------------------------
@@ -905,11 +1010,17 @@ class Efficacy(Step):
 
     stage = "normalise"
     key = "efficacy"
+    elementwise = True
     base: float = 60.0
     span: float = 40.0
     bounds: str = "data"
     clip: bool = False
     scope: str | None = None
+
+    @property
+    def affine(self) -> bool:  # type: ignore[override]
+        """Affine (60 + 40·share) unless the share is clipped."""
+        return not self.clip
 
     def __post_init__(self) -> None:
         if self.bounds not in ("data", "goalposts"):
@@ -928,13 +1039,13 @@ class Efficacy(Step):
             sample, group_of_period = ctx.scope_of(self).split(values, ctx)
             lo, hi = _bounds(sample)
             _warn_constant(ctx, hi == lo, self.key)
-        return {"bad_": np.where(d < 0, hi, lo), "good_": np.where(d < 0, lo, hi),
-                "group_of_period_": group_of_period}
+        return EfficacyState(bad_=np.where(d < 0, hi, lo), good_=np.where(d < 0, lo, hi),
+                             group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Score each value between its 不允许值 and 满意值."""
-        g = state["group_of_period_"]
-        return efficacy(values, _per_period(state["bad_"], g), _per_period(state["good_"], g),
+        g = state.group_of_period_
+        return efficacy(values, _per_period(state.bad_, g), _per_period(state.good_, g),
                         self.base, self.span, self.clip)
 
 
@@ -1028,15 +1139,15 @@ class _ShareBased(Step):
         denominator, empty = self._denominator(sample)
         lo, hi = _bounds(sample)
         _warn_constant(ctx, hi == lo, self.key)
-        return {"denominator_": denominator, "empty_": empty, "min_": lo, "max_": hi,
-                "group_of_period_": group_of_period}
+        return ShareState(denominator_=denominator, empty_=empty, min_=lo, max_=hi,
+                          group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Divide by the learned norm (or sum); mirror lower-is-better indicators."""
-        g = state["group_of_period_"]
-        return _scale_and_mirror(values, *(_per_period(state[k], g) for k in
-                                           ("denominator_", "min_", "max_")),
-                                 ctx.directions, _per_period(state["empty_"], g))
+        g = state.group_of_period_
+        return _scale_and_mirror(values, *(_per_period(a, g) for a in
+                                           (state.denominator_, state.min_, state.max_)),
+                                 ctx.directions, _per_period(state.empty_, g))
 
 
 @register
@@ -1070,6 +1181,8 @@ class VectorNormalise(_ShareBased):
 
     stage = "normalise"
     key = "vector"
+    elementwise = True
+    affine = True
 
     def _denominator(self, sample: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if np.isnan(sample).any():
@@ -1110,6 +1223,8 @@ class SumNormalise(_ShareBased):
 
     stage = "normalise"
     key = "sum"
+    elementwise = True
+    affine = True
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Check that values are non-negative, then learn sums and ranges over the scope."""

@@ -10,7 +10,7 @@ from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, State, Step, register
 
-__all__ = ["Availability", "NoScreen", "UnitList"]
+__all__ = ["Availability", "NoScreen", "Screen", "ScreenState", "UnitList"]
 
 register_messages({
     "screen_unknown_units": (
@@ -20,22 +20,61 @@ register_messages({
 })
 
 
-@register
+@dataclass(frozen=True, kw_only=True)
+class ScreenState(State):
+    """Which units are included in each period (``included_``, period × unit), and why."""
+
+    included_: np.ndarray
+    availability_: np.ndarray | None = None
+
+
 @dataclass(frozen=True)
-class NoScreen(Step):
-    """No screening (不筛选)."""
+class Screen(Step):
+    """Base of the screens: the mask they learn is published to every later step.
+
+    Screened units stay on the unit axis: :meth:`apply` blanks their values
+    (NaN) so no later step learns from them, and they get no score and no rank.
+    A screen that ``reads`` only raw data makes its decision before the first
+    stage, so imputation need not fill units that are screened out anyway.
+    """
 
     stage = "screen"
+    elementwise = True  # keeps or blanks each cell by its own unit's decision
+    affine = True
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Blank out the screened units (NaN), so no later step learns from them."""
+        return np.where(state.included_[..., None], values, np.nan)
+
+    def prepare(self, raw: np.ndarray, ctx: Context) -> Context:
+        """Publish the decision up front when it depends on the raw data only."""
+        return self.publish(self.fit(raw, ctx), ctx) if self.reads == "raw" else ctx
+
+    def publish(self, state: State, ctx: Context) -> Context:
+        """Tell later steps which units are included."""
+        return ctx.with_included(state.included_)
+
+
+@register
+@dataclass(frozen=True)
+class NoScreen(Screen):
+    """No screening (不筛选)."""
+
     key = "none"
+    reads = "raw"
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Include every unit in every period."""
-        return {"included_": np.ones(values.shape[-3:-1], dtype=bool)}
+        return ScreenState(included_=np.ones(values.shape[-3:-1], dtype=bool))
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Keep every value."""
+        return values
 
 
 @register
 @dataclass(frozen=True)
-class Availability(Step):
+class Availability(Screen):
     """Screen units by data availability (按数据可得性筛选).
 
     A unit is kept in a period when the share of its indicators that have data
@@ -52,10 +91,14 @@ class Availability(Step):
         imputed data set does).
     """
 
-    stage = "screen"
     key = "availability"
     min_share: float = 0.66
     data: str = "raw"
+
+    @property
+    def reads(self) -> str:  # type: ignore[override]
+        """``raw`` when availability is measured on the raw data."""
+        return "raw" if self.data == "raw" else "input"
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_share <= 1:
@@ -67,11 +110,7 @@ class Availability(Step):
         """Compute each unit's availability in each period."""
         data = ctx.panel.values if self.data == "raw" else values
         share = (~np.isnan(data)).mean(axis=-1)
-        return {"availability_": share, "included_": share >= self.min_share}
-
-    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
-        """Blank out the screened units (NaN), so no later step learns from them."""
-        return np.where(state["included_"][..., None], values, np.nan)
+        return ScreenState(availability_=share, included_=share >= self.min_share)
 
 
 def _codes(value: object, name: str) -> tuple[str, ...]:
@@ -86,7 +125,7 @@ def _codes(value: object, name: str) -> tuple[str, ...]:
 
 @register
 @dataclass(frozen=True)
-class UnitList(Step):
+class UnitList(Screen):
     """Screen units by a list (按名单筛选单位): keep only the listed units, or drop some.
 
     .. math:: \\text{included}_{pu} = [u \\in \\text{include}] \\wedge
@@ -115,8 +154,8 @@ class UnitList(Step):
     (selection of units); Becker W. et al., COINr (R package), ``Screen()``.
     """
 
-    stage = "screen"
     key = "units"
+    reads = "raw"
     include: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
 
@@ -144,8 +183,4 @@ class UnitList(Step):
         keep = ~np.isin(units, list(self.exclude))
         if self.include is not None:
             keep &= np.isin(units, list(self.include))
-        return {"included_": np.broadcast_to(keep, values.shape[-3:-1]).copy()}
-
-    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
-        """Blank out the screened units (NaN), so no later step learns from them."""
-        return np.where(state["included_"][..., None], values, np.nan)
+        return ScreenState(included_=np.broadcast_to(keep, values.shape[-3:-1]).copy())

@@ -17,8 +17,81 @@ from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, Overrides, State, Step, register
 
-__all__ = ["BoxCox", "LogTransform", "NoTreat", "SkewLogTransform", "TreatByIndicator",
-           "Winsorise", "WinsorisePercentile", "kurtosis", "skewness"]
+__all__ = [
+    "BoxCox",
+    "BoxCoxState",
+    "ClipState",
+    "LogState",
+    "LogTransform",
+    "NoTreat",
+    "SkewLogState",
+    "SkewLogTransform",
+    "TreatByIndicator",
+    "TreatState",
+    "Winsorise",
+    "WinsorisePercentile",
+    "WinsoriseState",
+    "kurtosis",
+    "skewness",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TreatState(State):
+    """What a treatment reports per scope group and indicator (``Evaluation.treated`` reads it).
+
+    ``winsorised_`` counts the points moved to a cap, ``log_`` marks the
+    indicators log-transformed instead; ``group_of_period_`` maps each period
+    to its scope group.
+    """
+
+    group_of_period_: np.ndarray
+    winsorised_: np.ndarray
+    log_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class WinsoriseState(TreatState):
+    """The caps (±inf where a side is not treated) and the range of the log fallback."""
+
+    lo_: np.ndarray
+    hi_: np.ndarray
+    log_min_: np.ndarray
+    log_max_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClipState(TreatState):
+    """The percentile caps (±inf where a side is not clipped)."""
+
+    lo_: np.ndarray
+    hi_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogState(TreatState):
+    """The range the COIN Tool log shifts by (absent for the plain log)."""
+
+    min_: np.ndarray | None = None
+    max_: np.ndarray | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkewLogState(LogState):
+    """The range and the sign of each indicator's skewness."""
+
+    sign_: np.ndarray
+
+
+@dataclass(frozen=True, kw_only=True)
+class BoxCoxState(State):
+    """The shift, λ and which indicators are transformed, per scope group."""
+
+    group_of_period_: np.ndarray
+    min_: np.ndarray
+    offset_: np.ndarray
+    lmbda_: np.ndarray
+    transformed_: np.ndarray
 
 
 @register
@@ -28,6 +101,8 @@ class NoTreat(Step):
 
     stage = "treat"
     key = "none"
+    elementwise = True
+    affine = True
 
 
 @register
@@ -162,6 +237,7 @@ class Winsorise(Step):
 
     stage = "treat"
     key = "winsorise"
+    elementwise = True
     max_points: int = 5
     skew: float = 2.0
     kurtosis: float = 3.5
@@ -235,24 +311,24 @@ class Winsorise(Step):
                               method="winsorise (log)")
 
         # Untreated sides get infinite caps, so a base-period scope clips nothing else.
-        return {
-            "lo_": shaped(np.where(use_log | (n_lo == 0), -np.inf, lo_cap)),
-            "hi_": shaped(np.where(use_log | (n_hi == 0), np.inf, hi_cap)),
-            "log_": shaped(use_log),
-            "log_min_": shaped(lo),
-            "log_max_": shaped(hi),
-            "group_of_period_": group_of_period,
-            "winsorised_": shaped(np.where(treated & ~use_log, n_hi + n_lo, 0)),
-        }
+        return WinsoriseState(
+            lo_=shaped(np.where(use_log | (n_lo == 0), -np.inf, lo_cap)),
+            hi_=shaped(np.where(use_log | (n_hi == 0), np.inf, hi_cap)),
+            log_=shaped(use_log),
+            log_min_=shaped(lo),
+            log_max_=shaped(hi),
+            group_of_period_=group_of_period,
+            winsorised_=shaped(np.where(treated & ~use_log, n_hi + n_lo, 0)),
+        )
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Clip to the learned caps; log-transform the indicators that needed it."""
-        g = state["group_of_period_"]
-        lo, hi = state["lo_"][g][:, None, :], state["hi_"][g][:, None, :]
+        g = state.group_of_period_
+        lo, hi = state.lo_[g][:, None, :], state.hi_[g][:, None, :]
         out = np.clip(values, lo, hi)
-        use_log = state["log_"][g][:, None, :]
+        use_log = state.log_[g][:, None, :]
         if use_log.any():
-            mn, mx = state["log_min_"][g][:, None, :], state["log_max_"][g][:, None, :]
+            mn, mx = state.log_min_[g][:, None, :], state.log_max_[g][:, None, :]
             with np.errstate(invalid="ignore", divide="ignore"):
                 logged = np.log(values - mn + 0.01 * (mx - mn))
             out = np.where(use_log, logged, out)
@@ -355,6 +431,7 @@ class WinsorisePercentile(Step):
 
     stage = "treat"
     key = "percentile"
+    elementwise = True
     lower: float = 0.05
     upper: float = 0.95
     scope: str | None = None
@@ -379,13 +456,13 @@ class WinsorisePercentile(Step):
         hi = np.where((self.upper < 1) & ~np.isnan(hi), hi, np.inf)
         with np.errstate(invalid="ignore"):
             beyond = (sample < lo[..., None, :]) | (sample > hi[..., None, :])
-        return {"lo_": lo, "hi_": hi, "group_of_period_": group_of_period,
-                "winsorised_": beyond.sum(axis=-2), "log_": np.zeros(lo.shape, dtype=bool)}
+        return ClipState(lo_=lo, hi_=hi, group_of_period_=group_of_period,
+                         winsorised_=beyond.sum(axis=-2), log_=np.zeros(lo.shape, dtype=bool))
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Clip every period to the caps of its scope group (NaN stays NaN)."""
-        g = state["group_of_period_"]
-        return np.clip(values, _per_period(state["lo_"], g), _per_period(state["hi_"], g))
+        g = state.group_of_period_
+        return np.clip(values, _per_period(state.lo_, g), _per_period(state.hi_, g))
 
 
 @register
@@ -426,6 +503,7 @@ class LogTransform(Step):
 
     stage = "treat"
     key = "log"
+    elementwise = True
     kind: str = "ct"
     scope: str | None = None
 
@@ -440,24 +518,24 @@ class LogTransform(Step):
         zeros = np.zeros(lo.shape, dtype=int)
         if self.kind == "plain":
             _require_positive(values, ctx, "treat_log_nonpositive")
-            return {"log_": np.ones(lo.shape, dtype=bool), "winsorised_": zeros,
-                    "group_of_period_": group_of_period}
+            return LogState(log_=np.ones(lo.shape, dtype=bool), winsorised_=zeros,
+                            group_of_period_=group_of_period)
         arg = values - _per_period(lo - 0.01 * (hi - lo), group_of_period)
         _require_positive(np.where(_per_period(usable, group_of_period), arg, np.nan), ctx,
                           "treat_out_of_range", scope=ctx.scope_of(self).to_spec(), method="log")
-        return {"min_": lo, "max_": hi, "log_": usable, "winsorised_": zeros,
-                "group_of_period_": group_of_period}
+        return LogState(min_=lo, max_=hi, log_=usable, winsorised_=zeros,
+                        group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Take the (shifted) logarithm of every indicator that has one."""
         if self.kind == "plain":
             with np.errstate(invalid="ignore", divide="ignore"):
                 return np.log(values)
-        g = state["group_of_period_"]
-        lo, hi = _per_period(state["min_"], g), _per_period(state["max_"], g)
+        g = state.group_of_period_
+        lo, hi = _per_period(state.min_, g), _per_period(state.max_, g)
         with np.errstate(invalid="ignore", divide="ignore"):
             logged = np.log(values - lo + 0.01 * (hi - lo))
-        return np.where(_per_period(state["log_"], g), logged, values)
+        return np.where(_per_period(state.log_, g), logged, values)
 
 
 @register
@@ -497,6 +575,7 @@ class SkewLogTransform(Step):
 
     stage = "treat"
     key = "log_skew"
+    elementwise = True
     scope: str | None = None
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
@@ -504,8 +583,8 @@ class SkewLogTransform(Step):
         sample, group_of_period = ctx.scope_of(self).split(values, ctx)
         lo, hi, usable = _range(sample)
         sign = np.where(skewness(sample) < 0, -1.0, 1.0)
-        state = {"min_": lo, "max_": hi, "sign_": sign, "log_": usable,
-                 "winsorised_": np.zeros(lo.shape, dtype=int), "group_of_period_": group_of_period}
+        state = SkewLogState(min_=lo, max_=hi, sign_=sign, log_=usable,
+                             winsorised_=np.zeros(lo.shape, dtype=int), group_of_period_=group_of_period)
         arg = self._argument(values, state)
         _require_positive(np.where(_per_period(usable, group_of_period), arg, np.nan), ctx,
                           "treat_out_of_range", scope=ctx.scope_of(self).to_spec(),
@@ -514,17 +593,17 @@ class SkewLogTransform(Step):
 
     @staticmethod
     def _argument(values: np.ndarray, state: State) -> np.ndarray:
-        g = state["group_of_period_"]
-        lo, hi = _per_period(state["min_"], g), _per_period(state["max_"], g)
+        g = state.group_of_period_
+        lo, hi = _per_period(state.min_, g), _per_period(state.max_, g)
         a = 0.01 * (hi - lo)
-        return np.where(_per_period(state["sign_"], g) > 0, values - lo + a, hi + a - values)
+        return np.where(_per_period(state.sign_, g) > 0, values - lo + a, hi + a - values)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Apply the form that matches each indicator's skew."""
-        g = state["group_of_period_"]
+        g = state.group_of_period_
         with np.errstate(invalid="ignore", divide="ignore"):
-            logged = _per_period(state["sign_"], g) * np.log(self._argument(values, state))
-        return np.where(_per_period(state["log_"], g), logged, values)
+            logged = _per_period(state.sign_, g) * np.log(self._argument(values, state))
+        return np.where(_per_period(state.log_, g), logged, values)
 
 
 @register
@@ -572,6 +651,7 @@ class BoxCox(Step):
 
     stage = "treat"
     key = "boxcox"
+    elementwise = True
     lmbda: float | None = None
     shift: bool = True
     scope: str | None = None
@@ -605,13 +685,13 @@ class BoxCox(Step):
             for g, i in zip(*np.nonzero(usable), strict=True):  # per indicator, not per unit
                 column = shifted[g, :, i]
                 lmbda[g, i] = stats.boxcox(column[~np.isnan(column)])[1]
-        return {"min_": lo, "offset_": offset, "lmbda_": lmbda, "transformed_": usable,
-                "group_of_period_": group_of_period}
+        return BoxCoxState(min_=lo, offset_=offset, lmbda_=lmbda, transformed_=usable,
+                           group_of_period_=group_of_period)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Shift and transform with each indicator's λ; constant columns pass through."""
-        g = state["group_of_period_"]
-        y = values - _per_period(state["offset_"], g)
+        g = state.group_of_period_
+        y = values - _per_period(state.offset_, g)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            out = special.boxcox(y, _per_period(np.nan_to_num(state["lmbda_"], nan=1.0), g))
-        return np.where(_per_period(state["transformed_"], g), out, values)
+            out = special.boxcox(y, _per_period(np.nan_to_num(state.lmbda_, nan=1.0), g))
+        return np.where(_per_period(state.transformed_, g), out, values)

@@ -27,6 +27,7 @@ with the number of samples.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,6 @@ from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages
 from zongheng.panel import Panel
 from zongheng.steps import Context
-from zongheng.steps.aggregate import Arithmetic, Generalised, Geometric, Harmonic, Minimum
 
 __all__ = ["GRID_BITS", "ChunkResult", "Engine", "competition_ranks"]
 
@@ -169,19 +169,14 @@ def _grid_bits(n: int, bits: int = GRID_BITS) -> int:
 
 
 def _exponent(step: Any) -> float | str | None:
-    """Return a mean's exponent, ``"min"`` for the minimum, ``None`` for any other aggregator."""
-    kind = type(step)
-    if kind is Arithmetic:
-        return 1.0
-    if kind is Geometric:
-        return 0.0
-    if kind is Harmonic:
-        return -1.0
-    if kind is Generalised:
-        return float(step.p)
-    if kind is Minimum:
-        return "min"
-    return None
+    """Return a mean's exponent, ``"min"`` for the minimum, ``None`` for any other aggregator.
+
+    Asked of the step's capabilities, so a new power mean takes the fast path too.
+    """
+    p = getattr(step, "power_exponent", None)
+    if p is None:
+        return None
+    return "min" if p == -math.inf else float(p)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,7 +175,7 @@ class Layout:
 
 
 def _spec_text(value: Any, among: tuple[Any, ...] = ()) -> str:
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {_spec_text(v)}" for k, v in value.items()) + "}"
     spec = value.to_spec()
     params = {} if isinstance(spec, str) else {k: v for k, v in spec.items() if k != "method"}

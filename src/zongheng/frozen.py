@@ -1,0 +1,79 @@
+"""Immutable building blocks (不可变对象): a hashable read-only mapping and read-only arrays.
+
+Frameworks, methods, steps, states and evaluations are frozen dataclasses; what
+they hold must be frozen too, or ``method.aggregate[2] = …`` and
+``ev.ranks[0] = …`` would quietly change a result that claims to be fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FrozenMap", "freeze_array"]
+
+
+class FrozenMap(Mapping):
+    """A read-only, hashable mapping that keeps its insertion order (冻结字典).
+
+    Equal to any mapping with the same items, like a ``dict``; hashable when
+    its values are, so a method holding one can be a dictionary key.
+
+    Examples
+    --------
+    >>> m = FrozenMap({"a": 1})
+    >>> m["a"], m == {"a": 1}
+    (1, True)
+    >>> m["a"] = 2
+    Traceback (most recent call last):
+    TypeError: 'FrozenMap' object does not support item assignment
+    """
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping | None = None, /, **kwargs: Any) -> None:
+        self._data = dict(data or {}, **kwargs)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self._data.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other.items())
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        # As a dict, so that the repr of a step holding one evaluates back to an equal step.
+        return repr(self._data)
+
+    def __reduce__(self) -> tuple:
+        return (FrozenMap, (self._data,))
+
+
+def freeze_array(array: np.ndarray) -> np.ndarray:
+    """Return ``array`` marked read-only (the same object when it can be; never a silent copy).
+
+    Examples
+    --------
+    >>> a = freeze_array(np.zeros(2))
+    >>> a.flags.writeable
+    False
+    """
+    array = np.asarray(array)
+    if array.flags.writeable:
+        array.setflags(write=False)
+    return array
