@@ -408,3 +408,115 @@ def test_per_level_aggregation_is_kept_per_level():
     assert method.to_dict() == {"aggregate": {2: "arithmetic", 3: "arithmetic"}}
     assert method.aggregator(2) == Arithmetic() and method.aggregator(3) == Arithmetic()
     assert method.aggregator(4) == Arithmetic()  # levels not named: the default
+
+
+# -- the step contract: states and capabilities -------------------------------------------------
+
+# Cells known in both panels (MISSING blanks other cells), one per indicator column used.
+KNOWN_CELLS = [(0, 2, 0), (1, 4, 1), (0, 3, 2), (1, 1, 3)]
+
+
+def _apply(step: Step, values: np.ndarray, state: State, panel: Panel) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(step.apply(values, state, _context(panel)))
+
+
+@pytest.mark.parametrize(("stage", "key", "cls"), DATA_STEPS, ids=DATA_IDS)
+def test_states_are_frozen_with_read_only_arrays(stage, key, cls):
+    for step in _specimens(stage, key, cls):
+        for panel in _runs_on(stage, key):
+            _, state, _ = _fit_apply(step, panel)
+            fields = dataclasses.fields(state)
+            if fields:
+                with pytest.raises(dataclasses.FrozenInstanceError):
+                    setattr(state, fields[0].name, None)
+            arrays = [getattr(state, f.name) for f in fields]
+            for part in getattr(state, "parts_", ()):
+                arrays += [getattr(part, f.name) for f in dataclasses.fields(part)]
+            for a in arrays:
+                if isinstance(a, np.ndarray):
+                    assert not a.flags.writeable
+
+
+@pytest.mark.parametrize(("stage", "key", "cls"), DATA_STEPS, ids=DATA_IDS)
+def test_apply_broadcasts_over_a_leading_batch_axis(stage, key, cls):
+    # What replay and the analyses rely on: a batch of panels costs one call, equal to a loop.
+    for step in _specimens(stage, key, cls):
+        for panel in _runs_on(stage, key):
+            values, state, out = _fit_apply(step, panel)
+            other = values * 1.25
+            batch = _apply(step, np.stack([values, other]), state, panel)
+            np.testing.assert_array_equal(batch[0], out)
+            np.testing.assert_array_equal(batch[1], _apply(step, other, state, panel))
+
+
+@pytest.mark.parametrize(("stage", "key", "cls"), DATA_STEPS, ids=DATA_IDS)
+def test_elementwise_steps_change_only_the_cell_that_changed(stage, key, cls):
+    for step in _specimens(stage, key, cls):
+        if not step.elementwise:
+            continue
+        for panel in _runs_on(stage, key):
+            values, state, out = _fit_apply(step, panel)
+            for cell in KNOWN_CELLS:
+                moved = np.array(values)
+                moved[cell] *= 1.3
+                after = _apply(step, moved, state, panel)
+                keep = np.ones(values.shape, dtype=bool)
+                keep[cell] = False
+                np.testing.assert_array_equal(after[keep], out[keep])
+
+
+@pytest.mark.parametrize(("stage", "key", "cls"), DATA_STEPS, ids=DATA_IDS)
+def test_affine_steps_are_affine_in_each_known_value(stage, key, cls):
+    # Second differences vanish: f(x) − 2 f(x + h) + f(x + 2h) = 0 for every known cell.
+    declared = 0
+    for step in _specimens(stage, key, cls):
+        if not step.affine:
+            continue
+        declared += 1
+        assert step.elementwise  # affine is a kind of elementwise
+        for panel in _runs_on(stage, key):
+            values, state, _ = _fit_apply(step, panel)
+            h = np.where(np.isnan(values), 0.0, 0.37 * (np.nanmax(values) - np.nanmin(values)))
+            f0, f1, f2 = (_apply(step, values + k * h, state, panel) for k in (0, 1, 2))
+            known = ~np.isnan(f0)
+            tolerance = 1e-9 * (1 + np.abs(f0[known]).max())
+            np.testing.assert_allclose((f0 - 2 * f1 + f2)[known], 0.0, atol=tolerance)
+    if (stage, key) in {("normalise", "minmax"), ("normalise", "zscore"), ("treat", "none")}:
+        assert declared  # the steps the analyses' exact paths rely on say so
+
+
+def test_a_new_step_is_seen_through_its_capabilities_not_its_class():
+    # A user's own aggregator that is a power mean gets the engine's fast path; one that is
+    # affine in the data gets path's linear programme: nothing checks concrete classes.
+    from zongheng.analysis.path import _Frozen, _task
+    from zongheng.analysis.uncertainty.engine import _exponent
+    from zongheng.steps.aggregate import Geometric
+
+    @dataclasses.dataclass(frozen=True)
+    class Mine(Geometric):
+        key = "mine_geometric"
+
+    @dataclasses.dataclass(frozen=True)
+    class Halved(MinMax):
+        key = "halved"
+
+        def apply(self, values, state, ctx):
+            return super().apply(values, state, ctx) / 2
+
+    assert _exponent(Mine()) == 0.0
+    assert _exponent(Arithmetic()) == 1.0
+    method = zh.Method(normalise=Halved(), impute="mean")
+    ev = zh.build(FW, MISSING, method)
+    frozen = _Frozen(_task(ev, "u3", 1, None, None, None, None, None))
+    assert frozen.affine and frozen.linear and frozen.per_unit
+
+
+def test_context_is_frozen_and_the_screen_publishes_a_new_one():
+    ctx = _context(COMPLETE)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.included = None
+    screen = zh.steps.screen.UnitList(exclude=("u2",))
+    after = screen.publish(screen.fit(COMPLETE.values, ctx), ctx)
+    assert after is not ctx and ctx.included.all() and not after.included[:, 1].any()

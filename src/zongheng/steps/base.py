@@ -118,6 +118,22 @@ class Step:
     reads: ClassVar[Literal["raw", "input"]] = "input"
     fills_after_normalise: ClassVar[bool] = False
 
+    def __post_init__(self) -> None:
+        _freeze_parameters(self)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_freezes", False):
+            # A subclass's own checks run first; its mapping and list parameters are then frozen,
+            # so a step (and the method holding it) is immutable and hashable whoever wrote it.
+            def post_init(self: Step, _own: Any = own) -> None:
+                _own(self)
+                _freeze_parameters(self)
+
+            post_init._freezes = True  # type: ignore[attr-defined]
+            cls.__post_init__ = post_init  # type: ignore[method-assign]
+
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Learn what the step needs from ``values`` (period, unit, indicator)."""
         return NO_STATE
@@ -153,6 +169,23 @@ class Step:
             if value != default:
                 params[f.name] = _plain(value)
         return {"method": self.key, **params} if params else self.key
+
+
+def _frozen_value(value: Any) -> Any:
+    if isinstance(value, Mapping) and not isinstance(value, FrozenMap):
+        return FrozenMap({k: _frozen_value(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen_value(v) for v in value)
+    return value
+
+
+def _freeze_parameters(step: Step) -> None:
+    """Turn a step's mapping and list parameters into read-only, hashable ones."""
+    for f in dataclasses.fields(step):
+        value = getattr(step, f.name)
+        frozen = _frozen_value(value)
+        if frozen is not value:
+            object.__setattr__(step, f.name, frozen)
 
 
 def _plain(value: Any) -> Any:
