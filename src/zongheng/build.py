@@ -32,8 +32,9 @@ def build(framework: Framework, panel: Panel, method: Method | Mapping | str | P
         Values of the framework's indicators (as :func:`zongheng.read_panel`
         gives them); its indicators are put in the framework's order.
     method : Method, mapping, or path of a method YAML file, optional
-        The default method: no imputation, min-max 0–100 pooled over periods,
-        framework weights, weighted arithmetic mean. A mapping is read as the
+        The default method: the framework's declared denominators, no
+        imputation, min-max 0–100 pooled over periods, framework weights,
+        weighted arithmetic mean. A mapping is read as the
         method's YAML form (``{"normalise": "zscore"}``).
     keep : {"all", "final"}, default "all"
         Keep every stage's data (``ev.stage("treated")`` …, and a rebuild

@@ -29,7 +29,7 @@ from zongheng.frozen import FrozenMap
 from zongheng.io.tables import read_text_any
 from zongheng.steps import STAGES, Scope, Step, step_from_spec
 from zongheng.steps.aggregate import Aggregator, Arithmetic
-from zongheng.steps.denominate import NoDenominate
+from zongheng.steps.denominate import ByFramework
 from zongheng.steps.impute import NoImpute
 from zongheng.steps.normalise import MinMax
 from zongheng.steps.screen import NoScreen
@@ -50,7 +50,10 @@ class Method:
     Parameters
     ----------
     denominate, impute, screen, treat, normalise, weight : Step
-        One step per stage.
+        One step per stage. By default: divide by the denominators the
+        framework declares (``framework``; indicators without one pass
+        through), no imputation, no screen, no treatment, min-max 0–100,
+        framework weights.
     aggregate : Step or mapping of int to Step
         One aggregation for every level, or one per level (2 = the level above
         the indicators); levels not named use ``default``.
@@ -59,7 +62,7 @@ class Method:
         ``per_period`` or ``base:<period>``.
     """
 
-    denominate: Step = field(default_factory=NoDenominate)
+    denominate: Step = field(default_factory=ByFramework)
     impute: Step = field(default_factory=NoImpute)
     screen: Step = field(default_factory=NoScreen)
     treat: Step = field(default_factory=NoTreat)

@@ -14,10 +14,16 @@ NAN = np.nan
 
 @pytest.fixture
 def fw():
+    return make_framework({"I": ["a", "b"]}, directions={"b": "-"})
+
+
+@pytest.fixture
+def fw_den():
     return make_framework({"I": ["a", "b"]}, directions={"b": "-"}, denominators={"a": "pop"})
 
 
-def test_denominate_divides_by_the_named_column_only(fw):
+def test_denominate_divides_by_the_named_column_only(fw_den):
+    fw = fw_den
     panel = make_panel(fw, [[10, 1], [30, 2], [50, 3]], denominators={"pop": [2, 3, 5]})
     ev = zh.build(fw, panel, Method(denominate="framework"))
     np.testing.assert_array_equal(ev.stage("denominated")[0], [[5, 1], [10, 2], [10, 3]])
@@ -25,7 +31,19 @@ def test_denominate_divides_by_the_named_column_only(fw):
     np.testing.assert_array_equal(ev.stage("denominated")[0, :, 0], [500, 1000, 1000])
 
 
-def test_zero_denominator_gives_missing_not_infinity(fw):
+def test_declared_denominators_apply_by_default_and_missing_ones_are_named(fw_den):
+    # Known #1 of the reliability review: the default method ignored a declared denominator and
+    # the biggest unit ranked first on a per-head indicator. Per head: 5, 10, 10 → U0 last.
+    panel = make_panel(fw_den, [[10, 1], [30, 1], [50, 1]], denominators={"pop": [2, 3, 5]})
+    assert zh.build(fw_den, panel).ranking()["unit"].tolist()[-1] == "U0"
+    bare = make_panel(zh.testing.make_framework({"I": ["a", "b"]}), [[10, 1], [30, 1], [50, 1]])
+    with pytest.raises(MethodError, match="pop"):
+        zh.build(fw_den, bare)
+    assert zh.build(fw_den, bare, Method(denominate="none")).ranking()["unit"].iloc[0] == "U2"
+
+
+def test_zero_denominator_gives_missing_not_infinity(fw_den):
+    fw = fw_den
     panel = make_panel(fw, [[10, 1], [30, 2], [50, 3]], denominators={"pop": [2, 0, 5]})
     ev = zh.build(fw, panel, Method(denominate="framework", impute="mean"))
     assert np.isnan(ev.stage("denominated")[0, 1, 0])

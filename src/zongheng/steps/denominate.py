@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zongheng.errors import MethodError, Problem
+from zongheng.i18n import register_messages
 from zongheng.steps.base import Context, State, Step, register
+
+register_messages({
+    "denominate_missing_column": (
+        "指标 {indicator} 的分母 {denominator} 不在数据中（数据中的分母: {found}）；请在数据中加入该列，"
+        "或在方法中写 denominate: none 不作分母化",
+        "the denominator {denominator} of indicator {indicator} is not in the data (denominators "
+        "found: {found}); add that column to the data, or write denominate: none in the method",
+    ),
+})
 
 __all__ = ["ByFramework", "NoDenominate"]
 
@@ -29,7 +40,10 @@ class ByFramework(Step):
 
     .. math:: x'_{pui} = s \\, x_{pui} / d_{pu,\\,den(i)}
 
-    Indicators without a denominator pass through.
+    Indicators without a denominator pass through, so this is the default: a
+    denominator the framework declares is never silently ignored. A declared
+    denominator that the data lacks is a :class:`~zongheng.errors.MethodError`
+    naming it.
 
     Parameters
     ----------
@@ -47,8 +61,13 @@ class ByFramework(Step):
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Map each indicator to its denominator column (or -1)."""
         codes = ctx.panel.denominator_codes
+        missing = [i for i in ctx.indicators if i.denominator and i.denominator not in codes]
+        if missing:
+            raise MethodError([Problem("denominate_missing_column", {
+                "indicator": i.code, "denominator": i.denominator,
+                "found": ", ".join(codes) or "—"}, key="denominate") for i in missing])
         column = np.array([codes.index(i.denominator) if i.denominator else -1
-                           for i in ctx.indicators])
+                           for i in ctx.indicators], dtype=int)
         return DenominateState(column_=column)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
