@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from zongheng.evaluation import Evaluation
 from zongheng.io.atomic import atomic_write
+
+if TYPE_CHECKING:  # io sits below the core: it names the evaluation, never imports it
+    from zongheng.evaluation import Evaluation
 
 __all__ = ["write_evaluation"]
 
