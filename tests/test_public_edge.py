@@ -156,3 +156,18 @@ def test_the_trace_is_one_record_per_step_of_the_plan():
         "denominate", "impute", "screen", "treat", "normalise", "fill", "aggregate"]
     assert ev.record("aggregate").state.weights_ == ev.weights
     assert ev.aggregation.weight == ev.method.weight
+
+
+def test_the_analyses_are_methods_of_the_evaluation():
+    from zongheng.analysis.gap import gap
+    from zongheng.analysis.path import path
+    from zongheng.analysis.progress import progress
+    from zongheng.analysis.strengths import strengths
+
+    ds = zh.datasets.load("tiangong_demo")
+    ev = zh.build(ds.framework, ds.panel, ds.method)
+    unit = "永康市"
+    assert ev.progress().equals(progress(ev))
+    assert ev.strengths(unit, group="设区市").equals(strengths(ev, unit, group="设区市"))
+    assert ev.gap(unit, versus="leader").peer == gap(ev, unit, versus="leader").peer
+    assert ev.path(unit, 2, group="设区市").changes.equals(path(ev, unit, 2, group="设区市").changes)

@@ -231,6 +231,46 @@ class Evaluation:
         return Evaluation(self.framework, panel, self.method,
                           tuple(run_stages(self.framework, panel, self.method)))
 
+    # -- the 纵横 analyses, where a user looks for them ----------------------
+    def progress(self, **options: Any) -> pd.DataFrame:
+        """纵向比进步: every unit against its own past.
+
+        See :func:`zongheng.analysis.progress.progress`.
+        """
+        from zongheng.analysis.progress import progress
+
+        return progress(self, **options)
+
+    def strengths(self, unit: str, **options: Any) -> pd.DataFrame:
+        """找问题: a unit's strengths, weaknesses and declines.
+
+        See :func:`zongheng.analysis.strengths.strengths`.
+        """
+        from zongheng.analysis.strengths import strengths
+
+        return strengths(self, unit, **options)
+
+    def gap(self, unit: str, **options: Any) -> Any:
+        """找差距: the gap to a peer or target, per indicator; see :func:`zongheng.analysis.gap.gap`."""
+        from zongheng.analysis.gap import gap
+
+        return gap(self, unit, **options)
+
+    def path(self, unit: str, target_rank: int, **options: Any) -> Any:
+        """找路径: the least change that reaches a target rank; see :func:`zongheng.analysis.path.path`."""
+        from zongheng.analysis.path import path
+
+        return path(self, unit, target_rank, **options)
+
+    def whatif(self, changes: Any, **options: Any) -> Any:
+        """情景模拟: every unit's score and rank after some values change.
+
+        See :func:`zongheng.analysis.whatif.whatif`.
+        """
+        from zongheng.analysis.whatif import whatif
+
+        return whatif(self, changes, **options)
+
     # -- looking up units and periods ---------------------------------------
     def unit_position(self, unit: object, *, key: str = "unit") -> int:
         """Return a unit's position, given by code or by its name when that is unique.
