@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from zongheng.errors import MethodError, Problem
 from zongheng.framework import Framework
@@ -26,6 +25,9 @@ from zongheng.pipeline import StageRecord, first_changed, replay, run_stages
 from zongheng.steps.rank import competition_rank, group_rank
 from zongheng.steps.stages import AggregateStage
 from zongheng.steps.treat import TreatState
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: building never needs it
+    import pandas as pd
 
 __all__ = ["Evaluation"]
 
@@ -145,12 +147,16 @@ class Evaluation:
     @cached_property
     def effective_weights(self) -> pd.Series:
         """Return each indicator's share of the index under arithmetic aggregation."""
+        import pandas as pd
+
         return pd.Series(self.framework.effective_weights(self.weights), name="effective_weight")
 
     # -- what the steps did -------------------------------------------------
     @cached_property
     def screened(self) -> pd.DataFrame:
         """Return the units screened out, with their data availability, per period."""
+        import pandas as pd
+
         state = self.record("screen").state
         included = state.included_
         rows = []
@@ -165,6 +171,8 @@ class Evaluation:
     @cached_property
     def treated(self) -> pd.DataFrame:
         """Return the treated indicators: points winsorised, log fallback, and each changed point."""
+        import pandas as pd
+
         state = self.record("treat").state
         if not isinstance(state, TreatState):
             return pd.DataFrame(columns=["indicator", "scope_group", "winsorised", "log"])
@@ -178,6 +186,8 @@ class Evaluation:
     @cached_property
     def changed_points(self) -> pd.DataFrame:
         """Return every value the treatment changed: unit, period, indicator, before, after."""
+        import pandas as pd
+
         before, after = self.stage("screened"), self.stage("treated")
         changed = ~np.isclose(before, after, equal_nan=True, rtol=0, atol=0)
         p, u, i = np.nonzero(changed)
@@ -313,6 +323,8 @@ class Evaluation:
         Columns: rank, group rank (when ``group`` is given), unit, name, the
         index score and the score of each top-level dimension; sorted by rank.
         """
+        import pandas as pd
+
         p = self.period_position(period)
         codes = [self.framework.root.code, *self.framework.dimensions]
         cols = [self.node_codes.index(c) for c in codes]
@@ -337,6 +349,8 @@ class Evaluation:
 
         Indicators appear with their normalised values at level 1.
         """
+        import pandas as pd
+
         n_p, n_u, n_n = self.scores.shape
         p, u, k = np.meshgrid(np.arange(n_p), np.arange(n_u), np.arange(n_n), indexing="ij")
         p, u, k = p.ravel(), u.ravel(), k.ravel()
@@ -356,6 +370,8 @@ class Evaluation:
 
     def stage_frame(self, name: str, period: Hashable | None = None) -> pd.DataFrame:
         """Return one stage's data of one period as a table: a row per unit, a column per node."""
+        import pandas as pd
+
         p = self.period_position(period)
         data = self.stage(name)[p]
         columns = self.node_codes if name == "aggregated" else self.framework.indicator_codes

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Framework, framework_from_records
@@ -58,7 +57,7 @@ def make_panel(framework: Framework, values: object, *, units: Sequence[str] | N
     n_p, n_u, _ = array.shape
     units = list(units) if units is not None else [f"U{i}" for i in range(n_u)]
     periods = list(periods) if periods is not None else list(range(2020, 2020 + n_p))
-    attrs = pd.DataFrame(dict(groups or {}), index=pd.Index(units, name="unit"))
+    attrs = dict(groups or {})
     den_codes = tuple(denominators or ())
     den = None
     if denominators:

@@ -172,9 +172,8 @@ def test_synthetic_banner(brief, demo):
 
 
 def test_synthetic_detection(asem_evaluation, demo):
-    from dataclasses import replace
-
     from zongheng.evaluation import Evaluation
+    from zongheng.panel import Panel
 
     assert not is_synthetic(asem_evaluation)
     ev = demo[1]
@@ -183,7 +182,8 @@ def test_synthetic_detection(asem_evaluation, demo):
     assert is_synthetic(ev.with_values(values))  # the panel says so: derived data stay synthetic
 
     def without_flag(panel):
-        bare = replace(panel, meta={})
+        bare = Panel(panel.values, panel.units, panel.periods, panel.indicators, panel.attributes,
+                     panel.denominators, panel.denominator_codes, panel.source)  # no meta
         return Evaluation(ev.framework, bare, ev.method, ev.trace)
 
     assert is_synthetic(without_flag(ev.panel))  # the bundled demo's data, recognised by value

@@ -211,3 +211,17 @@ def test_group_mean_names_units_without_a_group_label(fw):
     panel = make_panel(fw, [[1, 1], [NAN, 2], [3, 3], [4, 4]], groups={"g": ["x", "x", None, "y"]})
     ev = zh.build(fw, panel, Method(impute={"method": "group_mean", "group": "g"}))
     assert ev.stage("imputed")[0, 1, 0] == 1
+
+
+@pytest.mark.parametrize("limit", [None, 1, 2])
+def test_numpy_fills_over_periods_equal_pandas(limit):
+    # The kernels replaced pandas' ffill/bfill (so building needs no pandas): same cells, same values.
+    import pandas as pd
+
+    from zongheng.steps.impute import _bfill, _ffill
+
+    rng = np.random.default_rng(3)
+    frame = rng.normal(size=(9, 40))
+    frame[rng.random(frame.shape) < 0.5] = np.nan
+    np.testing.assert_array_equal(_ffill(frame, limit), pd.DataFrame(frame).ffill(limit=limit).to_numpy())
+    np.testing.assert_array_equal(_bfill(frame, limit), pd.DataFrame(frame).bfill(limit=limit).to_numpy())

@@ -68,10 +68,9 @@ def load(name: str) -> Dataset:
     manifest = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
     framework = read_framework((folder / manifest["framework"]).resolve())
     units = folder / manifest["units"] if manifest.get("units") else None
-    panel = read_panel(folder / manifest["data"], framework, units=units)
+    # Reports read the flag to say so on their first page, wherever the panel travels.
+    panel = read_panel(folder / manifest["data"], framework, units=units).with_meta(
+        dataset=name, synthetic=bool(manifest.get("synthetic", False)))
     method = read_method(folder / manifest["method"]) if manifest.get("method") else Method()
     provenance = (folder / "README.md").read_text(encoding="utf-8")
-    synthetic = bool(manifest.get("synthetic", False))
-    # Reports read this to say so on their first page, wherever the panel travels.
-    panel.meta.update({"dataset": name, "synthetic": synthetic})
-    return Dataset(name, framework, panel, method, provenance, folder, synthetic)
+    return Dataset(name, framework, panel, method, provenance, folder, panel.meta["synthetic"])

@@ -40,7 +40,7 @@ def is_synthetic(panel: Panel) -> bool:
     periods and values), so that a report built from demo data says so even
     when the caller did not pass the flag.
     """
-    flag = panel.meta.get("synthetic") if isinstance(panel.meta, dict) else None
+    flag = panel.meta.get("synthetic")
     if flag is not None:
         return bool(flag)
     for name in _synthetic_datasets():

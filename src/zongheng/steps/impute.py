@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
@@ -152,14 +151,13 @@ class _Group(Imputer):
         labels = ctx.panel.group(self.group)
         fill = np.full(values.shape, np.nan)
         problems = []
-        unlabelled = pd.isna(labels)
-        lacking = unlabelled & np.isnan(values).any(axis=(0, 2))
+        codes = group_codes(labels)  # −1 for a missing label (None, NaN, pd.NA, blank): no group
+        lacking = (codes < 0) & np.isnan(values).any(axis=(0, 2))
         if lacking.any():
             units = [ctx.panel.units[u] for u in np.flatnonzero(lacking)]
             problems.append(Problem("impute_group_unlabelled", {
                 "group": self.group, "n": len(units), "units": ", ".join(units[:5])},
                 key="impute"))
-        codes = group_codes(labels)  # −1 for a missing label (None, NaN, pd.NA): no group
         for k, label in enumerate(dict.fromkeys(labels[codes >= 0])):  # loop over groups, not units
             members = codes == k
             stat = _statistic(self.statistic, values[..., members, :])
@@ -234,13 +232,30 @@ def _statistic(function, values: np.ndarray) -> np.ndarray:
 # -- over periods, within a unit -----------------------------------------------------------
 
 
-def _columns(values: np.ndarray) -> pd.DataFrame:
-    """View (period, unit, indicator) as a frame of periods × (unit·indicator) columns."""
-    return pd.DataFrame(values.reshape(values.shape[0], -1))
+def _columns(values: np.ndarray) -> np.ndarray:
+    """View (period, unit, indicator) as periods × (unit·indicator) columns."""
+    return values.reshape(values.shape[0], -1)
 
 
-def _back(frame: pd.DataFrame, shape: tuple[int, ...]) -> np.ndarray:
-    return frame.to_numpy(dtype=np.float64).reshape(shape)
+def _last_known(known: np.ndarray) -> np.ndarray:
+    """Return, per cell of (period, column), the latest period ≤ it with a known value (−1: none)."""
+    index = np.where(known, np.arange(known.shape[0])[:, None], -1)
+    return np.maximum.accumulate(index, axis=0)
+
+
+def _ffill(frame: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Carry each column's last known value forward over periods (at most ``limit`` periods)."""
+    known = ~np.isnan(frame)
+    last = _last_known(known)
+    out = np.where(last >= 0, frame[np.maximum(last, 0), np.arange(frame.shape[1])], np.nan)
+    if limit is not None:
+        out = np.where(np.arange(frame.shape[0])[:, None] - last > limit, np.nan, out)
+    return out
+
+
+def _bfill(frame: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Carry each column's next known value backward over periods (at most ``limit`` periods)."""
+    return _ffill(frame[::-1], limit)[::-1]
 
 
 def _period_axis(periods: tuple) -> np.ndarray:
@@ -328,12 +343,12 @@ class Interpolate(_OverPeriods):
     def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
         frame = _columns(values)
         t = _period_axis(ctx.panel.periods)[:, None] * np.ones((1, frame.shape[1]))
-        known_t = pd.DataFrame(np.where(frame.notna(), t, np.nan))
-        x0, x1 = frame.ffill().to_numpy(), frame.bfill().to_numpy()
-        t0, t1 = known_t.ffill().to_numpy(), known_t.bfill().to_numpy()
+        known_t = np.where(np.isnan(frame), np.nan, t)
+        x0, x1 = _ffill(frame), _bfill(frame)
+        t0, t1 = _ffill(known_t), _bfill(known_t)
         with np.errstate(invalid="ignore", divide="ignore"):
             inside = x0 + (t - t0) / (t1 - t0) * (x1 - x0)
-        out = np.where(frame.isna().to_numpy(), inside, frame.to_numpy())  # NaN outside the gaps
+        out = np.where(np.isnan(frame), inside, frame)  # NaN outside the gaps
         if self.extrapolate == "nearest":
             out = np.where(np.isnan(out), np.where(np.isnan(x0), x1, x0), out)
         return out.reshape(values.shape)
@@ -372,7 +387,7 @@ class CarryForward(_OverPeriods):
         _limit(self.limit)
 
     def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
-        return _back(_columns(values).ffill(limit=self.limit), values.shape)
+        return _ffill(_columns(values), self.limit).reshape(values.shape)
 
 
 @register
@@ -404,7 +419,7 @@ class CarryBackward(_OverPeriods):
         _limit(self.limit)
 
     def _filled(self, values: np.ndarray, ctx: Context) -> np.ndarray:
-        return _back(_columns(values).bfill(limit=self.limit), values.shape)
+        return _bfill(_columns(values), self.limit).reshape(values.shape)
 
 
 # -- from siblings, after normalisation ------------------------------------------------------
