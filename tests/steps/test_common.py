@@ -41,6 +41,7 @@ REQUIRED: dict[tuple[str, str], dict] = {
     ("impute", "group_mean"): {"group": "region"},
     ("impute", "group_median"): {"group": "region"},
     ("normalise", "reference_unit"): {"unit": "u1"},
+    ("normalise", "distance_to_reference"): {"unit": "u1"},
 }
 
 # Non-default parameters, to check that the spec round trip keeps them.
@@ -53,6 +54,8 @@ EXAMPLES: dict[tuple[str, str], list[dict]] = {
                               "scope": "per_period"}, {"scope": "base:2020"}],
     ("normalise", "minmax"): [{"low": -1, "high": 1.5}, {"high": 1, "scope": "per_period"}],
     ("weight", "given"): [{"weights": {"a": 2, "D1": 0.25}}],
+    ("weight", "entropy"): [{"data": "raw", "levels": (2,)}],
+    ("normalise", "distance_to_reference"): [{"unit": "u2", "cap": True, "scale": 1}],
     ("treat", "by_indicator"): [{"default": "winsorise", "overrides": {"a": "none"}},
                                 {"overrides": {"b": {"method": "winsorise", "max_points": 1}}}],
     ("normalise", "by_indicator"): [{"default": {"method": "minmax", "high": 1},

@@ -619,3 +619,25 @@ def test_vector_and_sum_mirror_lower_is_better(values, key):
             x, s = values[p, known, i], z[p, known, i]
             order = np.argsort(x, kind="stable")
             assert (np.diff(s[order]) <= 1e-12).all()
+
+
+def test_distance_to_reference_is_coinr_n_dist2ref():
+    # COINr n_dist2ref: (x − min) / (x_ref − min), the reference scoring 1 (here scale 1).
+    # a = 2, 4, 10, 6 with U1 (4) the reference: min 2 → 0, 1, 4, 2; b (lower is better)
+    # = 5, 3, 1, 7 with U1 (3): (max − x)/(max − x_ref) = (7 − b)/4 → 0.5, 1, 1.5, 0.
+    fw = make_framework({"I": ["a", "b"]}, directions={"b": "-"})
+    values = [[2, 5], [4, 3], [10, 1], [6, 7]]
+    out = normalised(fw, values, {"method": "distance_to_reference", "unit": "U1", "scale": 1})
+    np.testing.assert_allclose(out[0], [[0, 0.5], [1, 1], [4, 1.5], [2, 0]])
+    capped = normalised(fw, values, {"method": "distance_to_reference", "unit": "U1", "cap": True})
+    np.testing.assert_allclose(capped[0], [[0, 50], [100, 100], [100, 100], [100, 0]])
+    # reference_unit is the plain ratio x / x_ref (OECD), a different number: U2's a is 10/4
+    ratio = normalised(fw, values, {"method": "reference_unit", "unit": "U1", "scale": 1})
+    assert ratio[0, 2, 0] == pytest.approx(2.5)
+
+
+def test_distance_to_reference_at_the_worst_value_is_undefined_and_listed():
+    fw = make_framework({"I": ["a"]})
+    with pytest.warns(zh.ZonghengWarning, match="distance_to_reference"):
+        out, st_ = run(fw, [[2], [4], [10]], {"method": "distance_to_reference", "unit": "U0"})
+    assert np.isnan(out).all() and len(st_.undefined_) == 3

@@ -569,3 +569,19 @@ def test_pca_weights_are_positive_sum_to_one_and_ignore_unit_order(seed, n, m):
 def test_scope_of_a_weight_step_is_its_own():
     step = EntropyWeights(scope="base:2021")
     assert Scope.parse(step.scope).kind == "base"
+
+
+def test_entropy_on_raw_values_is_the_libraries_entropy_of_the_data_matrix():
+    # pymcdm / scikit-criteria weigh the matrix as it is (p = x / Σx per column, direction ignored);
+    # zongheng's default weighs the normalised scores, where the cost criterion c is mirrored.
+    from zongheng.steps.weight import entropy_weights
+
+    fw = make_framework({"I": ["a", "b", "c"]}, directions={"c": "-"})
+    values = np.array([[1, 5, 3], [2, 4, 6], [3, 3, 9], [4, 2, 1.0]])
+    raw = zh.build(fw, make_panel(fw, values), Method(weight={"method": "entropy", "data": "raw"}))
+    np.testing.assert_allclose([raw.weights[c] for c in "abc"], entropy_weights(values), rtol=1e-12)
+    scores = zh.build(fw, make_panel(fw, values), Method(weight="entropy"))
+    assert abs(scores.weights["c"] - raw.weights["c"]) > 0.2
+    with pytest.raises(MethodError, match="data: raw"):
+        two = make_framework({"I": ["D1", "b"], "D1": ["a"]})
+        zh.build(two, make_panel(two, values[:, :2]), Method(weight={"method": "entropy", "data": "raw"}))

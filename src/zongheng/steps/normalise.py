@@ -22,6 +22,7 @@ from zongheng.steps.base import Context, Overrides, State, Step, register
 
 __all__ = [
     "BordaScore",
+    "DistanceToReference",
     "Efficacy",
     "Goalposts",
     "IndexToBase",
@@ -36,6 +37,7 @@ __all__ = [
     "VectorNormalise",
     "ZScore",
     "count_worse",
+    "distance_to_reference",
     "distance_to_target",
     "efficacy",
     "goalposts",
@@ -672,6 +674,21 @@ def ratio_to_reference(values: np.ndarray, reference: np.ndarray, direction: np.
     return np.where(undefined, np.nan, out)
 
 
+def _reference_position(unit: str, ctx: Context) -> int:
+    """Return the reference unit's position; an unknown or screened-out one is a MethodError."""
+    units = ctx.panel.units
+    position = next((i for i, u in enumerate(units) if str(u) == str(unit)), None)
+    if position is None:
+        found = ", ".join(map(str, units[:10])) + (" …" if len(units) > 10 else "")
+        raise MethodError([Problem("normalise_unknown_unit", {"unit": unit, "found": found},
+                                   key="normalise.unit")])
+    if ctx.included is not None and not ctx.included[:, position].all():
+        # Screened out, its values are blank here: every score would be missing.
+        raise MethodError([Problem("normalise_reference_screened", {"unit": unit},
+                                   key="normalise.unit")])
+    return position
+
+
 def _undefined_cells(values: np.ndarray, out: np.ndarray, ctx: Context, method: str) -> list:
     """List the known values a ratio made missing, (period, unit, indicator), with a warning."""
     lost = ~np.isnan(values) & np.isnan(out)
@@ -711,8 +728,10 @@ class ReferenceUnit(Step):
 
     References
     ----------
-    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.5
-    (distance to a reference country); COINr ``n_dist2ref``.
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.5,
+    Table 3 ("distance to a reference": :math:`x / x_{ref}`). COINr's
+    ``n_dist2ref`` is a different formula, :math:`(x - \min x)/(x_{ref} - \min x)`:
+    that is :class:`DistanceToReference` (``distance_to_reference``).
     """
 
     stage = "normalise"
@@ -723,16 +742,7 @@ class ReferenceUnit(Step):
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Find the reference unit and keep its values in every period."""
-        units = ctx.panel.units
-        position = next((i for i, u in enumerate(units) if str(u) == str(self.unit)), None)
-        if position is None:
-            found = ", ".join(map(str, units[:10])) + (" …" if len(units) > 10 else "")
-            raise MethodError([Problem("normalise_unknown_unit", {"unit": self.unit, "found": found},
-                                       key="normalise.unit")])
-        if ctx.included is not None and not ctx.included[:, position].all():
-            # Screened out, its values are blank here: every ratio would be missing.
-            raise MethodError([Problem("normalise_reference_screened", {"unit": self.unit},
-                                       key="normalise.unit")])
+        position = _reference_position(self.unit, ctx)
         reference = np.array(values[:, position, :])
         out = ratio_to_reference(values, reference[:, None, :], ctx.directions, self.scale)
         return ReferenceState(unit_=position, reference_=reference,
@@ -742,6 +752,105 @@ class ReferenceUnit(Step):
         """Divide by the reference unit's value of the same period."""
         return ratio_to_reference(values, state.reference_[:, None, :], ctx.directions,
                                   self.scale)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DistanceState(_PerPeriod):
+    """The reference unit's position and values per period, the scope's range, cells undefined."""
+
+    unit_: int
+    reference_: np.ndarray
+    min_: np.ndarray
+    max_: np.ndarray
+    undefined_: tuple = ()
+
+
+def distance_to_reference(values: np.ndarray, reference: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                          direction: np.ndarray, scale: float = 100.0, cap: bool = False) -> np.ndarray:
+    r"""Distance from the worst value towards a reference (kernel of :class:`DistanceToReference`).
+
+    .. math:: y = s\,\frac{x - \min}{x_{ref} - \min}
+       \quad\text{or, for lower-is-better,}\quad
+       y = s\,\frac{\max - x}{\max - x_{ref}}
+
+    NaN where the reference is missing or is itself the worst value (nothing
+    to measure against); with ``cap`` a value beyond the reference scores
+    ``s``. Missing values stay missing. Broadcasts over any leading axes.
+    """
+    lower = np.asarray(direction) < 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        span = np.where(lower, hi - reference, reference - lo)
+        share = np.where(lower, hi - values, values - lo) / span
+    share = np.where(span > 0, share, np.nan)
+    if cap:
+        share = np.minimum(share, 1.0)
+    return scale * share
+
+
+@register
+@dataclass(frozen=True)
+class DistanceToReference(Step):
+    r"""Distance to a reference unit from the worst value (参照单位距离法, COINr ``n_dist2ref``).
+
+    .. math:: y_{pu} = s\,\frac{x_{pu} - \min x}{x_{p,ref} - \min x}
+       \quad\text{or, for lower-is-better,}\quad
+       y_{pu} = s\,\frac{\max x - x_{pu}}{\max x - x_{p,ref}}
+
+    The worst value over the reference scope scores 0 and the reference unit
+    ``s`` (a unit better than the reference scores above ``s`` unless
+    ``cap``). Unlike :class:`ReferenceUnit` (a plain ratio
+    :math:`x/x_{ref}`) it needs no positive values and is affine in *x*.
+    Where the reference value is missing or is the worst value itself, that
+    period's indicator is missing for every unit, listed in ``undefined_``
+    with a warning. Missing values stay missing.
+
+    Parameters
+    ----------
+    unit : str
+        The reference unit (required).
+    scale : float, default 100
+        The score of the reference unit (COINr's is 1).
+    cap : bool, default False
+        Cap scores at ``scale`` (COINr's ``cap_max``).
+    scope : str, optional
+        Reference scope of the minimum and maximum; the method's by default.
+
+    References
+    ----------
+    Becker W. et al., COINr (R package), ``n_dist2ref(x, iref, cap_max)``;
+    OECD/JRC (2008), *Handbook on Constructing Composite Indicators*, section 1.5.
+    """
+
+    stage = "normalise"
+    key = "distance_to_reference"
+    elementwise = True
+    unit: str
+    scale: float = 100.0
+    cap: bool = False
+    scope: str | None = None
+
+    @property
+    def affine(self) -> bool:  # type: ignore[override]
+        """Affine in a value unless scores are capped."""
+        return not self.cap
+
+    def fit(self, values: np.ndarray, ctx: Context) -> State:
+        """Find the reference unit, keep its values and learn the range over the scope."""
+        position = _reference_position(self.unit, ctx)
+        reference = np.array(values[:, position, :])
+        sample, group_of_period = ctx.scope_of(self).split(values, ctx)
+        lo, hi = _bounds(sample)
+        out = distance_to_reference(values, reference[:, None, :], _per_period(lo, group_of_period),
+                                    _per_period(hi, group_of_period), ctx.directions, self.scale)
+        return DistanceState(unit_=position, reference_=reference, min_=lo, max_=hi,
+                             group_of_period_=group_of_period,
+                             undefined_=_undefined_cells(values, out, ctx, self.key))
+
+    def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
+        """Measure each value from the scope's worst towards the reference of its period."""
+        g = state.group_of_period_
+        return distance_to_reference(values, state.reference_[:, None, :], _per_period(state.min_, g),
+                                     _per_period(state.max_, g), ctx.directions, self.scale, self.cap)
 
 
 @register

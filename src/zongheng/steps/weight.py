@@ -85,6 +85,12 @@ CR_THRESHOLD = 0.1
 RECIPROCAL_TOLERANCE = 0.05
 
 register_messages({
+    "weight_raw_needs_indicators": (
+        "权重方法 {method} 的 data: raw 只能为指标赋权，而 {parent} 的下级 {children} 是汇总项；"
+        "请用 levels 限定到指标所在层级，或改用 data: scores",
+        "data: raw of the weight method {method} weighs indicators only, but {parent} has the "
+        "aggregate child(ren) {children}; limit it with levels, or use data: scores",
+    ),
     "weight_per_period": (
         "权重方法 {method} 的 scope 不能是 per_period：权重须对所有时期一致（可用 pooled 或 base:<时期>）",
         "the scope of the weight method {method} cannot be per_period: weights are common to every "
@@ -298,7 +304,13 @@ class DataDrivenWeights(Weigher):
             return super().weights_for(parent, children, scores, ctx)
         if len(children) == 1:
             return np.ones(1)
-        return self.learn(self.sample(scores, ctx), parent, children, ctx)
+        values = self.values_for(parent, children, scores, ctx)
+        return self.learn(self.sample(values, ctx), parent, children, ctx)
+
+    def values_for(self, parent: str, children: Sequence[str], scores: np.ndarray,
+                   ctx: Context) -> np.ndarray:
+        """Return what the weights are learned from: the children's scores (by default)."""
+        return scores
 
     def sample(self, scores: np.ndarray, ctx: Context) -> np.ndarray:
         """Return the rows (unit-periods of the scope) with every child known, shape (n, child)."""
@@ -474,11 +486,24 @@ class EntropyWeights(_Objective):
 
     Parameters
     ----------
+    With ``data="raw"`` the entropy is taken on the indicators' raw values
+    as they are in the data (the matrix that libraries such as pymcdm and
+    scikit-criteria weigh, direction ignored), instead of on their normalised
+    scores (default: lower-is-better indicators already mirrored, so that a
+    cost criterion's spread counts the same way as a benefit's). The two
+    differ for cost criteria and for normalisations that are not linear; raw
+    values weigh indicators only, so a parent with an aggregate child is a
+    :class:`~zongheng.errors.MethodError` then.
+
+    Parameters
+    ----------
     levels : sequence of int, optional
         Levels weighted this way (2 = indicators within their dimensions);
         the others keep the framework's weights. All by default.
     scope : str, optional
         ``pooled`` (default: the method's scope) or ``base:<period>``.
+    data : {"scores", "raw"}, default "scores"
+        Weigh the children's normalised scores or the indicators' raw values.
 
     References
     ----------
@@ -489,6 +514,17 @@ class EntropyWeights(_Objective):
 
     key = "entropy"
     method_name = "entropy"
+    data: str = "scores"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.data not in ("scores", "raw"):
+            raise ValueError(f"data must be 'scores' or 'raw', got {self.data!r}")
+
+    def values_for(self, parent: str, children: Sequence[str], scores: np.ndarray,
+                   ctx: Context) -> np.ndarray:
+        """Return the children's scores, or the indicators' raw values with ``data="raw"``."""
+        return _raw_values(parent, children, ctx, self.key) if self.data == "raw" else scores
 
     def check(self, sample: np.ndarray, parent: str, children: Sequence[str]) -> None:
         """Refuse negative values, naming the child."""
@@ -498,6 +534,19 @@ class EntropyWeights(_Objective):
                 ctx: Context) -> np.ndarray:
         """Return :func:`entropy_weights` of the sample."""
         return entropy_weights(sample)
+
+
+def _raw_values(parent: str, children: Sequence[str], ctx: Context, method: str) -> np.ndarray:
+    """Return the raw values of indicator children (screened units NaN), shape (period, unit, child)."""
+    codes = ctx.framework.indicator_codes
+    aggregates = [c for c in children if c not in codes]
+    if aggregates:
+        raise MethodError([Problem("weight_raw_needs_indicators", {
+            "method": method, "parent": parent, "children": ", ".join(aggregates)}, key="weight.data")])
+    values = ctx.panel.values[..., [codes.index(c) for c in children]]
+    if ctx.included is not None:
+        values = np.where(ctx.included[..., None], values, np.nan)
+    return values
 
 
 # -- CRITIC -------------------------------------------------------------------------------------
