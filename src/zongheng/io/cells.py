@@ -80,7 +80,7 @@ def _control_mask(series: pd.Series) -> np.ndarray:
         found = series.str.contains(_PATTERN, regex=True)
     except AttributeError:  # an object column without any text
         return np.zeros(len(series), dtype=bool)
-    return found.fillna(False).to_numpy(dtype=bool)
+    return found.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _clean_series(series: pd.Series) -> pd.Series:

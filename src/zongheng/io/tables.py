@@ -363,16 +363,19 @@ def _read_csv_pandas(path: Path, sep: str, encoding: str) -> pd.DataFrame:
     raise DataError([Problem("file_encoding", file=path.name)])
 
 
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
 def _has_control_bytes(path: Path) -> bool:
     """Whether the file has a control character, scanned in blocks (memory stays flat).
 
     The bytes 0x00–0x1f are never part of a multi-byte character in UTF-8 or
     GB18030, so a byte scan finds exactly the characters that need removing.
+    ``bytes.translate`` deleting them is several times faster than a regex search.
     """
-    pattern = re.compile(CONTROL_CHARS.pattern.encode("latin-1"))
     with open(path, "rb") as handle:
         while block := handle.read(1 << 24):
-            if pattern.search(block):
+            if len(block.translate(None, _CONTROL_BYTES)) != len(block):
                 return True
     return False
 
@@ -442,8 +445,8 @@ def _sheet_cells(ws, file: str) -> tuple[list[int], list[int], list[object]]:
                 value = cell["value"]
                 if value is None:
                     continue  # formatted but empty
-                if isinstance(value, str) and CONTROL_CHARS.search(value):
-                    value = clean_text(value)
+                if isinstance(value, str) and ("_x" in value or CONTROL_CHARS.search(value)):
+                    value = clean_text(_XSTRING.sub(_unescape, value))
                 rows.append(row)
                 columns.append(cell["column"])
                 values.append(value)
@@ -451,6 +454,16 @@ def _sheet_cells(ws, file: str) -> tuple[list[int], list[int], list[object]]:
                 raise DataError([Problem("sheet_too_many_cells", {"limit": f"{MAX_EXCEL_CELLS:,}"},
                                          file=file, sheet=ws.title)])
     return rows, columns, values
+
+
+# Control characters, which XML cannot hold, are stored as _x0001_ … _x001F_ (ECMA-376
+# ST_Xstring). openpyxl leaves these escapes in the text (it only drops the x005F_ of an escaped
+# underscore, so other _xHHHH_ may be literal text): undo the control ones, as Excel shows them.
+_XSTRING = re.compile(r"_x00[01][0-9A-Fa-f]_")
+
+
+def _unescape(match: re.Match) -> str:
+    return chr(int(match.group(0)[2:6], 16))
 
 
 def _excel_table(rows: list[int], columns: list[int], values: list[object], file: str,
@@ -542,15 +555,6 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(frame), dtype=bool)
     out[candidates] = True
     return out
-
-
-def _is_blank(value: object) -> bool:
-    return (value is None or value is pd.NA or _is_nan(value)
-            or (isinstance(value, str) and not value.strip()))
-
-
-def _is_nan(value: object) -> bool:
-    return isinstance(value, float) and math.isnan(value)
 
 
 # -- numbers --------------------------------------------------------------------------------------
