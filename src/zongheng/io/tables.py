@@ -625,10 +625,8 @@ def parse_numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if dtype.kind != "O" and not pd.api.types.is_string_dtype(dtype):
         series = series.astype(object)  # dates, categories …: judged cell by cell, as written
     arrow = _arrow_strings(series)
-    if arrow is not None:
-        values, leftover = _parse_arrow(arrow)
-    else:
-        values, leftover = _parse_objects(series)
+    parsed = _parse_arrow(arrow) if arrow is not None else None
+    values, leftover = parsed if parsed is not None else _parse_objects(series)
     bad: list[int] = []
     if len(leftover):
         cells = series.iloc[leftover].to_numpy(dtype=object)
@@ -650,7 +648,7 @@ def _arrow_strings(series: pd.Series):
     return array
 
 
-def _parse_arrow(array) -> tuple[np.ndarray, np.ndarray]:
+def _parse_arrow(array) -> tuple[np.ndarray, np.ndarray] | None:
     """Parse Arrow strings; return the values and the positions left to :func:`parse_number`."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -663,7 +661,10 @@ def _parse_arrow(array) -> tuple[np.ndarray, np.ndarray]:
         plain = pc.invert(pc.is_null(parsed))
     except pa.ArrowInvalid:  # some cell is not a plain number: parse the plain ones only
         plain = pc.fill_null(pc.match_substring_regex(strings, _NUMBER.pattern), False)
-        parsed = pc.cast(pc.if_else(plain, strings, null), pa.float64())
+        try:
+            parsed = pc.cast(pc.if_else(plain, strings, null), pa.float64())
+        except pa.ArrowInvalid:  # never seen: Arrow parses what the pattern accepts
+            return None
     values = parsed.to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
     blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
     plain_np = np.asarray(plain.to_numpy(zero_copy_only=False), dtype=bool)
