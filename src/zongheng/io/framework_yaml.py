@@ -84,7 +84,7 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
                                                        "found": type(doc).__name__}, file=file)])
     problems: list[Problem] = []
     records: list[dict] = []
-    where: list[dict] = []
+    where: list[Mapping] = []
 
     def unknown_fields(node: dict, at: Mapping, allowed: set[str]) -> None:
         for f in node:

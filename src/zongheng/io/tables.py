@@ -484,7 +484,7 @@ def _excel_table(rows: list[int], columns: list[int], values: list[object], file
             "far": f"{column_letter(int(col_ids[far]) - 1)}{int(row_ids[far])}"},
             file=file, sheet=sheet)])
     grid = np.full((len(used_rows), len(used_cols)), None, dtype=object)
-    grid[row_pos, col_pos] = np.array(values, dtype=object) if values else []
+    grid[row_pos, col_pos] = np.fromiter(values, dtype=object, count=len(values))
     header_row = int(used_rows[0])
     # A blank header cell is named by its position in the sheet, as pandas does.
     header = [str(v) if v is not None and str(v).strip() else f"Unnamed: {int(c) - 1}"
