@@ -64,7 +64,7 @@ def test_formulas_without_a_computed_result_are_named(tmp_path, fw):
     with pytest.raises(DataError) as info:
         zh.read_panel(path, fw)
     assert info.value.problems[0].message("zh") == (
-        "formula.xlsx, 数据!D3: 公式 =D2*2 没有计算结果（文件可能由程序生成，未经 Excel 计算）；"
+        "formula.xlsx, 数据!D3: 公式 =D2*2 没有计算结果（指标 A1；文件可能由程序生成，未经 Excel 计算）；"
         "请在 Excel 中打开并保存，或填入数值")
     assert "has no computed result" in info.value.problems[0].message("en")
 
@@ -91,7 +91,7 @@ def test_error_cells_are_named(tmp_path, fw, error):
         zh.read_panel(path, fw)
     ((p),) = info.value.problems
     assert (p.kind, p.cell) == ("cell_error", "数据!E4")
-    assert p.message("zh") == (f"errors.xlsx, 数据!E4: 单元格是 Excel 错误值 {error}，不是数字；"
+    assert p.message("zh") == (f"errors.xlsx, 数据!E4: 单元格是 Excel 错误值 {error}，不是数字（指标 A2）；"
                                "请修正公式或留空")
 
 

@@ -71,18 +71,20 @@ MAX_TABLE_CELLS = 50_000_000
 
 register_messages({
     "cell_formula": (
-        "公式 {value} 没有计算结果（文件可能由程序生成，未经 Excel 计算）；请在 Excel 中打开并保存，"
-        "或填入数值",
-        "the formula {value} has no computed result (the file was probably written by a program, "
-        "not saved by Excel): open and save it in Excel, or enter the value",
+        "公式 {value} 没有计算结果（指标 {indicator}；文件可能由程序生成，未经 Excel 计算）；"
+        "请在 Excel 中打开并保存，或填入数值",
+        "the formula {value} has no computed result (indicator {indicator}; the file was probably "
+        "written by a program, not saved by Excel): open and save it in Excel, or enter the value",
     ),
     "cell_error": (
-        "单元格是 Excel 错误值 {value}，不是数字；请修正公式或留空",
-        "the cell is the Excel error {value}, not a number: fix the formula or leave it empty",
+        "单元格是 Excel 错误值 {value}，不是数字（指标 {indicator}）；请修正公式或留空",
+        "the cell is the Excel error {value}, not a number (indicator {indicator}): fix the formula "
+        "or leave it empty",
     ),
     "cell_boolean": (
-        "单元格是逻辑值 {value}，不是数字；请填 1/0 或数值",
-        "the cell is the logical value {value}, not a number: enter 1/0 or the value",
+        "单元格是逻辑值 {value}，不是数字（指标 {indicator}）；请填 1/0 或数值",
+        "the cell is the logical value {value}, not a number (indicator {indicator}): enter 1/0 or "
+        "the value",
     ),
     "sheet_too_many_rows": (
         "工作表超过 {limit} 行（Excel 的上限），文件不是 Excel 保存的；请另存为 CSV 或 Parquet",
