@@ -50,6 +50,7 @@ __all__ = [
     "MAX_TABLE_CELLS",
     "BadCell",
     "Table",
+    "blank_cells",
     "column_letter",
     "number_problem",
     "parse_number",
@@ -162,7 +163,7 @@ class Table:
         return self.header_row + 1 + int(self.frame.index[position])
 
     def letter(self, column: Hashable) -> str:
-        """Return the spreadsheet letter of a column."""
+        """Return the spreadsheet letter of a column (列号)."""
         position = list(self.frame.columns).index(column)
         return self.letters[position] if self.letters is not None else column_letter(position)
 
@@ -529,7 +530,7 @@ def _unnamed(header: str) -> bool:
 
 
 def blank_cells(series: pd.Series) -> np.ndarray:
-    """Return which cells are blank: missing, or text of spaces only (vectorised)."""
+    """Return which cells are blank (空单元格): missing, or text of spaces only (vectorised)."""
     blank = series.isna().to_numpy(dtype=bool, copy=True)
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
         try:
@@ -700,7 +701,7 @@ def _parse_objects(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def number_problem(value: object) -> str:
-    """Return the message key for a cell that is not a number (``non_numeric`` or a BadCell's)."""
+    """Return the message key of a non-number cell (非数值单元格): ``non_numeric`` or a BadCell's."""
     if isinstance(value, BadCell):
         return f"cell_{value.kind}"
     if isinstance(value, bool | np.bool_):

@@ -114,7 +114,7 @@ def read_yaml(path: str | Path, *, error: ErrorClass, bad_yaml: str = "fw_bad_ya
 
 def parse_yaml(text: str, *, file: str | None = None, error: ErrorClass = MethodError,
                bad_yaml: str = "fw_bad_yaml", repair: Callable[[str], str] | None = None) -> Any:
-    """Parse YAML text with the checks of :func:`read_yaml`; ``file`` names it in messages."""
+    """Parse YAML text (解析 YAML 文本) as :func:`read_yaml` does; ``file`` names it in messages."""
     try:
         return _parse(text, file)
     except _Refused as refused:
