@@ -1,6 +1,6 @@
 """Frameworks thousands of levels deep load (no recursion); cycles are found in linear time.
 
-The reliability audit (../shared/reviews/2026-12-reliability.md, finding 6, cases FW_deep*)
+The reliability audit (review 2026-12-reliability.md, finding 6, cases FW_deep*)
 saw RecursionError from about 990 levels and a cycle check that took 77 s at 3,000 levels.
 """
 

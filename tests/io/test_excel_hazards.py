@@ -1,6 +1,6 @@
 """Excel cells that are not what they look like, and sheets larger than they look.
 
-Cases of the reliability audit (../shared/reviews/2026-12-reliability.md, findings 4 and 5;
+Cases of the reliability audit (review 2026-12-reliability.md, findings 4 and 5;
 f/mkxlsx.py, x/cellbomb.xlsx), rebuilt here with openpyxl and xlsxwriter.
 """
 

@@ -1,6 +1,6 @@
 """Data that loaded silently and gave wrong rankings: each is now read right or named.
 
-Cases of the reliability audit (../shared/reviews/2026-12-reliability.md, finding 7 and the
+Cases of the reliability audit (review 2026-12-reliability.md, finding 7 and the
 closing note's known problems #2 and #10; inputs known/data_bracket*.csv, f/units_dup.csv,
 f/periods_mixed.csv, f/huge.csv, known/data_den_name.csv), rebuilt here.
 """

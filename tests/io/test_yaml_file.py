@@ -1,6 +1,6 @@
 """One loader for every YAML file (zongheng.io.yaml_file): GBK, duplicate keys, alias bombs, locations.
 
-Cases from the reliability audit (../shared/reviews/2026-12-reliability.md, findings 4, 6
+Cases from the reliability audit (review 2026-12-reliability.md, findings 4, 6
 and 7; inputs fw/bomb.yaml, fw/dupkeys.yaml, known/*_gbk.yaml) are rebuilt here as text.
 """
 
