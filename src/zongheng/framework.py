@@ -314,7 +314,7 @@ def _number(value: object) -> float | None:
 @dataclass
 class _Row:
     record: dict
-    where: dict
+    where: Mapping[str, Any]
     code: str = ""
     parent: str | None = None
 
@@ -363,9 +363,10 @@ def framework_from_records(
         problems.append(Problem(kind, params, **where))
 
     rows: list[_Row] = []
-    first_seen: dict[str, dict] = {}
+    first_seen: dict[str, Mapping[str, Any]] = {}
     for rec, where in zip(records, locations, strict=True):
-        row = _Row(dict(rec), dict(where))
+        # ``where`` is kept as given: a reader may compute it lazily (a deep YAML's key paths).
+        row = _Row(dict(rec), where)
         row.code = _clean_text(rec.get("code"))
         row.parent = _clean_text(rec.get("parent")) or None
         if not row.code:
@@ -375,7 +376,7 @@ def framework_from_records(
             report(where, "fw_duplicate_code", code=row.code,
                    first=Problem("fw_duplicate_code", **first_seen[row.code]))
             continue
-        first_seen[row.code] = dict(where)
+        first_seen[row.code] = where
         rows.append(row)
 
     by_code = {r.code: r for r in rows}
@@ -395,19 +396,20 @@ def framework_from_records(
     elif len(roots) > 1:
         report(roots[1].where, "fw_many_roots", n=len(roots), codes=", ".join(r.code for r in roots))
 
-    # Cycles: walk up from each row; a walk that revisits a code never reaches a root.
-    in_cycle: set[str] = set()
+    # Cycles: walk up from each row until a code already settled, a root or an unknown parent.
+    # Every code is walked once (settled codes stop later walks), so the check is linear in
+    # the number of rows even for a chain thousands of levels deep.
+    settled: set[str] = set()
     for r in rows:
-        seen: list[str] = []
+        path: dict[str, int] = {}  # codes of this walk → position, in order
         cur: str | None = r.code
-        while cur is not None and cur in by_code and cur not in seen:
-            seen.append(cur)
+        while cur is not None and cur in by_code and cur not in settled and cur not in path:
+            path[cur] = len(path)
             cur = by_code[cur].parent
-        if cur is not None and cur in seen:
-            cycle = seen[seen.index(cur):]
-            if not in_cycle.intersection(cycle):
-                in_cycle.update(cycle)
-                report(by_code[cur].where, "fw_cycle", cycle=" → ".join([*cycle, cur]))
+        if cur is not None and cur in path:
+            cycle = list(path)[path[cur]:]
+            report(by_code[cur].where, "fw_cycle", cycle=" → ".join([*cycle, cur]))
+        settled.update(path)
 
     nodes: dict[str, Node] = {}
     for r in rows:
@@ -471,14 +473,14 @@ def framework_from_records(
     if problems:
         raise FrameworkError(problems)
 
+    # Parents before children, depth first, children in order; a stack, not recursion, so
+    # that a framework thousands of levels deep does not exhaust Python's recursion limit.
     ordered: list[Node] = []
-
-    def visit(code: str) -> None:
+    stack = [roots[0].code]
+    while stack:
+        code = stack.pop()
         ordered.append(nodes[code])
-        for child in kids[code]:
-            visit(child)
-
-    visit(roots[0].code)
+        stack.extend(reversed(kids[code]))
     return Framework(tuple(ordered), tuple(groups), tuple(denominators), dict(meta or {}))
 
 

@@ -26,7 +26,7 @@ import yaml
 
 from zongheng.errors import MethodError, Problem
 from zongheng.frozen import FrozenMap
-from zongheng.io.tables import read_text_any
+from zongheng.io.yaml_file import read_yaml
 from zongheng.steps import STAGES, Scope, Step, step_from_spec
 from zongheng.steps.aggregate import Aggregator, Arithmetic
 from zongheng.steps.denominate import ByFramework
@@ -177,12 +177,7 @@ def read_method(path: str | Path) -> Method:
         Naming the key of every unknown stage, method or parameter.
     """
     path = Path(path)
-    if not path.exists():
-        raise MethodError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = yaml.safe_load(read_text_any(path))
-    except yaml.YAMLError as exc:
-        raise MethodError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    doc = read_yaml(path, error=MethodError)
     try:
         return Method.from_dict(doc.get("method", doc) if isinstance(doc, dict) else doc)
     except MethodError as exc:

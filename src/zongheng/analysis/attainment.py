@@ -35,12 +35,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from numpy.lib.stride_tricks import sliding_window_view
 
 from zongheng.errors import DataError, MethodError, Problem
 from zongheng.framework import Framework
 from zongheng.i18n import get_lang, register_messages
+from zongheng.io.yaml_file import read_yaml
 from zongheng.panel import Panel
 
 __all__ = [
@@ -236,12 +236,7 @@ def read_warning_rule(path: str | Path) -> WarningRule:
         If the file is missing or not YAML, or a key or value is wrong.
     """
     path = Path(path)
-    if not path.exists():
-        raise MethodError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise MethodError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    doc = read_yaml(path, error=MethodError)
     return WarningRule.from_dict(doc, file=path.name)
 
 

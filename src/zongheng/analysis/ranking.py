@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from zongheng.analysis.progress import node_position, period_position
 from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
+from zongheng.io.yaml_file import read_yaml
 from zongheng.panel import Panel
 
 __all__ = [
@@ -504,12 +504,7 @@ def read_award_rule(source: str | Path | Mapping[str, Any]) -> AwardRule:
     if isinstance(source, str | Path):
         path = Path(source)
         file = path.name
-        if not path.exists():
-            raise MethodError([Problem("file_not_found", file=str(path))])
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-        except yaml.YAMLError as exc:
-            raise MethodError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=file)]) from None
+        doc = read_yaml(path, error=MethodError)
     check = _Checker(file)
     key = "award"
     if isinstance(doc, Mapping) and "award" in doc:

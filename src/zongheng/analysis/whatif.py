@@ -24,13 +24,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from zongheng.analysis.path import indicator_position
 from zongheng.errors import DataError, MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
 from zongheng.io.tables import parse_number, read_table
+from zongheng.io.yaml_file import read_yaml
 from zongheng.steps.rank import competition_rank, group_rank
 
 __all__ = ["WhatIfResult", "read_scenario", "whatif"]
@@ -193,12 +193,7 @@ def _record(record: Mapping[str, Any], where: dict[str, Any]) -> tuple[dict[str,
 
 
 def _yaml_rows(path: Path) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    if not path.exists():
-        raise DataError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise DataError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    doc = read_yaml(path, error=DataError)
     if isinstance(doc, Mapping):
         doc = doc.get("changes", doc.get("情景"))
     if not isinstance(doc, list) or not all(isinstance(r, Mapping) for r in doc):

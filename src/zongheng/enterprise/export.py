@@ -17,6 +17,7 @@ import yaml
 
 from zongheng.enterprise.rule import GRADES
 from zongheng.io.atomic import atomic_write
+from zongheng.io.cells import clean_frame
 
 if TYPE_CHECKING:
     from zongheng.enterprise.muyun import GradingResult
@@ -85,7 +86,7 @@ def localised(result: GradingResult, frame: pd.DataFrame, lang: str = "zh") -> p
                 out[col] = out[col].map(lambda b: names.get(b, b))
     if "grade" in out:
         out["grade"] = out["grade"].astype(object).where(out["grade"].notna(), "")
-    return out.rename(columns=headers(result, lang))
+    return clean_frame(out.rename(columns=headers(result, lang)))  # no control characters in xlsx
 
 
 def _translate(series: pd.Series, how: Any) -> pd.Series:

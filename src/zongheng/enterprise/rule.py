@@ -36,6 +36,7 @@ from zongheng.enterprise.columns import BASE_COLUMNS
 from zongheng.errors import FrameworkError, MethodError, Problem
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
+from zongheng.io.yaml_file import read_yaml
 
 __all__ = ["GRADES", "Branch", "GradingRule", "read_rule", "write_rule"]
 
@@ -543,12 +544,7 @@ def read_rule(path: str | Path) -> GradingRule:
         Listing every problem with its key.
     """
     path = Path(path)
-    if not path.exists():
-        raise MethodError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        raise MethodError([Problem("muyun_rule_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    doc = read_yaml(path, error=MethodError, bad_yaml="muyun_rule_bad_yaml")
     if doc is not None and not isinstance(doc, dict):
         raise MethodError([Problem("muyun_rule_bad_shape", {"expected": "mapping", "found": doc},
                                    file=path.name)])

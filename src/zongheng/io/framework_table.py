@@ -90,7 +90,10 @@ def read_framework_table(source: str | Path | pd.DataFrame, *,
     records: list[dict] = []
     where: list[dict] = []
     attrs: dict[str, list[Attribute]] = {"groups": [], "denominators": []}
-    for pos, (_, row) in enumerate(frame.iterrows()):
+    # Plain lists, not iterrows: a Series per row costs ~0.2 ms, a second for 5,000 rows.
+    cells = {c: frame[c].tolist() for c in set(columns.values())}
+    for pos in range(len(frame)):
+        row = {c: values[pos] for c, values in cells.items()}
         rec = {f: row[c] for f, c in columns.items() if f not in ("goalpost_lo", "goalpost_hi")}
         kind = str(rec.get("type") or "").strip().lower()
         if kind in _IGNORED_TYPES:  # COINr's iMeta allows "Other" rows: not part of the tree

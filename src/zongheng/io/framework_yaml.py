@@ -19,6 +19,7 @@ A flat list under ``elements:`` (each with a ``parent``) is read as well.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from zongheng.framework import (
     Indicator,
     framework_from_records,
 )
-from zongheng.io.tables import read_text_any
+from zongheng.io.yaml_file import read_yaml
 
 __all__ = ["framework_from_dict", "framework_to_dict", "read_framework_yaml", "write_framework_yaml"]
 
@@ -49,28 +50,13 @@ def read_framework_yaml(path: str | Path) -> Framework:
     FrameworkError
         Listing every problem, each with its key path (e.g. ``children[1].weight``).
     """
-    path = Path(path)
-    if not path.exists():
-        raise FrameworkError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = _load(read_text_any(path))
-    except yaml.YAMLError as exc:
-        raise FrameworkError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
-    return framework_from_dict(doc, file=path.name)
+    doc = read_yaml(path, error=FrameworkError, repair=_repair)
+    return framework_from_dict(doc, file=Path(path).name)
 
 
-def _load(text: str) -> Any:
-    """Parse YAML; if it fails, retry with lone ``-``/``>=`` values quoted, else raise the first error."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as first:
-        fixed = _quote_bare_rules(_quote_bare_dashes(text))
-        if fixed == text:
-            raise
-        try:
-            return yaml.safe_load(fixed)
-        except yaml.YAMLError:
-            raise first from None
+def _repair(text: str) -> str:
+    """Quote lone ``-``/``>=`` values, which YAML rejects (tried only when the text does not parse)."""
+    return _quote_bare_rules(_quote_bare_dashes(text))
 
 
 # ``direction: -`` is not valid YAML (a lone dash starts a list); read it as the string "-".
@@ -98,34 +84,40 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
                                                        "found": type(doc).__name__}, file=file)])
     problems: list[Problem] = []
     records: list[dict] = []
-    where: list[dict] = []
+    where: list[Mapping] = []
 
-    def unknown_fields(node: dict, key: str, allowed: set[str]) -> None:
+    def unknown_fields(node: dict, at: Mapping, allowed: set[str]) -> None:
         for f in node:
             if f not in allowed:
+                key = at["key"]
                 problems.append(Problem("fw_unknown_field", {"field": f, "allowed": ", ".join(
-                    sorted(allowed))}, file=file, key=f"{key}.{f}" if key else str(f)))
+                    sorted(allowed))}, file=file, key=str(f) if key == "(root)" else f"{key}.{f}"))
 
-    def walk(node: Any, key: str, parent: str | None) -> None:
-        if not isinstance(node, dict):
-            problems.append(Problem("fw_bad_shape", {"expected": "mapping",
-                                                     "found": repr(node)}, file=file, key=key))
-            return
-        unknown_fields(node, key, _NODE_FIELDS | (_TOP_ONLY if parent is None else set()))
-        rec = {k: v for k, v in node.items() if k in RECORD_FIELDS}
-        rec["parent"] = parent
-        if "children" in node:
-            rec.setdefault("type", "aggregate")
-        records.append(rec)
-        where.append({"file": file, "key": key or "(root)"})
-        children = node.get("children") or []
-        if not isinstance(children, list):
-            problems.append(Problem("fw_bad_shape", {"expected": "list", "found": repr(children)},
-                                    file=file, key=f"{key}.children" if key else "children"))
-            return
-        for i, child in enumerate(children):
-            walk(child, f"{key}.children[{i}]" if key else f"children[{i}]",
-                 _code_text(node.get("code")))
+    def walk(root: dict) -> None:
+        # Depth-first with a stack (not recursion): a framework may be thousands of levels deep.
+        # Each record's key path is built only if a problem names it (_KeyPath).
+        stack: list[tuple[Any, _KeyPath, str | None]] = [(root, _KeyPath(file, None, ""), None)]
+        while stack:
+            node, at, parent = stack.pop()
+            if not isinstance(node, dict):
+                problems.append(Problem("fw_bad_shape", {"expected": "mapping",
+                                                         "found": repr(node)}, file=file, key=at.path()))
+                continue
+            unknown_fields(node, at, _NODE_FIELDS | (_TOP_ONLY if parent is None else set()))
+            rec = {k: v for k, v in node.items() if k in RECORD_FIELDS}
+            rec["parent"] = parent
+            if "children" in node:
+                rec.setdefault("type", "aggregate")
+            records.append(rec)
+            where.append(at)
+            children = node.get("children") or []
+            if not isinstance(children, list):
+                problems.append(Problem("fw_bad_shape", {"expected": "list", "found": repr(children)},
+                                        file=file, key=at.child("children").path()))
+                continue
+            code = _code_text(node.get("code"))
+            stack.extend((child, at.child("children", i), code)
+                         for i, child in reversed(list(enumerate(children))))
 
     if "elements" in doc:
         for i, rec in enumerate(doc["elements"] or []):
@@ -134,11 +126,11 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
                 problems.append(Problem("fw_bad_shape", {"expected": "mapping",
                                                          "found": repr(rec)}, file=file, key=key))
                 continue
-            unknown_fields(rec, key, set(RECORD_FIELDS))
+            unknown_fields(rec, {"key": key}, set(RECORD_FIELDS))
             records.append(rec)
             where.append({"file": file, "key": key})
     else:
-        walk(doc, "", None)
+        walk(doc)
 
     groups = _attributes(doc.get("groups"), "groups", file, problems)
     denominators = _attributes(doc.get("denominators"), "denominators", file, problems)
@@ -150,6 +142,50 @@ def framework_from_dict(doc: Any, *, file: str | None = None) -> Framework:
     if problems:
         raise FrameworkError(problems)
     return framework
+
+
+class _KeyPath(Mapping):
+    """A record's location, ``{"file": …, "key": "children[0].children[2]"}``, built on demand.
+
+    A chain of thousands of levels would otherwise hold a key path per record as long as its
+    depth: quadratic memory for locations that are read only when a problem names them.
+    """
+
+    __slots__ = ("_file", "_parent", "_step")
+
+    def __init__(self, file: str | None, parent: _KeyPath | None, step: str):
+        self._file, self._parent, self._step = file, parent, step
+
+    def child(self, field: str, index: int | None = None) -> _KeyPath:
+        """Return the location of ``field`` (``children``) or of its item ``index``."""
+        at = _KeyPath(self._file, self, field)
+        return at if index is None else _KeyPath(self._file, at, f"[{index}]")
+
+    def path(self) -> str:
+        """Return the key path, ``(root)`` for the document itself."""
+        steps: list[str] = []
+        at: _KeyPath | None = self
+        while at is not None:
+            if at._step:
+                steps.append(at._step)
+            at = at._parent
+        out = ""
+        for step in reversed(steps):
+            out += step if step.startswith("[") or not out else f".{step}"
+        return out or "(root)"
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "file":
+            return self._file
+        if name == "key":
+            return self.path()
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("file", "key"))
+
+    def __len__(self) -> int:
+        return 2
 
 
 def _code_text(value: object) -> str:

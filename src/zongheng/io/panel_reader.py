@@ -1,17 +1,30 @@
 """Reading a panel (读取数据): long or wide tables matched against a framework.
 
 Wide: a row per unit (or unit-period), a column per indicator, named by code or
-by Chinese name (a trailing unit in brackets, ``亩均税收（万元/亩）``, is ignored).
-Long: columns unit, period, indicator, value. COINr's iData reads as it is.
+by Chinese name, with or without a trailing unit in brackets
+(``亩均税收（万元/亩）``); a bracketed unit that contradicts the framework's
+(``产值（元）`` for an indicator in 亿元) is an error, since the values would be
+read in the wrong unit. Denominator columns are matched the same way (code or
+name). Long: columns unit, period, indicator, value. COINr's iData reads as it is.
+
+Periods ``2024``, ``2024.0``, ``2024年`` and ``2024 年`` are the same year. Values
+whose magnitude is 1e100 or more are refused: min-max and distances overflow on
+them, and the best unit would come out last.
+
 Every problem is collected with its file, sheet, row and column, and one
 :class:`~zongheng.errors.DataError` lists them all; nothing is half-loaded.
+The work is done column by column in numpy, pandas and Arrow: Python loops
+only over the cells and rows that have a problem, and over distinct labels
+(unit names, periods, indicator names of a long table).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Sequence
+import unicodedata
+from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +32,19 @@ import pandas as pd
 
 from zongheng.errors import DataError, Problem
 from zongheng.framework import Framework
-from zongheng.io.tables import MISSING_MARKERS, Table, parse_number, read_table
+from zongheng.i18n import register_messages
+from zongheng.io.tables import (
+    MISSING_MARKERS,
+    Table,
+    blank_cells,
+    number_problem,
+    parse_number,
+    parse_numbers,
+    read_table,
+)
 from zongheng.panel import Panel
 
-__all__ = ["read_panel"]
+__all__ = ["TOO_LARGE", "read_panel"]
 
 # Sheets read by default when a workbook has one (the data sheet of a data-entry template).
 DATA_SHEETS = ("数据", "data", "Data")
@@ -34,7 +56,29 @@ PERIOD_ALIASES = ("time", "period", "year", "年份", "年度", "时期", "期�
 INDICATOR_ALIASES = ("indicator", "icode", "指标", "指标代码", "指标名称")
 VALUE_ALIASES = ("value", "值", "数值", "指标值")
 
-_BRACKETED_UNIT = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
+TOO_LARGE = 1e100
+"""Values this large in magnitude are refused: (x − min) and sums of squares overflow near 1e308."""
+
+_BRACKETED_UNIT = re.compile(r"\s*[（(]([^（()）]*)[)）]\s*$")
+_YEAR = re.compile(r"^(\d+)\s*年$")
+
+register_messages({
+    "header_unit_mismatch": (
+        "'{name}' 标注的单位「{unit}」与指标体系中 {code} 的单位「{expected}」不一致；"
+        "请把数值换算为「{expected}」并改正表头，或改正指标体系",
+        "'{name}' is labelled in {unit!r} but {code} is in {expected!r} in the framework: convert the "
+        "values to {expected!r} and correct the label, or correct the framework",
+    ),
+    "unit_table_duplicate": (
+        "单位 '{unit}' 在单位信息表中重复（首次出现在第 {first} 行）",
+        "the unit '{unit}' is listed twice in the unit table (first at row {first})",
+    ),
+    "value_too_large": (
+        "{value} 太大，无法参与计算（绝对值须小于 1e100；指标 {indicator}）；请检查单位或录入",
+        "{value} is too large to compute with (the magnitude must be below 1e100; indicator "
+        "{indicator}): check the unit or the entry",
+    ),
+})
 
 
 def _find(columns: list[str], aliases: tuple[str, ...], given: str | None) -> str | None:
@@ -47,42 +91,60 @@ def _find(columns: list[str], aliases: tuple[str, ...], given: str | None) -> st
     return None
 
 
-def _indicator_lookup(framework: Framework) -> dict[str, tuple[str, ...]]:
-    """Map every accepted spelling of an indicator to the codes it may mean.
+def _lookup(items, spellings) -> dict[str, tuple[str, ...]]:
+    """Map every accepted spelling of an item to the codes it may mean.
 
-    Codes come first, then names (Chinese and English), then names without a
-    trailing bracketed unit; a spelling keeps the meaning of the first tier
-    that has it. A name shared by several indicators maps to all of them.
+    ``spellings`` lists, tier by tier, the spellings of one item (codes first,
+    then names, then names without a trailing bracketed unit); a spelling keeps
+    the meaning of the first tier that has it. A name shared by several items
+    maps to all of them.
     """
-    tiers = (
-        lambda i: (i.code,),
-        lambda i: (i.name, i.name_en),
-        lambda i: (_strip_unit(i.name), _strip_unit(i.name_en)),
-    )
     lookup: dict[str, tuple[str, ...]] = {}
-    for spellings in tiers:
+    for tier_of in spellings:
         tier: dict[str, list[str]] = {}
-        for ind in framework.indicators:
-            for spelling in spellings(ind):
+        for item in items:
+            for spelling in tier_of(item):
                 key = _lower(spelling)
-                if key and ind.code not in tier.setdefault(key, []):
-                    tier[key].append(ind.code)
+                if key and item.code not in tier.setdefault(key, []):
+                    tier[key].append(item.code)
         for key, codes in tier.items():
             lookup.setdefault(key, tuple(codes))
     return lookup
 
 
-def _match(lookup: dict[str, tuple[str, ...]], header: object) -> tuple[str, ...]:
-    """Return the codes a header or cell may mean: as written, then without trailing ``（单位）``."""
+_TIERS = (
+    lambda i: (i.code,),
+    lambda i: (i.name, i.name_en),
+    lambda i: (_strip_unit(i.name), _strip_unit(i.name_en)),
+)
+
+
+def _indicator_lookup(framework: Framework) -> dict[str, tuple[str, ...]]:
+    """Map every accepted spelling of an indicator to the codes it may mean (see :func:`_lookup`)."""
+    return _lookup(framework.indicators, _TIERS)
+
+
+def _denominator_lookup(framework: Framework) -> dict[str, tuple[str, ...]]:
+    """Map every spelling of a declared denominator (code, names, names without unit) to its code."""
+    return _lookup(framework.denominators, _TIERS)
+
+
+def _match(lookup: dict[str, tuple[str, ...]], header: object) -> tuple[tuple[str, ...], list[str]]:
+    """Return the codes a header or cell may mean and the bracketed units removed to find them.
+
+    Tried as written, then without its trailing ``（单位）`` parts one by one.
+    """
     text = _lower(header)
+    removed: list[str] = []
     while text:
         if text in lookup:
-            return lookup[text]
-        shorter = _strip_unit(text)
-        if shorter == text:
+            return lookup[text], removed
+        found = _BRACKETED_UNIT.search(text)
+        if found is None:
             break
-        text = shorter
-    return ()
+        removed.append(found.group(1))
+        text = text[:found.start()].strip()
+    return (), []
 
 
 def _lower(text: object) -> str:
@@ -92,6 +154,26 @@ def _lower(text: object) -> str:
 def _strip_unit(text: str) -> str:
     """Return ``text`` without one trailing bracketed part: ``亩均税收（万元/亩）`` → ``亩均税收``."""
     return _BRACKETED_UNIT.sub("", text).strip()
+
+
+def _unit_key(unit: str) -> str:
+    """Return a unit as compared: NFKC (full-width ％ is %), without spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", unit)).lower()
+
+
+def _unit_conflict(item, removed: list[str]) -> tuple[str, str] | None:
+    """Return (label unit, declared unit) when a label's bracketed unit contradicts the item's.
+
+    Only the framework's ``unit`` field is compared: a bracket inside a name may
+    be anything (``研发投入（R&D）``), and without a declared unit there is nothing
+    to contradict.
+    """
+    declared = (item.unit or "").strip()
+    if not removed or not declared:
+        return None
+    if any(_unit_key(u) == _unit_key(declared) for u in removed):
+        return None
+    return removed[-1].strip(), declared
 
 
 def _cell_text(value: object) -> str:
@@ -107,12 +189,54 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _texts(series: pd.Series) -> np.ndarray:
+    """Return a key column as stripped text per row (object array), blank for empty cells.
+
+    Text columns are stripped in bulk; other columns are converted once per distinct value.
+    """
+    if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
+        return series.str.strip().fillna("").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    texts = np.array([_cell_text(u) for u in uniques] + [""], dtype=object)
+    return texts[codes]  # code -1 (missing) picks the trailing ""
+
+
+def _period_label(value: object) -> object:
+    """Return a period cell as a number when it is one (``2024``, ``2024.0``, ``2024年``), else text."""
+    text = _cell_text(value)
+    year = _YEAR.match(text)
+    if year:
+        return int(year.group(1))
+    number = parse_number(value)
+    if number is not None and not math.isnan(number):
+        return number
+    return text
+
+
 def _period_labels(values: list[object]) -> list[Hashable]:
-    """Return periods as ints when every label is a whole number (years), else as text."""
-    numbers = [parse_number(v) for v in values]
-    if all(n is not None and not math.isnan(n) and float(n).is_integer() for n in numbers):
-        return [int(n) for n in numbers]  # type: ignore[arg-type]
-    return [str(v).strip() for v in values]
+    """Return periods as ints when every label is a whole number or ``<year>年``, else as text.
+
+    ``2024 年`` is written ``2024年`` as text, so that spellings of one year never make two periods.
+    """
+    labels = [_period_label(v) for v in values]
+    if all(isinstance(x, float | int) and float(x).is_integer() for x in labels):
+        return [int(x) for x in labels]
+    return [re.sub(r"^(\d+)\s+年$", r"\1年", _cell_text(v)) for v in values]
+
+
+@dataclass
+class _Keys:
+    """Unit and period of every row, as codes into ``units`` and ``periods``."""
+
+    unit: np.ndarray  # text per row ("" when blank)
+    unit_code: np.ndarray  # int per row, index into ``units`` (order of first appearance)
+    units: list[str]
+    period_code: np.ndarray  # int per row, index into ``periods`` (time order)
+    periods: list
+
+    def first_rows(self) -> np.ndarray:
+        """Return the first row position of each unit, in unit order."""
+        return np.unique(self.unit_code, return_index=True)[1]
 
 
 class _Reader:
@@ -131,43 +255,48 @@ class _Reader:
         """
         self.problems.append(Problem(kind, params, **self.table.where(position, column)))
 
-    def numbers(self, column: str, indicator: str | Sequence[str]) -> np.ndarray:
-        """Parse a column to floats; name every cell that is not a number.
+    def numbers(self, column: str, indicator: str | np.ndarray) -> np.ndarray:
+        """Parse a column to floats; name every cell that is not a number or is too large.
 
         ``indicator`` names the column's indicator, or each row's (long layout).
         """
         raw = self.table.frame[column]
-        fast = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, copy=True)
-        fast[~np.isfinite(fast)] = np.nan  # inf and 1e999 go through the strict parser below
-        out = fast.copy()
-        for pos in np.flatnonzero(np.isnan(fast)):
+        values, bad = parse_numbers(raw)
+        for pos in bad:
             value = raw.iloc[pos]
-            parsed = parse_number(value)
-            if parsed is None:
-                name = indicator if isinstance(indicator, str) else indicator[pos]
-                self.problem("non_numeric", int(pos), column, value=value, indicator=name)
-                out[pos] = np.nan
-            else:
-                out[pos] = parsed
-        return out
+            name = indicator if isinstance(indicator, str) else indicator[pos]
+            self.problem(number_problem(value), int(pos), column, value=value, indicator=name)
+        with np.errstate(invalid="ignore"):
+            huge = np.flatnonzero(np.abs(values) >= TOO_LARGE)
+        for pos in huge:
+            name = indicator if isinstance(indicator, str) else indicator[pos]
+            self.problem("value_too_large", int(pos), column, value=raw.iloc[pos], indicator=name)
+        values[huge] = np.nan
+        return values
 
-    def keys(self, unit_col: str | None, name_col: str | None,
-             period_col: str | None) -> tuple[list[str], list[Hashable]]:
+    def keys(self, unit_col: str | None, name_col: str | None, period_col: str | None) -> _Keys:
         frame = self.table.frame
         code_col = unit_col or name_col
-        units: list[str] = []
-        for pos, value in enumerate(frame[code_col]):
-            text = _cell_text(value)
-            if not text:
-                self.problem("missing_unit", pos, code_col)
-            units.append(text)
+        unit = _texts(frame[code_col])
+        for pos in np.flatnonzero(unit == ""):
+            self.problem("missing_unit", int(pos), code_col)
+        unit_code, units = pd.factorize(unit)
         if period_col is None:
-            return units, [self.default_period] * len(units)
-        raw_periods = list(frame[period_col])
-        for pos, value in enumerate(raw_periods):
-            if _cell_text(value).lower() in MISSING_MARKERS:
-                self.problem("missing_period", pos, period_col)
-        return units, _period_labels(raw_periods)
+            return _Keys(unit, unit_code, list(units), np.zeros(len(unit), dtype=np.int64),
+                         [self.default_period])
+        raw_code, raw = pd.factorize(frame[period_col], use_na_sentinel=True)
+        uniques = list(raw)
+        blank = np.array([_cell_text(v).lower() in MISSING_MARKERS for v in uniques] + [True])
+        for pos in np.flatnonzero(blank[raw_code]):  # code -1 (an empty cell) picks the last True
+            self.problem("missing_period", int(pos), period_col)
+        filled = [v for v, b in zip(uniques, blank, strict=False) if not b]
+        labels = dict(zip(map(id, filled), _period_labels(filled), strict=True))
+        periods = _period_order(list(labels.values())) or [self.default_period]
+        where = {p: i for i, p in enumerate(periods)}
+        # A missing period reads as the first one: the row is reported, and nothing is built.
+        to_period = np.array([where[labels[id(v)]] if id(v) in labels else 0 for v in uniques] + [0],
+                             dtype=np.int64)
+        return _Keys(unit, unit_code, list(units), to_period[raw_code], periods)
 
     default_period: Hashable = ""
 
@@ -193,12 +322,12 @@ def read_panel(
     framework : Framework
         Indicators are matched by code or by name; group and denominator
         columns declared in the framework are read as unit attributes and
-        denominators.
+        denominators (denominators by code or by name, like indicators).
     sheet : str or int, optional
-        Excel sheet of the data; the first by default.
+        Excel sheet of the data; the first visible one by default.
     units : path or DataFrame, optional
         A unit table (code, name, group columns). When given, every unit of
-        the data must be in it.
+        the data must be in it, once.
     unit_column, period_column : str, optional
         Column names, when they are not among the usual spellings
         (``uCode``/``unit``/``代码``…, ``Time``/``year``/``年份``…).
@@ -257,26 +386,32 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
     """Sort the columns of a wide table into indicators, denominators and attributes."""
     framework = reader.framework
     lookup = _indicator_lookup(framework)
+    den_lookup = _denominator_lookup(framework)
+    items = {**{d.code: d for d in framework.denominators}, **framework.by_code}
     groups = {g.code for g in framework.groups}
-    dens = {d.code for d in framework.denominators}
     indicator_cols: dict[str, str] = {}
     denominator_cols: dict[str, str] = {}
     attribute_cols: list[str] = []
     for col in reader.table.frame.columns:
         if col in skip:
             continue
-        codes = _match(lookup, col)
+        codes, removed = _match(lookup, col)
+        target = indicator_cols
+        if not codes:
+            codes, removed = _match(den_lookup, col)
+            target = denominator_cols
         if len(codes) > 1:
             reader.problem("ambiguous_indicator", None, col, name=col, codes=", ".join(codes))
         elif codes:
             code = codes[0]
-            if code in indicator_cols:
-                reader.problem("duplicate_column", None, col, name=col,
-                               other=indicator_cols[code], code=code)
+            conflict = _unit_conflict(items[code], removed)
+            if conflict:
+                reader.problem("header_unit_mismatch", None, col, name=col, unit=conflict[0],
+                               code=code, expected=conflict[1])
+            if code in target:
+                reader.problem("duplicate_column", None, col, name=col, other=target[code], code=code)
             else:
-                indicator_cols[code] = col
-        elif col in dens:
-            denominator_cols[col] = col
+                target[code] = col
         elif col in groups or col.lower().endswith("_group") or _is_text(reader.table.frame[col]):
             attribute_cols.append(col)
         else:
@@ -284,14 +419,20 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
     return indicator_cols, denominator_cols, attribute_cols
 
 
-def _is_text(series: pd.Series) -> bool:
-    """Return True when the non-blank cells are mostly not numbers (a label column)."""
-    values = [v for v in series if not (v is None or (isinstance(v, float) and math.isnan(v))
-                                        or (isinstance(v, str) and not v.strip()))]
-    if not values:
+def _is_text(series: pd.Series, sample: int = 10_000) -> bool:
+    """Return True when the non-blank cells are mostly not numbers (a label column).
+
+    Judged on at most ``sample`` filled cells, evenly spaced: a million-row label
+    column is not parsed cell by cell to learn that it holds labels.
+    """
+    filled = np.flatnonzero(~blank_cells(series))
+    if not len(filled):
         return False
-    not_numbers = sum(parse_number(v) is None for v in values)
-    return not_numbers > len(values) / 2
+    if len(filled) > sample:
+        filled = filled[np.linspace(0, len(filled) - 1, sample).astype(np.int64)]
+    cells = series.iloc[filled].to_numpy(dtype=object)
+    not_numbers = sum(parse_number(v) is None for v in cells)
+    return not_numbers > len(cells) / 2
 
 
 def _check_coverage(reader: _Reader, indicator_codes: set[str], denominator_codes: set[str]) -> None:
@@ -313,55 +454,57 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
     skip = {c for c in (unit_col, name_col, period_col) if c}
     indicator_cols, denominator_cols, attribute_cols = _classify_columns(reader, skip)
     _check_coverage(reader, set(indicator_cols), set(denominator_cols))
-    unit_keys, period_keys = reader.keys(unit_col, name_col, period_col)
+    keys = reader.keys(unit_col, name_col, period_col)
+    _check_unique_rows(reader, keys, has_period=period_col is not None)
 
-    _check_unique_rows(reader, unit_keys, period_keys, has_period=period_col is not None)
-
-    codes = [c for c in framework.indicator_codes if c in indicator_cols]
-    parsed = {c: reader.numbers(indicator_cols[c], c) for c in codes}
+    # Each column is parsed straight into the panel's array: no second copy of the data.
+    shape = (len(keys.periods), len(keys.units))
+    codes = framework.indicator_codes
+    values = np.full(shape + (len(codes),), np.nan)
     den_codes = [d.code for d in framework.denominators if d.code in denominator_cols]
-    den_parsed = {d: reader.numbers(denominator_cols[d], d) for d in den_codes}
+    dens = np.full(shape + (len(den_codes),), np.nan)
+    rows = keys.period_code, keys.unit_code
+    for target, columns, order in ((values, indicator_cols, codes), (dens, denominator_cols, den_codes)):
+        for j, code in enumerate(order):
+            if code in columns:
+                target[rows[0], rows[1], j] = reader.numbers(columns[code], code)
 
-    unit_order = list(dict.fromkeys(unit_keys))
-    periods = _period_order(period_keys)
     attr_cols = ([name_col] if name_col and unit_col else []) + attribute_cols
-    attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col,
-                                       periods)
-    attributes = _merge_unit_table(reader, attributes, unit_keys, unit_col or name_col,
-                                   units_source)
+    attributes = _attributes_from_rows(frame, keys, attr_cols, name_col)
+    attributes = _merge_unit_table(reader, attributes, keys, unit_col or name_col, units_source)
     if reader.problems:
         raise DataError(reader.problems)
-
-    u_index = {u: i for i, u in enumerate(unit_order)}
-    p_index = {p: i for i, p in enumerate(periods)}
-    rows_u = np.array([u_index[u] for u in unit_keys])
-    rows_p = np.array([p_index[p] for p in period_keys])
-    shape = (len(periods), len(unit_order))
-    values = np.full(shape + (len(framework.indicator_codes),), np.nan)
-    for j, code in enumerate(framework.indicator_codes):
-        values[rows_p, rows_u, j] = parsed[code]
-    dens = np.full(shape + (len(den_codes),), np.nan)
-    for j, code in enumerate(den_codes):
-        dens[rows_p, rows_u, j] = den_parsed[code]
-    return Panel(values, tuple(unit_order), tuple(periods), framework.indicator_codes, attributes,
-                 dens, tuple(den_codes), source=reader.table.file)
+    return _panel(values, keys, framework, attributes, dens, den_codes, reader.table.file)
 
 
-def _check_unique_rows(reader: _Reader, unit_keys: list[str], period_keys: list,
-                       has_period: bool) -> None:
+def _panel(values: np.ndarray, keys: _Keys, framework: Framework, attributes: pd.DataFrame,
+           dens: np.ndarray, den_codes: list[str], source: str | None) -> Panel:
+    # Frozen here, so that Panel keeps these arrays instead of copying them.
+    values.setflags(write=False)
+    dens.setflags(write=False)
+    return Panel(values, tuple(keys.units), tuple(keys.periods), framework.indicator_codes,
+                 attributes, dens, tuple(den_codes), source=source)
+
+
+def _check_unique_rows(reader: _Reader, keys: _Keys, has_period: bool) -> None:
     """Report every repeated unit (or unit-period) row of a wide table with its first row."""
-    first: dict[tuple, int] = {}
-    for pos, key in enumerate(zip(unit_keys, period_keys, strict=True)):
-        if not key[0]:
-            continue  # already reported as a missing unit
-        if key not in first:
-            first[key] = pos
-        elif has_period:
-            reader.problem("duplicate_unit_row", pos, unit=key[0], period=key[1],
-                           first=reader.table.row_number(first[key]))
-        else:
-            reader.problem("duplicate_unit", pos, unit=key[0],
-                           first=reader.table.row_number(first[key]))
+    combined = keys.unit_code.astype(np.int64) * max(len(keys.periods), 1) + keys.period_code
+    _report_repeats(reader, combined, keys.unit != "", lambda pos, first: (
+        ("duplicate_unit_row", {"unit": keys.unit[pos], "period": keys.periods[keys.period_code[pos]],
+                                "first": first}) if has_period
+        else ("duplicate_unit", {"unit": keys.unit[pos], "first": first})))
+
+
+def _report_repeats(reader: _Reader, combined: np.ndarray, valid: np.ndarray, message) -> None:
+    """Report each row whose key was seen on an earlier row, naming that first row."""
+    key = pd.Series(np.where(valid, combined, -1 - np.arange(len(combined))))
+    repeated = np.flatnonzero(key.duplicated(keep="first").to_numpy())
+    if not len(repeated):
+        return
+    first = pd.Series(np.arange(len(key))).groupby(key.to_numpy()).transform("min").to_numpy()
+    for pos in repeated:
+        kind, params = message(int(pos), reader.table.row_number(int(first[pos])))
+        reader.problem(kind, int(pos), **params)
 
 
 _CHINESE_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
@@ -387,17 +530,17 @@ def _period_order(period_keys: list) -> list:
     return sorted(dict.fromkeys(period_keys), key=_natural_key)
 
 
-def _attributes_from_rows(frame: pd.DataFrame, unit_keys: list[str], period_keys: list,
-                          columns: list[str], name_col: str | None,
-                          periods: list) -> pd.DataFrame:
+def _attributes_from_rows(frame: pd.DataFrame, keys: _Keys, columns: list[str],
+                          name_col: str | None) -> pd.DataFrame:
     """One row per unit; where a unit has several periods, its latest row's values win."""
     if not columns:
-        return pd.DataFrame(index=pd.Index(list(dict.fromkeys(unit_keys)), name="unit"))
-    rank = {p: i for i, p in enumerate(periods)}
-    attrs = frame[columns].copy()
-    attrs.insert(0, "_order", [rank[p] for p in period_keys])
-    attrs.insert(0, "unit", unit_keys)
-    attrs = attrs.sort_values("_order", kind="stable").drop_duplicates("unit", keep="last")
+        return pd.DataFrame(index=pd.Index(keys.units, name="unit"))
+    attrs = frame[columns].reset_index(drop=True)
+    attrs.insert(0, "_order", keys.period_code)
+    attrs.insert(0, "unit", keys.unit)
+    if len(keys.periods) > 1:
+        attrs = attrs.sort_values("_order", kind="stable")
+    attrs = attrs.drop_duplicates("unit", keep="last")
     attrs = attrs.drop(columns="_order").set_index("unit")
     if name_col and name_col in attrs.columns:
         attrs = attrs.rename(columns={name_col: "name"})
@@ -406,14 +549,23 @@ def _attributes_from_rows(frame: pd.DataFrame, unit_keys: list[str], period_keys
 
 def _blank_to_missing(attrs: pd.DataFrame) -> pd.DataFrame:
     """Make blank labels missing: an empty group cell is no group, not a group called ''."""
-    return attrs.map(lambda v: np.nan if isinstance(v, str) and not v.strip() else v)
+    out = attrs.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        blank = blank_cells(column) & column.notna().to_numpy()
+        if blank.any():
+            column = column.astype(object)
+            column[blank] = np.nan
+            out.isetitem(position, column)
+    return out
 
 
-def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_keys: list[str],
+def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, keys: _Keys,
                       unit_col: str, units_source: object) -> pd.DataFrame:
     """Join the unit table's names and groups; report data units missing from it.
 
-    A missing unit is reported at its first row in the data.
+    A unit listed twice in the unit table is reported at its second row; a data
+    unit missing from it is reported at its first row in the data.
     """
     if units_source is None:
         return attributes
@@ -428,89 +580,101 @@ def _merge_unit_table(reader: _Reader, attributes: pd.DataFrame, unit_keys: list
         reader.problems.append(Problem("no_unit_column", {"aliases": ", ".join(UNIT_ALIASES[:6])},
                                        file=table.file, sheet=table.sheet))
         return attributes
-    meta = table.frame.copy()
-    meta[code_col] = [_cell_text(v) for v in meta[code_col]]
-    meta = meta.drop_duplicates(code_col, keep="last").set_index(code_col)
+    meta = table.frame.reset_index(drop=True)
+    meta[code_col] = _texts(meta[code_col])
+    codes = meta[code_col].to_numpy(dtype=object)
+    unit_code, _ = pd.factorize(codes)
+    repeats = _Reader(table, reader.framework)
+    _report_repeats(repeats, unit_code, codes != "", lambda pos, first: (
+        "unit_table_duplicate", {"unit": codes[pos], "first": first}))
+    reader.problems.extend(repeats.problems)
+    meta = meta.drop_duplicates(code_col, keep="first").set_index(code_col)
     name_col = _find(cols, NAME_ALIASES, None)
     if name_col and name_col != code_col:
         meta = meta.rename(columns={name_col: "name"})
-    known = set(meta.index)
-    first: dict[str, int] = {}
-    for pos, unit in enumerate(unit_keys):
-        first.setdefault(unit, pos)
-    unit_order = list(first)
-    for unit in unit_order:
-        if unit and unit not in known:
-            reader.problem("unit_without_metadata", first[unit], unit_col, unit=unit)
+    known = pd.Index(keys.units).isin(meta.index)
+    first = keys.first_rows()
+    for i in np.flatnonzero(~known):
+        if keys.units[i]:
+            reader.problem("unit_without_metadata", int(first[i]), unit_col, unit=keys.units[i])
     meta.index.name = "unit"
     meta = _blank_to_missing(meta)
     extra = [c for c in attributes.columns if c not in meta.columns]
-    return meta.reindex(unit_order).join(attributes[extra]) if extra else meta.reindex(unit_order)
+    merged = meta.reindex(keys.units)
+    return merged.join(attributes[extra]) if extra else merged
 
 
-def _long_codes(reader: _Reader, names: list[str], column: str, lookup: dict[str, tuple[str, ...]],
-                denominators: set[str]) -> list[str | None]:
-    """Return the indicator (or denominator) code of each row of a long table.
+def _long_codes(reader: _Reader, names: np.ndarray, column: str,
+                lookup: dict[str, tuple[str, ...]], den_lookup: dict[str, tuple[str, ...]]
+                ) -> np.ndarray:
+    """Return the indicator (or denominator) code of each row of a long table (None if unknown).
 
-    An unknown or ambiguous name is reported once, at its first row; an empty one at every row.
+    Matched once per distinct name; an unknown, ambiguous or mislabelled name is
+    reported once, at its first row; an empty one at every row.
     """
+    items = {**{d.code: d for d in reader.framework.denominators}, **reader.framework.by_code}
+    name_code, distinct = pd.factorize(names)
+    first = np.unique(name_code, return_index=True)[1]
     codes: list[str | None] = []
-    reported: set[str] = set()
-    for pos, name in enumerate(names):
-        matched = _match(lookup, name) if name else ()
-        code = matched[0] if len(matched) == 1 else (name if name in denominators else None)
-        if not name:
-            reader.problem("missing_indicator_name", pos, column)
-        elif code is None and name not in reported:
-            reported.add(name)
+    found: list[tuple[int, str, dict]] = []  # problems by row, reported in row order
+    for i, name in enumerate(distinct):
+        matched, removed = _match(lookup, name) if name else ((), [])
+        if name and not matched:
+            matched, removed = _match(den_lookup, name)
+        code = matched[0] if len(matched) == 1 else None
+        pos = int(first[i])
+        if name and code is None:
             if matched:
-                reader.problem("ambiguous_indicator", pos, column, name=name, codes=", ".join(matched))
+                found.append((pos, "ambiguous_indicator", {"name": name, "codes": ", ".join(matched)}))
             else:
-                reader.problem("unknown_indicator_long", pos, column, name=name)
+                found.append((pos, "unknown_indicator_long", {"name": name}))
+        elif code is not None and (conflict := _unit_conflict(items[code], removed)):
+            found.append((pos, "header_unit_mismatch", {"name": name, "unit": conflict[0], "code": code,
+                                                        "expected": conflict[1]}))
         codes.append(code)
-    return codes
+    found += [(int(pos), "missing_indicator_name", {}) for pos in np.flatnonzero(names == "")]
+    for pos, kind, params in sorted(found, key=lambda f: f[0]):
+        reader.problem(kind, pos, column, **params)
+    return np.array(codes + [None], dtype=object)[name_code]
 
 
 def _read_long(reader: _Reader, unit_col: str, name_col: str | None, period_col: str | None,
                indicator_col: str, value_col: str, units_source: object) -> Panel:
     framework, frame = reader.framework, reader.table.frame
-    lookup = _indicator_lookup(framework)
-    dens = {d.code for d in framework.denominators}
-    unit_keys, period_keys = reader.keys(unit_col, name_col, period_col)
-    names = [_cell_text(v) for v in frame[indicator_col]]
-    codes = _long_codes(reader, names, indicator_col, lookup, dens)
-    values = reader.numbers(value_col, [c or n for c, n in zip(codes, names, strict=True)])
-    found = {c for c in codes if c}
-    _check_coverage(reader, found & set(framework.indicator_codes), found & dens)
+    keys = reader.keys(unit_col, name_col, period_col)
+    names = _texts(frame[indicator_col])
+    codes = _long_codes(reader, names, indicator_col, _indicator_lookup(framework),
+                        _denominator_lookup(framework))
+    known = np.array([c is not None for c in codes], dtype=bool)
+    values = reader.numbers(value_col, np.where(known, codes, names))
+    found = set(pd.unique(codes[known]))
+    den_all = {d.code for d in framework.denominators}
+    _check_coverage(reader, found & set(framework.indicator_codes), found & den_all)
 
-    first: dict[tuple, int] = {}
-    for pos, key in enumerate(zip(unit_keys, period_keys, codes, strict=True)):
-        if key[2] is None or not key[0]:
-            continue  # reported as an unknown indicator or a missing unit
-        if key in first:
-            reader.problem("duplicate_row", pos, unit=key[0], period=key[1], indicator=key[2],
-                           first=reader.table.row_number(first[key]))
-        else:
-            first[key] = pos
-    unit_order = list(dict.fromkeys(unit_keys))
-    periods = _period_order(period_keys)
+    columns = {c: j for j, c in enumerate(framework.indicator_codes)}
+    den_codes = [d.code for d in framework.denominators if d.code in found]
+    slot = {**columns, **{c: len(columns) + j for j, c in enumerate(den_codes)}}
+    code_slot = np.array([slot.get(c, -1) if c is not None else -1 for c in codes], dtype=np.int64)
+    n_slots = len(slot) + 1
+    combined = (keys.unit_code.astype(np.int64) * max(len(keys.periods), 1)
+                + keys.period_code) * n_slots + code_slot
+    _report_repeats(reader, combined, known & (keys.unit != ""), lambda pos, first: (
+        "duplicate_row", {"unit": keys.unit[pos], "period": keys.periods[keys.period_code[pos]],
+                          "indicator": codes[pos], "first": first}))
+
     declared = {g.code for g in framework.groups}
     attr_cols = ([name_col] if name_col else []) + [c for c in frame.columns if c in declared]
-    attributes = _attributes_from_rows(frame, unit_keys, period_keys, attr_cols, name_col, periods)
-    attributes = _merge_unit_table(reader, attributes, unit_keys, unit_col, units_source)
+    attributes = _attributes_from_rows(frame, keys, attr_cols, name_col)
+    attributes = _merge_unit_table(reader, attributes, keys, unit_col, units_source)
     if reader.problems:
         raise DataError(reader.problems)
 
-    den_codes = [d.code for d in framework.denominators if d.code in found]
-    columns = {c: j for j, c in enumerate(framework.indicator_codes)}
-    den_columns = {c: j for j, c in enumerate(den_codes)}
-    u_index = {u: i for i, u in enumerate(unit_order)}
-    p_index = {p: i for i, p in enumerate(periods)}
-    shape = (len(periods), len(unit_order))
+    shape = (len(keys.periods), len(keys.units))
     out = np.full(shape + (len(columns),), np.nan)
     den = np.full(shape + (len(den_codes),), np.nan)
-    for pos, code in enumerate(codes):
-        target, col = (out, columns[code]) if code in columns else (den, den_columns[code])
-        target[p_index[period_keys[pos]], u_index[unit_keys[pos]], col] = values[pos]
-    return Panel(out, tuple(unit_order), tuple(periods), framework.indicator_codes, attributes,
-                 den, tuple(den_codes), source=reader.table.file)
+    ind_rows = np.flatnonzero((code_slot >= 0) & (code_slot < len(columns)))
+    den_rows = np.flatnonzero(code_slot >= len(columns))
+    out[keys.period_code[ind_rows], keys.unit_code[ind_rows], code_slot[ind_rows]] = values[ind_rows]
+    den[keys.period_code[den_rows], keys.unit_code[den_rows],
+        code_slot[den_rows] - len(columns)] = values[den_rows]
+    return _panel(out, keys, framework, attributes, den, den_codes, reader.table.file)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from zongheng.io.atomic import atomic_write
+from zongheng.io.cells import clean_frame
 
 if TYPE_CHECKING:  # io sits below the core: it names the evaluation, never imports it
     from zongheng.evaluation import Evaluation
@@ -47,15 +48,15 @@ def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:
 def _write_xlsx(ev: Evaluation, path: Path, lang: str) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as book:
         ranking = pd.concat([ev.ranking(p).assign(period=p) for p in ev.panel.periods])
-        ranking.to_excel(book, sheet_name="ranking", index=False)
+        clean_frame(ranking).to_excel(book, sheet_name="ranking", index=False)
         for name in _STAGE_SHEETS:
             frames = [ev.stage_frame(name, p).reset_index().assign(period=p)
                       for p in ev.panel.periods]
-            pd.concat(frames).to_excel(book, sheet_name=name, index=False)
-        ev.effective_weights.rename_axis("indicator").reset_index().to_excel(
+            clean_frame(pd.concat(frames)).to_excel(book, sheet_name=name, index=False)
+        clean_frame(ev.effective_weights.rename_axis("indicator").reset_index()).to_excel(
             book, sheet_name="weights", index=False)
-        ev.treated.to_excel(book, sheet_name="treatment", index=False)
-        ev.screened.to_excel(book, sheet_name="screened", index=False)
+        clean_frame(ev.treated).to_excel(book, sheet_name="treatment", index=False)
+        clean_frame(ev.screened).to_excel(book, sheet_name="screened", index=False)
         pd.DataFrame({"method": [json.dumps(ev.method.to_dict(), ensure_ascii=False)]}).to_excel(
             book, sheet_name="method", index=False)
 

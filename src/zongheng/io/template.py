@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from zongheng.framework import Direction, Framework, Indicator
+from zongheng.io.cells import clean_cell, clean_text
 
 __all__ = ["indicator_headers", "write_template"]
 
@@ -104,7 +105,7 @@ def _instructions(sheet, framework: Framework) -> None:
         "indicator in the unit of its header; numbers only, leave missing values blank.",
     ]
     for r, line in enumerate(rows, start=1):
-        sheet.cell(row=r, column=1, value=line)
+        sheet.cell(row=r, column=1, value=clean_text(line))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 100
 
@@ -114,7 +115,7 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
     has_codes = isinstance(units, pd.DataFrame) and "code" in units.columns
     key_columns = ["单位代码", "单位名称", "年份"] if has_codes else ["单位名称", "年份"]
     for c, label in enumerate(key_columns + list(headers.values()), start=1):
-        cell = sheet.cell(row=1, column=c, value=label)
+        cell = sheet.cell(row=1, column=c, value=clean_text(label))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     dimensions = list(dict.fromkeys(_top_dimension(framework, i.code) for i in framework.indicators))
@@ -122,14 +123,14 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
         cell = sheet.cell(row=1, column=j)
         fill = _FILLS[dimensions.index(_top_dimension(framework, ind.code)) % len(_FILLS)]
         cell.fill = PatternFill("solid", fgColor=fill)
-        cell.comment = Comment(_note(ind), "zongheng", width=260, height=110)
+        cell.comment = Comment(clean_text(_note(ind)), "zongheng", width=260, height=110)
         # CJK text is about twice as wide as Latin: size columns for the header's characters.
         sheet.column_dimensions[get_column_letter(j)].width = min(40, max(12, len(headers[ind.code])
                                                                          * 1.6))
     rows = _key_rows(units, periods, has_codes)
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
-            sheet.cell(row=r, column=c, value=value)
+            sheet.cell(row=r, column=c, value=clean_cell(value))
     last_row = max(len(rows), _BLANK_ROWS) + 1
     first_col, last_col = len(key_columns) + 1, len(key_columns) + len(headers)
     validation = DataValidation(type="decimal", operator="between", formula1="-1E+15",
@@ -166,7 +167,7 @@ def _indicator_sheet(sheet, framework: Framework) -> None:
                   "正向" if ind.direction is Direction.HIGHER else "逆向", ind.weight, ind.target,
                   framework.label(dimension), ind.department, ind.source, ind.note]
         for c, value in enumerate(values, start=1):
-            sheet.cell(row=r, column=c, value=value)
+            sheet.cell(row=r, column=c, value=clean_cell(value))
     widths = [12, 30, 30, 14, 8, 8, 10, 16, 16, 30, 30]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width

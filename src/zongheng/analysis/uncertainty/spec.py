@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
+from zongheng.io.yaml_file import read_yaml
 from zongheng.method import Method
 from zongheng.steps import Step
 from zongheng.steps.impute import CrossSectionMean, CrossSectionMedian
@@ -466,12 +465,7 @@ def default_spec(evaluation: Evaluation, vary: Sequence[str] = ("weights",), *,
 def read_spec(path: str | Path) -> UncertaintySpec:
     """Read an uncertainty spec from a YAML file (see the module docstring for the form)."""
     path = Path(path)
-    if not path.exists():
-        raise MethodError([Problem("file_not_found", file=str(path))])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
-    except yaml.YAMLError as exc:
-        raise MethodError([Problem("fw_bad_yaml", {"detail": str(exc)}, file=path.name)]) from None
+    doc = read_yaml(path, error=MethodError) or {}
     if not isinstance(doc, Mapping):
         raise MethodError([Problem("fw_bad_shape", {"expected": "a mapping", "found": repr(doc)},
                                    file=path.name)])
