@@ -5,6 +5,8 @@ import pytest
 
 import zongheng as zh
 from zongheng.analysis.strengths import dimension_of, strengths
+from zongheng.errors import MethodError
+from zongheng.method import Method
 from zongheng.testing import make_framework, make_panel
 
 
@@ -82,3 +84,14 @@ def test_unit_by_name_and_errors(ev):
         strengths(ev, "U2", period=1999)
     with pytest.raises(zh.MethodError):
         strengths(ev, "U2", k=0)
+
+
+def test_a_screened_or_ungrouped_unit_is_said_not_shown_as_empty():
+    # Known #14 of the reliability review: an empty table said nothing about why.
+    fw = make_framework({"I": ["a", "b"]})
+    panel = make_panel(fw, [[1, 2], [3, 4], [5, 6], [7, 8]], groups={"g": ["x", "x", " ", "y"]})
+    ev = zh.build(fw, panel, Method(screen={"method": "units", "exclude": ["U1"]}))
+    with pytest.raises(MethodError, match=r"U1.*筛选"):
+        strengths(ev, "U1")
+    with pytest.raises(MethodError, match=r"U2.*g"):  # a blank label is no group
+        strengths(ev, "U2", group="g")

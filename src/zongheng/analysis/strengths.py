@@ -24,6 +24,7 @@ from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
+from zongheng.steps.rank import group_codes
 
 __all__ = ["KINDS", "strengths"]
 
@@ -31,6 +32,11 @@ register_messages({
     "sw_unknown_unit": (
         "单位 '{unit}' 不在数据中（已有: {known}）",
         "the unit '{unit}' is not in the data (known: {known})",
+    ),
+    "sw_unit_screened": (
+        "单位 '{unit}' 在 {period} 被筛选排除、没有得分（见 Evaluation.screened），无法分析其优势与短板",
+        "the unit '{unit}' is screened out in {period} and has no score (see Evaluation.screened): "
+        "it has no strengths or weaknesses to show",
     ),
     "sw_unit_without_group": (
         "单位 '{unit}' 在分组列 '{group}' 中没有取值，无法确定其对标组",
@@ -113,19 +119,22 @@ def select_unit(evaluation: Evaluation, unit: str, period: Hashable | None,
     panel = evaluation.panel
     u = resolve_unit(evaluation, unit)
     p = resolve_period(evaluation, period)
+    included = evaluation.record("screen").state.included_
+    if not included[p, u]:
+        raise MethodError([Problem("sw_unit_screened", {"unit": panel.units[u],
+                                                        "period": panel.periods[p]}, key="unit")])
     if group is None:
         return Selection(panel.units[u], u, p, panel.periods[p], None, None,
                          np.ones(len(panel.units), dtype=bool))
     if group not in panel.groups:
         raise MethodError([Problem("method_unknown_group", {
             "group": group, "found": ", ".join(panel.groups)})])
-    labels = pd.Series(panel.group(group), dtype=object)
-    label = labels.iloc[u]
-    if pd.isna(label):
+    codes = group_codes(panel.group(group))  # −1: no label (None, NaN, blank)
+    if codes[u] < 0:
         raise MethodError([Problem("sw_unit_without_group", {"unit": panel.units[u],
-                                                             "group": group})])
-    members = (labels == label).to_numpy()
-    return Selection(panel.units[u], u, p, panel.periods[p], group, label, members)
+                                                             "group": group}, key="group")])
+    label = panel.group(group)[u]
+    return Selection(panel.units[u], u, p, panel.periods[p], group, label, codes == codes[u])
 
 
 def dimension_of(framework: Framework) -> dict[str, str]:
