@@ -37,8 +37,11 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "src"))  # run from a checkout without installing
 
-# COINr's times as stated in the issue "Foundation" (not measured here: no R/CRAN on this machine).
-COINR_SECONDS = {"build-3000x40": 2.3, "build-10000x100": 22.8}
+# COINr 1.1.14's build times measured on this machine class by the performance review of
+# 2026-12-03 (../shared/reviews/2026-12-performance.md §2.2: COINr's own synthetic generator,
+# its time_synthetic.R pipeline; medians of 3 rounds). Not measured in this run (no R here) and
+# on other data, so no ratio is formed from them: the review's same-run ratio is ~60×.
+COINR_SECONDS = {"build-3000x40": 1.36, "build-10000x100": 7.11}
 TARGET_SECONDS = {"build-3000x40": 0.1, "build-10000x100": 0.5}
 BUILD_SIZES = {"build-3000x40": (3000, 40), "build-10000x100": (10000, 100)}
 CASES = (*BUILD_SIZES, "read-asem", "read-wide-10000x100")
@@ -365,9 +368,9 @@ def build_tables(results: list[dict]) -> list[str]:
         "### Build (`zh.build(framework, panel, method)`, ASEM method)",
         "",
         "| case | BLAS threads | median | min | CPU time (median) | build + ranks (median) | target | "
-        "COINr (issue, not measured here) | COINr / zongheng (median) | tracemalloc peak | "
+        "COINr 1.1.14 (review 2026-12-03, other run) | tracemalloc peak | "
         "max RSS (after data → after builds) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in builds:
         name, med = r["case"], r["build"]["median"]
@@ -377,7 +380,7 @@ def build_tables(results: list[dict]) -> list[str]:
             f"| {r['units']:,} × {r['indicators']} | {r['blas_threads']} | {ms(med)} | "
             f"{ms(r['build']['min'])} | {ms(r['build']['cpu_median'])} | "
             f"{ms(r['build_and_rank']['median'])} | ≤ {ms(target)} {verdict} "
-            f"| {coinr} s | ×{coinr / med:,.0f} | {mib(r['tracemalloc_peak_mib'])} | "
+            f"| {coinr} s | {mib(r['tracemalloc_peak_mib'])} | "
             f"{mib(r['rss_data_mib'])} → {mib(r['rss_max_mib'])} |")
     lines += ["", "What the data made the steps do, and the memory each build keeps:", ""]
     lines += ["| case | missing | winsorised indicators (points) | log fallback | winsorisation loop: "
@@ -468,8 +471,8 @@ def print_table(results: list[dict]) -> None:
                   f"{ms(s['min']):>12}{mib(r['tracemalloc_peak_mib']):>12}{cpu}")
         if r["kind"] == "build":
             med = r["build"]["median"]
-            print(f"{'':<30}COINr {COINR_SECONDS[r['case']]} s (issue, not measured) → "
-                  f"×{COINR_SECONDS[r['case']] / med:,.0f}; target ≤ {TARGET_SECONDS[r['case']]} s "
+            print(f"{'':<30}COINr 1.1.14: {COINR_SECONDS[r['case']]} s (review 2026-12-03, not this run); "
+                  f"target ≤ {TARGET_SECONDS[r['case']]} s "
                   f"{'met' if med <= TARGET_SECONDS[r['case']] else 'MISSED'}")
             for stage, s in r["stages"].items():
                 detail = f"  (fit {ms(s['fit'])}, apply {ms(s['apply'])})" if "fit" in s else ""
