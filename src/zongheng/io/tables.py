@@ -43,6 +43,7 @@ import pandas as pd
 from zongheng.errors import DataError, Problem
 from zongheng.i18n import register_messages
 from zongheng.io.cells import CONTROL_CHARS, clean_frame, clean_text
+from zongheng.io.text import read_text_any
 
 __all__ = [
     "MAX_EXCEL_CELLS",
@@ -189,29 +190,6 @@ def column_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def _decode(raw: bytes) -> str | None:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
-def read_text_any(path: Path) -> str:
-    """Read a text file (YAML, CSV) saved as UTF-8 (with or without BOM) or GB18030/GBK.
-
-    Raises
-    ------
-    DataError
-        When neither encoding decodes it.
-    """
-    text = _decode(Path(path).read_bytes())
-    if text is None:
-        raise DataError([Problem("file_encoding", file=Path(path).name)])
-    return text
 
 
 def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None,

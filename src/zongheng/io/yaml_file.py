@@ -34,7 +34,7 @@ import yaml
 
 from zongheng.errors import DataError, FrameworkError, MethodError, Problem
 from zongheng.i18n import register_messages
-from zongheng.io.tables import read_text_any
+from zongheng.io.text import read_text_any
 
 __all__ = ["MAX_ALIAS_NODES", "parse_yaml", "read_yaml"]
 
