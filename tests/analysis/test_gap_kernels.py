@@ -114,3 +114,17 @@ def test_batched_simplex_reports_unbounded_problems():
     a = np.array([[[1.0, 0.0]], [[1.0, 0.5]]])
     value, _ = max_linear(np.array([[1.0, 1.0], [1.0, 1.0]]), a, np.ones((2, 1)))
     assert value[0] == np.inf and value[1] == pytest.approx(2.0, abs=1e-15)
+
+
+def test_bod_kernel_certified_bases_equal_one_highs_lp_per_candidate():
+    # Many candidates of one game share optimal bases: most of the replaced unit's scores come
+    # from a basis certified by its duals, not from an LP of their own. Each must equal HiGHS on
+    # the full LP: max w·x s.t. w·y ≤ 1 for every row y (the candidate's own included), w ≥ 0.
+    rng = np.random.default_rng(9)
+    x = rng.uniform(1, 100, size=(30, 8))
+    masks = rng.random((300, 8)) < rng.random((300, 1))
+    candidates = np.where(masks, x[3], x[0])
+    got = bod_scores_with_row(x, 0, candidates, [0])[:, 0]
+    for candidate, score in zip(candidates, got, strict=True):
+        rows = np.vstack([candidate, x[1:]])
+        assert score == pytest.approx(min(1.0, highs(candidate, rows, np.ones(len(rows)))), abs=1e-9)

@@ -173,6 +173,8 @@ class Aggregator(Step):
     # scores_units_alone: a unit's parent score depends on its own children only (the means);
     # power_exponent: p when the aggregator is the weighted power mean M_p (1 arithmetic,
     # 0 geometric, −1 harmonic, −inf the minimum), None for the multi-criteria methods.
+    # scores_with_row (a method): a few units' scores as one unit's row changes, what the gap's
+    # Shapley games ask; the default rescores the whole parent, a kernel may do it faster.
     scores_units_alone: ClassVar[bool] = False
     power_exponent: ClassVar[float | None] = None
 
@@ -1193,9 +1195,11 @@ def bod_scores_with_row(values: np.ndarray, row: int, candidates: np.ndarray,
     - the replaced unit scores :math:`\min(1, t)` with *t* its LP against the
       others alone (its own constraint :math:`w \cdot x \le 1` only caps the
       optimum at 1, since the other constraints leave a convex set holding
-      :math:`w = 0`); when a weight vector known to be feasible for the others
-      (the most favourable weights of a frontier unit) already gives the
-      candidate 1, that is its score without an LP (``lower = 0`` only);
+      :math:`w = 0`). With ``lower = 0`` those LPs share their constraints
+      and differ in the objective only, so an optimal basis found for one
+      candidate certifies every candidate whose objective lies in the cone of
+      its tight constraints, and a feasible weight vector that already gives a
+      candidate 1 settles it: only a few LPs are solved, in rounds;
     - another unit *v* keeps its optimum :math:`w^*` against the others
       whenever the candidate satisfies :math:`w^* \cdot x \le 1` (a
       constraint its optimum meets leaves the optimum unchanged); only the
@@ -1265,36 +1269,81 @@ def _bod_problem(frontier: np.ndarray, own: np.ndarray, extra: np.ndarray | None
     return a, b
 
 
-def _bod_solve(c: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve ``max c·w, A w ≤ b, w ≥ 0`` in a batch; HiGHS for the LPs the batch leaves unsolved."""
+def _bod_solve(c: np.ndarray, a: np.ndarray, b: np.ndarray,
+               basis: bool = False) -> tuple[np.ndarray, ...]:
+    """Solve ``max c·w, A w ≤ b, w ≥ 0`` in a batch; HiGHS for the LPs the batch leaves unsolved.
+
+    With ``basis``, also the tight constraints of each optimum (NaN for those HiGHS solved).
+    """
     from zongheng.steps.simplex import max_linear
 
     value, w = np.empty(len(c)), np.empty(c.shape)
+    tight = np.full((len(c), c.shape[1], c.shape[1]), np.nan)
     chunk = max(1, _BATCH_FLOATS // max(1, a[0].size))
     for start in range(0, len(c), chunk):
         part = slice(start, start + chunk)
-        value[part], w[part] = max_linear(c[part], a[part], b[part])
+        value[part], w[part], tight[part] = max_linear(c[part], a[part], b[part], basis=True)
     for j in np.flatnonzero(np.isnan(value)):  # pragma: no cover - a safety net, not a path
         result = linprog(-c[j], A_ub=a[j], b_ub=b[j], bounds=(0, None), method="highs")
         value[j], w[j] = -result.fun, result.x
-    return value, w
+    return (value, w, tight) if basis else (value, w)
 
 
 def _bod_replaced(frontier: np.ndarray, rows: np.ndarray, lower: float) -> np.ndarray:
     """Return the score of the replaced unit for each candidate row."""
+    if lower > 0 or not len(frontier):
+        a, b = _bod_problem(frontier, rows, rows, lower)
+        return np.clip(_bod_solve(rows, a, b)[0], 0.0, 1.0)
+    return _bod_against(frontier, rows)
+
+
+_CERTIFY = 1e-12  # a dual value above −this certifies a basis (data scaled to a maximum of 1)
+
+
+def _bod_against(frontier: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    r"""Return :math:`\min(1, \max\{w \cdot x : w \ge 0, F w \le 1\})` for each row *x*.
+
+    The LPs share their constraints and differ in the objective only, so an
+    optimal basis found for one row is optimal for every row whose objective
+    lies in the cone of its tight constraints (non-negative duals), which a
+    product with the basis inverse tells for all rows at once. LPs are solved
+    in rounds of growing size, from rows spread over those still open, and
+    each round's bases certify what they can; the frontier units' own optima
+    start the list (a feasible weight vector giving a row 1 settles it too).
+    """
+    def solve(objectives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        size = len(objectives)
+        value, w, tight = _bod_solve(objectives, np.broadcast_to(frontier, (size, *frontier.shape)),
+                                     np.ones((size, len(frontier))), basis=True)
+        w = w / np.maximum(1.0, (w @ frontier.T).max(axis=1, initial=0.0))[:, None]  # feasible
+        good = np.isfinite(value) & np.isfinite(tight).all(axis=(1, 2))
+        good[good] = np.abs(np.linalg.det(tight[good])) > 1e-300
+        return value, w, w[good], np.linalg.inv(tight[good]) if good.any() else tight[:0]
+
+    _, _, vertices, inverses = solve(frontier)
     score = np.full(len(rows), np.nan)
     todo = np.arange(len(rows))
-    if lower == 0 and len(frontier):
-        a, b = _bod_problem(frontier, frontier, None, 0.0)
-        value, w = _bod_solve(frontier, a, b)
-        w = w[np.isfinite(value)]
-        w = w / np.maximum(1.0, (w @ frontier.T).max(axis=1, initial=0.0))[:, None]  # feasible
-        reached = (rows @ w.T).max(axis=1, initial=0.0) >= 1.0
-        score[reached] = 1.0
-        todo = np.flatnonzero(~reached)
-    if len(todo):
-        a, b = _bod_problem(frontier, rows[todo], rows[todo], lower)
-        score[todo] = _bod_solve(rows[todo], a, b)[0]
+    size = 8
+    while len(todo):
+        if len(vertices):
+            bound = rows[todo] @ vertices.T  # each a lower bound: the vertices are feasible
+            best = bound.argmax(axis=1)
+            low = bound[np.arange(len(todo)), best]
+            settled = low >= 1.0
+            for k in np.unique(best[~settled]):
+                group = np.flatnonzero((best == k) & ~settled)
+                dual = rows[todo[group]] @ inverses[k]
+                settled[group[(dual >= -_CERTIFY).all(axis=1)]] = True
+            score[todo[settled]] = low[settled]
+            todo = todo[~settled]
+        if not len(todo):
+            break
+        pick = todo[np.unique(np.linspace(0, len(todo) - 1, min(size, len(todo))).astype(int))]
+        score[pick], _, found, found_inverses = solve(rows[pick])
+        vertices = np.concatenate([vertices, found])
+        inverses = np.concatenate([inverses, found_inverses])
+        todo = np.setdiff1d(todo, pick)
+        size *= 2
     return np.clip(score, 0.0, 1.0)
 
 

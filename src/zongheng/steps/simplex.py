@@ -29,8 +29,8 @@ _FEASIBLE = 1e-9  # primal and dual feasibility of the refined vertex
 _BLAND_AFTER = 50  # pivots with Dantzig's rule before Bland's rule takes over
 
 
-def max_linear(c: np.ndarray, a: np.ndarray, b: np.ndarray, *,
-               max_pivots: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def max_linear(c: np.ndarray, a: np.ndarray, b: np.ndarray, *, max_pivots: int | None = None,
+               basis: bool = False) -> tuple[np.ndarray, ...]:
     """Solve a batch of ``max c·x  s.t.  A x ≤ b, x ≥ 0`` with ``b ≥ 0`` (批量线性规划).
 
     Parameters
@@ -41,6 +41,8 @@ def max_linear(c: np.ndarray, a: np.ndarray, b: np.ndarray, *,
         Non-negative, so that ``x = 0`` is feasible.
     max_pivots : int, optional
         Pivots allowed per LP (default ``50 + 10 (n + k)``).
+    basis : bool, default False
+        Also return the optimal basis as its tight constraints.
 
     Returns
     -------
@@ -49,6 +51,11 @@ def max_linear(c: np.ndarray, a: np.ndarray, b: np.ndarray, *,
         solved (out of pivots, or the optimal vertex failed its check).
     x : ndarray, shape (batch, n)
         An optimal vertex (NaN where not solved or unbounded).
+    tight : ndarray, shape (batch, n, n)
+        With ``basis=True``: the normals of the *n* constraints tight at that
+        vertex, as rows of "normal · x ≤ rhs" (a row of ``A``, or ``−e_j`` for
+        ``x_j ≥ 0``); NaN where not solved. An objective ``c'`` is optimal at
+        the same vertex when ``c' = tightᵀ λ`` has a solution ``λ ≥ 0``.
 
     Examples
     --------
@@ -118,15 +125,16 @@ def max_linear(c: np.ndarray, a: np.ndarray, b: np.ndarray, *,
         basic[live, leave] = entering
     value = np.full(batch, np.nan)
     x = np.full((batch, n), np.nan)
+    tight = np.full((batch, n, n), np.nan)
     value[status == 2] = np.inf
     done = np.flatnonzero(status == 1)
     if len(done):
-        value[done], x[done] = _refine(c[done], a[done], b[done], nonbasic[done])
-    return value, x
+        value[done], x[done], tight[done] = _refine(c[done], a[done], b[done], nonbasic[done])
+    return (value, x, tight) if basis else (value, x)
 
 
 def _refine(c: np.ndarray, a: np.ndarray, b: np.ndarray,
-            nonbasic: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            nonbasic: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Solve each optimal vertex from its tight constraints; NaN where it fails its check.
 
     The nonbasic variables of the final basis are zero: ``x_j = 0`` for a
@@ -145,7 +153,7 @@ def _refine(c: np.ndarray, a: np.ndarray, b: np.ndarray,
     solvable = np.abs(np.linalg.det(tight)) > 1e-300
     ok = np.flatnonzero(solvable)
     if not len(ok):
-        return value, x
+        return value, x, np.full_like(tight, np.nan)
     vertex = np.linalg.solve(tight[ok], tight_rhs[ok][:, :, None])[:, :, 0]
     dual = np.linalg.solve(np.swapaxes(tight[ok], 1, 2), c[ok][:, :, None])[:, :, 0]
     slack = (np.einsum("bkn,bn->bk", normals[ok], vertex) - rhs[ok]).max(axis=1)
@@ -155,4 +163,5 @@ def _refine(c: np.ndarray, a: np.ndarray, b: np.ndarray,
     rows = ok[good]
     x[rows] = np.maximum(vertex[good], 0.0)
     value[rows] = np.einsum("bn,bn->b", c[rows], vertex[good])
-    return value, x
+    tight = np.where(np.isnan(value)[:, None, None], np.nan, tight)
+    return value, x, tight
