@@ -128,3 +128,25 @@ def test_bod_kernel_certified_bases_equal_one_highs_lp_per_candidate():
     for candidate, score in zip(candidates, got, strict=True):
         rows = np.vstack([candidate, x[1:]])
         assert score == pytest.approx(min(1.0, highs(candidate, rows, np.ones(len(rows)))), abs=1e-9)
+
+
+def test_lps_the_batch_cannot_certify_go_to_highs(monkeypatch):
+    # Make the batched simplex give up on every other LP (as it would out of pivots or on a
+    # vertex failing its check): the kernel must still equal the slow path.
+    import zongheng.steps.simplex as simplex
+
+    solve = simplex.max_linear
+
+    def unreliable(c, a, b, **options):
+        value, *rest = solve(c, a, b, **options)
+        value[::2] = np.nan
+        return (value, *rest)
+
+    monkeypatch.setattr(simplex, "max_linear", unreliable)
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0, 10, size=(9, 4))
+    candidates = np.where(rng.random((20, 4)) < 0.5, x[1], x[0])
+    for step in (BenefitOfTheDoubt(), BenefitOfTheDoubt(lower=0.1)):
+        fast = step.scores_with_row(x, np.ones(4), 0, candidates, [0, 1, 5])
+        slow = Aggregator.scores_with_row(step, x, np.ones(4), 0, candidates, [0, 1, 5])
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-9)

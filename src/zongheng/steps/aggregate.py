@@ -1283,9 +1283,14 @@ def _bod_solve(c: np.ndarray, a: np.ndarray, b: np.ndarray,
     for start in range(0, len(c), chunk):
         part = slice(start, start + chunk)
         value[part], w[part], tight[part] = max_linear(c[part], a[part], b[part], basis=True)
-    for j in np.flatnonzero(np.isnan(value)):  # pragma: no cover - a safety net, not a path
+    for j in np.flatnonzero(np.isnan(value)):  # a safety net: the batch could not certify these
+        from scipy.optimize import linprog
+
         result = linprog(-c[j], A_ub=a[j], b_ub=b[j], bounds=(0, None), method="highs")
-        value[j], w[j] = -result.fun, result.x
+        unbounded = result.status == 3  # BoD's LP against the others alone, a child all 0 there
+        value[j] = np.inf if unbounded else -result.fun
+        w[j] = np.nan if unbounded else result.x
+        tight[j] = np.nan  # no basis to certify others by
     return (value, w, tight) if basis else (value, w)
 
 
