@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import zongheng as zh
-from zongheng.analysis.gap import EXACT_PLAYERS, gap
+from zongheng.analysis.gap import EXACT_PLAYERS, gap, reachable
+from zongheng.errors import ArgumentError
 from zongheng.testing import make_framework, make_panel
 
 NAN = np.nan
@@ -55,11 +56,24 @@ def test_leader_next_and_named_peers(fw, panel):
         gap(ev, "丙")  # first (tied): nobody strictly above
     with pytest.raises(zh.MethodError):
         gap(ev, "乙", versus="乙")
-    with pytest.raises(zh.MethodError) as info:
+    with pytest.raises(ArgumentError) as info:
         gap(ev, "乙", versus="戊")
-    assert "戊" in str(info.value) and "甲, 乙, 丙, 丁" in str(info.value)
-    with pytest.raises(zh.MethodError):
-        gap(ev, "乙", versus=float("nan"))
+    # Blamed on versus (not on the unit analysed), saying what it may be, listing the units.
+    message = str(info.value)
+    assert [p.key for p in info.value.problems] == ["versus"] and "'戊'" in message
+    assert all(word in message for word in ("next", "leader", "甲, 乙, 丙, 丁"))
+    with pytest.raises(ArgumentError, match="versus"):
+        gap(ev, "乙", versus="lead")  # a near miss is named
+    assert "leader" in str(gap_error(ev, "lead"))
+    for bad in (float("nan"), float("inf"), True, None):
+        with pytest.raises(ArgumentError):
+            gap(ev, "乙", versus=bad)
+
+
+def gap_error(ev, versus):
+    with pytest.raises(ArgumentError) as info:
+        gap(ev, "乙", versus=versus)
+    return info.value
 
 
 def test_peers_within_a_group(fw, panel):
@@ -86,14 +100,49 @@ def test_missing_values_use_each_units_own_effective_weights():
     assert np.isnan(row.peer_normalised) and row.peer_value != row.peer_value
 
 
-def test_target_score_is_spread_by_effective_weight(fw, panel):
-    result = gap(zh.build(fw, panel), "乙", versus=90)
+def test_target_score_is_spread_by_effective_weight_times_room_to_move(fw, panel):
+    ev = zh.build(fw, panel)
+    result = gap(ev, "乙", versus=90)
     assert (result.peer, result.method, result.hypothetical) == (None, "effective-weight", True)
     assert result.gap == 27.5 and result.peer_rank == 1  # 90 would beat 丙 and 丁 (87.5)
-    assert contributions(result) == pytest.approx({"a": 6.875, "b": 13.75, "c": 6.875})
+    # 乙 normalised (50, 50, 100), effective weights (.25, .5, .25): room to 100 is (50, 50, 0),
+    # so the parts are .25·50 : .5·50 : 0 = 1 : 2 : 0 of 27.5; c, already at the top, carries none.
+    # Each of a and b then rises by 36.67, the same 73.3 % of its room.
+    assert contributions(result) == pytest.approx({"a": 27.5 / 3, "b": 55 / 3, "c": 0.0})
     assert result.indicators["peer_normalised"].isna().all()
     assert "90" in result.peer_name
     assert json.loads(json.dumps(result.to_dict()))["versus"] == 90
+    # The top of the range: every indicator to 100 (a +50·.25, b +50·.5).
+    assert contributions(gap(ev, "乙", versus=100)) == pytest.approx({"a": 12.5, "b": 25.0, "c": 0.0})
+    # A fall uses the room down to 0: (50, 50, 100)·(.25, .5, .25) = 12.5 : 25 : 25 of −12.5.
+    assert contributions(gap(ev, "乙", versus=50)) == pytest.approx(
+        {"a": -12.5 / 5, "b": -25.0 / 5, "c": -25.0 / 5})
+
+
+def test_a_target_outside_the_reachable_range_is_refused(fw, panel):
+    # Known #12: a target of 150 on a 0–100 scale, or −5, was spread over indicators at 100.
+    ev = zh.build(fw, panel)
+    assert reachable(ev, "乙") == (0.0, 100.0)
+    for target in (150, -5, 100.001):
+        with pytest.raises(ArgumentError) as info:
+            gap(ev, "乙", versus=target)
+        assert [p.key for p in info.value.problems] == ["versus"]
+        assert "0–100" in str(info.value) and f"{target:g}" in str(info.value)
+    assert gap(ev, "乙", versus=0).gap == -62.5  # the ends are reachable
+
+
+def test_reachable_range_follows_the_normalisation_and_the_aggregation(fw, panel):
+    # Efficacy 60 + 40·(x − min)/(max − min): 60–100, whatever the aggregation of the means.
+    for aggregate in ("arithmetic", "geometric", "minimum"):
+        ev = zh.build(fw, panel, zh.Method(normalise={"method": "efficacy", "base": 60, "span": 40},
+                                           aggregate=aggregate))
+        assert reachable(ev, "甲") == pytest.approx((60.0, 100.0), abs=1e-12)
+    # TOPSIS closeness (scale 100): a unit at the worst of every indicator is the anti-ideal
+    # (d⁺ > 0, d⁻ = 0: 0) and at the best the ideal (d⁺ = 0: 100).
+    ev = zh.build(fw, panel, zh.Method(aggregate={"method": "topsis", "scale": 100}))
+    assert reachable(ev, "乙") == pytest.approx((0.0, 100.0), abs=1e-12)
+    with pytest.raises(ArgumentError, match="0–100"):
+        gap(ev, "乙", versus=101)
 
 
 def test_shapley_for_a_geometric_index_matches_a_hand_computation(fw, panel):

@@ -29,7 +29,22 @@ the recomputation keeps every other unit in place and counts the peer's own
 score change too.
 
 A *target score* has no real peer: its gap is spread over the indicators by
-the unit's effective weights (``method = "effective-weight"``, ``hypothetical``).
+the unit's effective weights times each indicator's room to move — up to the
+highest normalised value in the data for a rise, down to the lowest for a
+fall — so an indicator already at the top carries none of a rise
+(``method = "effective-weight"``, ``hypothetical``). With arithmetic levels
+every indicator then moves by the same fraction of its room. A target must lie
+within what the unit's index can reach: its index with every indicator at the
+lowest, and at the highest, normalised value in the data (the method's own
+aggregation, the other units in place); outside that range it is refused.
+
+*Cost.* A coalition only changes the unit's row, so each game asks the
+parent's aggregator for the unit's and the peer's scores alone
+(:meth:`~zongheng.steps.aggregate.Aggregator.scores_with_row`): two rows for
+the means, which score each unit alone; for the multi-criteria methods the
+aggregator's own kernel (Copeland and Borda update only the pairs with the
+unit; benefit-of-the-doubt solves two small LPs per coalition in one batch).
+Games up to :data:`EXACT_PLAYERS` children are enumerated exactly.
 """
 
 from __future__ import annotations
@@ -42,14 +57,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from zongheng.analysis.strengths import Selection, dimension_of, resolve_unit, select_unit
-from zongheng.errors import MethodError, Problem
+from zongheng.analysis.strengths import Selection, dimension_of, select_unit
+from zongheng.errors import ArgumentError, MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Indicator
 from zongheng.i18n import register_messages, text
 from zongheng.steps.aggregate import Aggregator
+from zongheng.validation import closest
 
-__all__ = ["METHODS", "GapResult", "gap"]
+__all__ = ["METHODS", "GapResult", "gap", "reachable"]
 
 METHODS = ("exact-linear", "shapley", "effective-weight")
 """How a gap is attributed: see the module's documentation."""
@@ -60,8 +76,6 @@ EXACT_PLAYERS = 12
 SAMPLED_PERMUTATIONS = 512
 """Above :data:`EXACT_PLAYERS`, Shapley values average this many random orders (seed 0)."""
 
-_BATCH_FLOATS = 2**22  # cap on one combine call's input, so sampled games stay in memory
-
 register_messages({
     "gap_no_next": (
         "'{unit}' 在{scope}已排第一，前面没有单位；可改为对比 leader（看领先优势）、指定单位或目标分",
@@ -71,9 +85,17 @@ register_messages({
     "gap_alone": ("'{unit}' 在{scope}没有其他参评单位", "'{unit}' has no scored peer {scope}"),
     "gap_self": ("对标单位不能是 '{unit}' 本身", "the unit '{unit}' cannot be compared with itself"),
     "gap_bad_versus": (
-        "对比对象必须是 next、leader、单位代码或目标分（有限数值），实际为 {versus!r}",
-        "versus must be next, leader, a unit code or a target score (a finite number); "
-        "got {versus!r}",
+        "对比对象应为 next（前一名）、leader（第一名）、单位代码或名称、或目标分（有限数值），"
+        "实际为 {versus!r}{hint}（单位如: {known}）",
+        "expected next (the unit above), leader (the first), a unit code or name, or a target "
+        "score (a finite number); got {versus!r}{hint} (units, e.g.: {known})",
+    ),
+    "gap_target_unreachable": (
+        "目标分 {target:g} 超出 '{unit}' 的总分可达范围 {low:.6g}–{high:.6g}"
+        "（各指标都取数据中最低或最高的标准化值时的总分）",
+        "the target score {target:g} is outside what the index of '{unit}' can reach, "
+        "{low:.6g}–{high:.6g} (every indicator at the lowest or the highest normalised value "
+        "in the data)",
     ),
     "gap_scope_all": ("全部单位中", "among all units"),
     "gap_scope_group": ("{group}={label} 组内", "within {group}={label}"),
@@ -93,11 +115,13 @@ register_messages({
         "to each child's own decomposition; the parts add up to the index gap.",
     ),
     "gap_note_effective-weight": (
-        "目标分是假设的对标对象：差距按本单位各指标的有效权重分摊，表示各指标需分担的提升，"
-        "并非与真实单位的差异。",
+        "目标分是假设的对标对象：差距按本单位各指标的有效权重 × 可变动空间（距数据中最高或最低"
+        "标准化值）分摊，已到顶的指标不再分担提升；表示各指标需分担的变化，并非与真实单位的差异。",
         "The target score is a hypothetical peer: the gap is spread over the indicators by the "
-        "unit's effective weights, the share of the rise each would carry, not a difference "
-        "with a real unit.",
+        "unit's effective weights times each one's room to move (to the highest or lowest "
+        "normalised value in the data), so an indicator already at the top carries none of a "
+        "rise; it is the share of the change each would carry, not a difference with a real "
+        "unit.",
     ),
     "gap_note_sampled": (
         "'{node}' 有 {n} 个子项，Shapley 值取 {permutations} 个随机排列的平均（种子 0），"
@@ -210,7 +234,8 @@ def gap(evaluation: Evaluation, unit: str, *, versus: str | float = "next",
         (the first in data order when several tie there); ``leader``: the
         best of the *other* units of the group (for the leader itself, the
         runner-up, so the gap is its lead, negative); a unit code or name: that
-        unit, in the group or not; a number: a target index score.
+        unit, in the group or not; a number: a target index score, within what
+        the unit's index can reach (see the module).
     period : hashable, optional
         The period (the last by default).
     group : str, optional
@@ -224,10 +249,15 @@ def gap(evaluation: Evaluation, unit: str, *, versus: str | float = "next",
 
     Raises
     ------
+    ArgumentError
+        For a ``versus`` that is neither ``next``, ``leader``, a known unit
+        nor a finite number (listing known units), or a target score outside
+        the range the unit's index can reach (giving the range); each at the
+        key ``versus``.
     MethodError
         For an unknown unit (listing known units), period or group column; a
         unit or peer without an index score; ``next`` for the first unit of
-        its group; a unit compared with itself; or a ``versus`` of another type.
+        its group; or a unit compared with itself.
 
     Examples
     --------
@@ -237,7 +267,7 @@ def gap(evaluation: Evaluation, unit: str, *, versus: str | float = "next",
     >>> result.peer, result.method, round(result.gap, 2), abs(result.total - result.gap) < 1e-9
     ('CHE', 'exact-linear', 30.62, True)
     """
-    target = _target(versus)
+    target = _target(evaluation, versus)
     sel = select_unit(evaluation, unit, period, group)
     fw = evaluation.framework
     scores = evaluation.scores[sel.p]
@@ -248,7 +278,7 @@ def gap(evaluation: Evaluation, unit: str, *, versus: str | float = "next",
     game = _Game(evaluation, scores, sel.u, sel.u)
     if target is not None:
         peer, peer_row, peer_score = None, np.full(scores.shape[1], np.nan), target
-        contribution = (target - index[sel.u]) * game.effective(scores[sel.u])
+        contribution = _spread_target(evaluation, game, sel, target)
         method = "effective-weight"
     else:
         q = _choose_peer(evaluation, sel, index, pool, versus)
@@ -277,17 +307,46 @@ def gap(evaluation: Evaluation, unit: str, *, versus: str | float = "next",
     )
 
 
+def reachable(evaluation: Evaluation, unit: str, *,
+              period: Hashable | None = None) -> tuple[float, float]:
+    """Return the lowest and highest index score the unit can reach (可达总分范围).
+
+    Its index with every indicator it has a value for at the lowest, then at
+    the highest, normalised value in the data (any unit, any period),
+    aggregated level by level with the method's own aggregations and the
+    weights used, the other units of the period in place. A target score for
+    :func:`gap` must lie within this range.
+
+    Examples
+    --------
+    >>> import zongheng as zh
+    >>> ds = zh.datasets.load("tiangong_demo")
+    >>> [round(s, 6) for s in reachable(zh.build(ds.framework, ds.panel, ds.method), "上城区")]
+    [60.0, 100.0]
+    """
+    sel = select_unit(evaluation, unit, period, None)
+    return _reachable(evaluation, evaluation.scores[sel.p], sel.u)
+
+
 # -- choosing what to compare with ------------------------------------------------------------
 
 
-def _target(versus: object) -> float | None:
-    """Return the target score, ``None`` for a peer; MethodError for anything else."""
+def _target(evaluation: Evaluation, versus: object) -> float | None:
+    """Return the target score, ``None`` for a peer; ArgumentError for anything else."""
     if isinstance(versus, str):
         return None
     if (isinstance(versus, int | float | np.integer | np.floating) and not isinstance(versus, bool)
             and math.isfinite(versus)):
         return float(versus)
-    raise MethodError([Problem("gap_bad_versus", {"versus": versus})])
+    raise _bad_versus(evaluation, versus)
+
+
+def _bad_versus(evaluation: Evaluation, versus: object) -> ArgumentError:
+    units = evaluation.panel.units
+    known = ", ".join(units[:8]) + (f" … ({len(units)})" if len(units) > 8 else "")
+    hint = closest(str(versus), ["next", "leader", *units]) if isinstance(versus, str) else ""
+    return ArgumentError([Problem("gap_bad_versus", {"versus": versus, "hint": hint,
+                                                     "known": known}, key="versus")])
 
 
 def _scope(sel: Selection) -> str:
@@ -310,13 +369,68 @@ def _choose_peer(evaluation: Evaluation, sel: Selection, index: np.ndarray, pool
         if not others.any():
             raise MethodError([Problem("gap_alone", {"unit": sel.unit, "scope": _scope(sel)})])
         return int(np.flatnonzero(others & (index == index[others].max()))[0])
-    q = resolve_unit(evaluation, versus)
+    try:
+        q = evaluation.unit_position(versus, key="versus")
+    except MethodError:
+        raise _bad_versus(evaluation, versus) from None
     if q == sel.u:
         raise MethodError([Problem("gap_self", {"unit": sel.unit})])
     if np.isnan(index[q]):
         raise MethodError([Problem("sw_unit_unscored", {"unit": evaluation.panel.units[q],
                                                         "period": sel.period})])
     return q
+
+
+# -- a target score ---------------------------------------------------------------------------
+
+
+def _extremes(evaluation: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """Return each indicator's lowest and highest normalised value in the data."""
+    normalised = evaluation.scores[..., :len(evaluation.framework.indicator_codes)]
+    flat = normalised.reshape(-1, normalised.shape[-1])
+    known = ~np.isnan(flat)
+    low = np.where(known, flat, np.inf).min(axis=0)
+    high = np.where(known, flat, -np.inf).max(axis=0)
+    return low, high
+
+
+def _reachable(evaluation: Evaluation, scores: np.ndarray, u: int) -> tuple[float, float]:
+    """Return the unit's index with its indicators at the lowest and at the highest values."""
+    fw = evaluation.framework
+    n = len(fw.indicator_codes)
+    root = fw.node_codes.index(fw.root.code)
+    known = ~np.isnan(scores[u, :n])
+    levels = evaluation.levels()
+    out = []
+    for extreme in _extremes(evaluation):
+        row = scores[u].copy()
+        row[:n] = np.where(known, extreme, np.nan)
+        for level in levels:
+            step = level.aggregator
+            for m, column in enumerate(level.columns):
+                kids = np.flatnonzero(level.matrix[:, m])
+                block, r = (row[kids][None], 0) if step.scores_units_alone else (scores[:, kids], u)
+                row[column] = step.scores_with_row(block, level.matrix[kids, m], r, row[kids][None],
+                                                   [r])[0, 0]
+        out.append(float(row[root]))
+    return out[0], out[1]
+
+
+def _spread_target(evaluation: Evaluation, game: _Game, sel: Selection, target: float) -> np.ndarray:
+    """Check the target is reachable, and spread its gap by effective weight × room to move."""
+    scores = game.scores
+    low, high = _reachable(evaluation, scores, sel.u)
+    slack = 1e-9 * max(1.0, abs(low), abs(high))
+    if not low - slack <= target <= high + slack:
+        raise ArgumentError([Problem("gap_target_unreachable", {
+            "target": target, "unit": sel.unit, "low": low, "high": high}, key="versus")])
+    root = evaluation.framework.node_codes.index(evaluation.framework.root.code)
+    difference = target - scores[sel.u, root]
+    mine = scores[sel.u, :game.n_ind]
+    bottom, top = _extremes(evaluation)
+    room = np.nan_to_num(top - mine if difference > 0 else mine - bottom)
+    weights = game.effective(scores[sel.u])
+    return _spread(weights * room, difference, weights)
 
 
 # -- attribution ------------------------------------------------------------------------------
@@ -334,13 +448,12 @@ class _Game:
         self.position = {c: i for i, c in enumerate(self.fw.node_codes)}
         self.n_ind = len(self.fw.indicator_codes)
         self.sampled: list[tuple[str, int]] = []  # (node, children) whose Shapley was sampled
-        levels = {self.fw.levels[a.code] for a in self.fw.aggregates}
-        self.nonlinear = sorted({self.aggregator(level).key for level in levels
-                                 if not self.aggregator(level).linear})
+        self.steps = {level.level: level.aggregator for level in evaluation.levels()}
+        self.nonlinear = sorted({step.key for step in self.steps.values() if not step.linear})
         self.linear = not self.nonlinear
 
-    def aggregator(self, level: int) -> Aggregator:
-        return self.evaluation.method.aggregator(level)
+    def aggregator(self, node: str) -> Aggregator:
+        return self.steps[self.fw.levels[node]]
 
     def _shares(self, rows: np.ndarray, parent: str) -> np.ndarray:
         """Return each row's weights on the children of ``parent``, over its known children.
@@ -385,7 +498,7 @@ class _Game:
             out[pos] = amount
             return out
         children = self.fw.children[node]
-        step = self.aggregator(self.fw.levels[node])
+        step = self.aggregator(node)
         if step.linear:
             shares = self._shares(self.scores[[self.u, self.q]], node)
             return sum((self.decompose(c, a_peer * shares[1, j], a_unit * shares[0, j])
@@ -403,28 +516,25 @@ class _Game:
 
         A coalition's worth is the gap closed when the unit takes the peer's
         scores on those children, ``node`` being recomputed by ``step`` with
-        the weights used. Per-unit means need only the two rows; a
-        multi-criteria method is recomputed among all the units of the period.
+        the weights used and every other unit in place. Only the unit's row
+        changes, so the aggregator is asked for the unit's and the peer's
+        scores alone (:meth:`~zongheng.steps.aggregate.Aggregator.scores_with_row`),
+        from their two rows when it ``scores_units_alone``.
         """
         children = self.fw.children[node]
         cols = [self.position[c] for c in children]
-        weights = np.array([[self.weights[c]] for c in children])
+        weights = np.array([self.weights[c] for c in children])
         if step.scores_units_alone:
-            base, ui, qi = self.scores[[self.u, self.q]][:, cols], 0, 1
+            block, ui, qi = self.scores[[self.u, self.q]][:, cols], 0, 1
         else:
-            base, ui, qi = self.scores[:, cols], self.u, self.q
-        mine, theirs = base[ui], base[qi]
+            block, ui, qi = self.scores[:, cols], self.u, self.q
+        mine, theirs = block[ui], block[qi]
 
         def gap_left(masks: np.ndarray) -> np.ndarray:
-            out = np.empty(len(masks))
-            chunk = max(1, _BATCH_FLOATS // base.size)
-            for start in range(0, len(masks), chunk):
-                mask = masks[start:start + chunk]
-                values = np.repeat(base[None], len(mask), axis=0)
-                values[:, ui] = np.where(mask, theirs, mine)
-                scored = step.combine(values, weights)[..., 0]
-                out[start:start + chunk] = scored[:, qi] - scored[:, ui]
-            return out
+            # Sampled orders share coalitions (every order starts empty and ends full).
+            unique, inverse = np.unique(masks, axis=0, return_inverse=True)
+            scored = step.scores_with_row(block, weights, ui, np.where(unique, theirs, mine), [ui, qi])
+            return (scored[:, 1] - scored[:, 0])[inverse.ravel()]
 
         m = len(children)
         if m <= EXACT_PLAYERS:

@@ -177,7 +177,20 @@ def gap_command(
         fail(_h("unit_required"))
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
     versus = _versus(ev, vs)
-    result = run(lambda: gap(ev, unit, versus=versus, period=period, group=group))
+    from zongheng.errors import ArgumentError, MethodError
+
+    # The library names its parameters (versus, unit …); here the user typed options.
+    options = {"versus": "--vs", "unit": "--unit", "period": "--period", "group": "--group"}
+
+    def analyse() -> GapResult:
+        try:
+            return gap(ev, unit, versus=versus, period=period, group=group)
+        except (ArgumentError, MethodError) as exc:
+            if not all(p.key in options for p in exc.problems):
+                raise
+            fail("\n".join(f"{options[p.key]}: {text(p.kind, **p.params)}" for p in exc.problems))
+
+    result = run(analyse)
     if as_json:
         echo_json(result.to_dict())
         return

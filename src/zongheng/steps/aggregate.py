@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -50,9 +51,12 @@ __all__ = [
     "Minimum",
     "Topsis",
     "Vikor",
+    "bod_scores_with_row",
     "bod_weights",
     "borda_scores",
+    "borda_scores_with_row",
     "copeland_scores",
+    "copeland_scores_with_row",
     "grey_relational_grade",
     "power_mean",
     "topsis_closeness",
@@ -76,6 +80,7 @@ register_messages({
 })
 
 _TIE = 1e-9  # weights sum to 1: differences below this are rounding, not preference
+_BATCH_FLOATS = 2**22  # cap on one combine call's input in scores_with_row (32 MiB)
 
 
 # -- shared helpers ---------------------------------------------------------------------------
@@ -168,6 +173,8 @@ class Aggregator(Step):
     # scores_units_alone: a unit's parent score depends on its own children only (the means);
     # power_exponent: p when the aggregator is the weighted power mean M_p (1 arithmetic,
     # 0 geometric, −1 harmonic, −inf the minimum), None for the multi-criteria methods.
+    # scores_with_row (a method): a few units' scores as one unit's row changes, what the gap's
+    # Shapley games ask; the default rescores the whole parent, a kernel may do it faster.
     scores_units_alone: ClassVar[bool] = False
     power_exponent: ClassVar[float | None] = None
 
@@ -196,6 +203,43 @@ class Aggregator(Step):
         ndarray, shape (..., period, unit, parent)
         """
         raise NotImplementedError
+
+    def scores_with_row(self, values: np.ndarray, weights: np.ndarray, row: int,
+                        candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+        """Return some units' scores when one unit's children take each candidate row (换行重算).
+
+        What the gap analysis asks of a parent for every Shapley coalition:
+        the other units stay as they are. This default recomputes the whole
+        parent once per candidate with :meth:`combine`; an aggregator may
+        override it with a faster kernel that gives the same scores.
+
+        Parameters
+        ----------
+        values : ndarray, shape (unit, child)
+            One parent's children in one period (higher is better).
+        weights : ndarray, shape (child,)
+            The children's weights (positive).
+        row : int
+            The unit whose children are replaced.
+        candidates : ndarray, shape (batch, child)
+            The rows it takes in turn.
+        watch : sequence of int
+            The units whose scores are returned (``row`` among them or not).
+
+        Returns
+        -------
+        ndarray, shape (batch, len(watch))
+        """
+        values = np.asarray(values, dtype=np.float64)
+        candidates = np.asarray(candidates, dtype=np.float64)
+        matrix = np.asarray(weights, dtype=np.float64)[:, None]
+        out = np.empty((len(candidates), len(watch)))
+        chunk = max(1, _BATCH_FLOATS // max(1, values.size))
+        for start in range(0, len(candidates), chunk):
+            batch = np.repeat(values[None], len(candidates[start:start + chunk]), axis=0)
+            batch[:, row] = candidates[start:start + chunk]
+            out[start:start + chunk] = self.combine(batch, matrix)[:, list(watch), 0]
+        return out
 
 
 @register
@@ -825,6 +869,61 @@ def copeland_scores(values: np.ndarray, weights: np.ndarray, *, max_elements: in
     return out.reshape(*lead, n_units)
 
 
+def copeland_scores_with_row(values: np.ndarray, weights: np.ndarray, row: int,
+                             candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+    r"""Copeland scores of some units while one unit takes each candidate row (kernel).
+
+    Only the pairs with the replaced unit change, so each candidate costs
+    O(units · children) instead of :func:`copeland_scores`' O(units² · children):
+    another unit keeps its score among the rest and adds its vote against the
+    candidate; the replaced unit's score is its votes against the rest.
+
+    Parameters
+    ----------
+    values : ndarray, shape (unit, child)
+    weights : ndarray, shape (child,)
+        Positive; normalised to sum to 1 here.
+    row : int
+    candidates : ndarray, shape (batch, child)
+    watch : sequence of int
+
+    Returns
+    -------
+    ndarray, shape (batch, len(watch))
+        Equal to :func:`copeland_scores` of ``values`` with ``row`` replaced
+        (a unit or candidate with a NaN: left out, NaN).
+
+    Examples
+    --------
+    >>> x = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]])
+    >>> copeland_scores_with_row(x, np.array([0.6, 0.4]), 2, np.array([[4.0, 4.0]]), [0, 2]).tolist()
+    [[0.0, 2.0]]
+    """
+    values = _complete_cases(np.asarray(values, dtype=np.float64))
+    candidates = _complete_cases(np.asarray(candidates, dtype=np.float64))
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights / weights.sum()
+    rest = values.copy()
+    rest[row] = np.nan
+    among_rest = copeland_scores(rest, weights)
+    out = np.empty((len(candidates), len(watch)))
+    chunk = max(1, _BATCH_FLOATS // max(1, rest.size))
+    with np.errstate(invalid="ignore"):
+        for i, v in enumerate(watch):
+            if v == row:
+                for start in range(0, len(candidates), chunk):
+                    part = candidates[start:start + chunk]
+                    margin = np.sign(part[:, None, :] - rest[None]) @ weights  # NaN for the left out
+                    out[start:start + chunk, i] = ((margin > _TIE).sum(axis=-1)
+                                                   - (margin < -_TIE).sum(axis=-1))
+                out[np.isnan(candidates).any(axis=-1), i] = np.nan
+            else:
+                margin = np.sign(values[v] - candidates) @ weights
+                vote = (margin > _TIE).astype(np.float64) - (margin < -_TIE)
+                out[:, i] = among_rest[v] + np.where(np.isnan(margin), 0.0, vote)
+    return out
+
+
 @register
 @dataclass(frozen=True)
 class Copeland(Aggregator):
@@ -872,6 +971,11 @@ class Copeland(Aggregator):
         """Return each unit's Copeland score, per parent and period."""
         return _per_parent(values, weights, copeland_scores)
 
+    def scores_with_row(self, values: np.ndarray, weights: np.ndarray, row: int,
+                        candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+        """Return some units' Copeland scores as one unit takes each candidate row (only its pairs change)."""
+        return copeland_scores_with_row(values, weights, row, candidates, watch)
+
 
 def borda_scores(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     r"""Weighted Borda scores: units beaten on each child, weighted (kernel).
@@ -902,6 +1006,56 @@ def borda_scores(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.full(values.shape[:-1], np.nan)
     beaten = rankdata(values, method="min", axis=-2, nan_policy="omit") - 1.0
     return beaten @ np.asarray(weights, dtype=np.float64)
+
+
+def borda_scores_with_row(values: np.ndarray, weights: np.ndarray, row: int,
+                          candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+    r"""Weighted Borda scores of some units while one unit takes each candidate row (kernel).
+
+    Another unit's count of units beaten changes only by whether it beats the
+    candidate; the replaced unit's count is over the rest. O(units · children)
+    per candidate.
+
+    Parameters
+    ----------
+    values : ndarray, shape (unit, child)
+    weights : ndarray, shape (child,)
+        Positive; normalised to sum to 1 here.
+    row : int
+    candidates : ndarray, shape (batch, child)
+    watch : sequence of int
+
+    Returns
+    -------
+    ndarray, shape (batch, len(watch))
+        Equal to :func:`borda_scores` of ``values`` with ``row`` replaced
+        (a unit or candidate with a NaN: left out, NaN).
+
+    Examples
+    --------
+    >>> x = np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]])
+    >>> borda_scores_with_row(x, np.array([0.6, 0.4]), 2, np.array([[4.0, 4.0]]), [0, 2]).tolist()
+    [[0.6, 2.0]]
+    """
+    values = _complete_cases(np.asarray(values, dtype=np.float64))
+    candidates = _complete_cases(np.asarray(candidates, dtype=np.float64))
+    weights = np.asarray(weights, dtype=np.float64)
+    weights = weights / weights.sum()
+    rest = values.copy()
+    rest[row] = np.nan
+    out = np.empty((len(candidates), len(watch)))
+    chunk = max(1, _BATCH_FLOATS // max(1, rest.size))
+    for i, v in enumerate(watch):
+        if v == row:
+            for start in range(0, len(candidates), chunk):
+                part = candidates[start:start + chunk]
+                beaten = (rest[None] < part[:, None, :]).sum(axis=1)  # NaN compares False
+                out[start:start + chunk, i] = beaten @ weights
+            out[np.isnan(candidates).any(axis=-1), i] = np.nan
+        else:
+            beaten = (rest < values[v]).sum(axis=0) + (candidates < values[v])
+            out[:, i] = np.nan if np.isnan(values[v]).any() else beaten @ weights
+    return out
 
 
 @register
@@ -945,6 +1099,11 @@ class Borda(Aggregator):
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return each unit's weighted Borda score, per parent and period."""
         return _per_parent(values, weights, borda_scores)
+
+    def scores_with_row(self, values: np.ndarray, weights: np.ndarray, row: int,
+                        candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+        """Return some units' Borda scores as one unit takes each candidate row (only its counts change)."""
+        return borda_scores_with_row(values, weights, row, candidates, watch)
 
 
 # -- benefit of the doubt (DEA) -------------------------------------------------------------------
@@ -1020,6 +1179,190 @@ def bod_weights(values: np.ndarray, lower: float = 0.0) -> tuple[np.ndarray, np.
             scores[b, u] = min(1.0, max(0.0, -result.fun))  # solver round-off
             weights[b, u] = result.x
     return scores.reshape(*lead, n_units), weights.reshape(*lead, n_units, n_children)
+
+
+def bod_scores_with_row(values: np.ndarray, row: int, candidates: np.ndarray,
+                        watch: Sequence[int], lower: float = 0.0) -> np.ndarray:
+    r"""Benefit-of-the-doubt scores of some units while one unit takes each candidate row (kernel).
+
+    Scores as :func:`bod_weights` gives them for ``values`` with row ``row``
+    replaced by each candidate, but only for the units ``watch``, and with
+    the LPs of a batch solved together (:func:`zongheng.steps.simplex.max_linear`)
+    instead of one ``linprog`` call each:
+
+    - the frontier of the *other* units (their undominated rows) does not
+      change with the candidate, so it is found once;
+    - the replaced unit scores :math:`\min(1, t)` with *t* its LP against the
+      others alone (its own constraint :math:`w \cdot x \le 1` only caps the
+      optimum at 1, since the other constraints leave a convex set holding
+      :math:`w = 0`). With ``lower = 0`` those LPs share their constraints
+      and differ in the objective only, so an optimal basis found for one
+      candidate certifies every candidate whose objective lies in the cone of
+      its tight constraints, and a feasible weight vector that already gives a
+      candidate 1 settles it: only a few LPs are solved, in rounds;
+    - another unit *v* keeps its optimum :math:`w^*` against the others
+      whenever the candidate satisfies :math:`w^* \cdot x \le 1` (a
+      constraint its optimum meets leaves the optimum unchanged); only the
+      other candidates need its LP with the candidate's constraint added.
+
+    Every LP the batch cannot certify is solved again with HiGHS. Columns are
+    scaled to a maximum of 1 first (the scores do not change: units invariance).
+
+    Parameters
+    ----------
+    values : ndarray, shape (unit, child)
+        Non-negative. Units with a NaN take no part and score NaN.
+    row : int
+    candidates : ndarray, shape (batch, child)
+        A candidate with a NaN leaves the unit out (it scores NaN).
+    watch : sequence of int
+    lower : float
+        Minimum share of each child in a unit's own score, as in :func:`bod_weights`.
+
+    Returns
+    -------
+    ndarray, shape (batch, len(watch))
+        In [0, 1].
+
+    Examples
+    --------
+    >>> x = np.array([[2.0, 1.0], [1.0, 2.0], [1.0, 1.0]])
+    >>> bod_scores_with_row(x, 2, np.array([[1.0, 1.0], [3.0, 3.0]]), [0, 2]).round(6).tolist()
+    [[1.0, 0.666667], [0.666667, 1.0]]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    candidates = np.asarray(candidates, dtype=np.float64)
+    n_children = values.shape[1]
+    complete = ~np.isnan(values).any(axis=1)
+    present = ~np.isnan(candidates).any(axis=1)
+    top = np.max(np.vstack([np.where(complete[:, None], values, 0.0),
+                               np.where(present[:, None], candidates, 0.0)]), axis=0)
+    scale = np.where(top > 0, top, 1.0)
+    x = values / scale
+    rows = np.where(present[:, None], candidates / scale, 0.0)  # an absent candidate: 0·w ≤ 1
+    others = complete.copy()
+    others[row] = False
+    frontier = _undominated(x[others]) if others.any() else np.zeros((0, n_children))
+    out = np.full((len(candidates), len(watch)), np.nan)
+    for i, v in enumerate(watch):
+        if v == row:
+            out[:, i] = _bod_replaced(frontier, rows, lower)
+            out[~present, i] = np.nan
+        elif complete[v]:
+            out[:, i] = _bod_other(frontier, x[v], rows, lower)
+    return out
+
+
+def _bod_problem(frontier: np.ndarray, own: np.ndarray, extra: np.ndarray | None,
+                 lower: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``A, b`` of the LPs of units ``own`` (batch, child) against the frontier (and ``extra``)."""
+    batch, n = own.shape
+    parts = [np.broadcast_to(frontier, (batch, *frontier.shape))]
+    if extra is not None:
+        parts.append(extra[:, None, :])
+    ones = sum(p.shape[1] for p in parts)
+    if lower > 0:  # w_j x_j ≥ lower Σ w_i x_i, as lower Σ w_i x_i − w_j x_j ≤ 0
+        parts.append((lower * np.ones((n, n)) - np.eye(n))[None] * own[:, None, :])
+    a = np.concatenate(parts, axis=1)
+    b = np.zeros(a.shape[:2])
+    b[:, :ones] = 1.0
+    return a, b
+
+
+def _bod_solve(c: np.ndarray, a: np.ndarray, b: np.ndarray,
+               basis: bool = False) -> tuple[np.ndarray, ...]:
+    """Solve ``max c·w, A w ≤ b, w ≥ 0`` in a batch; HiGHS for the LPs the batch leaves unsolved.
+
+    With ``basis``, also the tight constraints of each optimum (NaN for those HiGHS solved).
+    """
+    from zongheng.steps.simplex import max_linear
+
+    value, w = np.empty(len(c)), np.empty(c.shape)
+    tight = np.full((len(c), c.shape[1], c.shape[1]), np.nan)
+    chunk = max(1, _BATCH_FLOATS // max(1, a[0].size))
+    for start in range(0, len(c), chunk):
+        part = slice(start, start + chunk)
+        value[part], w[part], tight[part] = max_linear(c[part], a[part], b[part], basis=True)
+    for j in np.flatnonzero(np.isnan(value)):  # a safety net: the batch could not certify these
+        from scipy.optimize import linprog
+
+        result = linprog(-c[j], A_ub=a[j], b_ub=b[j], bounds=(0, None), method="highs")
+        unbounded = result.status == 3  # BoD's LP against the others alone, a child all 0 there
+        value[j] = np.inf if unbounded else -result.fun
+        w[j] = np.nan if unbounded else result.x
+        tight[j] = np.nan  # no basis to certify others by
+    return (value, w, tight) if basis else (value, w)
+
+
+def _bod_replaced(frontier: np.ndarray, rows: np.ndarray, lower: float) -> np.ndarray:
+    """Return the score of the replaced unit for each candidate row."""
+    if lower > 0 or not len(frontier):
+        a, b = _bod_problem(frontier, rows, rows, lower)
+        return np.clip(_bod_solve(rows, a, b)[0], 0.0, 1.0)
+    return _bod_against(frontier, rows)
+
+
+_CERTIFY = 1e-12  # a dual value above −this certifies a basis (data scaled to a maximum of 1)
+
+
+def _bod_against(frontier: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    r"""Return :math:`\min(1, \max\{w \cdot x : w \ge 0, F w \le 1\})` for each row *x*.
+
+    The LPs share their constraints and differ in the objective only, so an
+    optimal basis found for one row is optimal for every row whose objective
+    lies in the cone of its tight constraints (non-negative duals), which a
+    product with the basis inverse tells for all rows at once. LPs are solved
+    in rounds of growing size, from rows spread over those still open, and
+    each round's bases certify what they can; the frontier units' own optima
+    start the list (a feasible weight vector giving a row 1 settles it too).
+    """
+    def solve(objectives: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        size = len(objectives)
+        value, w, tight = _bod_solve(objectives, np.broadcast_to(frontier, (size, *frontier.shape)),
+                                     np.ones((size, len(frontier))), basis=True)
+        w = w / np.maximum(1.0, (w @ frontier.T).max(axis=1, initial=0.0))[:, None]  # feasible
+        good = np.isfinite(value) & np.isfinite(tight).all(axis=(1, 2))
+        good[good] = np.abs(np.linalg.det(tight[good])) > 1e-300
+        return value, w, w[good], np.linalg.inv(tight[good]) if good.any() else tight[:0]
+
+    _, _, vertices, inverses = solve(frontier)
+    score = np.full(len(rows), np.nan)
+    todo = np.arange(len(rows))
+    size = 8
+    while len(todo):
+        if len(vertices):
+            bound = rows[todo] @ vertices.T  # each a lower bound: the vertices are feasible
+            best = bound.argmax(axis=1)
+            low = bound[np.arange(len(todo)), best]
+            settled = low >= 1.0
+            for k in np.unique(best[~settled]):
+                group = np.flatnonzero((best == k) & ~settled)
+                dual = rows[todo[group]] @ inverses[k]
+                settled[group[(dual >= -_CERTIFY).all(axis=1)]] = True
+            score[todo[settled]] = low[settled]
+            todo = todo[~settled]
+        if not len(todo):
+            break
+        pick = todo[np.unique(np.linspace(0, len(todo) - 1, min(size, len(todo))).astype(int))]
+        score[pick], _, found, found_inverses = solve(rows[pick])
+        vertices = np.concatenate([vertices, found])
+        inverses = np.concatenate([inverses, found_inverses])
+        todo = np.setdiff1d(todo, pick)
+        size *= 2
+    return np.clip(score, 0.0, 1.0)
+
+
+def _bod_other(frontier: np.ndarray, own: np.ndarray, rows: np.ndarray, lower: float) -> np.ndarray:
+    """Return the score of a unit that is not replaced, for each candidate row of the replaced one."""
+    a, b = _bod_problem(frontier, own[None], None, lower)
+    value, w = _bod_solve(own[None], a, b)
+    w = w[0] / max(1.0, float((a[0] @ w[0])[b[0] > 0].max(initial=0.0)))  # feasible for certain
+    score = np.full(len(rows), float(value[0]))
+    todo = np.flatnonzero(rows @ w > 1.0)
+    if len(todo):
+        a, b = _bod_problem(frontier, np.broadcast_to(own, (len(todo), len(own))), rows[todo], lower)
+        score[todo] = _bod_solve(np.broadcast_to(own, (len(todo), len(own))), a, b)[0]
+    return np.clip(score, 0.0, 1.0)
 
 
 @register
@@ -1098,3 +1441,12 @@ class BenefitOfTheDoubt(Aggregator):
         if problems:
             raise MethodError(problems)
         return self.scale * _per_parent(values, weights, lambda x, w: bod_weights(x, self.lower)[0])
+
+    def scores_with_row(self, values: np.ndarray, weights: np.ndarray, row: int,
+                        candidates: np.ndarray, watch: Sequence[int]) -> np.ndarray:
+        """Return some units' scores as one unit takes each candidate row: two LPs per candidate.
+
+        The same scores as :meth:`combine` (see :func:`bod_scores_with_row`);
+        the framework's weights are not used, as in :meth:`combine`.
+        """
+        return self.scale * bod_scores_with_row(values, row, candidates, watch, self.lower)
