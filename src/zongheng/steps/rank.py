@@ -1,46 +1,247 @@
-"""Rank (排名): standard competition ranking, overall and within groups."""
+"""Rank (排名): competition ranking with one tolerance for float noise, overall and within groups.
+
+Every rank zongheng reports comes from this module: ``ev.ranks`` and
+``ev.group_ranks`` (so ``ev.ranking()``, the ranking tables, award rules and
+the path to a target rank), the places of the most improved units, and every
+rank of the uncertainty engine, nominal and sampled. The same scores therefore
+always get the same ranks.
+
+Ties (并列)
+-----------
+Ranks are competition ranks (1, 2, 2, 4): a unit's rank is 1 + the number of
+units with a clearly higher score. Scores closer than
+
+    τ = 2⁻⁴⁰ · E    (:data:`TIE_BITS` = 40)
+
+tie, where E is the *extent* of the scores ranked together (one period, one
+node, one group): their range, or their largest magnitude when that is larger.
+τ is about 10⁻¹² of the scores: far above the differences that the order of
+floating-point sums leaves between mathematically equal scores (a few 10⁻¹⁶ of
+their magnitude), far below any difference that means something. Ties chain:
+sorted scores each within τ of the next tie as one. Differences are measured
+on an integer grid of τ / 16 (τ / 2 at a million units), so a difference within
+one grid step of τ itself may fall either way; exact multiples of τ do not.
+
+How
+---
+Each row of scores is mapped onto the integer grid and packed with the unit's
+number into one 64-bit key (the cell in the high bits), so one in-place
+integer sort per row gives both the order and the cells; neighbours less than
+τ apart tie. Vectorised over every other axis; about 3× faster than
+``scipy.stats.rankdata(method="min", nan_policy="omit")``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["competition_rank", "group_rank"]
+__all__ = [
+    "TIE_BITS",
+    "competition_rank",
+    "grid_cells",
+    "group_rank",
+    "layout",
+    "ranks_by_unit",
+    "sorted_places",
+    "tie_extent",
+]
+
+#: Scores closer than 2**-TIE_BITS of their extent tie (the tolerance τ).
+TIE_BITS = 40
+
+#: Grid steps per τ, as a power of two, when the unit number leaves room in the key.
+FINE_BITS = 4
 
 
-def competition_rank(scores: np.ndarray, axis: int = -2) -> np.ndarray:
-    """Rank scores from the highest (1), ties sharing the best place: 1, 2, 2, 4.
+def tie_extent(lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
+    """Return the extent E that the tolerance is a share of: the range, or the magnitude if larger.
 
-    Missing scores get no rank (NaN). Vectorised over all other axes: one sort
-    along ``axis``, then each tie run takes the position of its first member.
+    Rounding errors scale with the magnitude of the scores, so the tolerance
+    never gets finer than 2⁻⁴⁰ of it, even when the scores are close together.
+    """
+    return np.maximum(np.asarray(hi) - lo, np.maximum(np.abs(lo), np.abs(hi)))
+
+
+def unit_bits(n: int) -> int:
+    """Return the bits the number of one of ``n`` units needs in a packed key."""
+    return max(1, (n - 1).bit_length())
+
+
+def layout(n: int) -> tuple[int, bool]:
+    """Return the grid steps per τ (as bits) for ``n`` units, and whether keys can be packed.
+
+    A key holds the cell (up to 2**(TIE_BITS + fine) + a margin) and the unit
+    number in 63 bits; past about a million units there is no room left for
+    the unit, and the order comes from an ``argsort`` instead.
+    """
+    fine = min(FINE_BITS, 61 - TIE_BITS - unit_bits(n))
+    return (fine, True) if fine >= 1 else (FINE_BITS, False)
+
+
+def grid_cells(scores: np.ndarray, fine: int, *, extent: float | None = None,
+               finite: bool = False) -> np.ndarray:
+    """Return each row of scores as integer cells of τ / 2**fine, from the row's lowest score.
+
+    Parameters
+    ----------
+    scores : ndarray of float64, shape (row, unit)
+        Overwritten (a temporary of the caller).
+    fine : int
+        Grid steps per τ, as bits (see :func:`layout`).
+    extent : float, optional
+        A lower bound of the extent E: the tolerance of a difference of
+        scores is a share of the scores' extent, not of the differences'.
+    finite : bool
+        Raise ``FloatingPointError`` on a score that is not finite instead of
+        placing it (NaN below every score, each in its own cell; ±inf above or
+        below every finite score).
+
+    Returns
+    -------
+    ndarray of int64, shape (row, unit)
+    """
+    lo = scores.min(axis=1, keepdims=True)
+    hi = scores.max(axis=1, keepdims=True)
+    clean = bool(np.isfinite(hi - lo).all())  # NaN and ±inf reach the minimum or the maximum
+    if not clean and finite:
+        raise FloatingPointError("a score to rank is not finite")
+    if not clean:
+        nan, pos, neg = np.isnan(scores), scores == np.inf, scores == -np.inf
+        known = ~(nan | pos | neg)
+        lo = np.where(known, scores, np.inf).min(axis=1, keepdims=True)
+        hi = np.where(known, scores, -np.inf).max(axis=1, keepdims=True)
+        empty = ~np.isfinite(lo)
+        lo[empty], hi[empty] = 0.0, 0.0
+        scores[~known] = 0.0
+    e = tie_extent(lo, hi)
+    if extent is not None and np.isfinite(extent):
+        e = np.maximum(e, abs(float(extent)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(e > 0, float(1 << (TIE_BITS + fine)) / e, 0.0)
+    scores -= lo
+    scores *= scale
+    scores += 0.5  # rounded to the nearest cell: exact multiples of a cell stay exact
+    cells = scores.astype(np.int64)
+    if not clean:
+        step = 1 << fine  # cells apart by 2 τ at least, so no sentinel ties anything
+        cells[pos] = (1 << (TIE_BITS + fine)) + 2 * step
+        cells[neg] = -2 * step
+        column = np.broadcast_to(np.arange(cells.shape[1], dtype=np.int64), cells.shape)
+        cells[nan] = -2 * step * (2 + column[nan])
+    return cells
+
+
+def sorted_places(cells: np.ndarray, fine: int, packed: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort each row of grid cells; return the units by place and the ranks of rows with ties.
+
+    ``cells`` is overwritten.
+
+    Returns
+    -------
+    units : ndarray (row, place)
+        The column at each place, **worst first** (ascending scores: the
+        arrays stay contiguous); place *j* has rank ``n − j`` when the row has
+        no tie.
+    ranks : ndarray (tied row, place)
+        The competition rank at each place of the rows with a tie.
+    tied : ndarray of bool (row,)
+        Rows with at least one tie.
+    """
+    n = cells.shape[1]
+    if packed:
+        bits = unit_bits(n)
+        key = cells
+        key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
+        key |= np.arange(n, dtype=np.int64)
+        key.sort(axis=1)
+        units = key & ((1 << bits) - 1)
+        key >>= bits
+        ordered = key
+    else:
+        units = np.argsort(cells, axis=1, kind="stable")
+        ordered = np.take_along_axis(cells, units, axis=1)
+    tie = (ordered[:, 1:] - ordered[:, :-1]) < (1 << fine)  # neighbours less than τ apart
+    if not tie.any():  # the usual case, checked over the whole batch at once
+        return units, np.zeros((0, n), dtype=np.int64), np.zeros(len(cells), dtype=bool)
+    tied = tie.any(axis=1)
+    # Best first, a place starting a new score gets its own rank, ties keep the first's.
+    start = np.ones((int(tied.sum()), n), dtype=bool)
+    start[:, 1:] = ~tie[tied][:, ::-1]
+    ranks = np.maximum.accumulate(np.where(start, np.arange(1, n + 1), 0), axis=1)[:, ::-1]
+    return units, ranks, tied
+
+
+def ranks_by_unit(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> np.ndarray:
+    """Return the rank of each unit (row, unit) from :func:`sorted_places`."""
+    n = units.shape[1]
+    full = np.broadcast_to(np.arange(n, 0, -1), units.shape).copy()
+    full[tied] = ranks
+    out = np.empty_like(full)
+    np.put_along_axis(out, units, full, axis=1)
+    return out
+
+
+def competition_rank(scores: np.ndarray, axis: int = -2, *, extent: float | None = None) -> np.ndarray:
+    """Rank scores from the highest (1), ties sharing the best place: 1, 2, 2, 4 (竞争排名).
+
+    Scores closer than τ = 2⁻⁴⁰ of their extent tie (see the module notes):
+    differences left by floating-point sums are ties, not ranks. Missing
+    scores get no rank (NaN); +inf ranks above every finite score.
+
+    Parameters
+    ----------
+    scores : ndarray
+    axis : int
+        The axis of the units ranked together; vectorised over the others.
+    extent : float, optional
+        A lower bound of the extent E of the tolerance: pass the extent of the
+        scores when ranking differences of scores (progress), whose rounding
+        errors follow the scores, not the differences.
+
+    Returns
+    -------
+    ndarray of float
+        The ranks, NaN for a missing score.
+
+    Examples
+    --------
+    >>> competition_rank(np.array([3.0, 5.0, 3.0, 1.0]), axis=0).tolist()
+    [2.0, 1.0, 2.0, 4.0]
+    >>> competition_rank(np.array([0.1 + 0.2, 0.3, 0.4]), axis=0).tolist()  # 0.30000000000000004
+    [2.0, 2.0, 1.0]
     """
     scores = np.asarray(scores, dtype=np.float64)
-    if scores.shape[axis] == 0:
+    if scores.ndim == 0:
+        raise ValueError("competition_rank needs at least one axis of units")
+    moved = np.moveaxis(scores, axis, -1)
+    n = moved.shape[-1]
+    if n == 0 or moved.size == 0:
         return np.full(scores.shape, np.nan)
-    x = np.ascontiguousarray(np.moveaxis(scores, axis, -1))  # sort along contiguous memory
-    order = np.argsort(-x, axis=-1)  # NaN sorts last; tie order does not matter below
-    ordered = np.take_along_axis(x, order, axis=-1)
-    position = np.broadcast_to(np.arange(x.shape[-1], dtype=np.float64), x.shape)
-    starts = np.ones(x.shape, dtype=bool)
-    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
-    first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=-1)
-    ranked = np.where(np.isnan(ordered), np.nan, first + 1.0)
-    out = np.empty(x.shape)
-    np.put_along_axis(out, order, ranked, axis=-1)
-    return np.moveaxis(out, -1, axis)
+    rows = np.array(moved.reshape(-1, n), dtype=np.float64, copy=True)
+    missing = np.isnan(rows)
+    fine, packed = layout(n)
+    units, ranks, tied = sorted_places(grid_cells(rows, fine, extent=extent), fine, packed)
+    out = ranks_by_unit(units, ranks, tied).astype(np.float64)
+    out[missing] = np.nan
+    return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
 
-def group_rank(scores: np.ndarray, labels: np.ndarray, axis: int = -2) -> np.ndarray:
+def group_rank(scores: np.ndarray, labels: np.ndarray, axis: int = -2, *,
+               extent: float | None = None) -> np.ndarray:
     """Rank within each group of units (组内排名); ``labels`` gives each unit's group.
 
-    Units with a missing label (None, NaN, pd.NA, blank) are not ranked.
+    Each group is ranked on its own by :func:`competition_rank` (the
+    tolerance is a share of the group's extent). Units with a missing label
+    (None, NaN, pd.NA, blank) are not ranked.
     """
-    scores = np.moveaxis(scores, axis, -1)
+    scores = np.moveaxis(np.asarray(scores, dtype=np.float64), axis, -1)
     out = np.full(scores.shape, np.nan)
     codes = group_codes(labels)
     for k in range(codes.max(initial=-1) + 1):  # a loop over groups, not units
         members = codes == k
-        out[..., members] = competition_rank(scores[..., members], axis=-1)
+        out[..., members] = competition_rank(scores[..., members], axis=-1, extent=extent)
     return np.moveaxis(out, -1, axis)
 
 
