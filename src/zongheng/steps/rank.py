@@ -119,9 +119,10 @@ def grid_cells(scores: np.ndarray, fine: int, *, extent: float | None = None,
         e = np.maximum(e, abs(float(extent)))
     with np.errstate(divide="ignore", invalid="ignore"):
         scale = np.where(e > 0, float(1 << (TIE_BITS + fine)) / e, 0.0)
-    scores -= lo
+    # (x − lo) · scale + 0.5 in two passes; + 0.5 rounds to the nearest cell, so scores on the
+    # grid stay on it (exactly when the scale is a power of two).
     scores *= scale
-    scores += 0.5  # rounded to the nearest cell: exact multiples of a cell stay exact
+    scores += 0.5 - lo * scale
     cells = scores.astype(np.int64)
     if not clean:
         step = 1 << fine  # cells apart by 2 τ at least, so no sentinel ties anything

@@ -410,6 +410,7 @@ class ChunkResult:
     combinations: set[tuple[int, ...]]
     skipped: dict[str, int] = field(default_factory=dict)  # failed combination → samples
     failures: dict[str, str] = field(default_factory=dict)  # failed combination → why
+    tracked_in_group: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # group → unit → rank
 
 
 class _Tally:
@@ -423,6 +424,8 @@ class _Tally:
                              for g, size in engine.group_sizes.items()}
         self.shift = np.full(n, np.nan) if engine.keep else None
         self.tracked = {u: np.zeros(n, dtype=np.int32) for u in engine.track} if engine.keep else {}
+        self.tracked_in_group = {g: {u: np.zeros(n, dtype=np.int32) for u in engine.track}
+                                 for g in engine.labels} if engine.keep else {}
 
     def add(self, scores: np.ndarray, valid: np.ndarray, rows: np.ndarray, repeat: int = 1) -> None:
         """Count the ranks of a batch of index scores (row, valid unit), see :meth:`Plan.scores`.
@@ -433,7 +436,10 @@ class _Tally:
         n = scores.shape[1]
         for group, members_of in self.engine.groups.items():
             for members in members_of(valid):  # each group ranked on its own, as the build does
-                counts = _rank_counts(*_places(scores[:, members]))
+                places = _places(scores[:, members])
+                if self.shift is not None:
+                    self._keep_in_group(group, places, valid[members], rows)
+                counts = _rank_counts(*places)
                 self.group_counts[group][valid[members], :len(members) + 1] += repeat * counts
         units, ranks, tied = _places(scores)
         if self.shift is not None:
@@ -451,6 +457,16 @@ class _Tally:
         for code, position in self.engine.track.items():
             if position in local:
                 self.tracked[code][rows] = by_unit[:, local[position]]
+
+    def _keep_in_group(self, group: str, places: tuple[np.ndarray, np.ndarray, np.ndarray],
+                       members: np.ndarray, rows: np.ndarray) -> None:
+        """Keep the rank within its group of each tracked unit among ``members`` (unit positions)."""
+        local = {u: i for i, u in enumerate(members)}
+        hits = {code: local[p] for code, p in self.engine.track.items() if p in local}
+        if hits:
+            by_unit = ranks_by_unit(*places)
+            for code, i in hits.items():
+                self.tracked_in_group[group][code][rows] = by_unit[:, i]
 
 
 def _rank_counts(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> np.ndarray:
@@ -610,7 +626,7 @@ class Engine:
                 tally.add(plan.scores(mult[part]), plan.valid, part)
         failures = {self.label(c): self.failures[c] for c in seen if c in self.failures}
         return ChunkResult(k, tally.counts, tally.group_counts, tally.shift, tally.tracked,
-                           seen - set(self.failures), skipped, failures)
+                           seen - set(self.failures), skipped, failures, tally.tracked_in_group)
 
 
 def _size(rows: slice | np.ndarray) -> int:
