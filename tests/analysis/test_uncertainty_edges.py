@@ -240,3 +240,32 @@ def test_the_cli_says_a_screened_out_unit_has_no_rank(tmp_path):
     result = runner.invoke(app, [*base, "--unit", "u4", "--group", "city"])
     assert result.exit_code == 0, result.output
     assert "u4 has no group in the column city" in result.stdout
+
+
+# -- BLAS threads --------------------------------------------------------------------------------
+
+
+def test_the_engine_scores_on_one_blas_thread_unless_told_otherwise(tiangong, monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    engine_module = importlib.import_module("zongheng.analysis.uncertainty.engine")
+    seen = []
+    original = engine_module.Engine._run_chunk
+
+    def spy(self, k):
+        seen.append({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+        return original(self, k)
+
+    monkeypatch.setattr(engine_module.Engine, "_run_chunk", spy)
+    spec = default_spec(tiangong, ["weights"])
+    samples = sample(tiangong, spec, 100, chunk_size=50)  # two chunks
+    with threadpool_limits(limits=2, user_api="blas"):  # a setting the engine must override
+        outside = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+        if outside != {2}:  # every BLAS loaded (numpy's, scipy's) at 2
+            pytest.skip(f"BLAS cannot run 2 threads here: {outside}")
+        evaluate(tiangong, spec, samples)
+        assert seen == [{1}, {1}]
+        seen.clear()
+        evaluate(tiangong, spec, samples, blas_threads=None)
+        assert seen == [{2}, {2}]
+        assert {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"} == {2}

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from zongheng.analysis.uncertainty.sample import Samples
 from zongheng.analysis.uncertainty.spec import without
@@ -511,11 +512,16 @@ class Engine:
     skip_failed : bool
         Leave out the samples of a combination that cannot be built (e.g. the
         geometric mean of z-scores below 0) instead of raising.
+    blas_threads : int or None
+        BLAS threads while a chunk is scored (``threadpoolctl``); ``None``
+        leaves the library's own setting. One by default: the products are
+        small, and with more threads they mostly wait for each other (1.8–4×
+        slower on a loaded 2-core machine, review 2026-12 performance §6.2).
     """
 
     def __init__(self, evaluation: Evaluation, samples: Samples, period: int, groups: Sequence[str],
                  track: dict[str, int], keep: bool, batch: int | None = None,
-                 skip_failed: bool = False) -> None:
+                 skip_failed: bool = False, blas_threads: int | None = 1) -> None:
         self.evaluation = evaluation
         self.samples = samples
         self.period = period
@@ -527,6 +533,7 @@ class Engine:
         self.group_sizes = {g: int(np.bincount(c[c >= 0]).max(initial=0)) for g, c in self.labels.items()}
         self.multiplier_column = {c: j for j, c in enumerate(samples.layout.weight_nodes)}
         self.skip_failed = skip_failed
+        self.blas_threads = blas_threads
         self.failures: dict[tuple[int, ...], str] = {}
         self._plans: dict[tuple[int, ...], Plan | None] = {}
         self._bases: dict[int, Evaluation] = {}
@@ -605,7 +612,13 @@ class Engine:
 
     # -- chunks --------------------------------------------------------------
     def run_chunk(self, k: int) -> ChunkResult:
-        """Score chunk ``k`` of the samples."""
+        """Score chunk ``k`` of the samples (BLAS on :attr:`blas_threads` threads)."""
+        if self.blas_threads is None:
+            return self._run_chunk(k)
+        with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+            return self._run_chunk(k)
+
+    def _run_chunk(self, k: int) -> ChunkResult:
         choices, mult = self.samples.chunk(k)
         tally = _Tally(self, len(choices))
         seen = set()

@@ -149,7 +149,7 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
              keep: bool | None = None, batch: int | None = None,
              progress: Callable[[int, int], None] | None = None, skip_failed: bool = False,
              scheduler: str | None = None, client: Any = None,
-             workers: int | None = None) -> UncertaintyResult:
+             workers: int | None = None, blas_threads: int | None = 1) -> UncertaintyResult:
     """Rank the index under every sample of the uncertain inputs (蒙特卡洛不确定性分析).
 
     Parameters
@@ -180,6 +180,11 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
         (``"tcp://host:8786"``), a ``distributed.Client``, or a LocalCluster
         of ``workers`` processes started (and stopped) for this run, at most
         :data:`WORKERS_PER_CPU` × ``os.cpu_count()``.
+    blas_threads : int or None
+        BLAS threads while samples are scored, in this process or each Dask
+        worker (``threadpoolctl``); one by default, which is faster (see
+        :class:`~zongheng.analysis.uncertainty.engine.Engine`). ``None`` keeps
+        the library's setting (e.g. ``OPENBLAS_NUM_THREADS``).
 
     Returns
     -------
@@ -205,7 +210,8 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
     tracked = {evaluation.panel.units[i]: i for i in tracked.values()}
     keep = samples.sobol if keep is None else keep
     started = time.perf_counter()
-    engine = Engine(evaluation, samples, p, tuple(groups), tracked, keep, batch, skip_failed)
+    engine = Engine(evaluation, samples, p, tuple(groups), tracked, keep, batch, skip_failed,
+                    blas_threads)
     counts = np.zeros((engine.n_units, engine.n_units + 1), dtype=np.int64)
     group_counts = {g: np.zeros((engine.n_units, size + 1), dtype=np.int64)
                     for g, size in engine.group_sizes.items()}
