@@ -33,13 +33,15 @@ integer sort per row gives both the order and the cells; neighbours less than
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 __all__ = [
     "TIE_BITS",
+    "OnGrid",
     "competition_rank",
-    "grid_cells",
     "group_rank",
     "layout",
     "ranks_by_unit",
@@ -52,6 +54,9 @@ TIE_BITS = 40
 
 #: Grid steps per τ, as a power of two, when the unit number leaves room in the key.
 FINE_BITS = 4
+
+#: Grid steps per τ below which a row is sorted again on a grid of its own.
+MIN_STEPS = 2
 
 
 def tie_extent(lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
@@ -79,65 +84,137 @@ def layout(n: int) -> tuple[int, bool]:
     return (fine, True) if fine >= 1 else (FINE_BITS, False)
 
 
-def grid_cells(scores: np.ndarray, fine: int, *, extent: float | None = None,
-               finite: bool = False) -> np.ndarray:
-    """Return each row of scores as integer cells of τ / 2**fine, from the row's lowest score.
+@dataclass(frozen=True)
+class OnGrid:
+    """Scores already mapped onto a grid (the uncertainty engine's products give them so).
 
-    Parameters
-    ----------
-    scores : ndarray of float64, shape (row, unit)
-        Overwritten (a temporary of the caller).
-    fine : int
-        Grid steps per τ, as bits (see :func:`layout`).
-    extent : float, optional
-        A lower bound of the extent E: the tolerance of a difference of
-        scores is a share of the scores' extent, not of the differences'.
-    finite : bool
-        Raise ``FloatingPointError`` on a score that is not finite instead of
-        placing it (NaN below every score, each in its own cell; ±inf above or
-        below every finite score).
+    ``cells`` holds ``(score − origin) · inv + 0.5`` as floats (row, unit),
+    finite; ``zero`` is the cell of the score 0 (``0.5 − origin · inv``) and
+    ``inv`` the cells per unit of score. Any ``inv`` works: each row's
+    tolerance is found in cells from its own extent, as for plain scores.
+    """
+
+    cells: np.ndarray
+    zero: float
+    inv: float
+
+    def columns(self, which: np.ndarray) -> OnGrid:
+        """Return the scores of some units (columns), on the same grid."""
+        return OnGrid(self.cells[:, which], self.zero, self.inv)
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Return the scores of some rows."""
+        return (self.cells[rows] - self.zero) / self.inv
+
+
+def _grid(scores: np.ndarray, fine: int, own: bool, extent: float | None, finite: bool
+          ) -> tuple[np.ndarray, np.ndarray | float, np.ndarray | float, np.ndarray | None]:
+    """Map scores (row, unit) onto integer cells of τ/2**fine of their extent.
+
+    With ``own``, each row gets a grid of its own extent (two reductions per
+    row); otherwise one grid spans the extent of all rows. Missing scores get
+    cells below every score (each its own), ±inf above or below every finite
+    score.
 
     Returns
     -------
-    ndarray of int64, shape (row, unit)
+    cells : ndarray of int64
+    zero, inv : float or ndarray (row, 1)
+        The cell of the score 0 and the cells per unit of score.
+    low : ndarray (row, 2) or None
+        Per row, the cells placed below every finite score (NaN, −inf) and
+        above (+inf); None when every score is finite.
     """
-    lo = scores.min(axis=1, keepdims=True)
-    hi = scores.max(axis=1, keepdims=True)
+    axis = 1 if own else None
+    lo = scores.min(axis=axis, keepdims=own)
+    hi = scores.max(axis=axis, keepdims=own)
     clean = bool(np.isfinite(hi - lo).all())  # NaN and ±inf reach the minimum or the maximum
     if not clean and finite:
         raise FloatingPointError("a score to rank is not finite")
     if not clean:
         nan, pos, neg = np.isnan(scores), scores == np.inf, scores == -np.inf
         known = ~(nan | pos | neg)
-        lo = np.where(known, scores, np.inf).min(axis=1, keepdims=True)
-        hi = np.where(known, scores, -np.inf).max(axis=1, keepdims=True)
+        lo = np.where(known, scores, np.inf).min(axis=axis, keepdims=own)
+        hi = np.where(known, scores, -np.inf).max(axis=axis, keepdims=own)
         empty = ~np.isfinite(lo)
-        lo[empty], hi[empty] = 0.0, 0.0
-        scores[~known] = 0.0
+        lo, hi = np.where(empty, 0.0, lo), np.where(empty, 0.0, hi)
     e = tie_extent(lo, hi)
     if extent is not None and np.isfinite(extent):
         e = np.maximum(e, abs(float(extent)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(e > 0, float(1 << (TIE_BITS + fine)) / e, 0.0)
-    # (x − lo) · scale + 0.5 in two passes; + 0.5 rounds to the nearest cell, so scores on the
-    # grid stay on it (exactly when the scale is a power of two).
-    scores *= scale
-    scores += 0.5 - lo * scale
-    cells = scores.astype(np.int64)
+        inv = np.where(e > 0, float(1 << (TIE_BITS + fine)) / e, 0.0)
+    # (x − lo) · inv + 0.5 in two passes; + 0.5 rounds to the nearest cell, so scores on the
+    # grid stay on it (exactly when inv is a power of two).
+    zero = 0.5 - lo * inv
+    half = scores * inv
+    half += zero
     if not clean:
-        step = 1 << fine  # cells apart by 2 τ at least, so no sentinel ties anything
-        cells[pos] = (1 << (TIE_BITS + fine)) + 2 * step
-        cells[neg] = -2 * step
-        column = np.broadcast_to(np.arange(cells.shape[1], dtype=np.int64), cells.shape)
-        cells[nan] = -2 * step * (2 + column[nan])
-    return cells
+        half[~known] = 0.0
+    cells = half.astype(np.int64)
+    if clean:
+        return cells, zero, inv, None
+    step = 1 << fine  # sentinels 2 τ apart at least: none ties anything
+    cells[pos] = (1 << (TIE_BITS + fine)) + 2 * step
+    cells[neg] = -2 * step
+    column = np.broadcast_to(np.arange(cells.shape[1], dtype=np.int64), cells.shape)
+    cells[nan] = -2 * step * (2 + column[nan])
+    return cells, zero, inv, np.column_stack([(nan | neg).sum(axis=1), pos.sum(axis=1)])
 
 
-def sorted_places(cells: np.ndarray, fine: int, packed: bool = True
+def _sort(cells: np.ndarray, packed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Sort each row of cells (overwritten); return the units and the cells, both by place."""
+    n = cells.shape[1]
+    if not packed:
+        units = np.argsort(cells, axis=1, kind="stable")
+        return units, np.take_along_axis(cells, units, axis=1)
+    bits = unit_bits(n)
+    key = cells
+    key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
+    key |= np.arange(n, dtype=np.int64)
+    key.sort(axis=1)
+    units = key & ((1 << bits) - 1)
+    key >>= bits
+    return units, key
+
+
+def _tolerance(ordered: np.ndarray, zero: np.ndarray | float, inv: np.ndarray | float,
+               extent: float | None, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return each row's tolerance τ in cells, from its lowest and highest finite cell.
+
+    Returns
+    -------
+    steps : ndarray of float (row,)
+        τ in cells (the grid's resolution of the row's tolerance).
+    extent : ndarray of float (row,)
+        The row's extent in cells (0: every score equal, or none finite).
+    """
+    n = ordered.shape[1]
+    rows = np.arange(len(ordered))
+    first = np.zeros(len(ordered), dtype=np.int64) if ends is None else np.minimum(ends[:, 0], n - 1)
+    last = np.full(len(ordered), n - 1) if ends is None else np.maximum(n - 1 - ends[:, 1], 0)
+    lo = ordered[rows, first].astype(np.float64)
+    hi = ordered[rows, last].astype(np.float64)
+    z = np.ravel(np.broadcast_to(zero, (len(ordered), 1)))
+    e = tie_extent(lo - z, hi - z)
+    if ends is not None:
+        e = np.where(first <= last, e, 0.0)
+    if extent is not None and np.isfinite(extent):
+        e = np.maximum(e, abs(float(extent)) * np.ravel(np.broadcast_to(inv, (len(ordered), 1))))
+    return e * 2.0**-TIE_BITS, e
+
+
+def sorted_places(scores: np.ndarray | OnGrid, *, extent: float | None = None, finite: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort each row of grid cells; return the units by place and the ranks of rows with ties.
+    """Sort each row of scores; return the units by place and the ranks of rows with ties.
 
-    ``cells`` is overwritten.
+    Parameters
+    ----------
+    scores : ndarray of float64 (row, unit), or OnGrid
+        Not modified.
+    extent : float, optional
+        A lower bound of each row's extent E (see :func:`competition_rank`).
+    finite : bool
+        Raise ``FloatingPointError`` on a score that is not finite.
 
     Returns
     -------
@@ -149,27 +226,55 @@ def sorted_places(cells: np.ndarray, fine: int, packed: bool = True
         The competition rank at each place of the rows with a tie.
     tied : ndarray of bool (row,)
         Rows with at least one tie.
+
+    Notes
+    -----
+    All rows share one grid (one reduction over the whole array) and each
+    row's τ is measured in its cells from the row's own lowest and highest
+    score, which the sort gives for free. A row whose τ spans fewer than
+    :data:`MIN_STEPS` cells (its extent far below the others') is sorted again
+    on a grid of its own.
     """
-    n = cells.shape[1]
-    if packed:
-        bits = unit_bits(n)
-        key = cells
-        key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
-        key |= np.arange(n, dtype=np.int64)
-        key.sort(axis=1)
-        units = key & ((1 << bits) - 1)
-        key >>= bits
-        ordered = key
+    n = scores.cells.shape[1] if isinstance(scores, OnGrid) else scores.shape[1]
+    fine, packed = layout(n)
+    if isinstance(scores, OnGrid):
+        cells, zero, inv, ends = scores.cells.astype(np.int64), scores.zero, scores.inv, None
     else:
-        units = np.argsort(cells, axis=1, kind="stable")
-        ordered = np.take_along_axis(cells, units, axis=1)
-    tie = (ordered[:, 1:] - ordered[:, :-1]) < (1 << fine)  # neighbours less than τ apart
-    if not tie.any():  # the usual case, checked over the whole batch at once
-        return units, np.zeros((0, n), dtype=np.int64), np.zeros(len(cells), dtype=bool)
-    tied = tie.any(axis=1)
+        cells, zero, inv, ends = _grid(scores, fine, False, extent, finite)
+    units, ordered = _sort(cells, packed)
+    steps, e = _tolerance(ordered, zero, inv, extent, ends)
+    weak = (steps < MIN_STEPS) & (e > 0) if len(steps) else np.zeros(0, dtype=bool)
+    if weak.any():  # far narrower than the rest: a grid of their own
+        own = scores.scores(weak) if isinstance(scores, OnGrid) else scores[weak]
+        cells, zero, inv, ends = _grid(own, fine, True, extent, finite)
+        units[weak], ordered[weak] = _sort(cells, packed)
+        steps[weak] = _tolerance(ordered[weak], zero, inv, extent, ends)[0]
+    # Neighbours less than τ apart tie. τ within 2⁻²⁰ of a whole number of cells is that number:
+    # the row's extent comes from rounded cells, and τ of exact grid multiples must stay exact.
+    limit = np.maximum(np.ceil(steps - 2.0**-20), 1).astype(np.int64)
+    none = np.zeros(len(units), dtype=bool)
+    if n < 2 or not len(units):
+        return units, np.zeros((0, n), dtype=np.int64), none
+    # The gaps of the flattened rows (one contiguous pass; the last of each row crosses to the
+    # next and is left out), first against the largest τ: with no gap below it, no row ties.
+    flat = ordered.ravel()
+    gap = np.empty(flat.size, dtype=np.int64)
+    np.subtract(flat[1:], flat[:-1], out=gap[:-1])
+    gap = gap.reshape(ordered.shape)
+    gap[:, -1] = limit.max()  # the gap across rows: never a tie
+    near = gap < limit.max()
+    if not near.any():  # the usual case, checked over the whole batch at once
+        return units, np.zeros((0, n), dtype=np.int64), none
+    gap = gap[:, :-1]
+    tied = near.any(axis=1)
+    tie = gap[tied] < limit[tied, None]
+    tied[tied] = tie.any(axis=1)
+    tie = tie[tie.any(axis=1)]
+    if not len(tie):
+        return units, np.zeros((0, n), dtype=np.int64), none
     # Best first, a place starting a new score gets its own rank, ties keep the first's.
-    start = np.ones((int(tied.sum()), n), dtype=bool)
-    start[:, 1:] = ~tie[tied][:, ::-1]
+    start = np.ones((len(tie), n), dtype=bool)
+    start[:, 1:] = ~tie[:, ::-1]
     ranks = np.maximum.accumulate(np.where(start, np.arange(1, n + 1), 0), axis=1)[:, ::-1]
     return units, ranks, tied
 
@@ -220,11 +325,9 @@ def competition_rank(scores: np.ndarray, axis: int = -2, *, extent: float | None
     n = moved.shape[-1]
     if n == 0 or moved.size == 0:
         return np.full(scores.shape, np.nan)
-    rows = np.array(moved.reshape(-1, n), dtype=np.float64, copy=True)
+    rows = np.ascontiguousarray(moved.reshape(-1, n))
     missing = np.isnan(rows)
-    fine, packed = layout(n)
-    units, ranks, tied = sorted_places(grid_cells(rows, fine, extent=extent), fine, packed)
-    out = ranks_by_unit(units, ranks, tied).astype(np.float64)
+    out = ranks_by_unit(*sorted_places(rows, extent=extent)).astype(np.float64)
     out[missing] = np.nan
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
 

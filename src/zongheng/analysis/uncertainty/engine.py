@@ -50,13 +50,15 @@ from zongheng.panel import Panel
 from zongheng.steps import Context
 from zongheng.steps.aggregate import Arithmetic, Generalised, Geometric, Harmonic, Minimum
 from zongheng.steps.rank import (
+    TIE_BITS,
+    OnGrid,
     competition_rank,
-    grid_cells,
     group_codes,
     group_rank,
     layout,
     ranks_by_unit,
     sorted_places,
+    tie_extent,
 )
 
 __all__ = ["ChunkResult", "Engine", "competition_ranks"]
@@ -88,16 +90,16 @@ def competition_ranks(scores: np.ndarray) -> np.ndarray:
     >>> competition_ranks(np.array([[3.0, 5.0, 3.0, 1.0]])).tolist()
     [[2, 1, 2, 4]]
     """
-    scores = np.array(scores, dtype=np.float64, copy=True, ndmin=2)
-    fine, packed = layout(scores.shape[1])
-    cells = grid_cells(scores, fine, finite=True)
-    return ranks_by_unit(*sorted_places(cells, fine, packed))
+    return ranks_by_unit(*sorted_places(np.array(scores, dtype=np.float64, ndmin=2), finite=True))
 
 
-def _places(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return :func:`~zongheng.steps.rank.sorted_places` of rows of finite scores (overwritten)."""
-    fine, packed = layout(scores.shape[1])
-    return sorted_places(grid_cells(scores, fine, finite=True), fine, packed)
+def _places(scores: np.ndarray | OnGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`~zongheng.steps.rank.sorted_places` of rows of index scores, all finite."""
+    return sorted_places(scores, finite=True)
+
+
+def _columns(scores: np.ndarray | OnGrid, which: np.ndarray) -> np.ndarray | OnGrid:
+    return scores.columns(which) if isinstance(scores, OnGrid) else scores[:, which]
 
 
 # -- what each combination needs -----------------------------------------------------------------
@@ -157,8 +159,10 @@ class Plan:
     same_columns: bool = False  # mcol is 0, 1, 2 …: the multipliers need no gather
     membership: np.ndarray | None = None  # (weighted node, parent): its nominal weight, else 0
     # linear
-    frontier: np.ndarray | None = None  # (frontier node, unit): transformed, × nominal weight
+    frontier: np.ndarray | None = None  # (frontier node, unit): transformed (on a grid if p = 1), × w0
     exponent: float = 1.0  # of the power mean: the product is the index transformed (see _transform)
+    zero: float = 0.0  # p = 1: the grid of the frontier (see OnGrid), which the product keeps
+    inv: float = 0.0
     run_parent: np.ndarray | None = None  # the parents of the runs of frontier siblings
     run_length: np.ndarray | None = None  # and the length of each run
     scale_levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
@@ -181,13 +185,18 @@ class Plan:
         out[:, varied] = mult[:, self.mcol[varied]]
         return out
 
-    def scores(self, mult: np.ndarray) -> np.ndarray:
-        """Return each sample's index score per valid unit (row, unit), a new C-ordered array."""
+    def scores(self, mult: np.ndarray) -> np.ndarray | OnGrid:
+        """Return each sample's index score per valid unit (row, unit).
+
+        An arithmetic ``linear`` plan returns them on the frontier's grid (see
+        :class:`~zongheng.steps.rank.OnGrid`): the product gives the cells at
+        once, since the effective weights sum to 1.
+        """
         if self.kind == "static":
             return np.broadcast_to(self.index, (len(mult), len(self.index))).copy()
         m = self.multipliers(mult)
         if self.kind == "levels":
-            return np.ascontiguousarray(self._levels(m * self.w0))
+            return self._levels(m * self.w0)
         # The effective weight of a frontier node is its weight times its parent's scale, the
         # product of the normalised weights above divided by the parent's total: computed on
         # the (few) parents, top down, then one product with the frontier scores (which carry
@@ -200,6 +209,8 @@ class Plan:
         # Frontier nodes come in runs of siblings: repeating is far cheaper than a fancy gather.
         effective = m[:, :len(self.frontier)] * np.repeat(scale[:, self.run_parent], self.run_length,
                                                           axis=1)
+        if self.exponent == 1:
+            return OnGrid(effective @ self.frontier, self.zero, self.inv)
         return _untransform(effective @ self.frontier, self.exponent)
 
     def _levels(self, w: np.ndarray) -> np.ndarray:
@@ -324,6 +335,12 @@ def make_plan(ev: Evaluation, period: int, multiplier_column: dict[str, int]) ->
     if moved is not None and np.isfinite(moved).all():
         plan.kind = "linear"
         plan.exponent = p
+        if p == 1:  # the index is a convex combination of the frontier: a grid of its extent fits it
+            lo, hi = float(moved.min()), float(moved.max())
+            extent = float(tie_extent(lo, hi))
+            plan.inv = float(1 << (TIE_BITS + layout(len(valid))[0])) / extent if extent > 0 else 0.0
+            plan.zero = 0.5 - lo * plan.inv
+            moved = moved * plan.inv + plan.zero
         plan.frontier = (moved * plan.w0[:len(frontier)]).T.copy()
         parents = parent_of[:len(frontier)]
         starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
@@ -428,16 +445,16 @@ class _Tally:
         self.tracked_in_group = {g: {u: np.zeros(n, dtype=np.int32) for u in engine.track}
                                  for g in engine.labels} if engine.keep else {}
 
-    def add(self, scores: np.ndarray, valid: np.ndarray, rows: np.ndarray, repeat: int = 1) -> None:
+    def add(self, scores: np.ndarray | OnGrid, valid: np.ndarray, rows: np.ndarray,
+            repeat: int = 1) -> None:
         """Count the ranks of a batch of index scores (row, valid unit), see :meth:`Plan.scores`.
 
-        ``scores`` is overwritten. With ``repeat``, its single row stands for
-        ``len(rows)`` samples.
+        With ``repeat``, its single row stands for ``len(rows)`` samples.
         """
-        n = scores.shape[1]
+        n = len(valid)
         for group, members_of in self.engine.groups.items():
             for members in members_of(valid):  # each group ranked on its own, as the build does
-                places = _places(scores[:, members])
+                places = _places(_columns(scores, members))
                 if self.shift is not None:
                     self._keep_in_group(group, places, valid[members], rows)
                 counts = _rank_counts(*places)
