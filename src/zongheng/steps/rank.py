@@ -19,16 +19,20 @@ node, one group): their range, or their largest magnitude when that is larger.
 floating-point sums leaves between mathematically equal scores (a few 10⁻¹⁶ of
 their magnitude), far below any difference that means something. Ties chain:
 sorted scores each within τ of the next tie as one. Differences are measured
-on an integer grid of τ / 16 (τ / 2 at a million units), so a difference within
-one grid step of τ itself may fall either way; exact multiples of τ do not.
+on an integer grid, at least 2 and up to 16 steps per τ (τ / 16 for the widest
+set of scores, at most τ / 2 for any), so a difference within one grid step of
+τ itself may fall either way; exact multiples of τ do not.
 
 How
 ---
-Each row of scores is mapped onto the integer grid and packed with the unit's
-number into one 64-bit key (the cell in the high bits), so one in-place
-integer sort per row gives both the order and the cells; neighbours less than
-τ apart tie. Vectorised over every other axis; about 3× faster than
-``scipy.stats.rankdata(method="min", nan_policy="omit")``.
+The scores are mapped onto one integer grid (one reduction over all of them)
+and each is packed with its unit's number into one 64-bit key (the cell in the
+high bits), so one in-place integer sort per row gives both the order and the
+cells. A row's lowest and highest cells, at its ends, give its extent and so
+its τ in cells; neighbours less than τ apart tie, checked on the flattened
+rows in one pass. A row far narrower than the widest (τ under 2 steps) is
+sorted again on a grid of its own. Vectorised over every other axis; faster
+than ``scipy.stats.rankdata(method="min", nan_policy="omit")``.
 """
 
 from __future__ import annotations
