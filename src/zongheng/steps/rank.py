@@ -165,23 +165,26 @@ def _grid(scores: np.ndarray, fine: int, own: bool, extent: float | None, finite
     return cells, zero, inv, np.column_stack([(nan | neg).sum(axis=1), pos.sum(axis=1)])
 
 
-def _sort(cells: np.ndarray, packed: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Sort each row of cells (overwritten); return the units and the cells, both by place."""
+def _sort(cells: np.ndarray, packed: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Sort each row of cells (overwritten).
+
+    Returns the units by place, the sorted keys (cell × 2**bits + unit) and
+    ``bits``; without packing (past a million units) the keys are the cells
+    and ``bits`` is 0.
+    """
     n = cells.shape[1]
     if not packed:
         units = np.argsort(cells, axis=1, kind="stable")
-        return units, np.take_along_axis(cells, units, axis=1)
+        return units, np.take_along_axis(cells, units, axis=1), 0
     bits = unit_bits(n)
     key = cells
     key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
     key |= np.arange(n, dtype=np.int64)
     key.sort(axis=1)
-    units = key & ((1 << bits) - 1)
-    key >>= bits
-    return units, key
+    return key & ((1 << bits) - 1), key, bits
 
 
-def _tolerance(ordered: np.ndarray, zero: np.ndarray | float, inv: np.ndarray | float,
+def _tolerance(keys: np.ndarray, bits: int, zero: np.ndarray | float, inv: np.ndarray | float,
                extent: float | None, ends: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Return each row's tolerance τ in cells, from its lowest and highest finite cell.
 
@@ -192,19 +195,45 @@ def _tolerance(ordered: np.ndarray, zero: np.ndarray | float, inv: np.ndarray | 
     extent : ndarray of float (row,)
         The row's extent in cells (0: every score equal, or none finite).
     """
-    n = ordered.shape[1]
-    rows = np.arange(len(ordered))
-    first = np.zeros(len(ordered), dtype=np.int64) if ends is None else np.minimum(ends[:, 0], n - 1)
-    last = np.full(len(ordered), n - 1) if ends is None else np.maximum(n - 1 - ends[:, 1], 0)
-    lo = ordered[rows, first].astype(np.float64)
-    hi = ordered[rows, last].astype(np.float64)
-    z = np.ravel(np.broadcast_to(zero, (len(ordered), 1)))
+    n = keys.shape[1]
+    rows = np.arange(len(keys))
+    first = np.zeros(len(keys), dtype=np.int64) if ends is None else np.minimum(ends[:, 0], n - 1)
+    last = np.full(len(keys), n - 1) if ends is None else np.maximum(n - 1 - ends[:, 1], 0)
+    lo = (keys[rows, first] >> bits).astype(np.float64)
+    hi = (keys[rows, last] >> bits).astype(np.float64)
+    z = np.ravel(np.broadcast_to(zero, (len(keys), 1)))
     e = tie_extent(lo - z, hi - z)
     if ends is not None:
         e = np.where(first <= last, e, 0.0)
     if extent is not None and np.isfinite(extent):
-        e = np.maximum(e, abs(float(extent)) * np.ravel(np.broadcast_to(inv, (len(ordered), 1))))
+        e = np.maximum(e, abs(float(extent)) * np.ravel(np.broadcast_to(inv, (len(keys), 1))))
     return e * 2.0**-TIE_BITS, e
+
+
+def _ties(keys: np.ndarray, bits: int, limit: np.ndarray) -> np.ndarray | None:
+    """Return where neighbours tie (row, place − 1) for the rows with a tie, or None without.
+
+    Neighbours tie when their cells are less than the row's ``limit`` apart.
+    A key is cell × 2**bits + unit, so a key gap below ``limit × 2**bits``
+    holds every tie (and, rarely, cells ``limit`` apart whose units fall the
+    other way): the whole batch is screened in one pass over the flattened
+    keys, and only the rows it flags are checked on their cells.
+    """
+    flat = keys.ravel()
+    gap = np.empty(flat.size, dtype=np.int64)
+    np.subtract(flat[1:], flat[:-1], out=gap[:-1])
+    gap = gap.reshape(keys.shape)
+    top = int(limit.max()) << bits
+    gap[:, -1] = top  # the gap from a row's last key to the next row's first: never a tie
+    near = gap < top
+    if not near.any():  # the usual case
+        return None
+    rows = np.flatnonzero(near.any(axis=1))
+    cells = keys[rows] >> bits
+    tie = (cells[:, 1:] - cells[:, :-1]) < limit[rows, None]
+    full = np.zeros((len(keys), keys.shape[1] - 1), dtype=bool)
+    full[rows] = tie
+    return full
 
 
 def sorted_places(scores: np.ndarray | OnGrid, *, extent: float | None = None, finite: bool = False
@@ -245,40 +274,26 @@ def sorted_places(scores: np.ndarray | OnGrid, *, extent: float | None = None, f
         cells, zero, inv, ends = scores.cells.astype(np.int64), scores.zero, scores.inv, None
     else:
         cells, zero, inv, ends = _grid(scores, fine, False, extent, finite)
-    units, ordered = _sort(cells, packed)
-    steps, e = _tolerance(ordered, zero, inv, extent, ends)
+    units, keys, bits = _sort(cells, packed)
+    steps, e = _tolerance(keys, bits, zero, inv, extent, ends)
     weak = (steps < MIN_STEPS) & (e > 0) if len(steps) else np.zeros(0, dtype=bool)
     if weak.any():  # far narrower than the rest: a grid of their own
         own = scores.scores(weak) if isinstance(scores, OnGrid) else scores[weak]
         cells, zero, inv, ends = _grid(own, fine, True, extent, finite)
-        units[weak], ordered[weak] = _sort(cells, packed)
-        steps[weak] = _tolerance(ordered[weak], zero, inv, extent, ends)[0]
-    # Neighbours less than τ apart tie. τ within 2⁻²⁰ of a whole number of cells is that number:
-    # the row's extent comes from rounded cells, and τ of exact grid multiples must stay exact.
-    limit = np.maximum(np.ceil(steps - 2.0**-20), 1).astype(np.int64)
+        units[weak], keys[weak], _ = _sort(cells, packed)
+        steps[weak] = _tolerance(keys[weak], bits, zero, inv, extent, ends)[0]
     none = np.zeros(len(units), dtype=bool)
     if n < 2 or not len(units):
         return units, np.zeros((0, n), dtype=np.int64), none
-    # The gaps of the flattened rows (one contiguous pass; the last of each row crosses to the
-    # next and is left out), first against the largest τ: with no gap below it, no row ties.
-    flat = ordered.ravel()
-    gap = np.empty(flat.size, dtype=np.int64)
-    np.subtract(flat[1:], flat[:-1], out=gap[:-1])
-    gap = gap.reshape(ordered.shape)
-    gap[:, -1] = limit.max()  # the gap across rows: never a tie
-    near = gap < limit.max()
-    if not near.any():  # the usual case, checked over the whole batch at once
-        return units, np.zeros((0, n), dtype=np.int64), none
-    gap = gap[:, :-1]
-    tied = near.any(axis=1)
-    tie = gap[tied] < limit[tied, None]
-    tied[tied] = tie.any(axis=1)
-    tie = tie[tie.any(axis=1)]
-    if not len(tie):
+    # Neighbours less than τ apart tie. τ within 2⁻²⁰ of a whole number of cells is that number:
+    # the row's extent comes from rounded cells, and τ of exact grid multiples must stay exact.
+    tie = _ties(keys, bits, np.maximum(np.ceil(steps - 2.0**-20), 1).astype(np.int64))
+    tied = none if tie is None else tie.any(axis=1)
+    if not tied.any():
         return units, np.zeros((0, n), dtype=np.int64), none
     # Best first, a place starting a new score gets its own rank, ties keep the first's.
-    start = np.ones((len(tie), n), dtype=bool)
-    start[:, 1:] = ~tie[:, ::-1]
+    start = np.ones((int(tied.sum()), n), dtype=bool)
+    start[:, 1:] = ~tie[tied][:, ::-1]
     ranks = np.maximum.accumulate(np.where(start, np.arange(1, n + 1), 0), axis=1)[:, ::-1]
     return units, ranks, tied
 
