@@ -5,6 +5,8 @@ engine tied within 2⁻⁴⁰ of the range, so two mathematically tied units ran
 2 and 2 in the other. Now both call :mod:`zongheng.steps.rank`.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -129,9 +131,41 @@ def test_group_rank_is_competition_rank_within_each_group_with_its_own_extent():
 
 def test_infinite_scores_rank_at_the_ends_and_missing_ones_not_at_all():
     x = np.array([np.inf, 1.0, -np.inf, np.nan, 1.0, np.inf])
-    np.testing.assert_array_equal(competition_rank(x, axis=0), [1, 3, 5, np.nan, 3, 1])
-    np.testing.assert_array_equal(competition_rank(np.full((2, 3), np.nan), axis=1),
-                                  np.full((2, 3), np.nan))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value" from inf − inf or inf × 0
+        np.testing.assert_array_equal(competition_rank(x, axis=0), [1, 3, 5, np.nan, 3, 1])
+        np.testing.assert_array_equal(competition_rank(np.full((2, 3), np.nan), axis=1),
+                                      np.full((2, 3), np.nan))
+        np.testing.assert_array_equal(competition_rank(np.array([[np.inf, np.inf, np.nan]]), axis=1),
+                                      [[1, 1, np.nan]])
+
+
+def _chained_reference(row: np.ndarray) -> np.ndarray:
+    """The definition, pair by pair: sorted scores less than τ = 2⁻⁴⁰ E apart chain into one tie."""
+    finite = row[np.isfinite(row)]
+    extent = max(finite.max() - finite.min(), np.abs(finite).max()) if finite.size else 0.0
+    order = np.sort(row[~np.isnan(row)])[::-1]
+    place, first = {}, 1
+    for i, v in enumerate(order):
+        if i and not (v == order[i - 1] or order[i - 1] - v < TAU * extent):
+            first = i + 1
+        place.setdefault(v, first)
+    return np.array([np.nan if np.isnan(v) else place[v] for v in row])
+
+
+def test_rows_of_very_different_extents_follow_the_definition():
+    # Rows scaled from 1e-6 to 1e6 share one grid, so the narrow ones are ranked on their own; the
+    # scores are small integers, some with float noise (1e-15 relative), with NaN and ±inf.
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n = int(rng.integers(1, 12))
+        x = rng.integers(0, 5, (6, n)) * (1 + rng.choice([0.0, 1e-15, -3e-16], (6, n)))
+        x = x * 10.0 ** rng.integers(-6, 7, size=(6, 1))
+        x[rng.random((6, n)) < 0.1] = np.nan
+        x[rng.random((6, n)) < 0.05] = np.inf
+        x[rng.random((6, n)) < 0.05] = -np.inf
+        expected = np.array([_chained_reference(r) for r in x])
+        np.testing.assert_array_equal(competition_rank(x, axis=1), expected)
 
 
 def test_over_a_million_units_the_order_comes_from_an_argsort():

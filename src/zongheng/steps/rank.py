@@ -132,7 +132,8 @@ def _grid(scores: np.ndarray, fine: int, own: bool, extent: float | None, finite
     axis = 1 if own else None
     lo = scores.min(axis=axis, keepdims=own)
     hi = scores.max(axis=axis, keepdims=own)
-    clean = bool(np.isfinite(hi - lo).all())  # NaN and ±inf reach the minimum or the maximum
+    with np.errstate(invalid="ignore"):  # inf − inf
+        clean = bool(np.isfinite(hi - lo).all())  # NaN and ±inf reach the minimum or the maximum
     if not clean and finite:
         raise FloatingPointError("a score to rank is not finite")
     if not clean:
@@ -150,8 +151,9 @@ def _grid(scores: np.ndarray, fine: int, own: bool, extent: float | None, finite
     # (x − lo) · inv + 0.5 in two passes; + 0.5 rounds to the nearest cell, so scores on the
     # grid stay on it (exactly when inv is a power of two).
     zero = 0.5 - lo * inv
-    half = scores * inv
-    half += zero
+    with np.errstate(invalid="ignore"):  # inf × 0 where nothing is finite: replaced below
+        half = scores * inv
+        half += zero
     if not clean:
         half[~known] = 0.0
     cells = half.astype(np.int64)
