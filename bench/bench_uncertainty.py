@@ -17,6 +17,10 @@ Usage::
    the 90 × 42 normalised values, then ``argsort`` of each row. Target ≤ 1.5× the floor.
 3. **10,000,000 samples** of case 2 through the CLI (``zongheng uncertainty … --progress``) in
    a fresh interpreter: wall time and peak RSS (``wait4``). Target ≤ 1 GB.
+4. **BLAS threads**: cases 1 and 2 with the engine's default of one BLAS thread
+   (``evaluate(blas_threads=1)``, threadpoolctl) against the library's own setting
+   (``blas_threads=None``), interleaved in the same run, medians (``--skip-blas`` leaves it out).
+   Run it without ``OPENBLAS_NUM_THREADS`` set, or both sides are the same.
 """
 
 from __future__ import annotations
@@ -115,6 +119,38 @@ def case_weights(repeats: int) -> dict:
             "met": ratio_median <= 1.5}
 
 
+def case_blas(repeats: int) -> dict:
+    """Case 4: one BLAS thread (the engine's default) against the library default, interleaved."""
+    asem = _load("asem")
+    asem_spec = default_spec(asem, ["weights", "normalise", "aggregate", "treat"])
+    weights, weights_spec = _weights_case()
+    cases = {"asem-coinr": (asem, asem_spec), "weights-90x42": (weights, weights_spec)}
+    drawn = {name: sample(ev, spec, N, seed=0) for name, (ev, spec) in cases.items()}
+    times: dict[tuple[str, str], list[float]] = {}
+    for i in range(repeats + 1):  # the first round is a warm-up
+        for name, (ev, spec) in cases.items():
+            order = ((None, "default"), (1, "one")) if i % 2 else ((1, "one"), (None, "default"))
+            for threads, label in order:  # alternate which goes first, so neither gets the warm cache
+                start = time.perf_counter()
+                evaluate(ev, spec, drawn[name], blas_threads=threads)
+                if i:
+                    times.setdefault((name, label), []).append(time.perf_counter() - start)
+    out = {"case": "blas-threads", "samples": N,
+           "blas_default_threads": _blas_threads(), "rounds": repeats}
+    for name in cases:
+        default = statistics.median(times[(name, "default")])
+        one = statistics.median(times[(name, "one")])
+        out[name] = {"default_median_s": default, "one_median_s": one, "speedup": default / one}
+    return out
+
+
+def _blas_threads() -> int | None:
+    from threadpoolctl import threadpool_info
+
+    blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return blas[0] if blas else None
+
+
 def case_10m(samples: int) -> dict:
     """Case 3: 10,000,000 samples through the CLI, fresh interpreter, peak RSS from wait4."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--skip-10m", action="store_true")
+    parser.add_argument("--skip-blas", action="store_true")
+    parser.add_argument("--only-blas", action="store_true", help="run case 4 alone")
     parser.add_argument("--samples-10m", type=int, default=10_000_000)
     parser.add_argument("--json", type=Path)
     options = parser.parse_args()
@@ -154,6 +192,9 @@ def main() -> None:
             "load_before": os.getloadavg()}
     print(f"Python {info['python']}, numpy {info['numpy']}, {info['cpus']} CPUs, "
           f"OPENBLAS_NUM_THREADS={info['blas_threads']}, load {info['load_before']}")
+    if options.only_blas:
+        _print_blas(case_blas(options.repeats), options.json, info)
+        return
     results = [case_asem(options.repeats), case_weights(options.repeats)]
     a, w = results
     print(f"1. ASEM (COINr vignette inputs), {a['samples']:,} replications, {a['combinations']} "
@@ -170,11 +211,26 @@ def main() -> None:
         print(f"3. {t['samples']:,} samples via the CLI: {t['wall_s']:.1f} s wall "
               f"({t['evaluate_s']:.1f} s evaluating), peak RSS {t['peak_rss_mib']:.0f} MiB — "
               f"target ≤ 1 GiB {'met' if t['met'] else 'MISSED'}")
+    if not options.skip_blas:
+        results.append(_print_blas(case_blas(options.repeats)))
     info["load_after"] = os.getloadavg()
     print(f"load after: {info['load_after']}")
     if options.json:
         options.json.write_text(json.dumps({"info": info, "results": results}, indent=1),
                                 encoding="utf-8")
+
+
+def _print_blas(b: dict, path: Path | None = None, info: dict | None = None) -> dict:
+    """Print case 4 (and write it alone to ``path`` with ``--only-blas``)."""
+    for name in ("asem-coinr", "weights-90x42"):
+        r = b[name]
+        print(f"4. BLAS threads, {name}, {b['samples']:,} samples, {b['rounds']} interleaved rounds: "
+              f"library default ({b['blas_default_threads']} threads) median "
+              f"{_ms(r['default_median_s'])}, one thread median {_ms(r['one_median_s'])}: "
+              f"×{r['speedup']:.2f}")
+    if path is not None:
+        path.write_text(json.dumps({"info": info, "results": [b]}, indent=1), encoding="utf-8")
+    return b
 
 
 if __name__ == "__main__":

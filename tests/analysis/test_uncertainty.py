@@ -271,9 +271,13 @@ def test_statistics_within_a_group_and_one_units_distribution():
     assert t["p_top_in_group"].tolist() == pytest.approx([0.6, 0.4, 1.0])
     assert t["nominal_rank_in_group"].tolist() == [1, 2, 1]
     assert report.unit == "B"
-    assert report.distribution.to_dict("list") == {"rank": [1, 2, 3], "probability": [0.4, 0.3, 0.3],
-                                                   "cumulative": pytest.approx([0.4, 0.7, 1.0])}
+    # with a group, the distribution is that of the rank within the group: B is 1st of x 4 times
+    assert report.distribution.to_dict("list") == {"rank": [1, 2], "probability": [0.4, 0.6],
+                                                   "cumulative": pytest.approx([0.4, 1.0])}
     assert report.detail["p_top_in_group"] == pytest.approx(0.4)
+    overall = analyse(_result(counts, [1, 2, 3], group), unit="乙", top=1)
+    assert overall.distribution.to_dict("list") == {"rank": [1, 2, 3], "probability": [0.4, 0.3, 0.3],
+                                                    "cumulative": pytest.approx([0.4, 0.7, 1.0])}
     with pytest.raises(MethodError, match="other"):
         analyse(_result(counts, [1, 2, 3]), group="other")
 

@@ -304,7 +304,10 @@ def most_improved(ev: Evaluation, period: Hashable | None = None, node: str | No
         The node whose progress counts; the index by default.
     k : int, default 10
         How many places to list. Places are competition ranks of the
-        improvement, so units tied at place ``k`` are all listed.
+        improvement, so units tied at place ``k`` are all listed. Changes
+        closer than 2⁻⁴⁰ of the scores' extent tie (the tolerance of every
+        rank, see :mod:`zongheng.steps.rank`): the same real change computed
+        from different scores differs by float noise.
     by : {"score", "rank"}
         Rank by the score change, or by the places climbed (ties in places
         climbed are listed by score change, sharing their place).
@@ -331,17 +334,23 @@ def most_improved(ev: Evaluation, period: Hashable | None = None, node: str | No
     score, rank = ev.scores[p, :, n], ev.ranks[p, :, n]
     score_change = score - ev.scores[q, :, n]
     rank_change = ev.ranks[q, :, n] - rank
-    key = score_change if by == "score" else rank_change
-    place = competition_rank(key[:, None], axis=0)[:, 0]
+    # Rounding errors of a change follow the scores, not the change: the tolerance does too.
+    by_change = competition_rank(score_change, axis=0, extent=_extent(ev.scores[[q, p], :, n]))
+    place = by_change if by == "score" else competition_rank(rank_change, axis=0)
     frame = pd.DataFrame({
         "place": place, "unit": ev.panel.units, "name": ev.panel.names(), "score": score,
         "score_change": score_change, "rank": _int(rank), "previous_rank": _int(ev.ranks[q, :, n]),
-        "rank_change": _int(rank_change),
+        "rank_change": _int(rank_change), "_by_change": by_change,
     })
-    frame = frame[place <= k].sort_values(["place", "score_change", "unit"],
-                                          ascending=[True, False, True], kind="stable")
+    frame = frame[place <= k].sort_values(["place", "_by_change", "unit"], kind="stable")
     frame["place"] = frame["place"].astype(int)
-    return frame.reset_index(drop=True)
+    return frame.drop(columns="_by_change").reset_index(drop=True)
+
+
+def _extent(scores: np.ndarray) -> float:
+    """Return the largest magnitude of the scores (0 when none is known)."""
+    known = scores[np.isfinite(scores)]
+    return float(np.abs(known).max()) if known.size else 0.0
 
 
 def annual_assessment(ev: Evaluation, alpha: float = 0.5,
@@ -395,13 +404,14 @@ def annual_assessment(ev: Evaluation, alpha: float = 0.5,
         scaled = np.where(assessed, lo + (hi - lo) * share, np.nan)
     assessment = alpha * level + (1 - alpha) * scaled
 
-    def ranked(values: np.ndarray) -> pd.arrays.IntegerArray:
-        return _int(competition_rank(values[:, None], axis=0))
+    def ranked(values: np.ndarray, extent: float | None = None) -> pd.arrays.IntegerArray:
+        return _int(competition_rank(values, axis=0, extent=extent))
 
     frame = pd.DataFrame({
         "rank": ranked(assessment), "unit": ev.panel.units, "name": ev.panel.names(),
         "assessment": assessment, "level": level, "level_rank": _int(ev.ranks[p, :, n]),
-        "score_change": change, "progress": scaled, "progress_rank": ranked(change),
+        "score_change": change, "progress": scaled,
+        "progress_rank": ranked(change, _extent(ev.scores[[q, p], :, n])),
     })
     frame = frame.sort_values(["rank", "unit"], na_position="last", kind="stable")
     return frame.reset_index(drop=True)

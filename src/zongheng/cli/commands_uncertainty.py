@@ -81,7 +81,23 @@ register_messages({
         "{group}={label} 组内: 名义第 {nominal} 名；P(组内排名 ≤ {k}) = {p:.1%}",
         "within {group}={label}: nominal rank {nominal}; P(rank in group ≤ {k}) = {p:.1%}",
     ),
+    "unccli_unit_unranked": (
+        "{unit}: 在 {period} 的任何抽样中都没有排名（被筛除，或指数得分缺失），没有排名分布",
+        "{unit}: not ranked in {period} in any sample (screened out, or no index score): no rank "
+        "distribution",
+    ),
+    "unccli_unit_not_nominal": (
+        "{unit}: 名义方法下没有排名（被筛除，或指数得分缺失）；{share:.1%} 的抽样给出排名，"
+        "以下概率按这些抽样计算",
+        "{unit}: not ranked under the nominal method (screened out, or no index score); "
+        "{share:.1%} of the samples rank it, and the probabilities below are over those",
+    ),
+    "unccli_unit_no_group": (
+        "{unit} 在分组列 {group} 中没有组（空白），没有组内排名",
+        "{unit} has no group in the column {group} (blank): no rank within a group",
+    ),
     "unccli_rank": ("排名", "Rank"),
+    "unccli_rank_in_group": ("组内排名", "Rank in group"),
     "unccli_probability": ("概率", "Probability"),
     "unccli_cumulative": ("累计", "Cumulative"),
     "unccli_sobol_title": (
@@ -194,16 +210,25 @@ def _print(ev: Evaluation, report: UncertaintyReport, samples: Samples, rows: in
 
 
 def _print_unit(out: Console, report: UncertaintyReport, k: int) -> None:
+    """Print the unit's line(s) and its rank distribution (within its group when there is one)."""
     d = report.detail
     name = d["unit"] if d["name"] == d["unit"] else f"{d['name']} ({d['unit']})"
+    if not d["ranked"] > 0:  # screened out or no index score: there is nothing to show
+        out.print(_h("unit_unranked", unit=name, period=report.summary["period"]), markup=False)
+        return
+    if d["nominal_rank"] is None:
+        out.print(_h("unit_not_nominal", unit=name, share=d["ranked"]), markup=False)
     out.print(_h("unit_line", unit=name, nominal=_int(d["nominal_rank"]), k=k, p=d["p_top"]),
               markup=False)
     if "group" in d:
+        if d["label"] is None:
+            out.print(_h("unit_no_group", unit=name, group=d["group"]), markup=False)
+            return
         out.print(_h("unit_group", group=d["group"], label=d["label"],
                      nominal=_int(d["nominal_rank_in_group"]), k=k, p=d["p_top_in_group"]),
                   markup=False)
     table = Table()
-    for key in ("rank", "probability", "cumulative"):
+    for key in ("rank_in_group" if "group" in d else "rank", "probability", "cumulative"):
         table.add_column(_h(key), justify="right")
     for r in report.distribution.to_dict("records"):
         table.add_row(str(int(r["rank"])), _percent(r["probability"]), _percent(r["cumulative"]))
@@ -285,7 +310,7 @@ def uncertainty_command(
                           groups=[group] if group else [], track=[unit] if unit else [],
                           workers=workers, scheduler=scheduler, skip_failed=skip_failed)
     report = run(lambda: analyse(result, unit=unit, top=top, group=group, places=places))
-    table = run(lambda: sobol(result, unit=unit, seed=seed)) if with_sobol else None
+    table = run(lambda: sobol(result, unit=unit, group=group, seed=seed)) if with_sobol else None
     if plot is not None:
         written = plot_sobol(table, plot, title=str(result.period))
     if as_json:

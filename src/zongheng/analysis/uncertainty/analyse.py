@@ -17,6 +17,7 @@ import pandas as pd
 from zongheng.analysis.uncertainty.evaluate import UncertaintyResult
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
+from zongheng.steps.rank import group_codes
 
 __all__ = ["UncertaintyReport", "analyse", "rank_quantile"]
 
@@ -48,10 +49,16 @@ class UncertaintyReport:
     unit : str or None
         The unit asked for.
     distribution : DataFrame or None
-        That unit's ranks: ``rank, probability, cumulative``.
+        That unit's ranks: ``rank, probability, cumulative``; with a group,
+        its ranks **within its group**. Empty when the unit is never ranked
+        (screened out, no index score, or no group).
     detail : dict
-        That unit's ``unit, name, nominal_rank, p_top`` and, with a group,
-        ``group, label, nominal_rank_in_group, p_top_in_group``.
+        That unit's ``unit, name, nominal_rank, p_top, ranked`` (the share of
+        samples that rank it: 0 when it is screened out or has no index score
+        in every sample) and, with a group, ``group, label,
+        nominal_rank_in_group, p_top_in_group, ranked_in_group`` (``label``
+        None when the unit has no group). ``p_top`` is NaN when the unit is
+        never ranked.
     """
 
     table: pd.DataFrame
@@ -170,20 +177,35 @@ def _unit_detail(result: UncertaintyResult, unit: str, group: str | None,
         raise MethodError([Problem("unc_unknown_unit", {"unit": unit,
                                                         "found": ", ".join(result.units[:8])})])
     counts = result.counts[u]
-    total = max(int(counts.sum()), 1)
-    ranks = np.flatnonzero(counts)
-    distribution = pd.DataFrame({"rank": ranks, "probability": counts[ranks] / total,
-                                 "cumulative": np.cumsum(counts)[ranks] / total})
     detail: dict[str, Any] = {"unit": result.units[u], "name": result.names[u],
                               "nominal_rank": _rank(result.nominal_rank[u]),
-                              "p_top": float(counts[1:top + 1].sum() / total)}
+                              "p_top": _share(counts[1:top + 1].sum(), counts.sum()),
+                              "ranked": _share(counts.sum(), result.n_samples)}
     if group is not None:
-        g = result.group_counts[group][u]
-        g_total = max(int(g.sum()), 1)
-        detail.update({"group": group, "label": result.group_labels[group][u],
+        counts = result.group_counts[group][u]  # the distribution is that of the rank in the group
+        label = result.group_labels[group][u]
+        detail.update({"group": group, "label": None if _missing(label) else label,
                        "nominal_rank_in_group": _rank(result.nominal_group_rank[group][u]),
-                       "p_top_in_group": float(g[1:top + 1].sum() / g_total)})
-    return result.units[u], distribution, detail
+                       "p_top_in_group": _share(counts[1:top + 1].sum(), counts.sum()),
+                       "ranked_in_group": _share(counts.sum(), result.n_samples)})
+    return result.units[u], _distribution(counts), detail
+
+
+def _distribution(counts: np.ndarray) -> pd.DataFrame:
+    """Return the ranks that occurred with their probability and cumulative probability."""
+    total = max(int(counts.sum()), 1)
+    ranks = np.flatnonzero(counts)
+    return pd.DataFrame({"rank": ranks, "probability": counts[ranks] / total,
+                         "cumulative": np.cumsum(counts)[ranks] / total})
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole > 0 else float("nan")
+
+
+def _missing(label: Any) -> bool:
+    """Return whether a group label is missing (None, NaN, pd.NA, blank), as the ranks take it."""
+    return bool(group_codes(np.array([label], dtype=object))[0] < 0)
 
 
 def _rank(value: float) -> int | None:

@@ -17,12 +17,17 @@ as array operations:
   (TOPSIS, VIKOR, grey relational, Copeland, Borda, BoD) are called once per
   sample through their ``combine`` (slower).
 
-Ranks are competition ranks (1, 2, 2, 4) of the index over the units it
-scores. Scores are compared on a grid of 2⁻⁴⁰ of each sample's score range,
-so that differences left by the order of floating-point sums are ties, not
-ranks. Each batch is sorted once (score and unit packed into one integer), and
-only rank counts per unit are kept (units × ranks), so memory does not grow
-with the number of samples.
+Ranks are those of :mod:`zongheng.steps.rank`, the one definition the build
+uses too: competition ranks (1, 2, 2, 4) of the index over the units it
+scores, scores closer than 2⁻⁴⁰ of their extent tied, so that differences
+left by the order of floating-point sums are ties, not ranks. Within a group,
+the group's units are ranked on their own. Each batch row is sorted once
+(grid cell and unit packed into one integer), and only rank counts per unit
+are kept (units × ranks), so memory does not grow with the number of samples.
+The nominal ranks are the build's own (``ev.ranks`` of the index).
+
+BLAS runs on one thread during the batches (``threadpoolctl``): the products
+are small, and on a loaded machine more threads only wait for each other.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from zongheng.analysis.uncertainty.sample import Samples
 from zongheng.analysis.uncertainty.spec import without
@@ -43,11 +49,19 @@ from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages
 from zongheng.panel import Panel
 from zongheng.steps import Context
+from zongheng.steps.rank import (
+    TIE_BITS,
+    OnGrid,
+    competition_rank,
+    group_codes,
+    group_rank,
+    layout,
+    ranks_by_unit,
+    sorted_places,
+    tie_extent,
+)
 
-__all__ = ["GRID_BITS", "ChunkResult", "Engine", "competition_ranks"]
-
-#: Scores closer than 2**-GRID_BITS of a sample's score range tie.
-GRID_BITS = 40
+__all__ = ["ChunkResult", "Engine", "competition_ranks"]
 
 #: Elements (float64) of the largest batch array: about 8 MiB each, so batches stay in cache.
 BATCH_ELEMENTS = 1 << 20
@@ -64,105 +78,28 @@ register_messages({
 # -- ranks ---------------------------------------------------------------------------------------
 
 
-def _quantise(scores: np.ndarray, bits: int) -> np.ndarray:
-    """Return the scores of each row on a grid of ``2**-bits`` of the row's extent, as integers.
-
-    The extent is the row's range, or its largest magnitude when that is
-    larger (see :func:`_extent`).
-
-    ``scores`` is overwritten (it is a temporary of the caller).
-    """
-    lo = scores.min(axis=1, keepdims=True)
-    hi = scores.max(axis=1, keepdims=True)
-    span = hi - lo
-    if not np.isfinite(span).all():
-        raise FloatingPointError("a sampled index score is not finite")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(span > 0, float(1 << bits) / _extent(lo, hi), 0.0)
-    np.subtract(scores, lo, out=scores)
-    np.multiply(scores, scale, out=scores)
-    return scores.astype(np.int64)  # truncation: the grid cell of each score
-
-
-def _extent(lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray | float:
-    """Return the size the grid divides: the range, or the magnitude when it is larger.
-
-    Rounding errors scale with the magnitude of the scores, so the grid never
-    gets finer than 2⁻⁴⁰ of it, even when the scores are close together.
-    """
-    return np.maximum(np.asarray(hi) - lo, np.maximum(np.abs(lo), np.abs(hi)))
-
-
-def _unit_bits(n: int) -> int:
-    return max(1, (n - 1).bit_length())
-
-
-def _sorted_places(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sort each row of grid cells; return the units by place and the ranks of rows with ties.
-
-    ``q`` is overwritten.
-
-    Returns
-    -------
-    units : ndarray (row, place)
-        The column at each place, **worst first** (ascending scores: the
-        arrays stay contiguous, which halves the time of what follows); place
-        *j* has rank ``n − j`` when the row has no tie.
-    ranks : ndarray (tied row, place)
-        The competition rank at each place of the rows with a tie.
-    tied : ndarray of bool (row,)
-        Rows with at least one tie.
-    """
-    n = q.shape[1]
-    bits = _unit_bits(n)
-    key = q
-    key <<= bits  # the unit in the low bits: one sort gives both the order and the unit
-    key |= np.arange(n, dtype=np.int64)
-    key.sort(axis=1)
-    units = key & ((1 << bits) - 1)
-    key >>= bits
-    tie = key[:, 1:] == key[:, :-1]
-    if not tie.any():  # the usual case, checked over the whole batch at once
-        return units, np.zeros((0, n), dtype=np.int64), np.zeros(len(q), dtype=bool)
-    tied = tie.any(axis=1)
-    # Best first, a place starting a new score gets its own rank, ties keep the first's.
-    start = np.ones((int(tied.sum()), n), dtype=bool)
-    start[:, 1:] = ~tie[tied][:, ::-1]
-    ranks = np.maximum.accumulate(np.where(start, np.arange(1, n + 1), 0), axis=1)[:, ::-1]
-    return units, ranks, tied
-
-
-def _ranks_of(q: np.ndarray) -> np.ndarray:
-    """Return the competition ranks of the one row of grid cells ``q`` (1, unit), per unit."""
-    units, ranks, tied = _sorted_places(q)
-    places = ranks[0] if tied.any() else np.arange(q.shape[1], 0, -1)
-    out = np.empty(q.shape[1])
-    out[units[0]] = places
-    return out
-
-
-def competition_ranks(scores: np.ndarray, bits: int = GRID_BITS) -> np.ndarray:
+def competition_ranks(scores: np.ndarray) -> np.ndarray:
     """Return competition ranks (1, 2, 2, 4) of each row, the highest score first (竞争排名).
 
-    Scores closer than ``2**-bits`` of the row's range tie.
+    The ranks of :func:`zongheng.steps.rank.competition_rank` along each row
+    (scores closer than 2⁻⁴⁰ of the row's extent tie), as integers; every
+    score must be finite.
 
     Examples
     --------
     >>> competition_ranks(np.array([[3.0, 5.0, 3.0, 1.0]])).tolist()
     [[2, 1, 2, 4]]
     """
-    scores = np.array(scores, dtype=np.float64, copy=True, ndmin=2)
-    units, ranks, tied = _sorted_places(_quantise(scores, _grid_bits(scores.shape[1], bits)))
-    full = np.broadcast_to(np.arange(scores.shape[1], 0, -1), units.shape).copy()
-    full[tied] = ranks
-    out = np.empty_like(full)
-    np.put_along_axis(out, units, full, axis=1)
-    return out
+    return ranks_by_unit(*sorted_places(np.array(scores, dtype=np.float64, ndmin=2), finite=True))
 
 
-def _grid_bits(n: int, bits: int = GRID_BITS) -> int:
-    # The grid (bits + 1 for the top edge) and the unit index must fit in 63 bits.
-    return min(bits, 62 - _unit_bits(n))
+def _places(scores: np.ndarray | OnGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`~zongheng.steps.rank.sorted_places` of rows of index scores, all finite."""
+    return sorted_places(scores, finite=True)
+
+
+def _columns(scores: np.ndarray | OnGrid, which: np.ndarray) -> np.ndarray | OnGrid:
+    return scores.columns(which) if isinstance(scores, OnGrid) else scores[:, which]
 
 
 # -- what each combination needs -----------------------------------------------------------------
@@ -206,8 +143,7 @@ class Plan:
 
     ``kind`` is ``static`` (no sampled weight matters: one index for all
     samples), ``linear`` (one matrix product per batch) or ``levels``.
-    :meth:`grid` returns the index of each sample and unit as an integer grid
-    cell (see :func:`_quantise`).
+    :meth:`scores` returns the index of each sample and unit.
     """
 
     valid: np.ndarray  # positions of the ranked units on the unit axis
@@ -218,7 +154,10 @@ class Plan:
     same_columns: bool = False  # mcol is 0, 1, 2 …: the multipliers need no gather
     membership: np.ndarray | None = None  # (weighted node, parent): its nominal weight, else 0
     # linear
-    frontier: np.ndarray | None = None  # (frontier node, unit): transformed, gridded, × nominal weight
+    frontier: np.ndarray | None = None  # (frontier node, unit): transformed (on a grid if p = 1), × w0
+    exponent: float = 1.0  # of the power mean: the product is the index transformed (see _transform)
+    zero: float = 0.0  # p = 1: the grid of the frontier (see OnGrid), which the product keeps
+    inv: float = 0.0
     run_parent: np.ndarray | None = None  # the parents of the runs of frontier siblings
     run_length: np.ndarray | None = None  # and the length of each run
     scale_levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
@@ -241,14 +180,18 @@ class Plan:
         out[:, varied] = mult[:, self.mcol[varied]]
         return out
 
-    def grid(self, mult: np.ndarray) -> np.ndarray:
-        """Return each sample's index on the integer grid, per valid unit (row, unit)."""
+    def scores(self, mult: np.ndarray) -> np.ndarray | OnGrid:
+        """Return each sample's index score per valid unit (row, unit).
+
+        An arithmetic ``linear`` plan returns them on the frontier's grid (see
+        :class:`~zongheng.steps.rank.OnGrid`): the product gives the cells at
+        once, since the effective weights sum to 1.
+        """
         if self.kind == "static":
-            return _quantise(np.broadcast_to(self.index, (len(mult), len(self.index))).copy(),
-                             _grid_bits(len(self.index)))
+            return np.broadcast_to(self.index, (len(mult), len(self.index))).copy()
         m = self.multipliers(mult)
         if self.kind == "levels":
-            return _quantise(self._levels(m * self.w0), _grid_bits(len(self.valid)))
+            return self._levels(m * self.w0)
         # The effective weight of a frontier node is its weight times its parent's scale, the
         # product of the normalised weights above divided by the parent's total: computed on
         # the (few) parents, top down, then one product with the frontier scores (which carry
@@ -261,8 +204,9 @@ class Plan:
         # Frontier nodes come in runs of siblings: repeating is far cheaper than a fancy gather.
         effective = m[:, :len(self.frontier)] * np.repeat(scale[:, self.run_parent], self.run_length,
                                                           axis=1)
-        # Effective weights sum to 1, so the frontier's affine map to the grid carries over.
-        return (effective @ self.frontier).astype(np.int64)
+        if self.exponent == 1:
+            return OnGrid(effective @ self.frontier, self.zero, self.inv)
+        return _untransform(effective @ self.frontier, self.exponent)
 
     def _levels(self, w: np.ndarray) -> np.ndarray:
         """Aggregate the dynamic aggregates level by level for a batch of weights."""
@@ -385,8 +329,14 @@ def make_plan(ev: Evaluation, period: int, multiplier_column: dict[str, int]) ->
     # A large exponent can overflow x**p: the levels path anchors its power means instead.
     if moved is not None and np.isfinite(moved).all():
         plan.kind = "linear"
-        grid = _on_grid(moved, _grid_bits(len(valid)))
-        plan.frontier = (grid * plan.w0[:len(frontier)]).T.copy()
+        plan.exponent = p
+        if p == 1:  # the index is a convex combination of the frontier: a grid of its extent fits it
+            lo, hi = float(moved.min()), float(moved.max())
+            extent = float(tie_extent(lo, hi))
+            plan.inv = float(1 << (TIE_BITS + layout(len(valid))[0])) / extent if extent > 0 else 0.0
+            plan.zero = 0.5 - lo * plan.inv
+            moved = moved * plan.inv + plan.zero
+        plan.frontier = (moved * plan.w0[:len(frontier)]).T.copy()
         parents = parent_of[:len(frontier)]
         starts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
         plan.run_parent = parents[starts]
@@ -438,12 +388,6 @@ def _parent(fw: Any, code: str, parent_index: dict[str, int], position: dict[str
     return parent
 
 
-def _on_grid(values: np.ndarray, bits: int) -> np.ndarray:
-    """Map values affinely onto the grid: ``lo`` to 0, cells of ``2**-bits`` of their extent."""
-    lo, hi = values.min(), values.max()
-    return (values - lo) * (float(1 << bits) / float(_extent(lo, hi)) if hi > lo else 0.0)
-
-
 def _transform(values: np.ndarray, p: float) -> np.ndarray:
     """Return values whose weighted sum increases with the nested power mean of exponent ``p``."""
     if p == 1:
@@ -451,6 +395,17 @@ def _transform(values: np.ndarray, p: float) -> np.ndarray:
     if p == 0:
         return np.log(values)
     return np.sign(p) * values**p
+
+
+def _untransform(values: np.ndarray, p: float) -> np.ndarray:
+    """Return the power mean from its transformed value (the inverse of :func:`_transform`), in place."""
+    if p == 1:
+        return values
+    if p == 0:
+        return np.exp(values, out=values)
+    if p == -1:
+        return np.divide(-1.0, values, out=values)
+    return np.power(np.abs(values, out=values), 1.0 / p, out=values)
 
 
 # -- tallies -------------------------------------------------------------------------------------
@@ -468,6 +423,7 @@ class ChunkResult:
     combinations: set[tuple[int, ...]]
     skipped: dict[str, int] = field(default_factory=dict)  # failed combination → samples
     failures: dict[str, str] = field(default_factory=dict)  # failed combination → why
+    tracked_in_group: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # group → unit → rank
 
 
 class _Tally:
@@ -481,30 +437,31 @@ class _Tally:
                              for g, size in engine.group_sizes.items()}
         self.shift = np.full(n, np.nan) if engine.keep else None
         self.tracked = {u: np.zeros(n, dtype=np.int32) for u in engine.track} if engine.keep else {}
+        self.tracked_in_group = {g: {u: np.zeros(n, dtype=np.int32) for u in engine.track}
+                                 for g in engine.labels} if engine.keep else {}
 
-    def add(self, q: np.ndarray, valid: np.ndarray, rows: np.ndarray, repeat: int = 1) -> None:
-        """Count the ranks of a batch of index grid cells (row, valid unit), see :meth:`Plan.grid`.
+    def add(self, scores: np.ndarray | OnGrid, valid: np.ndarray, rows: np.ndarray,
+            repeat: int = 1) -> None:
+        """Count the ranks of a batch of index scores (row, valid unit), see :meth:`Plan.scores`.
 
-        With ``repeat``, the single row of ``q`` stands for ``len(rows)`` samples.
+        With ``repeat``, its single row stands for ``len(rows)`` samples.
         """
-        n = q.shape[1]
+        n = len(valid)
         for group, members_of in self.engine.groups.items():
-            for members in members_of(valid):
-                sub_units, sub_ranks, sub_tied = _sorted_places(q[:, members])
-                counts = _rank_counts(sub_units, sub_ranks, sub_tied)
+            for members in members_of(valid):  # each group ranked on its own, as the build does
+                places = _places(_columns(scores, members))
+                if self.shift is not None:
+                    self._keep_in_group(group, places, valid[members], rows)
+                counts = _rank_counts(*places)
                 self.group_counts[group][valid[members], :len(members) + 1] += repeat * counts
-        units, ranks, tied = _sorted_places(q)
+        units, ranks, tied = _places(scores)
         if self.shift is not None:
             self._keep(units, ranks, tied, valid, rows)
         self.counts[valid, :n + 1] += repeat * _rank_counts(units, ranks, tied)  # reuses units
 
     def _keep(self, units: np.ndarray, ranks: np.ndarray, tied: np.ndarray, valid: np.ndarray,
               rows: np.ndarray) -> None:
-        n = units.shape[1]
-        full = np.broadcast_to(np.arange(n, 0, -1), units.shape).copy()
-        full[tied] = ranks
-        by_unit = np.empty_like(full)
-        np.put_along_axis(by_unit, units, full, axis=1)
+        by_unit = ranks_by_unit(units, ranks, tied)
         nominal = self.engine.nominal_rank[valid]
         both = np.isfinite(nominal)
         shift = np.abs(by_unit[:, both] - nominal[both]).mean(axis=1) if both.any() else np.nan
@@ -514,9 +471,19 @@ class _Tally:
             if position in local:
                 self.tracked[code][rows] = by_unit[:, local[position]]
 
+    def _keep_in_group(self, group: str, places: tuple[np.ndarray, np.ndarray, np.ndarray],
+                       members: np.ndarray, rows: np.ndarray) -> None:
+        """Keep the rank within its group of each tracked unit among ``members`` (unit positions)."""
+        local = {u: i for i, u in enumerate(members)}
+        hits = {code: local[p] for code, p in self.engine.track.items() if p in local}
+        if hits:
+            by_unit = ranks_by_unit(*places)
+            for code, i in hits.items():
+                self.tracked_in_group[group][code][rows] = by_unit[:, i]
+
 
 def _rank_counts(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> np.ndarray:
-    """Return counts (unit, rank 0..n) from sorted places (see :func:`_sorted_places`).
+    """Return counts (unit, rank 0..n) from sorted places (see :func:`~zongheng.steps.rank.sorted_places`).
 
     ``units`` is overwritten.
     """
@@ -557,11 +524,16 @@ class Engine:
     skip_failed : bool
         Leave out the samples of a combination that cannot be built (e.g. the
         geometric mean of z-scores below 0) instead of raising.
+    blas_threads : int or None
+        BLAS threads while a chunk is scored (``threadpoolctl``); ``None``
+        leaves the library's own setting. One by default: the products are
+        small, and with more threads they mostly wait for each other (1.8–4×
+        slower on a loaded 2-core machine, review 2026-12 performance §6.2).
     """
 
     def __init__(self, evaluation: Evaluation, samples: Samples, period: int, groups: Sequence[str],
                  track: dict[str, int], keep: bool, batch: int | None = None,
-                 skip_failed: bool = False) -> None:
+                 skip_failed: bool = False, blas_threads: int | None = 1) -> None:
         self.evaluation = evaluation
         self.samples = samples
         self.period = period
@@ -569,16 +541,16 @@ class Engine:
         self.track = dict(track)
         self.keep = keep
         self.batch = batch
-        self.labels = {g: _codes(evaluation.panel.group(g)) for g in groups}
+        self.labels = {g: group_codes(evaluation.panel.group(g)) for g in groups}
         self.group_sizes = {g: int(np.bincount(c[c >= 0]).max(initial=0)) for g, c in self.labels.items()}
         self.multiplier_column = {c: j for j, c in enumerate(samples.layout.weight_nodes)}
         self.skip_failed = skip_failed
+        self.blas_threads = blas_threads
         self.failures: dict[tuple[int, ...], str] = {}
         self._plans: dict[tuple[int, ...], Plan | None] = {}
         self._bases: dict[int, Evaluation] = {}
         self.rebuilt: set[tuple[int, ...]] = set()
-        nominal = make_plan(evaluation, period, self.multiplier_column)
-        self.nominal_rank, self.nominal_group_rank = self._nominal(nominal)
+        self.nominal_rank, self.nominal_group_rank = self._nominal()
 
     @property
     def groups(self) -> dict[str, Callable[[np.ndarray], list[np.ndarray]]]:
@@ -590,18 +562,12 @@ class Engine:
             return split
         return {g: members_of(c) for g, c in self.labels.items()}
 
-    def _nominal(self, plan: Plan) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Rank the nominal build with the engine's own ranking (the same grid as every sample)."""
-        q = plan.grid(np.ones((1, len(self.multiplier_column))))
-        rank = np.full(self.n_units, np.nan)
-        rank[plan.valid] = _ranks_of(q.copy())
-        groups = {}
-        for g, split in self.groups.items():
-            out = np.full(self.n_units, np.nan)
-            for members in split(plan.valid):
-                out[plan.valid[members]] = _ranks_of(q[:, members])
-            groups[g] = out
-        return rank, groups
+    def _nominal(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Rank the nominal index as the build does (``ev.ranks``; only the index is ranked)."""
+        ev = self.evaluation
+        index = ev.scores[self.period, :, ev.node_codes.index(ev.framework.root.code)]
+        return competition_rank(index, axis=0), {
+            g: group_rank(index, ev.panel.group(g), axis=0) for g in self.labels}
 
     # -- combinations --------------------------------------------------------
     def plan(self, combination: tuple[int, ...]) -> Plan | None:
@@ -658,7 +624,13 @@ class Engine:
 
     # -- chunks --------------------------------------------------------------
     def run_chunk(self, k: int) -> ChunkResult:
-        """Score chunk ``k`` of the samples."""
+        """Score chunk ``k`` of the samples (BLAS on :attr:`blas_threads` threads)."""
+        if self.blas_threads is None:
+            return self._run_chunk(k)
+        with threadpool_limits(limits=self.blas_threads, user_api="blas"):
+            return self._run_chunk(k)
+
+    def _run_chunk(self, k: int) -> ChunkResult:
         choices, mult = self.samples.chunk(k)
         tally = _Tally(self, len(choices))
         seen = set()
@@ -670,16 +642,16 @@ class Engine:
                 skipped[self.label(combination)] = _size(rows)
                 continue
             if plan.kind == "static":  # every sample of the combination ranks the same
-                tally.add(plan.grid(mult[:1]), plan.valid, rows, repeat=_size(rows))
+                tally.add(plan.scores(mult[:1]), plan.valid, rows, repeat=_size(rows))
                 continue
             size = self.batch or max(64, BATCH_ELEMENTS // max(
                 len(plan.valid) * (plan.base.shape[1] if plan.base is not None else 1),
                 len(plan.w0)))
             for part in _batches(rows, size):
-                tally.add(plan.grid(mult[part]), plan.valid, part)
+                tally.add(plan.scores(mult[part]), plan.valid, part)
         failures = {self.label(c): self.failures[c] for c in seen if c in self.failures}
         return ChunkResult(k, tally.counts, tally.group_counts, tally.shift, tally.tracked,
-                           seen - set(self.failures), skipped, failures)
+                           seen - set(self.failures), skipped, failures, tally.tracked_in_group)
 
 
 def _size(rows: slice | np.ndarray) -> int:
@@ -707,17 +679,6 @@ def _by_combination(choices: np.ndarray, n_choices: Sequence[int]):
     bounds = np.flatnonzero(np.diff(code[order])) + 1
     for rows in np.split(order, bounds):
         yield tuple(int(v) for v in choices[rows[0]]), rows
-
-
-def _codes(labels: np.ndarray) -> np.ndarray:
-    """Return integer codes of group labels, −1 where the label is missing."""
-    codes = np.full(len(labels), -1)
-    seen: dict[Any, int] = {}
-    for i, v in enumerate(labels):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            continue
-        codes[i] = seen.setdefault(v, len(seen))
-    return codes
 
 
 def _build_without(ev: Evaluation, code: str) -> Evaluation:

@@ -7,6 +7,7 @@ core or on a cluster, whatever the order in which chunks finish.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages
 
-__all__ = ["UncertaintyResult", "evaluate", "unit_position"]
+__all__ = ["WORKERS_PER_CPU", "UncertaintyResult", "evaluate", "max_workers", "unit_position"]
 
 register_messages({
     "unc_samples_mismatch": (
@@ -44,7 +45,23 @@ register_messages({
         "scheduler、client 和 workers 只能给一个",
         "give at most one of scheduler, client and workers",
     ),
+    "unc_bad_workers": (
+        "本机 Dask 进程数 workers（--workers）必须是 1 到 {limit} 之间的整数（本机 {cpus} 个 CPU 的 "
+        "{factor} 倍），实际为 {workers!r}；更多进程只会争抢 CPU 和内存",
+        "the number of local Dask processes, workers (--workers), must be a whole number from 1 to "
+        "{limit} ({factor} × the {cpus} CPUs here), got {workers!r}; more processes only compete "
+        "for the CPUs and memory",
+    ),
 })
+
+#: Local Dask processes allowed per CPU: chunks are CPU-bound, so more only wait (and take memory).
+WORKERS_PER_CPU = 2
+
+
+def max_workers() -> tuple[int, int]:
+    """Return the most local Dask processes allowed, and the CPU count it comes from."""
+    cpus = os.cpu_count() or 1
+    return WORKERS_PER_CPU * cpus, cpus
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +87,9 @@ class UncertaintyResult:
         for Sobol indices).
     tracked : dict of str to ndarray
         Per sample, the rank of each tracked unit (0 when unranked).
+    tracked_in_group : dict of str to dict
+        Per group column, the same for the rank within the unit's group (0
+        when unranked or without a group).
     combinations : int
         Distinct method combinations built (one build each).
     skipped : dict of str to int
@@ -98,6 +118,7 @@ class UncertaintyResult:
     seconds: float = 0.0
     skipped: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    tracked_in_group: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def unit_position(evaluation: Evaluation, unit: str) -> int:
@@ -128,7 +149,7 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
              keep: bool | None = None, batch: int | None = None,
              progress: Callable[[int, int], None] | None = None, skip_failed: bool = False,
              scheduler: str | None = None, client: Any = None,
-             workers: int | None = None) -> UncertaintyResult:
+             workers: int | None = None, blas_threads: int | None = 1) -> UncertaintyResult:
     """Rank the index under every sample of the uncertain inputs (蒙特卡洛不确定性分析).
 
     Parameters
@@ -157,7 +178,13 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
     scheduler, client, workers
         Run the chunks on a Dask cluster: a scheduler address
         (``"tcp://host:8786"``), a ``distributed.Client``, or a LocalCluster
-        of ``workers`` processes started (and stopped) for this run.
+        of ``workers`` processes started (and stopped) for this run, at most
+        :data:`WORKERS_PER_CPU` × ``os.cpu_count()``.
+    blas_threads : int or None
+        BLAS threads while samples are scored, in this process or each Dask
+        worker (``threadpoolctl``); one by default, which is faster (see
+        :class:`~zongheng.analysis.uncertainty.engine.Engine`). ``None`` keeps
+        the library's setting (e.g. ``OPENBLAS_NUM_THREADS``).
 
     Returns
     -------
@@ -167,6 +194,13 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
         raise MethodError([Problem("unc_samples_mismatch")])
     if sum(x is not None for x in (scheduler, client, workers)) > 1:
         raise MethodError([Problem("unc_one_scheduler")])
+    if workers is not None:
+        limit, cpus = max_workers()
+        if isinstance(workers, bool) or not isinstance(workers, int | np.integer) \
+                or not 1 <= workers <= limit:
+            raise MethodError([Problem("unc_bad_workers", {
+                "workers": workers, "limit": limit, "cpus": cpus, "factor": WORKERS_PER_CPU},
+                key="workers")])
     p = _period_position(evaluation, period)
     missing = [g for g in groups if g not in evaluation.panel.groups]
     if missing:
@@ -176,12 +210,15 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
     tracked = {evaluation.panel.units[i]: i for i in tracked.values()}
     keep = samples.sobol if keep is None else keep
     started = time.perf_counter()
-    engine = Engine(evaluation, samples, p, tuple(groups), tracked, keep, batch, skip_failed)
+    engine = Engine(evaluation, samples, p, tuple(groups), tracked, keep, batch, skip_failed,
+                    blas_threads)
     counts = np.zeros((engine.n_units, engine.n_units + 1), dtype=np.int64)
     group_counts = {g: np.zeros((engine.n_units, size + 1), dtype=np.int64)
                     for g, size in engine.group_sizes.items()}
     shift = np.full(samples.n, np.nan) if keep else None
     per_unit = {u: np.zeros(samples.n, dtype=np.int32) for u in tracked} if keep else {}
+    in_group = {g: {u: np.zeros(samples.n, dtype=np.int32) for u in tracked}
+                for g in groups} if keep else {}
     seen: set[tuple[int, ...]] = set()
     skipped: dict[str, int] = {}
     failures: dict[str, str] = {}
@@ -199,6 +236,9 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
             shift[start:stop] = part.shift
             for u, ranks in part.tracked.items():
                 per_unit[u][start:stop] = ranks
+            for g, by_unit in part.tracked_in_group.items():
+                for u, ranks in by_unit.items():
+                    in_group[g][u][start:stop] = ranks
         seen |= part.combinations
         for label, n in part.skipped.items():
             skipped[label] = skipped.get(label, 0) + n
@@ -213,7 +253,8 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
         nominal_group_rank=engine.nominal_group_rank,
         group_labels={g: panel.group(g) for g in groups}, shift=shift, tracked=per_unit,
         combinations=len(seen), spec=spec, samples=samples, seconds=time.perf_counter() - started,
-        skipped=dict(sorted(skipped.items())), failures=dict(sorted(failures.items())))
+        skipped=dict(sorted(skipped.items())), failures=dict(sorted(failures.items())),
+        tracked_in_group=in_group)
 
 
 def _run_chunk(engine: Engine, k: int) -> ChunkResult:

@@ -7,12 +7,14 @@ children of a parent take Gamma quantiles of *u* normalised to their nominal
 total. Monte Carlo samples are drawn chunk by chunk, each chunk from its own
 seed (``SeedSequence(seed, spawn_key=(chunk,))``), so that any chunk can be
 drawn on any machine and no run holds every sample at once; a Sobol design
-(SALib's Saltelli scheme) is kept whole.
+(SALib's Saltelli scheme, :func:`saltelli_design`) is kept whole, so its size
+is checked against the memory available first (:func:`sobol_memory`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,10 +29,25 @@ from zongheng.errors import MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages
 
-__all__ = ["CHUNK", "Layout", "Samples", "layout", "sample"]
+__all__ = [
+    "CHUNK",
+    "Layout",
+    "Samples",
+    "available_memory",
+    "layout",
+    "saltelli_design",
+    "sample",
+    "sobol_memory",
+]
 
 #: Samples drawn per chunk (each chunk has its own seed): results depend on it, so it is fixed.
 CHUNK = 1 << 16
+
+#: Share of the available memory a Sobol run may plan to use.
+MEMORY_SHARE = 0.5
+
+#: Bootstrap resamples of the Sobol confidence intervals (:func:`~zongheng.analysis.uncertainty.sobol`).
+RESAMPLES = 100
 
 register_messages({
     "unc_bad_n": ("抽样次数必须是正整数，实际为 {n!r}", "the number of samples must be a positive integer, "
@@ -38,6 +55,13 @@ register_messages({
     "unc_nothing_varies": (
         "没有任何不确定性输入，无法计算 Sobol 指数；请用 --vary 指定",
         "nothing varies, so there are no Sobol indices; name the inputs with --vary",
+    ),
+    "unc_sobol_too_big": (
+        "Sobol 抽样次数 n（--samples）= {n:,} 太大：N = {base:,} 的设计与指数计算约需 {need}，"
+        "超过可用内存 {available} 的 {share:.0%}；本机最多 N = {largest:,}",
+        "the Sobol sample size n (--samples) = {n:,} is too large: the design and the indices of "
+        "N = {base:,} need about {need}, more than {share:.0%} of the {available} of memory "
+        "available; at most N = {largest:,} here",
     ),
 })
 
@@ -101,7 +125,7 @@ class Layout:
 
     @property
     def groups(self) -> list[str]:
-        """Return the uncertain input of each coordinate (the Sobol groups)."""
+        """Return the uncertain input of each coordinate (the Sobol groups, even when only one)."""
         n_w = len(self.uniform_columns) + len(self.dirichlet_columns)
         return ["weights"] * n_w + [self.stages[i] for i in self.varied_stages]
 
@@ -322,12 +346,103 @@ def sample(evaluation: Evaluation, spec: UncertaintySpec, n: int, *, seed: int =
     lay = layout(evaluation, spec)
     if not sobol:
         return Samples(spec, lay, int(n), int(seed), int(chunk_size))
-    from SALib.sample import sobol as salib_sobol
-
     problem = lay.problem()
     base = 1 << max(0, int(n - 1).bit_length())
+    _check_memory(problem, int(n), base)
+    design = saltelli_design(problem, base, seed)
+    return Samples(spec, lay, len(design), int(seed), int(chunk_size), design, base, problem)
+
+
+def saltelli_design(problem: dict[str, Any], n: int, seed: int) -> np.ndarray:
+    """Return the Saltelli design of SALib's ``sobol.sample`` without second order, by groups.
+
+    The same rows as ``SALib.sample.sobol.sample(problem, n, calc_second_order=False,
+    scramble=True, seed=seed)`` — per base point *i*: A_i, then A_i with the
+    columns of each group taken from B_i, then B_i — built as arrays instead of
+    SALib's loop over every cell, and grouped also when there is **one** group:
+    SALib's sampler takes one group for no groups (``n × (columns + 2)`` rows)
+    while its ``analyze`` counts one group (``n × 3`` rows), which gave wrong
+    indices or "Incorrect number of samples". Here there are always
+    ``n × (groups + 2)`` rows.
+
+    Parameters
+    ----------
+    problem : dict
+        SALib's problem, every coordinate on [0, 1].
+    n : int
+        SALib's N, a power of two.
+    seed : int
+        Seeds the scrambled Sobol sequence (``scipy.stats.qmc.Sobol``) as SALib does.
+    """
+    from scipy.stats import qmc
+
+    d = int(problem["num_vars"])
+    groups = list(problem.get("groups") or problem["names"])
+    names = list(dict.fromkeys(groups))
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib's notes on N and the group count
-        design = salib_sobol.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
-    return Samples(spec, lay, len(design), int(seed), int(chunk_size), np.asarray(design), base,
-                   problem)
+        warnings.simplefilter("ignore")  # scipy's notes on the balance of Sobol points
+        points = qmc.Sobol(d=2 * d, scramble=True, seed=seed).random(n)
+    a, b = points[:, :d], points[:, d:]
+    member = np.array([[g == name for g in groups] for name in names])  # (group, column)
+    design = np.empty((n, len(names) + 2, d))
+    design[:, 0] = a
+    design[:, 1:-1] = np.where(member[None], b[:, None, :], a[:, None, :])
+    design[:, -1] = b
+    return design.reshape(-1, d)
+
+
+def sobol_memory(problem: dict[str, Any], n: int, resamples: int = RESAMPLES, outputs: int = 2) -> int:
+    """Return an estimate of the bytes a Sobol run of base size ``n`` holds at its peak.
+
+    The design (rows × coordinates) with the Sobol points it comes from, the
+    per-sample outputs, and SALib's bootstrap of the confidence intervals,
+    which dominates: its ``analyze`` gathers ``n × resamples`` values of the
+    output blocks several times over (a traced peak of 8.1 such float arrays
+    with SALib 1.5; 9 are counted).
+    """
+    d = int(problem["num_vars"])
+    rows = n * (len(set(problem.get("groups") or problem["names"])) + 2)
+    design = 8 * rows * d + 8 * n * 2 * d
+    kept = 8 * rows * outputs
+    bootstrap = 8 * n * resamples * 9
+    return design + kept + bootstrap
+
+
+def available_memory() -> int | None:
+    """Return the memory available to new allocations in bytes (Linux ``MemAvailable``), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(problem: dict[str, Any], n: int, base: int) -> None:
+    """Refuse a Sobol design whose run would not fit in the share of the memory available."""
+    available = available_memory()
+    if available is None:
+        return
+    budget = MEMORY_SHARE * available
+    need = sobol_memory(problem, base)
+    if need <= budget:
+        return
+    largest = base
+    while largest > 1 and sobol_memory(problem, largest) > budget:
+        largest //= 2
+    raise MethodError([Problem("unc_sobol_too_big", {
+        "n": n, "base": base, "need": _bytes(need), "available": _bytes(available),
+        "share": MEMORY_SHARE, "largest": largest}, key="samples")])
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} GiB"

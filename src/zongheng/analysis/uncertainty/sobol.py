@@ -33,6 +33,12 @@ register_messages({
         "单位 '{unit}' 的逐次排名没有保存；请在 evaluate 中传 track=['{unit}']",
         "the per-sample ranks of '{unit}' were not kept; pass track=['{unit}'] to evaluate",
     ),
+    "unc_group_not_tracked": (
+        "单位 '{unit}' 在 '{group}' 组内的逐次排名没有保存；请在 evaluate 中传 track=['{unit}'] 和 "
+        "groups=['{group}']",
+        "the per-sample ranks of '{unit}' within '{group}' were not kept; pass track=['{unit}'] and "
+        "groups=['{group}'] to evaluate",
+    ),
 })
 
 
@@ -54,7 +60,9 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, *, conf_level: float =
     -------
     DataFrame
         ``input, S1, S1_conf, ST, ST_conf`` (one row per group when the problem
-        has groups); NaN when the output does not vary.
+        has groups); NaN when the output does not vary. With a single input
+        (one group), S1 = ST = 1 exactly, with no interval: all the variance
+        of the output is that input's, by definition, so it is not estimated.
     """
     from SALib.analyze import sobol as salib_sobol
 
@@ -63,6 +71,9 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, *, conf_level: float =
     if not np.isfinite(y).all() or np.ptp(y) == 0:
         nan = np.full(len(names), np.nan)
         return pd.DataFrame({"input": names, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan})
+    if len(names) == 1:
+        return pd.DataFrame({"input": names, "S1": [1.0], "S1_conf": [0.0], "ST": [1.0],
+                             "ST_conf": [0.0]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SALib's notes on sample sizes
         found = salib_sobol.analyze(problem, y, calc_second_order=False, conf_level=conf_level,
@@ -74,13 +85,15 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, *, conf_level: float =
     return frame.reset_index()[["input", "S1", "S1_conf", "ST", "ST_conf"]]
 
 
-def sobol(result: UncertaintyResult, *, unit: str | None = None, conf_level: float = 0.95,
-          num_resamples: int = 100, seed: int = 0) -> pd.DataFrame:
+def sobol(result: UncertaintyResult, *, unit: str | None = None, group: str | None = None,
+          conf_level: float = 0.95, num_resamples: int = 100, seed: int = 0) -> pd.DataFrame:
     """Return Sobol indices of each uncertain input on the ranks (Sobol 敏感性指数).
 
     Two outputs: the mean absolute rank shift of all units from their nominal
     ranks (``mean_abs_shift``), and, with ``unit``, that unit's rank
-    (``rank:<unit>``; tracked by ``evaluate(track=[unit])``).
+    (``rank:<unit>``; tracked by ``evaluate(track=[unit])``), or with ``group``
+    too its rank within its group (``rank_in_<group>:<unit>``; tracked by
+    ``evaluate(track=[unit], groups=[group])``).
 
     Returns
     -------
@@ -97,9 +110,14 @@ def sobol(result: UncertaintyResult, *, unit: str | None = None, conf_level: flo
     if unit is not None:
         code = unit if unit in result.units else (
             result.units[result.names.index(unit)] if unit in result.names else unit)
-        if code not in result.tracked:
-            raise MethodError([Problem("unc_not_tracked", {"unit": unit})])
-        outputs[f"rank:{code}"] = result.tracked[code].astype(float)
+        if group is not None:
+            if code not in result.tracked_in_group.get(group, {}):
+                raise MethodError([Problem("unc_group_not_tracked", {"unit": unit, "group": group})])
+            outputs[f"rank_in_{group}:{code}"] = result.tracked_in_group[group][code].astype(float)
+        else:
+            if code not in result.tracked:
+                raise MethodError([Problem("unc_not_tracked", {"unit": unit})])
+            outputs[f"rank:{code}"] = result.tracked[code].astype(float)
     frames = []
     for name, y in outputs.items():
         frame = sobol_indices(samples.problem, y, conf_level=conf_level, num_resamples=num_resamples,
