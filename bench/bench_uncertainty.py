@@ -84,7 +84,7 @@ def case_asem(repeats: int) -> dict:
 
 def _weights_case() -> tuple[zh.Evaluation, UncertaintySpec]:
     ev = _load("tiangong_demo")
-    return ev, UncertaintySpec(weights=[WeightPerturbation(levels=(1, 2), spread=0.25)])
+    return ev, UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3), spread=0.25)])
 
 
 def case_weights(repeats: int) -> dict:
@@ -155,7 +155,7 @@ def case_10m(samples: int) -> dict:
     """Case 3: 10,000,000 samples through the CLI, fresh interpreter, peak RSS from wait4."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "weights.yaml"
-        spec.write_text("weights: {levels: [1, 2], spread: 0.25}\n", encoding="utf-8")
+        spec.write_text("weights: {levels: [2, 3], spread: 0.25}\n", encoding="utf-8")
         code = ("import sys; from zongheng.cli import app, commands_uncertainty; "
                 "app(sys.argv[1:], prog_name='zongheng')")
         args = [sys.executable, "-c", code, "uncertainty", "--dataset", "tiangong_demo",

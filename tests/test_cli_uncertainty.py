@@ -50,20 +50,20 @@ def test_table_in_english_with_the_units_distribution():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Rank uncertainty · 2018 · 500 samples · 4 method combination(s)" in out
-    assert "weights ×(1 ± 25%) (level 2, 3)" in out and "arithmetic / geometric" in out
+    assert "weights ×(1 ± 25%) (level 3, 4)" in out and "arithmetic / geometric" in out
     assert "Netherlands (NLD): nominal rank 2" in out and "Cumulative" in out
     assert "46 more unit(s) not listed" in out
 
 
 def test_sobol_table_plot_and_a_spec_file(tmp_path):
     spec = tmp_path / "u.yaml"
-    spec.write_text("weights: {levels: [2], spread: 0.4}\naggregate: [arithmetic, geometric]\n"
+    spec.write_text("weights: {levels: [3], spread: 0.4}\naggregate: [arithmetic, geometric]\n"
                     "normalise: [{method: minmax, low: 1, high: 100}]\n", encoding="utf-8")
     plot = tmp_path / "sobol.png"
     doc = _json(["--dataset", "asem", "--samples", "200", "--spec", str(spec), "--sobol",
                  "--unit", "CHE", "--plot", str(plot)])
     assert doc["sobol_n"] == 256 and doc["samples"] == 256 * 4  # weights, aggregate + 2
-    assert doc["spec"]["weights"] == [{"levels": [2], "kind": "uniform", "spread": 0.4}]
+    assert doc["spec"]["weights"] == [{"levels": [3], "kind": "uniform", "spread": 0.4}]
     inputs = {(r["output"], r["input"]) for r in doc["sobol"]}
     assert inputs == {(o, i) for o in ("mean_abs_shift", "rank:CHE") for i in ("weights", "aggregate")}
     assert plot.read_bytes()[:4] == b"\x89PNG"

@@ -52,7 +52,7 @@ def test_d1_repro_ranking_and_uncertainty_give_the_same_ranks():
     assert table["rank_in_g"].to_dict() == {"C": 1, "A": 2, "B": 2, "D": 1}
     np.testing.assert_array_equal(ev.ranks[0, :, -1], [2, 2, 1, 4])
     # a zero spread samples the nominal weights every time: every sample ranks as the build
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1, 2), spread=0.0)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3), spread=0.0)])
     result = evaluate(ev, spec, sample(ev, spec, 64, seed=1), groups=["g"])
     np.testing.assert_array_equal(result.nominal_rank, [2, 2, 1, 4])
     np.testing.assert_array_equal(result.nominal_group_rank["g"], [2, 2, 1, 1])
@@ -181,7 +181,7 @@ def test_engine_groups_match_the_build_with_blank_and_missing_labels():
     values = [[1, 2], [2, 1], [3, 3], [0, 1], [2, 2]]
     labels = ["x", " ", "x", pd.NA, "y"]  # a blank and pd.NA are no group (as in the build)
     ev = zh.build(fw, make_panel(fw, values, groups={"g": labels}))
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.0)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.0)])
     result = evaluate(ev, spec, sample(ev, spec, 10, seed=0), groups=["g"])
     expected = ev.group_ranks("g")[0, :, -1]
     np.testing.assert_array_equal(expected, [2, np.nan, 1, np.nan, 1])

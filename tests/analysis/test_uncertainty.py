@@ -46,13 +46,13 @@ def _small(values, weights=None, tree=None):
 def test_spec_from_yaml_expands_vary_and_keeps_the_nominal_token(tmp_path, asem):
     path = tmp_path / "u.yaml"
     path.write_text(
-        "weights: {levels: [2, 3], spread: 0.1}\n"
+        "weights: {levels: [3, 4], spread: 0.1}\n"
         "normalise: [{method: minmax, low: 1, high: 100}, {method: zscore, mean: 10, sd: 2}]\n"
         "treat: {method: winsorise, vary: {max_points: [1, 2, 3]}}\n"
         "impute: [nominal, median]\n"
         "exclude: {level: 2}\n", encoding="utf-8")
     spec = read_spec(path)
-    assert spec.weights == (WeightPerturbation(levels=(2, 3), spread=0.1),)
+    assert spec.weights == (WeightPerturbation(levels=(3, 4), spread=0.1),)
     assert spec.normalise == (MinMax(low=1, high=100), ZScore(mean=10, sd=2))
     assert spec.treat == tuple(Winsorise(max_points=k) for k in (1, 2, 3))
     assert spec.impute == ("nominal", CrossSectionMedian())
@@ -66,7 +66,7 @@ def test_spec_from_yaml_expands_vary_and_keeps_the_nominal_token(tmp_path, asem)
 
 def test_default_spec_is_coinrs_vignette_on_asem(asem):
     spec = default_spec(asem, ["weights", "normalise", "aggregate", "treat", "impute", "exclude"])
-    assert spec.weights[0].resolve_levels(asem.framework) == (2, 3)  # pillars and sub-indices
+    assert spec.weights[0].resolve_levels(asem.framework) == (3, 4)  # pillar and sub-index weights
     assert spec.weights[0].spread == 0.25
     assert spec.normalise == (MinMax(low=1, high=100), ZScore(mean=10, sd=2))
     assert [a.key for a in spec.aggregate] == ["arithmetic", "geometric"]
@@ -86,8 +86,8 @@ def test_bad_specs_name_what_is_wrong(asem):
     with pytest.raises(MethodError, match="nope"):
         UncertaintySpec(normalise=["minmax", "nope"])
     with pytest.raises(MethodError) as info:
-        sample(asem, UncertaintySpec(weights=[WeightPerturbation(levels=(7,))]), 10)
-    assert "7" in str(info.value) and "1, 2, 3" in str(info.value)
+        sample(asem, UncertaintySpec(weights=[WeightPerturbation(levels=(8,))]), 10)
+    assert "8" in str(info.value) and "2, 3, 4" in str(info.value)
     with pytest.raises(MethodError, match="XYZ"):
         sample(asem, UncertaintySpec(exclude=Exclusion(("XYZ",))), 10)
     with pytest.raises(MethodError):
@@ -111,7 +111,7 @@ def test_leaving_a_node_out_takes_its_subtree_and_empty_parents():
 
 
 def test_samples_are_seeded_and_map_the_unit_cube(asem):
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.2)],
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(3,), spread=0.2)],
                            aggregate=["arithmetic", "geometric"], treat=["none", "winsorise", "log"])
     a = sample(asem, spec, 3000, seed=4).to_frame()
     b = sample(asem, spec, 3000, seed=4).to_frame()
@@ -130,7 +130,7 @@ def test_samples_are_seeded_and_map_the_unit_cube(asem):
 def test_dirichlet_weights_keep_the_nominal_shares_on_average():
     fw = make_framework({"I": ["a", "b", "c"]}, weights={"a": 1, "b": 2, "c": 5})
     ev = zh.build(fw, make_panel(fw, np.arange(12.0).reshape(4, 3)))
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), kind="dirichlet",
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), kind="dirichlet",
                                                        concentration=50)])
     mult = sample(ev, spec, 20000, seed=1).to_frame().filter(like="w:").to_numpy()
     w = mult * np.array([1, 2, 5]) / 8  # the sampled shares
@@ -154,7 +154,7 @@ def test_competition_ranks_with_ties():
 
 def test_identical_units_always_tie_with_competition_ranks():
     ev = _small([[1.0, 1.0], [1.0, 1.0], [0.0, 0.0], [2.0, 2.0]])
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.5)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.5)])
     result = evaluate(ev, spec, sample(ev, spec, 500, seed=3))
     assert result.nominal_rank.tolist() == [2, 2, 4, 1]
     assert result.counts[:, 1:].tolist() == [[0, 500, 0, 0], [0, 500, 0, 0], [0, 0, 0, 500],
@@ -164,10 +164,10 @@ def test_identical_units_always_tie_with_competition_ranks():
 def test_a_tie_that_weights_break():
     # a = (1, 0), b = (0, 1): tied at equal weights, split by any perturbation
     ev = _small([[1.0, 0.0], [0.0, 1.0], [0.2, 0.2]])
-    still = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.0)])
+    still = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.0)])
     result = evaluate(ev, still, sample(ev, still, 200, seed=1))
     assert result.counts[:2, 1].tolist() == [200, 200]  # both first, every time
-    moving = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.3)])
+    moving = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.3)])
     result = evaluate(ev, moving, sample(ev, moving, 4000, seed=1))
     p_first = result.counts[0, 1] / 4000
     assert abs(p_first - 0.5) < 0.03 and result.counts[0, 1] + result.counts[1, 1] == 4000
@@ -175,7 +175,7 @@ def test_a_tie_that_weights_break():
 
 
 def test_zero_perturbation_gives_the_nominal_ranking_every_time(asem):
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1, 2, 3), spread=0.0)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3, 4), spread=0.0)])
     result = evaluate(asem, spec, sample(asem, spec, 3000, seed=5), keep=True)
     nominal = asem.ranks[-1, :, -1]
     np.testing.assert_array_equal(result.nominal_rank, nominal)
@@ -309,7 +309,7 @@ def test_sobol_on_ranks_finds_the_input_that_matters(tmp_path):
     rng = np.random.default_rng(0)
     fw = make_framework({"I": ["D1", "D2"], "D1": ["a", "b"], "D2": ["c", "d"]})
     ev = zh.build(fw, make_panel(fw, rng.random((12, 4))))
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1, 2), spread=0.5)],
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3), spread=0.5)],
                            impute=["mean", "median"])
     samples = sample(ev, spec, 512, seed=1, sobol=True)
     assert samples.n == 512 * 4 and samples.base_n == 512
@@ -348,7 +348,7 @@ def test_screened_units_get_no_rank():
     values = np.array([[1.0, 2.0, 3.0], [3.0, 1.0, 2.0], [np.nan, np.nan, 9.0], [2.0, 2.0, 2.0]])
     method = zh.Method(impute="mean", screen={"method": "availability", "min_share": 0.5})
     ev = zh.build(fw, make_panel(fw, values), method)
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.5)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.5)])
     result = evaluate(ev, spec, sample(ev, spec, 300, seed=2), keep=True)
     assert np.isnan(result.nominal_rank[2]) and result.counts[2].sum() == 0
     assert (result.counts[[0, 1, 3]].sum(axis=1) == 300).all()

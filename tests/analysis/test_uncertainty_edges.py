@@ -70,7 +70,7 @@ def test_one_group_gives_three_blocks_a_b_b():
 # -- Sobol with one input group ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("levels, n_weights", [(None, 4), ((1,), 42)])
+@pytest.mark.parametrize("levels, n_weights", [(None, 4), ((2,), 42)])
 def test_weights_only_sobol_is_one_and_one(tiangong, levels, n_weights):
     # The only uncertain input explains all the variance: S1 = ST = 1 by definition. Before, SALib
     # read 6 blocks (4 weights) as 3 and gave S1 0.064 / ST 0.625, or failed on 42 weights with
@@ -213,7 +213,7 @@ def _screened():
 
 def test_a_screened_out_unit_is_reported_as_not_ranked():
     ev = _screened()
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1,), spread=0.2)])
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2,), spread=0.2)])
     result = evaluate(ev, spec, sample(ev, spec, 50, seed=0), groups=["city"])
     report = analyse(result, unit="u5", group="city")
     assert report.detail["nominal_rank"] is None and report.detail["ranked"] == 0

@@ -82,8 +82,8 @@ def _counts(ranks, n_units):
 def test_engine_equals_one_build_per_sample():
     ev = _case()
     spec = UncertaintySpec(
-        weights=[WeightPerturbation(levels=(1, 3), spread=0.4),
-                 WeightPerturbation(levels=(2,), kind="dirichlet", concentration=20)],
+        weights=[WeightPerturbation(levels=(2, 4), spread=0.4),
+                 WeightPerturbation(levels=(3,), kind="dirichlet", concentration=20)],
         normalise=[{"method": "minmax", "low": 1, "high": 100}, {"method": "zscore", "mean": 10, "sd": 2}],
         aggregate=["arithmetic", "geometric", {2: "geometric", 3: "arithmetic", 4: "harmonic"},
                    {2: "minimum", 3: "topsis", 4: "arithmetic"},
@@ -117,7 +117,7 @@ def test_engine_equals_one_build_per_sample():
 
 def test_group_ranks_equal_the_loop():
     ev = _case(seed=5)
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(1, 2, 3), spread=0.5)],
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3, 4), spread=0.5)],
                            aggregate=["arithmetic", "geometric"])
     samples = sample(ev, spec, 120, seed=2)
     result = evaluate(ev, spec, samples, groups=["g"])

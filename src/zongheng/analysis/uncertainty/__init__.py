@@ -7,7 +7,7 @@ a median, a 5–95 % interval, the probability of a rank ≤ k and the mean
 absolute shift from the nominal rank; Sobol indices say which input moves
 the ranks most. SALib-shaped::
 
-    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(2, 3), spread=0.25)],
+    spec = UncertaintySpec(weights=[WeightPerturbation(levels=(3, 4), spread=0.25)],
                            aggregate=["arithmetic", "geometric"])
     samples = sample(ev, spec, 100_000, seed=1)
     result = evaluate(ev, spec, samples)

@@ -227,7 +227,7 @@ def layout(evaluation: Evaluation, spec: UncertaintySpec) -> Layout:
                                for v in sorted(twice)])
         seen.update(levels)
         for node in fw.nodes:
-            if node.parent is not None and fw.levels[node.code] in levels:
+            if node.parent is not None and fw.levels[node.parent] in levels:
                 if w.kind == "uniform":
                     spreads[node.code] = w.spread
                 else:

@@ -5,7 +5,7 @@ the weights (perturbed per level), and the choices of normalisation,
 aggregation, outlier treatment, imputation and leaving one node out. It reads
 from and writes to YAML::
 
-    weights: {levels: [2, 3], kind: uniform, spread: 0.25}
+    weights: {levels: [3, 4], kind: uniform, spread: 0.25}
     normalise:
       - {method: minmax, low: 1, high: 100}
       - {method: zscore, mean: 10, sd: 2}
@@ -67,9 +67,9 @@ register_messages({
         "the Dirichlet concentration must be a positive number, got {value!r}",
     ),
     "unc_bad_level": (
-        "权重层级 {level} 没有可扰动的节点；可用层级: {allowed}（1 = 指标在其上级中的权重）",
+        "权重层级 {level} 没有可扰动的节点；可用层级: {allowed}（2 = 指标在其上级中的权重）",
         "weight level {level} has no weighted nodes; levels with weights: {allowed} "
-        "(1 = the indicators' weights within their parent)",
+        "(2 = the indicators' weights within their parent)",
     ),
     "unc_level_twice": (
         "权重层级 {level} 被扰动了两次", "weight level {level} is perturbed twice",
@@ -111,10 +111,15 @@ class WeightPerturbation:
     Parameters
     ----------
     levels : tuple of int, optional
-        Levels of the *weighted* nodes, as COINr counts them: 1 = each
-        indicator's weight within its parent, 2 = the weights of the nodes one
-        level up (pillars), and so on. ``None``: every level above the
-        indicators (the weights of every aggregate but the index).
+        Aggregation levels whose children's weights vary. A level means the
+        same everywhere in zongheng (the ``aggregate`` mapping and the
+        data-driven weight steps' ``levels`` count alike): level *L* is the
+        aggregation that computes the level-*L* scores, so 2 = each
+        indicator's weight within its dimension (or pillar), 3 = the weights
+        of the level-2 nodes within theirs, and so on. (COINr counts the
+        weighted nodes instead: its level 1 is zongheng's 2.) ``None``: every
+        aggregation above the lowest (the weights of every aggregate but the
+        index).
     kind : {"uniform", "dirichlet"}
         ``uniform``: each weight is multiplied by ``1 + U(−spread, spread)``,
         independently. ``dirichlet``: the children of each parent share their
@@ -147,9 +152,9 @@ class WeightPerturbation:
 
     def resolve_levels(self, framework: Framework) -> tuple[int, ...]:
         """Return the levels perturbed in ``framework`` (checked)."""
-        weighted = _weighted_levels(framework)
+        weighted = aggregation_levels(framework)
         if self.levels is None:
-            return tuple(v for v in weighted if v > 1) or weighted
+            return tuple(v for v in weighted if v > min(weighted)) or weighted
         bad = [v for v in self.levels if v not in weighted]
         if bad:
             raise MethodError([_problem("unc_bad_level", "weights.levels", level=v,
@@ -166,9 +171,9 @@ class WeightPerturbation:
         return out
 
 
-def _weighted_levels(framework: Framework) -> tuple[int, ...]:
-    """Return the levels of the nodes that have a weight (every node but the index)."""
-    return tuple(sorted({framework.levels[n.code] for n in framework.nodes if n.parent is not None}))
+def aggregation_levels(framework: Framework) -> tuple[int, ...]:
+    """Return the levels of the aggregates (each aggregation weighs its children's scores)."""
+    return tuple(sorted({framework.levels[a.code] for a in framework.aggregates}))
 
 
 def _number(value: object) -> bool:
