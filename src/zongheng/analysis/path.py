@@ -217,6 +217,7 @@ _REPLAY_FLOATS = 2**23  # cap on one batched replay's copy of the panel (64 MiB)
 _GRID = 33  # points of each indicator's bounded range where a response is not affine
 _GRID_PERIOD = 9  # one-at-a-time points when a row is a whole period (methods comparing units)
 _ITERATIONS = 40  # successive separable approximations before taking the best plan seen
+_ITERATIONS_PERIOD = 20  # … when each one aggregates whole periods (methods comparing units)
 _ROUNDS = 4  # frozen solves, each re-frozen at the last rebuild, before moving toward the bounds
 _SEARCH_POINTS = 32  # candidates per batched replay in a one-dimensional search
 _SEARCH_ROUNDS = 4  # 32**-4 ≈ 1e-6 of the searched range, below the printed digits
@@ -483,6 +484,10 @@ class _Frozen:
         # A power mean of one exponent at every level is a sum of responses in its own scale.
         self.separable = self.per_unit and elementwise and self.exponent is not None
         self.linear = self.separable and self.exponent == 1.0
+        # Power means of several exponents (the minimum is p = −inf) still solve level by level.
+        self.nested = self.per_unit and elementwise and all(
+            step.power_exponent is not None and step.power_exponent < math.inf
+            for step in aggregators)
         included = ev.record("screen").state.included_
         self.included = None if included is None else np.asarray(included)[task.p]
         threshold = float(task.threshold(self.base_scores[:, task.root], k)[0])
@@ -977,6 +982,12 @@ def _one_at_a_time(model: _Frozen, v: np.ndarray) -> tuple[np.ndarray, np.ndarra
     h_now = c_here - c[0]
     h_now = np.where(span > 0, h_now, 0.0)
     h = np.where(span[None, :] > 0, h, 0.0)
+    # The plan itself is a point of every lever's table, so that the model is exact there and a
+    # plan the programme returns to is one it can keep.
+    s = np.vstack([s, v[None, :]])
+    h = np.vstack([h, h_now[None, :]])
+    order = np.argsort(s, axis=0, kind="stable")
+    s, h = np.take_along_axis(s, order, axis=0), np.take_along_axis(h, order, axis=0)
     return s, h, c_here - float(np.sum(h_now[np.isfinite(h_now)]))
 
 
@@ -1005,8 +1016,161 @@ def _toward_bounds(feasible: Callable[[np.ndarray], np.ndarray], v: np.ndarray,
     return v + alpha * (span - v)
 
 
-def _approximate(model: _Frozen) -> _Solution | None:
-    """Least effort on the tabulated frozen problem; None when every bound falls short."""
+# -- a nest of power means, level by level ------------------------------------------------------
+
+
+def _phi(p: float, x: np.ndarray) -> np.ndarray:
+    """Map scores to the scale where a power mean of exponent p is a weighted mean (x^p, ln x, −x^p)."""
+    with np.errstate(all="ignore"):
+        if p == 1.0:
+            return x
+        if p == 0.0:
+            return np.log(x)
+        powered = np.power(x, p)
+        return powered if p > 0 else -powered
+
+
+def _phi_inverse(p: float, y: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        if p == 1.0:
+            return y
+        if p == 0.0:
+            return np.exp(y)
+        return np.power(y if p > 0 else -y, 1.0 / p)
+
+
+def _first_effort(effort: np.ndarray, score: np.ndarray, level: float) -> float:
+    """Return the least effort at which a non-decreasing production curve reaches ``level``."""
+    if score[0] >= level:
+        return 0.0
+    return _first_reaching(effort, score, level, 0, len(score) - 1) if score[-1] >= level \
+        else math.inf
+
+
+class _Nest:
+    """Power means nested level by level, each unit scored alone: solved from the leaves up.
+
+    Each node gets a production curve, the best score it reaches for each
+    amount of effort. A leaf's is its tabulated response (effort = cost ×
+    change); a power mean's is the concave envelope of its children's curves
+    in the mean's scale (``_phi``), bought cheapest gain first, as
+    :func:`_least_effort` buys them; the minimum's needs every child at the
+    level, so its effort is the sum of theirs. The plan is then handed down:
+    the root's target to its children, theirs to the levers. Exact where the
+    responses are concave, as the separable programme is.
+    """
+
+    _REFINE = 8  # points per piece of a child's curve when the parent's scale bends it
+
+    def __init__(self, model: _Frozen) -> None:
+        self.model = model
+        task = model.task
+        self.n_ind = model.n_ind
+        self.s = model.grid[:, None] * task.span[None, :]  # lever positions (point, indicator)
+        self.n = model.norm_at(self.s)  # the lever's normalised value at each of them
+        base = model.norm_at(np.zeros_like(task.span))
+        scores = np.full((1, 1, model.base_scores.shape[-1]), np.nan)
+        scores[0, 0, :self.n_ind] = base[0]
+        self.nodes: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
+        for step, matrix, columns in model.levels:
+            scores[..., columns] = step.combine(scores, matrix, model.ctx)
+            for m, col in enumerate(columns):
+                kids = np.flatnonzero(matrix[:, m])
+                self.nodes[col] = (float(step.power_exponent), kids, matrix[kids, m])
+        self.base = scores[0, 0]
+        self._curves: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]] = {}
+        self.v = np.zeros_like(task.span)
+        self.marginal = -1
+
+    def curve(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return the production curve of a node: efforts (increasing) and best scores."""
+        if node not in self._curves:
+            if node < self.n_ind:
+                effort = self.model.task.unit_cost[node] * self.s[:, node]
+                self._curves[node] = (effort, np.maximum.accumulate(self.n[:, node]))
+            elif self.nodes[node][0] == -math.inf:
+                self._curves[node] = self._minimum_curve(node)
+            else:
+                s, h, _, _, start = self._table(node)
+                i, a, b = _envelopes(s, h)
+                gain, effort = h[b, i] - h[a, i], s[b, i] - s[a, i]
+                order = np.argsort(effort / np.where(gain > 0, gain, np.inf), kind="stable")
+                cum_e = np.concatenate([[0.0], np.cumsum(effort[order])])
+                cum_g = np.concatenate([[0.0], np.cumsum(gain[order])])
+                self._curves[node] = (cum_e, _phi_inverse(self.nodes[node][0], start + cum_g))
+        return self._curves[node]
+
+    def _known(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        _, kids, weights = self.nodes[node]
+        known = np.isfinite(self.base[kids])
+        return kids[known], weights[known] / weights[known].sum()
+
+    def _table(self, node: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+        """Each child's curve in the node's scale, as gains over effort (padded columns)."""
+        if node not in self._tables:
+            p = self.nodes[node][0]
+            kids, w = self._known(node)
+            columns = []
+            for kid in kids:
+                effort, score = self.curve(kid)
+                if p != 1.0 and kid >= self.n_ind and len(effort) > 1:  # bent by the scale: refine
+                    t = np.linspace(0.0, 1.0, self._REFINE + 1)[:-1]
+                    fine = (effort[:-1, None] + t * np.diff(effort)[:, None]).ravel()
+                    effort = np.append(fine, effort[-1])
+                    score = np.interp(effort, *self.curve(kid))
+                columns.append((effort, _phi(p, score)))
+            length = max(len(e) for e, _ in columns)
+            s = np.empty((length, len(kids)))
+            h = np.empty((length, len(kids)))
+            for j, (effort, scaled) in enumerate(columns):
+                pad = length - len(effort)  # the last point repeated: no segment
+                s[:, j] = np.concatenate([effort, np.repeat(effort[-1], pad)])
+                h[:, j] = np.concatenate([scaled, np.repeat(scaled[-1], pad)]) * w[j]
+            start = float(np.sum(h[0]))
+            self._tables[node] = (s, h - h[0], kids, w, start)
+        return self._tables[node]
+
+    def _minimum_curve(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        kids, _ = self._known(node)
+        curves = [self.curve(kid) for kid in kids]
+        low = min(score[0] for _, score in curves)
+        high = min(score[-1] for _, score in curves)
+        levels = np.unique(np.concatenate([[low, high], *[score for _, score in curves]]))
+        levels = levels[(levels >= low) & (levels <= high)]
+        effort = np.array([sum(_first_effort(e, sc, level) for e, sc in curves) for level in levels])
+        return effort, levels
+
+    def reach(self, node: int, level: float) -> None:
+        """Hand a target score down to the levers (into ``self.v``), least effort first."""
+        if node < self.n_ind:
+            s, n = self.s[:, node], self.n[:, node]
+            if n[0] < level:
+                self.v[node] = _first_reaching(s, n, level, 0, len(s) - 1) if n[-1] >= level \
+                    else s[-1]
+                if self.v[node] < s[-1]:
+                    self.marginal = node
+            return
+        p = self.nodes[node][0]
+        if p == -math.inf:
+            for kid in self._known(node)[0]:
+                self.reach(int(kid), level)
+            return
+        s, h, kids, _, start = self._table(node)
+        found = _least_effort(s, h, np.ones(len(kids)), float(_phi(p, np.array(level))) - start)
+        efforts = s[-1] if found is None else found.v
+        for kid, effort in zip(kids, efforts, strict=True):
+            e, score = self.curve(int(kid))
+            self.reach(int(kid), float(np.interp(effort, e, score)))
+
+    def solve(self) -> _Solution:
+        root = self.model.task.root
+        self.reach(root, self.model.want + self.model.tiny)
+        return _Solution(self.v.copy(), self.marginal)
+
+
+def _approximate(model: _Frozen) -> list[_Solution] | None:
+    """Least-effort candidates on the tabulated frozen problem; None when every bound falls short."""
     span = model.task.span
     rate = model.task.unit_cost
     zero = np.zeros_like(span)
@@ -1014,34 +1178,91 @@ def _approximate(model: _Frozen) -> _Solution | None:
     if model.constraint(corner)[0] < model.accept:
         return None
     if model.constraint(model.norm_at(zero))[0] >= 0:
-        return _Solution(zero, -1)
+        return [_Solution(zero, -1)]
     if model.separable:  # one programme is exact (on the grid)
         s, h, const = _one_at_a_time(model, zero)
         found = _least_effort(s, h, rate, -const)
-        return found if found is not None else _Solution(span.copy(), -1)
+        return [found if found is not None else _Solution(span.copy(), -1)]
+    if model.nested:  # power means of several exponents: level by level
+        return [_Nest(model).solve()]
 
     def feasible(rows: np.ndarray) -> np.ndarray:
-        return model.constraint(model.norm_at(rows)) >= 0
+        return model.constraint(model.norm_at(rows)) >= model.accept
 
     v = zero
     best: _Solution | None = None
     best_effort = math.inf
-    for _ in range(_ITERATIONS):
+    stale = 0
+    for _ in range(_ITERATIONS if model.per_unit else _ITERATIONS_PERIOD):
         s, h, const = _one_at_a_time(model, v)
         found = _least_effort(s, h, rate, -const)
         # Out of reach one lever at a time (the minimum, a tie of dimensions): go toward the bounds.
         step = found if found is not None else _Solution(_toward_bounds(feasible, v, span), -1)
+        stale += 1
         if feasible(step.v)[0]:
             effort = float(rate @ step.v)
-            if best is None or effort < best_effort - 1e-12 * (1.0 + best_effort):
-                best, best_effort = step, effort
+            if best is None or effort < best_effort - 1e-9 * (1.0 + best_effort):
+                best, best_effort, stale = step, effort, 0
         moved = np.max(np.abs(step.v - v) / np.where(span > 0, span, 1.0))
         v = step.v
-        if moved <= 1e-9:
+        if moved <= 1e-9 or stale >= 3:  # settled, or circling without getting cheaper
             break
-    if best is None:
-        best = _Solution(_toward_bounds(feasible, v, span), -1)
-    return best
+    if best is None:  # settled a hair short: the polish raises its marginal lever
+        best = step
+    # A non-smooth index (the minimum, distances to ideal points) can hold the approximation at a
+    # plan a gradient method improves on: SLSQP on the tabulated problem (aggregations only, no
+    # replays), from that plan. Both go on; the cheaper on the pipeline itself is kept.
+    start = best.v if feasible(best.v)[0] else _toward_bounds(feasible, best.v, span)
+    refined = _slsqp(model, start, feasible)
+    if refined is not None and float(rate @ refined) < best_effort - 1e-9 * (1.0 + best_effort):
+        return [best, _Solution(refined, -1)]
+    return [best]
+
+
+def _slsqp(model: _Frozen, start: np.ndarray,
+           feasible: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | None:
+    """Least effort by SLSQP on the tabulated frozen problem, from a feasible plan; None if it fails.
+
+    The variables are the levers' shares of their ranges; the gradient of the
+    constraint is a forward difference computed as one batch of aggregations.
+    """
+    from scipy.optimize import minimize  # the optimiser is only needed here
+
+    span = model.task.span
+    active = np.flatnonzero(span > 0)
+    if not len(active):
+        return None
+    weight = model.task.unit_cost[active] * span[active]
+    weight = weight / weight.max()
+
+    def full(t: np.ndarray) -> np.ndarray:
+        v = np.zeros_like(span)
+        v[active] = np.clip(t, 0.0, 1.0) * span[active]
+        return v
+
+    def constraint(t: np.ndarray) -> float:
+        return float(model.constraint(model.norm_at(full(t)))[0])
+
+    def jacobian(t: np.ndarray) -> np.ndarray:
+        h = np.where(t + 1e-6 <= 1.0, 1e-6, -1e-6)
+        rows = np.repeat(full(t)[None, :], len(active) + 1, axis=0)
+        rows[np.arange(1, len(active) + 1), active] = np.clip(t + h, 0.0, 1.0) * span[active]
+        c = model.constraint(model.norm_at(rows))
+        return (c[1:] - c[0]) / h
+
+    t0 = start[active] / span[active]
+    if not np.any(np.abs(jacobian(t0)) > 1e-12):  # flat (ranks, counts): nothing to follow
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = minimize(lambda t: float(weight @ t), t0, jac=lambda t: weight, method="SLSQP",
+                       bounds=[(0.0, 1.0)] * len(active),
+                       constraints=[{"type": "ineq", "fun": constraint, "jac": jacobian}],
+                       options={"maxiter": 60, "ftol": 1e-10})
+    v = full(res.x)
+    if not feasible(v)[0]:  # SLSQP stops near the constraint: step onto it toward the bounds
+        v = _toward_bounds(feasible, v, span)
+    return v
 
 
 def _polish(model: _Frozen, found: _Solution) -> np.ndarray | None:
@@ -1060,7 +1281,7 @@ def _polish(model: _Frozen, found: _Solution) -> np.ndarray | None:
     def with_lever(xs: np.ndarray) -> np.ndarray:
         rows = np.repeat(v[None, :], len(xs), axis=0)
         rows[:, m] = xs
-        return model.true(rows) >= 0
+        return model.true(rows) >= model.accept
 
     if c >= model.accept:
         loose = 1e-7 * (1.0 + abs(float(model._scale(np.array(model.want)))))
@@ -1077,13 +1298,17 @@ def _polish(model: _Frozen, found: _Solution) -> np.ndarray | None:
         v[m] = task.span[m]
     if model.true(task.span)[0] < model.accept:
         return None
-    return _toward_bounds(lambda rows: model.true(rows) >= 0, v, task.span)
+    return _toward_bounds(lambda rows: model.true(rows) >= model.accept, v, task.span)
 
 
 def _solve_frozen(model: _Frozen) -> np.ndarray | None:
     """Least effort that reaches rank k on the frozen pipeline; None if out of reach there."""
     found = _approximate(model)
-    return None if found is None else _polish(model, found)
+    if found is None:
+        return None
+    plans = [v for v in (_polish(model, f) for f in found) if v is not None]
+    # Compared as printed: rounding up a lever moved by a hair costs a whole last digit.
+    return min(plans, key=lambda v: model.task.effort(model.task.snap(v)[1])) if plans else None
 
 
 # -- verified by rebuilds -----------------------------------------------------------------------
@@ -1131,10 +1356,9 @@ class _Corner:
         return self.task.best_rank(self.plan.rebuilt)
 
 
-def _reach(task: _Task, k: int, corner: _Corner) -> _Plan | None:
+def _reach(task: _Task, k: int, corner: _Corner, model: _Frozen | None = None) -> _Plan | None:
     """Least change that reaches rank ≤ k on a full rebuild; None if no plan found does."""
-    ev = task.ev
-    model = _Frozen(task, ev, k)
+    model = model if model is not None and model.k == k else _Frozen(task, task.ev, k)
     notes: list[str] = []
     start = np.zeros_like(task.span)
     for _ in range(_ROUNDS):
@@ -1315,7 +1539,7 @@ def path(ev: Evaluation, unit: str, target_rank: int, *, period: Hashable | None
         best = current_rank if current_rank == 1 else min(current_rank, corner.best_rank)
         return result(here, True, best, model.want, [text(
             "path_note_already", rank=current_rank, target=k, best=best)])
-    plan = _reach(task, k, corner)
+    plan = _reach(task, k, corner, model)
     if plan is not None:
         best = plan.rank if plan.rank == 1 else min(plan.rank, corner.best_rank)
         return result(plan, True, best, task.needed(plan.rebuilt, k), [])
