@@ -227,3 +227,25 @@ def test_unknown_levers_are_named_with_their_argument(ev):
         path(ev, "U2", 2, exclude=["zz"], only="W*", cost={"nope": 2})
     text = str(info.value)
     assert "exclude 中的 'zz'" in text and "only 中的 'W*'" in text and "cost 中的 'nope'" in text
+
+
+def test_minimum_of_dimensions_is_solved_level_by_level_by_hand():
+    # Index = the minimum of D1 = mean(a, b) and D2 = mean(c, d), goalposts 0–100 (nothing
+    # learned). U0 (50, 30 | 50, 30): D1 = D2 = 40. Rank 2 needs U2's 60, so both dimensions
+    # must reach 60: a + b and c + d up by 40 each. Per unit, a costs 1/50 and b 1/30 (c, d alike),
+    # so a 50 → 90 and c 50 → 90: effort 0.8 + 0.8. Raising one dimension alone buys nothing.
+    records = [{"code": "I", "type": "aggregate", "parent": None},
+               {"code": "D1", "type": "aggregate", "parent": "I"},
+               {"code": "D2", "type": "aggregate", "parent": "I"},
+               *({"code": c, "parent": p, "direction": "+", "goalposts": (0, 100)}
+                 for c, p in (("a", "D1"), ("b", "D1"), ("c", "D2"), ("d", "D2")))]
+    fw = framework_from_records(records, [{"key": r["code"]} for r in records])
+    panel = make_panel(fw, [[50, 30, 50, 30], [100] * 4, [60] * 4, [50] * 4], units=UNITS)
+    method = zh.Method(normalise="goalposts", aggregate={2: "arithmetic", 3: "minimum"})
+    ev = zh.build(fw, panel, method)
+    result = path(ev, "U0", 2, max_change=None)
+    assert result.solver == "level-by-level" and result.achieved_rank == 2
+    assert changes_of(result) == {"a": 90.0, "c": 90.0}
+    assert result.effort == pytest.approx(1.6)
+    fresh = zh.build(fw, panel.with_values(result.values), method)
+    assert fresh.scores[-1, 0, -1] == pytest.approx(60.0) and fresh.ranks[-1, 0, -1] == 2

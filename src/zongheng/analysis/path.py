@@ -33,11 +33,18 @@ their capabilities — never which class they are:
   fractional knapsack, Dantzig 1957); a lever whose response is not concave
   goes to the first point of its true response that gives what the programme
   asked of it;
-- otherwise (mixed exponents, the minimum, TOPSIS …) that separable programme
-  is solved again around each plan, with every indicator's one-at-a-time
-  response tabulated at the plan, until the plan stops moving (successive
-  separable approximation: at a fixed point the plan meets the optimality
-  conditions of the original problem).
+- power means of several exponents (the arithmetic mean of indicators under a
+  geometric index; the minimum, *p* = −∞) are solved level by level: each node
+  gets a production curve (the best score for each amount of effort), a power
+  mean's the concave envelope of its children's in its own scale, the
+  minimum's the sum of its children's efforts to a level; the root's target is
+  then handed down to the levers;
+- methods that compare units (TOPSIS, VIKOR, Borda …) see the other units'
+  scores move with the unit's: the separable programme is solved again around
+  each plan, with every indicator's one-at-a-time response tabulated at the
+  plan, until the plan stops moving (successive separable approximation: at a
+  fixed point the plan meets the optimality conditions of the original
+  problem), and SLSQP on the tabulated problem may improve on it.
 
 Batched replays then put the plan exactly on the frozen constraint. The
 values are rounded to ``digits`` significant digits toward improvement (what
@@ -149,6 +156,13 @@ register_messages({
         "p = 0) the index is a sum of one-dimensional responses and the cheapest gains are "
         "taken first (the exact solution of the linear programme)",
     ),
+    "path_assumption_nested": (
+        "求解时冻结构建学得的参数，其他单位数值不变；各层为不同指数的幂平均（{methods}），"
+        "逐层求解：每个节点按调整量求可达最高得分，再把目标得分自上而下分配到各指标",
+        "Learned parameters are held fixed and every other unit keeps its values; the levels "
+        "are power means of different exponents ({methods}), solved level by level: each node's "
+        "best score for each amount of effort, then the target handed down to the indicators",
+    ),
     "path_assumption_iterative": (
         "汇总方法不可分（{methods}）：求解时冻结构建学得的参数，其他单位数值不变；在当前方案处列出"
         "每个指标单独变化的响应，求可分问题的最小调整，再在新方案处重复，直至方案不再变化",
@@ -256,8 +270,10 @@ class PathResult:
         (now, when nothing changes). −inf when there are fewer peers than the
         target.
     solver : str
-        ``"linear-programme"`` (a separable index, solved exactly) or
-        ``"iterative"`` (successive separable approximation).
+        ``"linear-programme"`` (a separable index, solved exactly),
+        ``"level-by-level"`` (power means of several exponents) or
+        ``"iterative"`` (methods comparing units: successive separable
+        approximation).
     assumption : str
         What the solver held fixed, and how the answer was verified.
     effort : float
@@ -491,6 +507,7 @@ class _Frozen:
         included = ev.record("screen").state.included_
         self.included = None if included is None else np.asarray(included)[task.p]
         threshold = float(task.threshold(self.base_scores[:, task.root], k)[0])
+        self.extra = 0.0  # asked above the target when the parameters learned again fell short
         self.want = threshold + task.margin
         # A sliver above the target so that the arithmetic of a rebuild cannot tie it away (far
         # below what rounding as printed moves).
@@ -581,7 +598,7 @@ class _Frozen:
             scores = np.full((b, 1, n_nodes), np.nan)
             scores[:, 0, :self.n_ind] = norm_rows
             for step, matrix, columns in self.levels:
-                scores[..., columns] = step.combine(scores, matrix, self.ctx)
+                scores[..., columns] = _combine(step, scores, matrix, self.ctx)
             out = np.tile(self.base_scores[:, root], (b, 1))
             out[:, u] = scores[:, 0, root]
         else:
@@ -593,7 +610,7 @@ class _Frozen:
                 scores[..., :self.n_ind] = self.norm_all
                 scores[:, u, :self.n_ind] = part
                 for step, matrix, columns in self.levels:
-                    scores[..., columns] = step.combine(scores, matrix, self.ctx)
+                    scores[..., columns] = _combine(step, scores, matrix, self.ctx)
                 out[start:start + len(part)] = scores[..., root]
         if self.included is not None:
             out = np.where(self.included, out, np.nan)
@@ -613,7 +630,7 @@ class _Frozen:
         """Return ``c`` per row: ≥ 0 exactly when the row's score reaches rank k (with the margin)."""
         scores = self.index(norm_rows)
         own = scores[:, self.task.u]
-        need = self.task.threshold(scores, self.k) + self.task.margin + self.tiny
+        need = self.task.threshold(scores, self.k) + self.task.margin + self.extra + self.tiny
         c = self._scale(own) - self._scale(need)
         return np.where(np.isnan(c), -np.inf, c)
 
@@ -622,10 +639,48 @@ class _Frozen:
         return self.constraint(self.normalised(self.task.raw(np.atleast_2d(v))))
 
     @property
+    def target(self) -> float:
+        """The score to reach with the states held fixed (per-unit methods): target, margin, sliver."""
+        return self.want + self.extra + self.tiny
+
+    @property
     def accept(self) -> float:
         """How far below 0 a constraint may fall to rounding: half the sliver above the target."""
-        need = self.want + self.tiny
+        need = self.target
         return float(self._scale(np.array(need - 0.5 * self.tiny)) - self._scale(np.array(need)))
+
+
+def _combine(step: Any, scores: np.ndarray, matrix: np.ndarray, ctx: Context) -> np.ndarray:
+    """Aggregate one level of a batch of candidates; a candidate outside the method's domain is NaN.
+
+    A frozen state learned with other values can put a candidate out of a mean's
+    domain (a min-max score below 0 under a geometric mean): that candidate is
+    out of reach, not an error. Power means say their domain by their exponent;
+    for other methods a failing batch is scored one candidate at a time.
+    """
+    p = step.power_exponent
+    if p is not None:
+        used = np.flatnonzero(matrix.any(axis=1))
+        with np.errstate(invalid="ignore"):
+            outside = (scores[..., used] <= 0) if p <= 0 else (scores[..., used] < 0)
+        bad = outside.reshape(scores.shape[0], -1).any(axis=1)
+        if bad.any():
+            safe = scores.copy()
+            safe[bad] = np.where(np.isnan(safe[bad]), np.nan, 1.0)
+            out = step.combine(safe, matrix, ctx)
+            out[bad] = np.nan
+            return out
+        return step.combine(scores, matrix, ctx)
+    try:
+        return step.combine(scores, matrix, ctx)
+    except MethodError:
+        out = np.full((*scores.shape[:-1], matrix.shape[1]), np.nan)
+        for r in range(scores.shape[0]):  # only after a failure: find the candidates that fail
+            try:
+                out[r] = step.combine(scores[r:r + 1], matrix, ctx)[0]
+            except MethodError:
+                pass
+        return out
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -1073,7 +1128,7 @@ class _Nest:
         scores[0, 0, :self.n_ind] = base[0]
         self.nodes: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
         for step, matrix, columns in model.levels:
-            scores[..., columns] = step.combine(scores, matrix, model.ctx)
+            scores[..., columns] = _combine(step, scores, matrix, model.ctx)
             for m, col in enumerate(columns):
                 kids = np.flatnonzero(matrix[:, m])
                 self.nodes[col] = (float(step.power_exponent), kids, matrix[kids, m])
@@ -1165,7 +1220,7 @@ class _Nest:
 
     def solve(self) -> _Solution:
         root = self.model.task.root
-        self.reach(root, self.model.want + self.model.tiny)
+        self.reach(root, self.model.target)
         return _Solution(self.v.copy(), self.marginal)
 
 
@@ -1359,6 +1414,7 @@ class _Corner:
 def _reach(task: _Task, k: int, corner: _Corner, model: _Frozen | None = None) -> _Plan | None:
     """Least change that reaches rank ≤ k on a full rebuild; None if no plan found does."""
     model = model if model is not None and model.k == k else _Frozen(task, task.ev, k)
+    first = model
     notes: list[str] = []
     start = np.zeros_like(task.span)
     for _ in range(_ROUNDS):
@@ -1372,8 +1428,15 @@ def _reach(task: _Task, k: int, corner: _Corner, model: _Frozen | None = None) -
         start = v
         short = task.needed(plan.rebuilt, k) - plan.score
         notes.append(text("path_note_refit", rank=plan.rank, gap=_plain(short)))
-        # Learned again, the parameters moved: freeze them where the plan put them, and solve again.
-        model = _Frozen(task, plan.rebuilt, k)
+        # Learned again, the parameters moved: freeze them where the plan put them, and solve
+        # again. Frozen there, the values now may be out of the method's domain (below a new
+        # minimum under a geometric mean): then ask the first freeze for the shortfall more.
+        refrozen = _Frozen(task, plan.rebuilt, k)
+        if np.isfinite(refrozen.constraint(refrozen.norm_at(np.zeros_like(task.span)))[0]):
+            model = refrozen
+        else:
+            first.extra += max(short, first.tiny)
+            model = first
     if not _reaches(task, corner.plan, k):
         return None
     plan = _rebuilt_toward_bounds(task, start, k, corner.plan)
@@ -1468,10 +1531,11 @@ def path(ev: Evaluation, unit: str, target_rank: int, *, period: Hashable | None
     level is a power mean of one exponent (the arithmetic mean everywhere, or
     the geometric everywhere …) the index is separable and the least effort
     is the exact solution of a linear programme over the responses' concave
-    envelopes (``solver="linear-programme"``); otherwise the separable
-    programme is solved again around each plan until it stops moving
-    (``solver="iterative"``). Batched replays put the answer on the frozen
-    constraint.
+    envelopes (``solver="linear-programme"``); power means of several
+    exponents, the minimum included, are solved level by level
+    (``"level-by-level"``); methods that compare units solve the separable
+    programme again around each plan until it stops moving (``"iterative"``).
+    Batched replays put the answer on the frozen constraint.
 
     *Verification.* The learned parameters (min/max, goalposts, caps, imputed
     values, data-driven weights) depend on the data, so the rounded answer is
@@ -1500,11 +1564,14 @@ def path(ev: Evaluation, unit: str, target_rank: int, *, period: Hashable | None
     k = int(target_rank)
     model = _Frozen(task, ev, k)
     current_rank, current_score = task.rank_of(ev)
-    solver = "linear-programme" if model.separable else "iterative"
+    solver = "linear-programme" if model.separable else "level-by-level" if model.nested \
+        else "iterative"
     if model.linear:
         assumption = text("path_assumption_linear")
     elif model.separable:
         assumption = text("path_assumption_power", p=_plain(model.exponent), methods=model.methods)
+    elif model.nested:
+        assumption = text("path_assumption_nested", methods=model.methods)
     else:
         assumption = text("path_assumption_iterative", methods=model.methods)
     parts = [assumption, text("path_assumption_verify", digits=task.digits)
@@ -1520,7 +1587,8 @@ def path(ev: Evaluation, unit: str, target_rank: int, *, period: Hashable | None
     def result(plan: _Plan, reachable: bool, best: int, needed: float,
                more: list[str]) -> PathResult:
         changes = _changes(task, plan.raw, plan.v)
-        by_range = changes.loc[changes["relative_to"] == "range", "indicator"].tolist()
+        by_range = [code for code, rel in zip(changes["indicator"], changes["relative_to"],
+                                              strict=True) if rel == "range"]
         notes = [text("path_note_range_scale", codes=", ".join(by_range))] if by_range else []
         return PathResult(
             unit=ev.panel.units[task.u], name=ev.panel.names()[task.u],

@@ -50,6 +50,7 @@ register_messages({
     "cli_path_nothing": ("无需调整任何指标", "No indicator needs to change"),
     "cli_path_solver_lp": ("线性规划", "linear programme"),
     "cli_path_solver_it": ("迭代求解", "iterative"),
+    "cli_path_solver_levels": ("逐层求解", "level by level"),
     "cli_col_indicator": ("指标", "Indicator"),
     "cli_col_name": ("名称", "Name"),
     "cli_col_measure": ("计量单位", "Unit"),
@@ -277,8 +278,9 @@ def _print_path(ev: Evaluation, result: PathResult) -> None:
          else "—"),
         *([(text("cli_path_margin"), text("cli_path_points", points=f"{result.margin:g}"))]
           if result.margin > 0 else []),
-        (text("cli_path_solver"), text("cli_path_solver_lp") if result.solver == "linear-programme"
-         else text("cli_path_solver_it")),
+        (text("cli_path_solver"), text({"linear-programme": "cli_path_solver_lp",
+                                        "level-by-level": "cli_path_solver_levels"}.get(
+            result.solver, "cli_path_solver_it"))),
         (text("cli_path_effort"), f"{100 * result.effort:.1f}%"),
     ]
     for label, value in summary:
