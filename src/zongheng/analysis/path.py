@@ -205,9 +205,13 @@ register_messages({
         "its bound, as little as a full rebuild needs to reach the target",
     ),
     "path_note_unreachable": (
-        "在各指标的上下限内达不到第 {target} 名：全部指标调到上下限时最好为第 {best} 名",
-        "rank {target} cannot be reached within the bounds: with every indicator at its bound "
-        "the best rank is {best}",
+        "在各指标的上下限内达不到第 {target} 名，最好可达第 {best} 名",
+        "rank {target} cannot be reached within the bounds: the best reachable rank is {best}",
+    ),
+    "path_note_unreachable_margin": (
+        "在各指标的上下限内达不到第 {target} 名（得分高出 {margin} 分），最好可达第 {best} 名",
+        "rank {target} cannot be reached within the bounds ({margin} points clear): the best "
+        "reachable rank is {best}",
     ),
     "path_note_best_plan": (
         "下表为达到第 {best} 名的最小调整",
@@ -263,7 +267,8 @@ class PathResult:
     best_rank : int
         The best rank reachable within the bounds: the rank (full rebuild) with
         every lever at the bound of its improvement, or the achieved rank when
-        that is better. Reported also when the target is already met.
+        that is better (methods that compare units need not be monotone).
+        Reported also when the target is already met.
     needed_score : float
         The score the target rank needs in the verifying rebuild: the
         target-th highest score of the other peers there, plus ``margin``
@@ -1612,17 +1617,27 @@ def path(ev: Evaluation, unit: str, target_rank: int, *, period: Hashable | None
         best = plan.rank if plan.rank == 1 else min(plan.rank, corner.best_rank)
         return result(plan, True, best, task.needed(plan.rebuilt, k), [])
 
+    def unreachable(best: int) -> str:
+        if task.margin > 0:
+            return text("path_note_unreachable_margin", target=k, best=best,
+                        margin=_plain(task.margin))
+        return text("path_note_unreachable", target=k, best=best)
+
     # Out of reach: every lever at its bound shows the best rank; then the least change to it.
     best = corner.best_rank
-    more = [text("path_note_unreachable", target=k, best=best)]
     if best >= current_rank and not forced:
         here = _Plan(task.x0.copy(), np.zeros_like(task.span), current_rank, current_score,
                      np.array(ev.panel.values, copy=True), ev, [])
-        return result(here, False, current_rank, model.want, [*more, text("path_note_no_gain")])
+        return result(here, False, current_rank, model.want, [
+            unreachable(current_rank), text("path_note_no_gain")])
     cheaper = _reach(task, best, corner)
     plan = cheaper if cheaper is not None else corner.plan
-    return result(plan, False, best, task.needed(plan.rebuilt, k),
-                  [*more, text("path_note_best_plan", best=best)])
+    # Methods that compare units need not be best with every lever at its bound.
+    best = min(best, task.best_rank(plan.rebuilt))
+    if _reaches(task, plan, k):
+        return result(plan, True, best, task.needed(plan.rebuilt, k), [])
+    return result(plan, False, best, task.needed(plan.rebuilt, k), [
+        unreachable(best), text("path_note_best_plan", best=best)])
 
 
 def _changes(task: _Task, raw: np.ndarray, v: np.ndarray) -> pd.DataFrame:
