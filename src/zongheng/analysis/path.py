@@ -1256,7 +1256,7 @@ def _approximate(model: _Frozen) -> list[_Solution] | None:
     for _ in range(_ITERATIONS if model.per_unit else _ITERATIONS_PERIOD):
         s, h, const = _one_at_a_time(model, v)
         found = _least_effort(s, h, rate, -const)
-        # Out of reach one lever at a time (the minimum, a tie of dimensions): go toward the bounds.
+        # Out of reach one lever at a time (the others' scores move too): go toward the bounds.
         step = found if found is not None else _Solution(_toward_bounds(feasible, v, span), -1)
         stale += 1
         if feasible(step.v)[0]:
