@@ -412,6 +412,7 @@ class _Task:
     held: np.ndarray  # bool: not a lever (exclude / only)
     margin: float  # score points above the target-th other peer
     digits: int | None
+    k: int  # the target rank
 
     @property
     def root(self) -> int:
@@ -484,7 +485,9 @@ class _Frozen:
     index is separable (``s^p`` or ``ln s`` for a power mean of exponent *p*).
     """
 
-    def __init__(self, task: _Task, ev: Evaluation, k: int) -> None:
+    def __init__(self, task: _Task, ev: Evaluation | None = None, k: int | None = None) -> None:
+        ev = task.ev if ev is None else ev  # a rebuild's evaluation, to freeze its states instead
+        k = task.k if k is None else k  # another rank (the best reachable one)
         self.task, self.ev, self.k = task, ev, k
         self.n_ind = len(ev.framework.indicator_codes)
         self.base_scores = ev.scores[task.p]  # (unit, node)
@@ -835,8 +838,8 @@ def _check_arguments(target_rank: object, max_change: object, margin: object,
 def _task(ev: Evaluation, unit: str, target_rank: int, period: Hashable | None,
           group: str | None, max_change: float | None, cost: Mapping[str, float] | None,
           bounds: Mapping[str, tuple[float | None, float | None]] | None,
-          exclude: str | Iterable[str] | None, only: str | Iterable[str] | None,
-          margin: float, digits: int | None) -> _Task:
+          exclude: str | Iterable[str] | None = None, only: str | Iterable[str] | None = None,
+          margin: float = 0.0, digits: int | None = _DIGITS) -> _Task:
     """Validate the arguments and set up the bounded problem (every problem reported at once)."""
     problems = _check_arguments(target_rank, max_change, margin, digits)
     if problems:
@@ -916,7 +919,8 @@ def _task(ev: Evaluation, unit: str, target_rank: int, period: Hashable | None,
     for i, c in costs.items():
         unit_cost[i] = float(c)
     return _Task(ev, p, u, group, peers, x0, direction, scale, by_range & known, base, span,
-                 unit_cost / scale, held, float(margin), None if digits is None else int(digits))
+                 unit_cost / scale, held, float(margin), None if digits is None else int(digits),
+                 int(target_rank))
 
 
 def _valid_bounds(value: object) -> bool:
