@@ -158,3 +158,18 @@ def test_asem_by_name(asem_evaluation):
     assert t.loc["MLT", "index_change"] > 0.3
     assert result.changes["before"].iloc[0] == 169 and result.changes["after"].iloc[0] == \
         pytest.approx(202.8)
+
+
+def test_group_ranks_with_a_blank_group_cell():
+    # U3 has no city: it gets no group rank and no change of it; the others are ranked in theirs.
+    fw = make_framework({"I": ["a", "b"]})
+    panel = make_panel(fw, [[0, 0], [100, 100], [60, 40], [50, 70]], units=UNITS,
+                       groups={"city": ["x", "x", "y", None]})
+    result = whatif(zh.build(fw, panel), [{"unit": "U2", "indicator": "a", "value": 100}],
+                    group="city")
+    t = by_unit(result)
+    # U2: (100 + 40) / 2 = 70 overtakes U3 (60) overall; alone in y it stays 1st there.
+    assert (t.loc["U2", "rank_after"], t.loc["U2", "rank_change"]) == (2, 1)
+    assert (t.loc["U2", "rank_in_group_after"], t.loc["U2", "rank_in_group_change"]) == (1, 0)
+    assert pd.isna(t.loc["U3", "rank_in_group_after"]) and pd.isna(t.loc["U3", "rank_in_group_change"])
+    assert t.loc["U0", "rank_in_group_after"] == 2 and t.loc["U0", "rank_in_group_change"] == 0

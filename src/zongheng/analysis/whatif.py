@@ -419,5 +419,7 @@ def _table(ev: Evaluation, scores: np.ndarray, rebuilt: Evaluation | None, p: in
                                                  dtype="Float64").astype("Int64")
         table["rank_in_group_after"] = pd.array(new_group[p, :, root],
                                                 dtype="Float64").astype("Int64")
+        # A unit with a blank group cell has no group rank: its change is missing too (<NA>).
+        table["rank_in_group_change"] = table["rank_in_group_before"] - table["rank_in_group_after"]
     table = table.sort_values(["rank_after", "unit"], na_position="last", kind="stable")
     return table.reset_index(drop=True)

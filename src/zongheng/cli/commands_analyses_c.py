@@ -50,6 +50,7 @@ register_messages({
     "cli_path_nothing": ("无需调整任何指标", "No indicator needs to change"),
     "cli_path_solver_lp": ("线性规划", "linear programme"),
     "cli_path_solver_it": ("迭代求解", "iterative"),
+    "cli_path_solver_levels": ("逐层求解", "level by level"),
     "cli_col_indicator": ("指标", "Indicator"),
     "cli_col_name": ("名称", "Name"),
     "cli_col_measure": ("计量单位", "Unit"),
@@ -75,6 +76,37 @@ register_messages({
         "--max-change 必须是正数或 none，实际为 {value!r}",
         "--max-change must be a positive number or none, got {value!r}",
     ),
+    "cli_bad_margin": (
+        "--margin 必须是不小于 0 的数（高出目标所需得分的分数），实际为 {value!r}",
+        "--margin must be a number ≥ 0 (score points above what the target needs), got {value!r}",
+    ),
+    "cli_path_bad_item": (
+        "{option} 中的 '{item}' 应写成 {form}（如 {example}）",
+        "{option}: '{item}' should read {form} (e.g. {example})",
+    ),
+    "cli_path_bad_cost": (
+        "{option} 中 {code} 的成本 '{value}' 不是正数",
+        "{option}: the cost '{value}' of {code} is not a positive number",
+    ),
+    "cli_path_bad_bound": (
+        "{option} 中 {code} 的{side} '{value}' 不是数字",
+        "{option}: the {side} '{value}' of {code} is not a number",
+    ),
+    "cli_path_bounds_order": (
+        "{option} 中 {code} 的下限 {lo} 大于上限 {hi}",
+        "{option}: the lower bound {lo} of {code} is above its upper bound {hi}",
+    ),
+    "cli_path_lower": ("下限", "lower bound"),
+    "cli_path_upper": ("上限", "upper bound"),
+    "cli_path_unknown": (
+        "{option} 中的 '{name}' 不是指标或维度的代码、名称，也不匹配任何指标代码",
+        "{option}: '{name}' is neither an indicator's nor an aggregate's code or name, and "
+        "matches no indicator code",
+    ),
+    "cli_path_best": ("在上下限内最好可达", "Best rank within the bounds"),
+    "cli_path_rank": ("第 {rank} 名", "rank {rank}"),
+    "cli_path_margin": ("余量", "Margin"),
+    "cli_path_points": ("{points} 分", "{points} points"),
 })
 
 UnitOpt = Annotated[str, typer.Option("--unit", help="单位代码或名称 unit code or name")]
@@ -83,6 +115,19 @@ GroupOpt = Annotated[str | None, typer.Option(help="分组列 group column: rank
 PeriodOpt = Annotated[str | None, typer.Option(help="时期 period (default: last)")]
 MaxChangeOpt = Annotated[str, typer.Option(
     "--max-change", help="单指标最大相对变化 largest relative change (0.2 = 20 %; none: no cap)")]
+_LEVERS = ("指标或维度的代码、名称或通配符，逗号分隔，可重复 indicators, aggregates or wildcards, "
+           "comma-separated, repeatable (e.g. W, 工作评价, 'W0*')")
+ExcludeOpt = Annotated[list[str] | None, typer.Option(
+    "--exclude", help=f"不作为调整对象的指标 indicators that keep their values: {_LEVERS}")]
+OnlyOpt = Annotated[list[str] | None, typer.Option(
+    "--only", help=f"只调整这些指标 the only indicators that may change: {_LEVERS}")]
+CostOpt = Annotated[str | None, typer.Option(
+    "--cost", help="调整成本 cost per indicator: CODE=x,… (default 1; e.g. 'W*=3,E02=2')")]
+BoundsOpt = Annotated[str | None, typer.Option(
+    "--bounds", help="原值上下限 raw-value bounds: CODE=lo:hi,… (an empty side keeps the default)")]
+MarginOpt = Annotated[str, typer.Option(
+    "--margin", help="余量 score points above what the target rank needs (default 0: a tie reaches "
+                     "it; needed values are always rounded toward improvement as printed)")]
 
 
 def _max_change(value: str) -> float | None:
@@ -103,18 +148,121 @@ def _signed(value: Any, digits: int = 2) -> str:
     return f"{value:+.{digits}f}" if isinstance(value, float) else f"{int(value):+d}"
 
 
-def _number(value: float) -> str:
-    """Format a raw value with 4 significant digits (raw units vary by orders of magnitude)."""
+def _number(value: Any, *, sign: bool = False) -> str:
+    """Format a raw value with 4 significant digits, never in scientific notation.
+
+    Raw units vary by orders of magnitude: money-sized values (≥ 10,000) are
+    whole numbers with thousands separators (12,345,678); smaller ones keep 4
+    significant digits (3.683, 0.0001234). Needed values of a path are rounded
+    to 4 significant digits, so they print exactly.
+    """
+    import math  # stdlib, local: this module's imports are kept lazy
+
     if value is None or pd.isna(value):
         return "—"
-    return f"{value:.4g}"
+    value = float(value)
+    plus = "+" if sign else ""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1e4:
+        return f"{value:{plus},.0f}"
+    if value == 0 or abs(value) >= 1e-4:
+        return f"{value:{plus}.4g}"
+    decimals = 3 - math.floor(math.log10(abs(value)))
+    return f"{value:{plus}.{decimals}f}"
+
+
+def _items(text_: str | None) -> list[str]:
+    """Split an option's value on commas (also ，;；) into stripped, non-empty items."""
+    for sep in "，;；":
+        text_ = (text_ or "").replace(sep, ",")
+    return [item.strip() for item in (text_ or "").split(",") if item.strip()]
+
+
+def _pairs(text_: str | None, option: str, form: str, example: str) -> dict[str, str]:
+    """Read ``CODE=VALUE,…`` into a mapping; a malformed item stops with a message naming the option."""
+    out = {}
+    for item in _items(text_):
+        code, sep, value = item.replace("＝", "=").partition("=")
+        if not sep or not code.strip() or not value.strip():
+            fail(text("cli_path_bad_item", option=option, item=item, form=form, example=example))
+        out[code.strip()] = value.strip()
+    return out
+
+
+def _costs(text_: str | None) -> dict[str, float]:
+    import math
+
+    costs = {}
+    for code, value in _pairs(text_, "--cost", "CODE=x", "W*=3").items():
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not (math.isfinite(number) and number > 0):
+            fail(text("cli_path_bad_cost", option="--cost", code=code, value=value))
+        costs[code] = number
+    return costs
+
+
+def _bounds(text_: str | None) -> dict[str, tuple[float | None, float | None]]:
+    import math
+
+    bounds = {}
+    for code, value in _pairs(text_, "--bounds", "CODE=lo:hi", "E02=:80").items():
+        lo_text, sep, hi_text = value.replace("：", ":").partition(":")
+        if not sep:
+            fail(text("cli_path_bad_item", option="--bounds", item=f"{code}={value}",
+                      form="CODE=lo:hi", example="E02=:80"))
+        sides = []
+        for side, part in (("cli_path_lower", lo_text), ("cli_path_upper", hi_text)):
+            try:
+                number = float(part) if part.strip() else None
+            except ValueError:
+                number = math.nan
+            if number is not None and not math.isfinite(number):
+                fail(text("cli_path_bad_bound", option="--bounds", code=code, side=text(side),
+                          value=part))
+            sides.append(number)
+        lo, hi = sides
+        if lo is not None and hi is not None and lo > hi:
+            fail(text("cli_path_bounds_order", option="--bounds", code=code, lo=lo, hi=hi))
+        bounds[code] = (lo, hi)
+    return bounds
+
+
+def _margin(value: str) -> float:
+    import math
+
+    try:
+        number = float(value)
+    except ValueError:
+        fail(text("cli_bad_margin", value=value))
+    if not (math.isfinite(number) and number >= 0):
+        fail(text("cli_bad_margin", value=value))
+    return number
+
+
+def _check_names(ev: Evaluation, named: dict[str, list[str]]) -> None:
+    """Stop with every name, per option, that stands for no indicator."""
+    from zongheng.analysis.path import indicator_positions
+
+    unknown = [text("cli_path_unknown", option=option, name=name)
+               for option, names in named.items() for name in names
+               if not indicator_positions(ev, name)]
+    if unknown:
+        fail("\n".join(unknown))
 
 
 def _print_path(ev: Evaluation, result: PathResult) -> None:
+    import math
+
     lang = get_lang()
     out = console()
-    out.print(text("cli_path_title", unit=result.unit, name=result.name, period=result.period),
-              markup=False)
+    # A unit whose name is its code (永康市 永康市) is named once.
+    name = result.name if result.name != result.unit else ""
+    out.print(text("cli_path_title", unit=result.unit, name=name, period=result.period).replace(
+        "  ", " "), markup=False)
     group = text("cli_path_in_group", group=result.group) if result.group else ""
     summary = [
         (text("cli_path_target"), f"{result.target_rank}{group}"),
@@ -124,10 +272,16 @@ def _print_path(ev: Evaluation, result: PathResult) -> None:
                                       score=fmt(result.achieved_score))),
         (text("cli_path_reachable"), text("cli_path_yes") if result.reachable
          else text("cli_path_no", best=result.best_rank)),
-        (text("cli_path_needed"), fmt(result.needed_score, 4)),
-        (text("cli_path_solver"), text("cli_path_solver_lp") if result.solver == "linear-programme"
-         else text("cli_path_solver_it")),
-        (text("cli_path_effort"), fmt(result.effort, 4)),
+        *([(text("cli_path_best"), text("cli_path_rank", rank=result.best_rank))]
+          if result.reachable else []),  # else the line above says it
+        (text("cli_path_needed"), fmt(result.needed_score) if math.isfinite(result.needed_score)
+         else "—"),
+        *([(text("cli_path_margin"), text("cli_path_points", points=f"{result.margin:g}"))]
+          if result.margin > 0 else []),
+        (text("cli_path_solver"), text({"linear-programme": "cli_path_solver_lp",
+                                        "level-by-level": "cli_path_solver_levels"}.get(
+            result.solver, "cli_path_solver_it"))),
+        (text("cli_path_effort"), f"{100 * result.effort:.1f}%"),
     ]
     for label, value in summary:
         out.print(f"{label}: {value}", markup=False)
@@ -147,16 +301,18 @@ def _print_path(ev: Evaluation, result: PathResult) -> None:
             cells = {"indicator": row["indicator"],
                      "name": ev.framework.label(row["indicator"], lang), "measure": row["measure"],
                      "now_needed": f"{_number(row['now'])} → {_number(row['needed'])}",
-                     "change": f"{row['change']:+.4g} ({row['change_pct']:+.1f}%{star})",
+                     "change": f"{_number(row['change'], sign=True)} ({row['change_pct']:+.1f}%{star})",
                      "effort_share": f"{100 * row['effort_share']:.1f}%",
                      "department": row["department"]}
             table.add_row(*(cells[k] for k in keys))
         out.print(table)
     else:
         out.print(text("cli_path_nothing"), markup=False)
+    # Long Chinese sentences have no spaces to break at: the terminal wraps them, not rich (which
+    # would move the whole sentence below its label).
     for note in result.notes:
-        out.print(f"{text('cli_path_note')}: {note}", markup=False)
-    out.print(f"{text('cli_path_assumption')}: {result.assumption}", markup=False)
+        out.print(f"{text('cli_path_note')}: {note}", markup=False, soft_wrap=True)
+    out.print(f"{text('cli_path_assumption')}: {result.assumption}", markup=False, soft_wrap=True)
 
 
 @app.command("path")
@@ -168,6 +324,11 @@ def path_command(
     method: MethodOpt = None,
     group: GroupOpt = None,
     max_change: MaxChangeOpt = "0.2",
+    exclude: ExcludeOpt = None,
+    only: OnlyOpt = None,
+    cost: CostOpt = None,
+    bounds: BoundsOpt = None,
+    margin: MarginOpt = "0",
     period: PeriodOpt = None,
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
@@ -178,8 +339,16 @@ def path_command(
     """找路径：达到目标名次的最小调整 — the least change that reaches a target rank."""
     use_lang(lang)
     cap = _max_change(max_change)
+    points = _margin(margin)
+    costs, limits = _costs(cost), _bounds(bounds)
+    held = [name for given in exclude or [] for name in _items(given)]
+    levers = None if only is None else [name for given in only for name in _items(given)]
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
-    result = run(lambda: path(ev, unit, target_rank, period=period, group=group, max_change=cap))
+    _check_names(ev, {"--exclude": held, "--only": levers or [], "--cost": list(costs),
+                      "--bounds": list(limits)})
+    result = run(lambda: path(ev, unit, target_rank, period=period, group=group, max_change=cap,
+                              cost=costs, bounds=limits, exclude=held, only=levers,
+                              margin=points))
     if as_json:
         echo_json(result.to_dict())
         return
@@ -217,9 +386,9 @@ def _print_whatif(ev: Evaluation, result: WhatIfResult, top: int | None) -> None
                  "unit": row["unit"], "name": row["name"], "index_before": fmt(row["index_before"]),
                  "index_after": fmt(row["index_after"]),
                  "index_change": _signed(row["index_change"])}
-        if result.group:
-            places = row["rank_in_group_before"] - row["rank_in_group_after"]
-            cells["group_rank"] = f"{fmt(row['rank_in_group_after'])} ({_signed(places)})"
+        if result.group:  # a unit with a blank group cell has no group rank: dashes
+            cells["group_rank"] = (f"{fmt(row['rank_in_group_after'])} "
+                                   f"({_signed(row['rank_in_group_change'])})")
             cells["group"] = fmt(row[result.group])
         table.add_row(*(cells[c] for c in columns), style="bold" if row["changed"] else None)
     out.print(table)
