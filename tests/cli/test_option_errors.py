@@ -170,3 +170,15 @@ def test_file_problems_drop_the_file_name_the_title_already_gives():
     exc = MethodError([Problem("fw_bad_yaml", {"detail": "bad"}, file="a.yaml", key="award")])
     assert file_problems(exc, "--award", "dir/a.yaml").splitlines() == [
         "--award dir/a.yaml 有 1 处问题:", "  - 键 award: 无法解析 YAML: bad"]
+
+
+def test_files_given_to_build_are_checked_first_and_named(tmp_path):
+    missing = tmp_path / "nope.yaml"
+    # A folder as FRAMEWORK used to be blamed on its suffix: "支持 .csv、.xlsx、.parquet".
+    assert _error(["build", str(tmp_path), str(tmp_path)]) == f"FRAMEWORK {tmp_path}: 是文件夹，不是文件"
+    assert _error(["build", str(missing), str(tmp_path)]) == f"FRAMEWORK {missing}: 文件不存在"
+    # --units used to be ignored with --dataset even when the file did not exist.
+    assert _error(["build", "--dataset", "asem", "--units", str(tmp_path / "u.csv")]) == \
+        f"--units {tmp_path / 'u.csv'}: 文件不存在"
+    assert _error(["build", "--dataset", "asem", "-m", str(missing), "--lang", "en"]) == \
+        f"--method {missing}: the file does not exist"

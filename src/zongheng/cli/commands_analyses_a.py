@@ -73,7 +73,7 @@ def _print_progress(ev: Evaluation, improved: pd.DataFrame, frame: pd.DataFrame,
              fmt(r["rank"]), signed(r["rank_change"])]
             for r in improved.astype(object).to_dict("records")]
     out.print(table(text("cli_most_improved", node=label, period=periods[p],
-                          previous=periods[p - 1]), columns, rows, note))
+                         previous=periods[p - 1]), columns, rows, note))
     now = frame[frame["period"] == periods[p]].sort_values(["rank", "unit"], na_position="last")
     columns = [("rank", heading("rank"), True), ("rank_change", text("col_rank_change"), True),
                ("rank_change_base", text("col_rank_change_base"), True),

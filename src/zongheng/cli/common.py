@@ -166,16 +166,20 @@ def load_evaluation(framework: Path | None, data: Path | None, method: Path | No
                 fail(f"unknown dataset {dataset!r}; available: {', '.join(datasets.available())}")
             if framework is not None or data is not None:
                 fail("give either --dataset or FRAMEWORK and DATA, not both")
+            check_file(units, "--units")
             ds = datasets.load(dataset)
             fw, panel, meth = ds.framework, ds.panel, ds.method
             note = ds.title
         else:
             if framework is None or data is None:
                 fail("FRAMEWORK and DATA are required (or use --dataset NAME)")
+            for path, name in ((framework, "FRAMEWORK"), (data, "DATA"), (units, "--units")):
+                check_file(path, name)
             fw = read_framework(framework)
             panel = read_panel(data, fw, sheet=sheet, units=units)
             meth = Method()
         if method is not None:
+            check_file(method, "--method")
             meth = read_method(method)
         return build(fw, panel, meth), note
 
