@@ -176,27 +176,25 @@ def print_imports(mode: str, work: Path, repeats: int) -> None:
     """Print the median import time per package and the median phase times."""
     env = environment(mode, work)
     subprocess.run([*ZONGHENG, *ASEM], env=env, cwd=work, capture_output=True, check=True)  # warm up
+    runs = [import_breakdown(env, work) for _ in range(repeats)]
+    phase_runs = [phases(env, work) for _ in range(repeats)]
     packages: dict[str, list[float]] = defaultdict(list)
     modules: dict[str, list[float]] = defaultdict(list)
-    totals, phase_runs = [], []
-    for _ in range(repeats):
-        per_package, per_module = import_breakdown(env, work)
-        for name, seconds in per_package.items():
-            packages[name].append(seconds)
+    for per_package, per_module in runs:
+        for name in {n for p, _ in runs for n in p}:
+            packages[name].append(per_package.get(name, 0.0))
         for name, seconds in per_module.items():
             modules[name].append(seconds)
-        totals.append(sum(per_package.values()))
-        phase_runs.append(phases(env, work))
-    total = statistics.median(totals)
+    total = statistics.median(sum(p.values()) for p, _ in runs)
+    shown = [n for n in sorted(packages, key=lambda n: -statistics.median(packages[n]))
+             if statistics.median(packages[n]) >= 0.01 * total]
+    others = statistics.median(sum(v for n, v in p.items() if n not in shown) for p, _ in runs)
     print(f"\n## `zongheng {' '.join(ASEM)}`, bytecode {mode}: what it imports "
           f"(python -X importtime, median of {repeats}; self times per top-level package)")
-    shown = 0.0
-    for name, values in sorted(packages.items(), key=lambda kv: -statistics.median(kv[1])):
-        seconds = statistics.median(values)
-        if seconds >= 0.01 * total:
-            shown += seconds
-            print(f"  {name:<28}{seconds:>8.3f} s{100 * seconds / total:>6.1f} %")
-    print(f"  {'(others, each < 1 %)':<28}{total - shown:>8.3f} s\n  {'all imports':<28}{total:>8.3f} s")
+    for name in shown:
+        seconds = statistics.median(packages[name])
+        print(f"  {name:<28}{seconds:>8.3f} s{100 * seconds / total:>6.1f} %")
+    print(f"  {'(others, each < 1 %)':<28}{others:>8.3f} s\n  {'all imports':<28}{total:>8.3f} s")
     print("  zongheng's own modules, self time ≥ 2 ms:")
     for name, values in sorted(modules.items(), key=lambda kv: -statistics.median(kv[1])):
         if statistics.median(values) >= 0.002:
