@@ -21,6 +21,7 @@ import time of each top-level package (``python -X importtime``, self times summ
 parts add up to the whole import), and the phases of the command timed in one process.
 
     .venv/bin/python bench/bench_startup.py --rounds 9 --importtime
+    .venv/bin/python bench/bench_startup.py --compare /path/to/older/checkout/src
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def environment(mode: str, folder: Path) -> dict[str, str]:
 
 
 def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
-    """Run one process; return its wall and CPU seconds and peak RSS in MiB."""
+    """Run one process; return its wall and CPU seconds and peak RSS in MiB (exit if it fails)."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd)
     _, status, usage = os.wait4(proc.pid, 0)  # the child's own resource usage, not ours
@@ -85,13 +86,26 @@ def run_once(argv: list[str], env: dict[str, str], cwd: Path) -> dict[str, float
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
 
 
-def time_processes(mode: str, rounds: int, work: Path) -> dict[str, list[dict[str, float]]]:
-    """Time every process ``rounds`` times, interleaved, after one warm-up round."""
+def time_processes(mode: str, rounds: int, work: Path, compare: Path | None = None
+                   ) -> dict[str, list[dict[str, float]]]:
+    """Time every process ``rounds`` times, interleaved, after one warm-up round.
+
+    With ``compare`` (another checkout's ``src`` folder), each zongheng process also runs with
+    that folder first on ``PYTHONPATH``, in the same rounds, labelled ``(compare)``.
+    """
     env = environment(mode, work)
-    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _ in PROCESSES}
+    processes = [(label, argv, env) for label, argv in PROCESSES]
+    if compare is not None:
+        other = {**env, "PYTHONPATH": str(compare)}
+        processes += [(f"{label} (compare)", argv, other) for label, argv in PROCESSES
+                      if "zongheng" in label]
+    if compare is not None:  # e.g. an older checkout without --version: leave such rows out
+        processes = [p for p in processes if not p[0].endswith("(compare)") or subprocess.run(
+            p[1], env=p[2], cwd=work, capture_output=True).returncode == 0]
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in processes}
     for r in range(rounds + 1):
-        for label, argv in PROCESSES:
-            result = run_once(argv, env, work)
+        for label, argv, process_env in processes:
+            result = run_once(argv, process_env, work)
             if r:  # round 0 warms the disk cache and, in "cached" mode, writes the bytecode
                 runs[label].append(result)
     return runs
@@ -99,14 +113,14 @@ def time_processes(mode: str, rounds: int, work: Path) -> dict[str, list[dict[st
 
 def print_table(mode: str, runs: dict[str, list[dict[str, float]]]) -> None:
     print(f"\n## bytecode: {mode}")
-    print(f"{'process':<40}{'wall median':>12}{'wall min':>10}{'CPU median':>12}{'peak RSS':>11}"
+    print(f"{'process':<50}{'wall median':>12}{'wall min':>10}{'CPU median':>12}{'peak RSS':>11}"
           f"{'target':>9}")
     for label, results in runs.items():
         wall = [x["wall"] for x in results]
         cpu = statistics.median(x["cpu"] for x in results)
         rss = statistics.median(x["rss"] for x in results)
         target = f"≤ {TARGETS[label]:.1f} s" if label in TARGETS else ""
-        print(f"{label:<40}{statistics.median(wall):>10.3f} s{min(wall):>8.3f} s{cpu:>10.3f} s"
+        print(f"{label:<50}{statistics.median(wall):>10.3f} s{min(wall):>8.3f} s{cpu:>10.3f} s"
               f"{rss:>7.0f} MiB{target:>9}")
 
 
@@ -230,6 +244,8 @@ def main() -> None:
                         help="also break down the imports and phases of `build --dataset asem`")
     parser.add_argument("--repeats", type=int, default=5, help="runs of the --importtime breakdown")
     parser.add_argument("--json", type=Path, help="also write the raw timings to this file")
+    parser.add_argument("--compare", type=Path, help=(
+        "another checkout's src folder: time its zongheng processes too, interleaved"))
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
@@ -243,7 +259,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="zh-startup-"))
     try:
         for mode in modes:
-            runs = time_processes(mode, args.rounds, work)
+            runs = time_processes(mode, args.rounds, work, args.compare)
             print_table(mode, runs)
             raw[mode] = runs
         if args.importtime:
