@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
+from zongheng import __version__
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="纵横 zongheng: 指标体系评价、排名与对标 (evaluate, rank, benchmark).")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"zongheng {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="显示版本 show the version and exit")]
+    = False,
+) -> None:
+    """纵横 zongheng: 指标体系评价、排名与对标 (evaluate, rank, benchmark)."""
 
 
 def main() -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from zongheng.analysis.gap import GapResult, gap
-from zongheng.analysis.strengths import strengths
 from zongheng.cli.app import app
 from zongheng.cli.common import (
     DataArg,
@@ -20,6 +17,7 @@ from zongheng.cli.common import (
     MethodOpt,
     SheetOpt,
     UnitsOpt,
+    check_group,
     console,
     echo_json,
     fail,
@@ -28,9 +26,19 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.evaluation import Evaluation
-from zongheng.framework import Framework
+from zongheng.cli.lazy import lazy
+from zongheng.cli.render import print_strengths
 from zongheng.i18n import get_lang, register_messages, text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from zongheng.analysis.gap import GapResult, gap
+    from zongheng.evaluation import Evaluation
+    from zongheng.framework import Framework
+else:  # imported on first use: ``zongheng --help`` must not load pandas or the analyses
+    pd = lazy("pandas")
+    gap = lazy("zongheng.analysis.gap", "gap")
 
 register_messages({
     "gapcli_unit_required": ("请用 --unit 指定单位", "--unit is required"),
@@ -45,13 +53,6 @@ register_messages({
     "gapcli_by_dimension": ("按维度小计", "Subtotals by dimension"),
     "gapcli_total": ("合计", "Total"),
     "gapcli_more": ("另有 {n} 个指标未列出（用 --top 调整）", "{n} more indicator(s) not listed (see --top)"),
-    "gapcli_strengths_title": ("找问题 · {unit} · {period}{scope}", "Strengths and weaknesses · {unit} · "
-                               "{period}{scope}"),
-    "gapcli_scope": ("（{group}={label} 组内）", " (within {group}={label})"),
-    "gapcli_no_previous": ("没有上一期数据，无法列出退步指标",
-                           "No previous period: declines cannot be listed"),
-    "gapcli_previous": ("退步指标较 {period}", "Declines vs {period}"),
-    "gapcli_nothing": ("没有符合条件的指标", "No indicator qualifies"),
     "gapcli_indicator": ("指标", "Indicator"),
     "gapcli_name": ("名称", "Name"),
     "gapcli_dimension": ("维度", "Dimension"),
@@ -64,15 +65,6 @@ register_messages({
     "gapcli_contribution": ("贡献", "Contribution"),
     "gapcli_share": ("占差距", "Share of gap"),
     "gapcli_department": ("牵头单位", "Lead department"),
-    "gapcli_kind": ("类型", "Kind"),
-    "gapcli_rank": ("组内排名", "Rank in group"),
-    "gapcli_normalised": ("标准化值", "Normalised"),
-    "gapcli_value": ("原始值", "Raw value"),
-    "gapcli_measure": ("计量单位", "Unit of measure"),
-    "gapcli_change": ("较上期", "Change"),
-    "gapcli_kind_strength": ("优势", "Strength"),
-    "gapcli_kind_weakness": ("短板", "Weakness"),
-    "gapcli_kind_declined": ("退步", "Declined"),
     "gapcli_method_exact-linear": ("精确线性分解", "exact linear"),
     "gapcli_method_shapley": ("Shapley 值分解", "Shapley values"),
     "gapcli_method_effective-weight": ("按有效权重分摊（假设对象）", "by effective weight (hypothetical)"),
@@ -200,32 +192,6 @@ def gap_command(
 # -- strengths ----------------------------------------------------------------------------------
 
 
-def _print_strengths(ev: Evaluation, frame: pd.DataFrame) -> None:
-    fw = ev.framework
-    attrs = frame.attrs
-    names = dict(zip(ev.panel.units, ev.panel.names(), strict=True))
-    unit = attrs["unit"] if names[attrs["unit"]] == attrs["unit"] else \
-        f"{names[attrs['unit']]} ({attrs['unit']})"
-    scope = "" if attrs["group"] is None else _h("scope", group=attrs["group"], label=attrs["label"])
-    table = Table(title=_h("strengths_title", unit=unit, period=attrs["period"], scope=scope))
-    for key in ("kind", "indicator", "dimension", "rank", "normalised", "value", "measure", "change",
-                "department"):
-        table.add_column(_h(key), justify="left" if key in _TEXT_COLUMNS else "right")
-    for r in frame.to_dict("records"):
-        table.add_row(_h(f"kind_{r['kind']}"), _label(fw, r["indicator"]),
-                      _label(fw, r["dimension"]), f"{r['rank']}/{r['group_size']}",
-                      fmt(r["normalised"]), fmt(r["value"]), r["unit_of_measure"] or "—",
-                      fmt(r["change"]), r["department"] or "—")
-    out = console()
-    out.print(table)
-    if frame.empty:
-        out.print(_h("nothing"), markup=False)
-    if attrs["previous_period"] is None:
-        out.print(_h("no_previous"), markup=False)
-    else:
-        out.print(_h("previous", period=attrs["previous_period"]), markup=False)
-
-
 @app.command("strengths")
 def strengths_command(
     framework: FrameworkArg = None,
@@ -242,14 +208,18 @@ def strengths_command(
     lang: LangOpt = "zh",
 ) -> None:
     """找问题 — the unit's strong, weak and declining indicators among its peers."""
+    from zongheng.analysis.strengths import strengths
+
     use_lang(lang)
     if unit is None:
         fail(_h("unit_required"))
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
-    frame = run(lambda: strengths(ev, unit, period=period, group=group, k=k))
+    check_group(ev, group)
+    options = {"unit": "--unit", "period": "--period" if period is not None else None, "k": "--k"}
+    frame = run(lambda: strengths(ev, unit, period=period, group=group, k=k), options)
     if as_json:
         echo_json({**{key: frame.attrs[key] for key in ("unit", "period", "previous_period",
                                                           "group", "label")},
                    "k": k, "rows": frame})
         return
-    _print_strengths(ev, frame)
+    print_strengths(ev, frame)

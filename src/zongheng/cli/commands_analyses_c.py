@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from zongheng.analysis.path import PathResult, path
-from zongheng.analysis.whatif import WhatIfResult, whatif
 from zongheng.cli.app import app
 from zongheng.cli.common import (
     DataArg,
@@ -29,8 +26,19 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.evaluation import Evaluation
+from zongheng.cli.lazy import lazy
 from zongheng.i18n import get_lang, register_messages, text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from zongheng.analysis.path import PathResult, path
+    from zongheng.analysis.whatif import WhatIfResult, whatif
+    from zongheng.evaluation import Evaluation
+else:  # imported on first use: ``zongheng --help`` must not load pandas, scipy or the analyses
+    pd = lazy("pandas")
+    path = lazy("zongheng.analysis.path", "path")
+    whatif = lazy("zongheng.analysis.whatif", "whatif")
 
 register_messages({
     "cli_path_title": ("找路径 · {unit} {name} · {period}", "Path · {unit} {name} · {period}"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,6 +17,8 @@ from zongheng.cli.common import (
     MethodOpt,
     SheetOpt,
     UnitsOpt,
+    check_group,
+    check_period,
     console,
     fail,
     fmt,
@@ -24,16 +26,16 @@ from zongheng.cli.common import (
     load_evaluation,
     use_lang,
 )
-from zongheng.evaluation import Evaluation
 from zongheng.i18n import get_lang
-from zongheng.io.results import write_evaluation
+
+if TYPE_CHECKING:
+    from zongheng.evaluation import Evaluation
 
 
 def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: str | None,
                    top: int | None) -> None:
     lang = get_lang()
-    if group is not None and group not in ev.panel.groups:
-        fail(f"--group {group!r}: not a group column (found: {', '.join(ev.panel.groups)})")
+    check_group(ev, group)
     table_data = ev.ranking(period, group=group)
     p = ev.panel.periods[-1] if period is None else period
     title = f"{heading('ranking')} · {heading('period')} {p}" if str(p) else heading("ranking")
@@ -68,16 +70,17 @@ def build_command(
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
     units: UnitsOpt = None,
-    top: Annotated[int | None, typer.Option(help="只显示前 N 名 show the top N only")] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="只显示前 N 名 show the top N only")] = None,
     lang: LangOpt = "zh",
 ) -> None:
     """构建评价并输出排名 — build the evaluation and print the ranking."""
     use_lang(lang)
     ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
-    if period is not None and period not in map(str, ev.panel.periods):
-        fail(f"--period {period!r}: not in the data (found: {', '.join(map(str, ev.panel.periods))})")
+    check_period(ev, period)
     _print_ranking(ev, period, group, note, top)
     if output is not None:
+        from zongheng.io.results import write_evaluation
+
         try:
             written = write_evaluation(ev, output, lang=lang)
         except ValueError as exc:

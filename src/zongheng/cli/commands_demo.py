@@ -12,28 +12,26 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.rule import Rule
 from rich.table import Table
 
-from zongheng import datasets
-from zongheng.analysis.attainment import WarningRule, attainment, summary
-from zongheng.analysis.ranking import ranking_table
-from zongheng.build import build
-from zongheng.cli import commands_analyses_a as cli_a
-from zongheng.cli import commands_analyses_b as cli_b
-from zongheng.cli import commands_analyses_c as cli_c
-from zongheng.cli import commands_eco as cli_eco
-from zongheng.cli import commands_grade as cli_grade
 from zongheng.cli.app import app
-from zongheng.cli.common import LangOpt, console, fmt, heading, run, use_lang
-from zongheng.enterprise import bundled_table, grade_enterprises, write_result
+from zongheng.cli.common import LangOpt, console, fmt, heading, plain, run, use_lang
+from zongheng.cli.render import (
+    d_table,
+    distribution_table,
+    print_attainment,
+    print_award,
+    print_ranking,
+    print_strengths,
+)
 from zongheng.i18n import get_lang, register_messages, text
-from zongheng.io.results import write_evaluation
-from zongheng.report.brief import UnitBrief, unit_brief
-from zongheng.report.writers import rank_uncertainty, write_all
+
+if TYPE_CHECKING:
+    from zongheng.report.brief import UnitBrief
 
 register_messages({
     "demo_banner": ("纵横 zongheng 演示：永康市 天工鼎评价、生态文明建设情况、亩均效益评价",
@@ -77,6 +75,14 @@ def _title(message: str) -> None:
 
 
 def _tiangong(out: Path, lang: str) -> tuple[UnitBrief, list[Path]]:
+    from zongheng import datasets
+    from zongheng.analysis.ranking import ranking_table
+    from zongheng.build import build
+    from zongheng.cli.commands_analyses_b import _print_gap  # not in render.py yet: see there
+    from zongheng.cli.commands_analyses_c import _print_path
+    from zongheng.io.results import write_evaluation
+    from zongheng.report.brief import unit_brief
+
     ds = datasets.load("tiangong_demo")
     ev = build(ds.framework, ds.panel, ds.method)
     period = ev.panel.periods[-1]
@@ -84,27 +90,27 @@ def _tiangong(out: Path, lang: str) -> tuple[UnitBrief, list[Path]]:
     brief = unit_brief(ev, UNIT, group=GROUP, target_rank=2)
     table = ranking_table(ev, period, groups=[GROUP, MOUNTAIN])
     jinhua = table[table[GROUP] == "金华市"].sort_values(f"rank_in_{GROUP}")
-    cli_a._print_ranking(ev, jinhua, [GROUP], ev.framework.root.code, period, None, ds.title)
-    plain = table[table[MOUNTAIN].astype(str) == "0"].sort_values(f"rank_in_{MOUNTAIN}")
-    top = plain.head(20)
+    print_ranking(ev, jinhua, [GROUP], ev.framework.root.code, period, None, ds.title)
+    lowland = table[table[MOUNTAIN].astype(str) == "0"].sort_values(f"rank_in_{MOUNTAIN}")
+    top = lowland.head(20)
     if UNIT not in set(top["unit"]):
-        top = plain[plain[f"rank_in_{MOUNTAIN}"] <= plain.loc[plain["unit"] == UNIT,
-                                                               f"rank_in_{MOUNTAIN}"].iloc[0]]
-    cli_a._print_ranking(ev, top, [MOUNTAIN], ev.framework.root.code, period, None,
-                         text("demo_non_mountain"))
+        top = lowland[lowland[f"rank_in_{MOUNTAIN}"] <= lowland.loc[lowland["unit"] == UNIT,
+                                                                    f"rank_in_{MOUNTAIN}"].iloc[0]]
+    print_ranking(ev, top, [MOUNTAIN], ev.framework.root.code, period, None,
+                  text("demo_non_mountain"))
     _print_history(brief)
     console().print(text("demo_summary", unit=UNIT, period=period, score=fmt(brief.score),
                          group=text("demo_jinhua"), rank=brief.rank,
                          overall=int(brief.peers.loc[brief.peers["unit"] == UNIT, "rank"].iloc[0])),
                     markup=False)
     console().print(text("demo_target", group=text("demo_jinhua")), markup=False)
-    cli_b._print_strengths(ev, brief.strengths)
+    print_strengths(ev, brief.strengths)
     if brief.gap is not None:
-        cli_b._print_gap(ev, brief.gap, 10)
+        _print_gap(ev, brief.gap, 10)
     if brief.path is not None:
-        cli_c._print_path(ev, brief.path)
+        _print_path(ev, brief.path)
     if brief.award is not None:
-        cli_a._print_award(brief.award, period)
+        print_award(brief.award, period)
     written = [write_evaluation(ev, out / "天工鼎_评价结果.xlsx", lang=lang),
                write_evaluation(ev, out / "天工鼎_评价结果.csv", lang=lang)]
     written.append(_write_brief_json(brief, out / "天工鼎_永康市_简报.json"))
@@ -135,8 +141,6 @@ def _print_uncertainty(brief: UnitBrief, hold, reach) -> None:
 
 
 def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
-    from zongheng.cli.common import _plain
-
     doc = {
         "unit": brief.unit, "period": brief.period, "group": brief.group, "rank": brief.rank,
         "score": brief.score, "target_rank": brief.target_rank,
@@ -145,28 +149,33 @@ def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
         "path": brief.path.to_dict() if brief.path is not None else None,
         "duties": brief.duties, "synthetic": True,
     }
-    path.write_text(json.dumps(_plain(doc), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(json.dumps(plain(doc), ensure_ascii=False, indent=1), encoding="utf-8")
     return path
 
 
 def _eco(out: Path, lang: str) -> list[Path]:
+    from zongheng import datasets
+    from zongheng.analysis.attainment import WarningRule, attainment, summary
+
     ds = datasets.load("eco_yongkang")
     period = ds.panel.periods[-1]
     _title(text("demo_part_eco", unit=UNIT, period=period))
     rule = WarningRule()
     table = attainment(ds.framework, ds.panel, unit=UNIT, period=period, rule=rule)
-    cli_eco._print(table, summary(table).iloc[0], UNIT, period, rule, lang, ds.synthetic)
+    print_attainment(table, summary(table).iloc[0], UNIT, period, rule, lang, ds.synthetic)
     path = out / "生态文明_永康市_达标情况.csv"
     table.to_csv(path, index=False, encoding="utf-8-sig")
     return [path]
 
 
 def _muyun(out: Path, lang: str) -> list[Path]:
+    from zongheng.enterprise import bundled_table, grade_enterprises, write_result
+
     _title(text("demo_part_muyun", unit=UNIT))
     result = grade_enterprises(bundled_table())
     printer = console()
-    printer.print(cli_grade._distribution_table(result, lang))
-    printer.print(cli_grade._d_table(result, result.d_list, text("demo_d_list"), 15, lang))
+    printer.print(distribution_table(result, lang))
+    printer.print(d_table(result, result.d_list, text("demo_d_list"), 15, lang))
     return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang)]
 
 
@@ -176,6 +185,9 @@ def demo_command(
     lang: LangOpt = "zh",
 ) -> None:
     """运行演示 — 永康市: 天工鼎评价、生态文明达标、亩均分级，结果写入文件夹."""
+    from zongheng import datasets
+    from zongheng.report.writers import rank_uncertainty, write_all
+
     use_lang(lang)
     start = time.perf_counter()
     out = console()

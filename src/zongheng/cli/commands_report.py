@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from zongheng import datasets
 from zongheng.cli.app import app
 from zongheng.cli.common import (
     DataArg,
@@ -17,6 +16,8 @@ from zongheng.cli.common import (
     MethodOpt,
     SheetOpt,
     UnitsOpt,
+    check_group,
+    check_period,
     console,
     fail,
     heading,
@@ -25,14 +26,6 @@ from zongheng.cli.common import (
     use_lang,
 )
 from zongheng.i18n import register_messages, text
-from zongheng.report.brief import unit_brief
-from zongheng.report.writers import (
-    FORMATS,
-    TEMPLATES,
-    rank_uncertainty,
-    write_eco_report,
-    write_report,
-)
 
 register_messages({
     "report_unit_required": ("请用 --unit 指定单位", "--unit is required"),
@@ -51,7 +44,7 @@ def report_command(
     format: Annotated[str, typer.Option("--format", "-f", help="html | docx | xlsx")] = "html",
     unit: Annotated[str | None, typer.Option(help="单位 the unit reported on")] = None,
     group: Annotated[str | None, typer.Option(help="分组列 peer-group column, e.g. 设区市")] = None,
-    target_rank: Annotated[int | None, typer.Option(help="目标名次 rank to reach, e.g. 2")] = None,
+    target_rank: Annotated[int | None, typer.Option(min=1, help="目标名次 rank to reach, e.g. 2")] = None,
     template: Annotated[str, typer.Option(help="tiangong | eco (Word drafts)")] = "tiangong",
     period: Annotated[str | None, typer.Option(help="时期 period (default: last)")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 output file")] = None,
@@ -64,6 +57,16 @@ def report_command(
     lang: LangOpt = "zh",
 ) -> None:
     """生成报告 — write an HTML page, a Word draft or an Excel workbook for one unit."""
+    from zongheng import datasets
+    from zongheng.report.brief import unit_brief
+    from zongheng.report.writers import (
+        FORMATS,
+        TEMPLATES,
+        rank_uncertainty,
+        write_eco_report,
+        write_report,
+    )
+
     use_lang(lang)
     if format not in FORMATS:
         fail(text("report_bad_format", allowed=", ".join(FORMATS), got=format))
@@ -76,10 +79,10 @@ def report_command(
     if output.suffix.lower() != suffix:
         fail(text("report_suffix", name=output.name, suffix=suffix))
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
+    check_group(ev, group)
+    chosen = check_period(ev, period)
     synthetic = bool(ev.panel.meta.get("synthetic")) or (
         dataset is not None and datasets.load(dataset).synthetic)
-    chosen = None if period is None else next(
-        (p for p in ev.panel.periods if str(p) == period), period)
 
     def write() -> Path:
         if format == "docx" and template == "eco":  # attainment only: no ranking analyses needed
@@ -91,5 +94,5 @@ def report_command(
         return write_report(brief, output, format=format, template=template, lang=lang,
                             synthetic=synthetic, uncertainty=spread)
 
-    written = run(write)
+    written = run(write, {"unit": "--unit"})
     console().print(f"{heading('written')}: {written}", markup=False)

@@ -7,12 +7,8 @@ from typing import Annotated
 
 import typer
 
-from zongheng import frameworks
 from zongheng.cli.app import app
-from zongheng.cli.common import LangOpt, console, fail, heading, run, use_lang
-from zongheng.io import read_framework
-from zongheng.io.tables import read_table
-from zongheng.io.template import write_template
+from zongheng.cli.common import LangOpt, check_file, console, fail, heading, run, use_lang
 
 
 @app.command("template")
@@ -25,7 +21,13 @@ def template_command(
     lang: LangOpt = "zh",
 ) -> None:
     """生成数据填报模板 — write an Excel data-entry template for a framework."""
+    from zongheng import frameworks
+    from zongheng.io import read_framework
+    from zongheng.io.tables import read_table
+    from zongheng.io.template import write_template
+
     use_lang(lang)
+    check_file(units, "--units")
     if output.suffix.lower() != ".xlsx":
         fail(f"--output must be an .xlsx file, got {output.name!r}")
     bundled = not framework.exists() and str(framework) in frameworks.available()

@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from zongheng.analysis.uncertainty import (
-    UncertaintySpec,
-    analyse,
-    default_spec,
-    evaluate,
-    plot_sobol,
-    read_spec,
-    sample,
-    sobol,
-)
-from zongheng.analysis.uncertainty.analyse import UncertaintyReport
-from zongheng.analysis.uncertainty.sample import Samples
-from zongheng.analysis.uncertainty.spec import VARY_ITEMS
 from zongheng.cli.app import app
 from zongheng.cli.common import (
     DataArg,
@@ -42,8 +28,36 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.evaluation import Evaluation
+from zongheng.cli.lazy import lazy
 from zongheng.i18n import register_messages, text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from zongheng.analysis.uncertainty import (
+        UncertaintySpec,
+        analyse,
+        default_spec,
+        evaluate,
+        plot_sobol,
+        read_spec,
+        sample,
+        sobol,
+    )
+    from zongheng.analysis.uncertainty.analyse import UncertaintyReport
+    from zongheng.analysis.uncertainty.sample import Samples
+    from zongheng.analysis.uncertainty.spec import VARY_ITEMS
+    from zongheng.evaluation import Evaluation
+else:  # imported on first use: ``zongheng --help`` must not load pandas, scipy or the engine
+    pd = lazy("pandas")
+    analyse = lazy("zongheng.analysis.uncertainty", "analyse")
+    default_spec = lazy("zongheng.analysis.uncertainty", "default_spec")
+    evaluate = lazy("zongheng.analysis.uncertainty", "evaluate")
+    plot_sobol = lazy("zongheng.analysis.uncertainty", "plot_sobol")
+    read_spec = lazy("zongheng.analysis.uncertainty", "read_spec")
+    sample = lazy("zongheng.analysis.uncertainty", "sample")
+    sobol = lazy("zongheng.analysis.uncertainty", "sobol")
+    VARY_ITEMS = lazy("zongheng.analysis.uncertainty.spec", "VARY_ITEMS")
 
 register_messages({
     "unccli_title": (

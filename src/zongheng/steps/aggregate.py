@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.stats import rankdata
 
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
@@ -1001,6 +999,8 @@ def borda_scores(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     >>> borda_scores(np.array([[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]]), np.array([0.6, 0.4])).tolist()
     [1.2, 1.0, 0.8]
     """
+    from scipy.stats import rankdata  # here, not at the top: scipy.stats takes a second to import
+
     values = _complete_cases(np.asarray(values, dtype=np.float64))
     if values.shape[-2] == 0:
         return np.full(values.shape[:-1], np.nan)
@@ -1157,6 +1157,8 @@ def bod_weights(values: np.ndarray, lower: float = 0.0) -> tuple[np.ndarray, np.
     >>> scores.round(6).tolist()
     [1.0, 1.0, 0.666667]
     """
+    from scipy.optimize import linprog  # here, not at the top: scipy.optimize is slow to import
+
     values = np.asarray(values, dtype=np.float64)
     *lead, n_units, n_children = values.shape
     flat = values.reshape(-1, n_units, n_children)

@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
 
 from zongheng.errors import MethodError, Problem
 from zongheng.i18n import register_messages
@@ -667,6 +666,8 @@ class BoxCox(Step):
 
     def fit(self, values: np.ndarray, ctx: Context) -> State:
         """Learn ``min_`` and ``lmbda_`` per scope group; check that the values are positive."""
+        from scipy import stats  # here, not at the top: scipy.stats takes a second to import
+
         scope = ctx.scope_of(self)
         sample, group_of_period = scope.split(values, ctx)
         lo, _, usable = _range(sample)
@@ -690,6 +691,8 @@ class BoxCox(Step):
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Shift and transform with each indicator's λ; constant columns pass through."""
+        from scipy import special
+
         g = state.group_of_period_
         y = values - _per_period(state.offset_, g)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
