@@ -3,6 +3,9 @@ PYTHON ?= python3
 UV := .tools/bin/uv
 VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
+# Compile every installed module to bytecode once, at install: the command line must start at
+# once (issue 10) even where PYTHONDONTWRITEBYTECODE keeps Python from caching it on first use.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: demo test lint bench clean
 
@@ -12,6 +15,7 @@ $(UV):
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.installed

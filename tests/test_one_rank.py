@@ -230,3 +230,24 @@ def test_most_improved_ties_noise_changes_relative_to_the_scores():
     assert change[2] > 0 > change[3]
     top = most_improved(ev, k=1)
     assert top["unit"].tolist() == ["U0", "U1", "hi", "lo"] and (top["place"] == 1).all()
+
+
+def test_group_codes_number_groups_as_pandas_factorize_does():
+    # group_codes needs no pandas (building never imports it); the reference here does.
+    import pandas as pd
+
+    from zongheng.steps.rank import group_codes
+
+    def factorize(labels):
+        blank = pd.Series(np.asarray(labels, dtype=object)).map(
+            lambda v: None if isinstance(v, str) and not v.strip() else v)
+        return pd.factorize(blank, use_na_sentinel=True)[0]
+
+    rng = np.random.default_rng(0)
+    cases = [np.array(["b", "a", None, "b", " ", np.nan, pd.NA, "c", "a", float("nan")], dtype=object),
+             np.array([1, 2.0, 1.0, np.nan, 3, 2], dtype=object),
+             np.array(["x", 1, "x", None, 1.0, "y"], dtype=object),
+             rng.choice(np.array(["甲", "乙", "丙", "", None], dtype=object), 1000),
+             np.array([], dtype=object)]
+    for labels in cases:
+        np.testing.assert_array_equal(group_codes(labels), factorize(labels))

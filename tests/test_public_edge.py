@@ -171,3 +171,5 @@ def test_the_analyses_are_methods_of_the_evaluation():
     assert ev.strengths(unit, group="设区市").equals(strengths(ev, unit, group="设区市"))
     assert ev.gap(unit, versus="leader").peer == gap(ev, unit, versus="leader").peer
     assert ev.path(unit, 2, group="设区市").changes.equals(path(ev, unit, 2, group="设区市").changes)
+    # and at the top of the package, as zh.build is
+    assert (zh.progress, zh.strengths, zh.gap, zh.path) == (progress, strengths, gap, path)

@@ -17,11 +17,24 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from zongheng.errors import DataError, FrameworkError, MethodError, ZonghengError, ZonghengWarning
+from zongheng.errors import (
+    ArgumentError,
+    DataError,
+    FrameworkError,
+    MethodError,
+    ZonghengError,
+    ZonghengWarning,
+)
 from zongheng.i18n import set_lang
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
     from zongheng import datasets, enterprise, frameworks
+    from zongheng.analysis.attainment import attainment
+    from zongheng.analysis.gap import gap
+    from zongheng.analysis.path import path
+    from zongheng.analysis.progress import progress
+    from zongheng.analysis.strengths import strengths
+    from zongheng.analysis.whatif import whatif
     from zongheng.build import build
     from zongheng.evaluation import Evaluation
     from zongheng.framework import Aggregate, Direction, Framework, Indicator
@@ -33,6 +46,7 @@ __version__ = "0.1.0"  # kept equal to pyproject.toml's version by tests/test_st
 
 __all__ = [
     "Aggregate",
+    "ArgumentError",
     "DataError",
     "Direction",
     "Evaluation",
@@ -44,14 +58,20 @@ __all__ = [
     "Panel",
     "ZonghengError",
     "ZonghengWarning",
+    "attainment",
     "build",
     "datasets",
     "enterprise",
     "frameworks",
+    "gap",
+    "path",
+    "progress",
     "read_framework",
     "read_method",
     "read_panel",
     "set_lang",
+    "strengths",
+    "whatif",
     "write_framework",
     "write_method",
 ]
@@ -74,6 +94,13 @@ _LAZY: dict[str, str] = {
     "datasets": "zongheng.datasets",
     "enterprise": "zongheng.enterprise",
     "frameworks": "zongheng.frameworks",
+    # the 纵横 analyses, where a user looks for them (also methods of Evaluation)
+    "progress": "zongheng.analysis.progress",
+    "strengths": "zongheng.analysis.strengths",
+    "gap": "zongheng.analysis.gap",
+    "path": "zongheng.analysis.path",
+    "whatif": "zongheng.analysis.whatif",
+    "attainment": "zongheng.analysis.attainment",
 }
 
 

@@ -317,6 +317,33 @@ class Evaluation:
                 "period": period, "found": ", ".join(map(str, self.panel.periods))}, key=key)]) from None
 
     # -- tables ------------------------------------------------------------
+    def ranking_columns(self, period: Hashable | None = None, *,
+                        group: str | None = None) -> dict[str, np.ndarray]:
+        """Return the ranking table of :meth:`ranking` as plain columns (numpy arrays, no pandas).
+
+        Same columns and row order; missing ranks are NaN. What a caller that
+        only prints or serialises the table uses (the command line).
+        """
+        p = self.period_position(period)
+        codes = [self.framework.root.code, *self.framework.dimensions]
+        cols = [self.node_codes.index(c) for c in codes]
+        index_scores = self.scores[p, :, cols[0]]
+        # Only the index is ranked here: ranking every node (``ranks``) costs far more.
+        rank = competition_rank(index_scores, axis=0)
+        units = np.asarray(self.panel.units, dtype=object)
+        # Sorted by rank (missing last), then by unit code, as a stable two-key sort.
+        order = np.lexsort((units, np.where(np.isnan(rank), np.inf, rank)))
+        table: dict[str, np.ndarray] = {"rank": rank[order]}
+        if group is not None:
+            table[f"rank_in_{group}"] = group_rank(index_scores, self.panel.group(group), axis=0)[order]
+        table["unit"] = units[order]
+        if group is not None:
+            table[group] = self.panel.group(group)[order]
+        table["name"] = np.asarray(self.panel.names(), dtype=object)[order]
+        for code, c in zip(codes, cols, strict=True):
+            table[code] = self.scores[p, order, c]
+        return table
+
     def ranking(self, period: Hashable | None = None, *, group: str | None = None) -> pd.DataFrame:
         """Return the ranking table of one period (the last by default).
 
@@ -325,24 +352,11 @@ class Evaluation:
         """
         import pandas as pd
 
-        p = self.period_position(period)
-        codes = [self.framework.root.code, *self.framework.dimensions]
-        cols = [self.node_codes.index(c) for c in codes]
-        index_scores = self.scores[p, :, cols[0]]
-        # Only the index is ranked here: ranking every node (``ranks``) costs far more.
-        table = pd.DataFrame({"rank": competition_rank(index_scores, axis=0),
-                              "unit": self.panel.units, "name": self.panel.names()})
+        table = pd.DataFrame(self.ranking_columns(period, group=group))
+        table["rank"] = pd.array(table["rank"], dtype="Float64").astype("Int64")
         if group is not None:
-            table.insert(1, f"rank_in_{group}",
-                         group_rank(index_scores, self.panel.group(group), axis=0))
-            table.insert(3, group, self.panel.group(group))
-        for code, c in zip(codes, cols, strict=True):
-            table[code] = self.scores[p, :, c]
-        table = table.sort_values(["rank", "unit"], na_position="last", kind="stable")
-        table["rank"] = table["rank"].astype("Int64")
-        if group is not None:
-            table[f"rank_in_{group}"] = table[f"rank_in_{group}"].astype("Int64")
-        return table.reset_index(drop=True)
+            table[f"rank_in_{group}"] = pd.array(table[f"rank_in_{group}"], dtype="Float64").astype("Int64")
+        return table
 
     def to_frame(self) -> pd.DataFrame:
         """Return scores tidy: ``unit, period, node, level, score, rank`` (+ group ranks).

@@ -34,9 +34,11 @@ if TYPE_CHECKING:
 
 def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: str | None,
                    top: int | None) -> None:
+    import numpy as np
+
     lang = get_lang()
     check_group(ev, group)
-    table_data = ev.ranking(period, group=group)
+    table_data = ev.ranking_columns(period, group=group)  # plain columns: no pandas to print
     p = ev.panel.periods[-1] if period is None else period
     title = f"{heading('ranking')} · {heading('period')} {p}" if str(p) else heading("ranking")
     table = Table(title=title, caption=note)
@@ -48,14 +50,22 @@ def _print_ranking(ev: Evaluation, period: str | None, group: str | None, note: 
     for col in columns:
         label = labels.get(col) or fw.label(col, lang)
         table.add_column(label, justify="right" if col not in ("unit", "name", group) else "left")
-    rows = table_data if top is None else table_data.head(top)
-    for record in rows[columns].astype(object).to_dict("records"):
-        table.add_row(*(fmt(record[c]) for c in columns))
+    shown = len(table_data["unit"]) if top is None else min(top, len(table_data["unit"]))
+    ranks = {"rank", f"rank_in_{group}"}
+
+    def cell(column: str, value: object) -> str:
+        if column in ranks and value == value:  # a rank, not NaN: a whole number
+            return str(int(value))
+        return fmt(value)
+
+    for i in range(shown):  # the rows printed, not every unit
+        table.add_row(*(cell(c, table_data[c][i]) for c in columns))
     out = console()
     out.print(table)
-    screened = ev.screened
-    if len(screened):
-        out.print(f"{heading('screened')}: " + ", ".join(screened["unit"].astype(str)), markup=False)
+    p_pos = ev.period_position(period)
+    screened = [ev.panel.units[u] for u in np.flatnonzero(~ev.record("screen").state.included_[p_pos])]
+    if screened:
+        out.print(f"{heading('screened')}: " + ", ".join(screened), markup=False)
 
 
 @app.command("build")

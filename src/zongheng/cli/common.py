@@ -156,7 +156,6 @@ def load_evaluation(framework: Path | None, data: Path | None, method: Path | No
     """Build the evaluation from files or a bundled dataset; return it and a provenance note."""
     from zongheng import datasets
     from zongheng.build import build
-    from zongheng.io import read_framework, read_panel
     from zongheng.method import Method, read_method
 
     def load() -> tuple[Evaluation, str | None]:
@@ -175,6 +174,8 @@ def load_evaluation(framework: Path | None, data: Path | None, method: Path | No
                 fail("FRAMEWORK and DATA are required (or use --dataset NAME)")
             for path, name in ((framework, "FRAMEWORK"), (data, "DATA"), (units, "--units")):
                 check_file(path, name)
+            from zongheng.io import read_framework, read_panel  # the table readers (pandas)
+
             fw = read_framework(framework)
             panel = read_panel(data, fw, sheet=sheet, units=units)
             meth = Method()

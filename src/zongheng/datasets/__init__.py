@@ -23,7 +23,7 @@ from zongheng.framework import Framework
 from zongheng.method import Method, read_method
 from zongheng.panel import Panel
 
-__all__ = ["Dataset", "available", "load", "path"]
+__all__ = ["Dataset", "available", "load", "manifest", "path"]
 
 
 @dataclass(frozen=True)
@@ -60,17 +60,39 @@ def path(name: str) -> Path:
     return _root() / name
 
 
-def load(name: str) -> Dataset:
-    """Load a bundled dataset by name (e.g. ``"asem"``)."""
-    from zongheng.io import read_framework, read_panel
+def manifest(name: str) -> dict:
+    """Return a bundled dataset's ``dataset.yaml`` manifest."""
+    return yaml.safe_load((path(name) / "dataset.yaml").read_text(encoding="utf-8"))
+
+
+def load(name: str, *, compiled: bool = True) -> Dataset:
+    """Load a bundled dataset by name (e.g. ``"asem"``).
+
+    Parameters
+    ----------
+    compiled : bool, default True
+        Use the dataset's compiled form when its sources are unchanged (see
+        :mod:`zongheng.datasets.compiled`); False always parses the sources.
+    """
+    from zongheng.datasets.compiled import load_compiled
 
     folder = path(name)
-    manifest = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
-    framework = read_framework((folder / manifest["framework"]).resolve())
-    units = folder / manifest["units"] if manifest.get("units") else None
+    spec = manifest(name)
+    parsed = load_compiled(folder, spec) if compiled else None
+    if parsed is None:
+        parsed = _parse(folder, spec)
+    framework, panel = parsed
     # Reports read the flag to say so on their first page, wherever the panel travels.
-    panel = read_panel(folder / manifest["data"], framework, units=units).with_meta(
-        dataset=name, synthetic=bool(manifest.get("synthetic", False)))
-    method = read_method(folder / manifest["method"]) if manifest.get("method") else Method()
+    panel = panel.with_meta(dataset=name, synthetic=bool(spec.get("synthetic", False)))
+    method = read_method(folder / spec["method"]) if spec.get("method") else Method()
     provenance = (folder / "README.md").read_text(encoding="utf-8")
     return Dataset(name, framework, panel, method, provenance, folder, panel.meta["synthetic"])
+
+
+def _parse(folder: Path, spec: dict) -> tuple[Framework, Panel]:
+    """Read a dataset's framework and panel from its source files."""
+    from zongheng.io import read_framework, read_panel
+
+    framework = read_framework((folder / spec["framework"]).resolve())
+    units = folder / spec["units"] if spec.get("units") else None
+    return framework, read_panel(folder / spec["data"], framework, units=units)

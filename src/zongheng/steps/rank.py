@@ -40,7 +40,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 __all__ = [
     "TIE_BITS",
@@ -370,9 +369,41 @@ def group_rank(scores: np.ndarray, labels: np.ndarray, axis: int = -2, *,
     return np.moveaxis(out, -1, axis)
 
 
+def _is_no_label(value: object) -> bool:
+    """None, NaN, pandas' NA/NaT, or blank text: no group."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        differs = value != value  # NaN and NaT are not equal to themselves
+    except (TypeError, ValueError):
+        return False
+    try:
+        return bool(differs)
+    except TypeError:  # pandas' NA: whether it equals itself is unknown, so it is no label
+        return True
+
+
 def group_codes(labels: np.ndarray) -> np.ndarray:
-    """Return a group number per unit (0, 1, … in order of appearance), −1 for a missing label."""
-    series = pd.Series(np.asarray(labels, dtype=object)).map(
-        lambda v: None if isinstance(v, str) and not v.strip() else v)
-    codes, _ = pd.factorize(series, use_na_sentinel=True)
-    return codes
+    """Return a group number per unit (0, 1, … in order of appearance), −1 for a missing label.
+
+    Labels are equal as Python values are (so ``1`` and ``1.0`` are one group,
+    as in :func:`pandas.factorize`); None, NaN, pandas' NA and blank text are
+    no group.
+
+    Examples
+    --------
+    >>> group_codes(np.array(["b", "a", None, "b", " "], dtype=object)).tolist()
+    [0, 1, -1, 0, -1]
+    """
+    labels = np.asarray(labels, dtype=object).ravel()
+    # One dict look-up per unit (hashing is faster than sorting objects), then the few
+    # distinct labels are checked for being no label at all.
+    index: dict = {}
+    seen = np.fromiter((index.setdefault(v, len(index)) for v in labels), dtype=np.intp,
+                       count=len(labels))
+    blank = np.fromiter((_is_no_label(k) for k in index), dtype=bool, count=len(index))
+    renumber = np.cumsum(~blank) - 1
+    renumber[blank] = -1
+    return renumber[seen]
