@@ -19,6 +19,7 @@ import numpy as np
 from zongheng.errors import DataError, Problem
 from zongheng.frozen import FrozenMap, freeze_array
 from zongheng.i18n import register_messages
+from zongheng.io.text import clean_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,15 +72,20 @@ def _columns_of(attributes: Any, units: tuple[str, ...]) -> dict[str, np.ndarray
         frame = attributes.copy()
         frame.index = frame.index.map(str)  # unit codes are text, whatever the caller's index type
         frame = frame.reindex(list(units))
-        return {str(c): np.array([None if _is_missing(v) else v for v in frame[c].tolist()],
+        return {str(c): np.array([None if _is_missing(v) else _clean(v) for v in frame[c].tolist()],
                                  dtype=object) for c in frame.columns}
     out = {}
     for column, values in dict(attributes).items():
         values = list(values)
         if len(values) != len(units):
             raise ValueError(f"attribute {column!r} has {len(values)} values for {len(units)} units")
-        out[str(column)] = np.array([None if _is_missing(v) else v for v in values], dtype=object)
+        out[str(column)] = np.array([None if _is_missing(v) else _clean(v) for v in values], dtype=object)
     return out
+
+
+def _clean(value: Any) -> Any:
+    """Text without control characters (pasted from Word or PDF, they would break .xlsx/.docx)."""
+    return clean_text(value) if isinstance(value, str) else value
 
 
 class Panel:

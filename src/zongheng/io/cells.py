@@ -17,23 +17,16 @@ Tab, line feed and carriage return are kept: XML allows them.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from zongheng.io.text import CONTROL_CHARS, clean_text
+
 __all__ = ["CONTROL_CHARS", "clean_cell", "clean_frame", "clean_text"]
 
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""The characters removed: C0 controls other than tab, line feed and carriage return."""
-
 _PATTERN = CONTROL_CHARS.pattern
-
-
-def clean_text(text: str) -> str:
-    """Return ``text`` without control characters (清除控制字符)."""
-    return CONTROL_CHARS.sub("", text) if CONTROL_CHARS.search(text) else text
 
 
 def clean_cell(value: Any) -> Any:

@@ -6,11 +6,20 @@ does not load the table readers.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from zongheng.errors import DataError, Problem
 
-__all__ = ["decode", "read_text_any"]
+__all__ = ["CONTROL_CHARS", "clean_text", "decode", "read_text_any"]
+
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""C0 control characters other than tab, line feed and carriage return (XML 1.0 forbids them)."""
+
+
+def clean_text(text: str) -> str:
+    """Return ``text`` without control characters (清除控制字符); see :mod:`zongheng.io.cells`."""
+    return CONTROL_CHARS.sub("", text) if CONTROL_CHARS.search(text) else text
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 """Tried in order: UTF-8 (a BOM is dropped), then GB18030, which covers GBK and GB2312."""
