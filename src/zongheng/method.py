@@ -185,6 +185,7 @@ def read_method(path: str | Path) -> Method:
 
 
 def write_method(method: Method, path: str | Path) -> None:
-    """Write a method to a YAML file."""
-    Path(path).write_text(yaml.safe_dump(method.to_dict(), allow_unicode=True, sort_keys=False),
-                          encoding="utf-8")
+    """Write a method to a YAML file (all at once: an older file stays whole if it fails)."""
+    from zongheng.io.atomic import write_text_atomic
+
+    write_text_atomic(path, yaml.safe_dump(method.to_dict(), allow_unicode=True, sort_keys=False))

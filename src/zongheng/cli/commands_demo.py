@@ -149,8 +149,9 @@ def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
         "path": brief.path.to_dict() if brief.path is not None else None,
         "duties": brief.duties, "synthetic": True,
     }
-    path.write_text(json.dumps(plain(doc), ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
+    from zongheng.io.atomic import write_text_atomic
+
+    return write_text_atomic(path, json.dumps(plain(doc), ensure_ascii=False, indent=1))
 
 
 def _eco(out: Path, lang: str) -> list[Path]:
@@ -164,7 +165,9 @@ def _eco(out: Path, lang: str) -> list[Path]:
     table = attainment(ds.framework, ds.panel, unit=UNIT, period=period, rule=rule)
     print_attainment(table, summary(table).iloc[0], UNIT, period, rule, lang, ds.synthetic)
     path = out / "生态文明_永康市_达标情况.csv"
-    table.to_csv(path, index=False, encoding="utf-8-sig")
+    from zongheng.io.atomic import atomic_write
+
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
     return [path]
 
 

@@ -36,6 +36,7 @@ from zongheng.enterprise.columns import BASE_COLUMNS
 from zongheng.errors import FrameworkError, MethodError, Problem
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
+from zongheng.io.atomic import write_text_atomic
 from zongheng.io.yaml_file import read_yaml
 
 __all__ = ["GRADES", "Branch", "GradingRule", "read_rule", "write_rule"]
@@ -554,4 +555,4 @@ def read_rule(path: str | Path) -> GradingRule:
 def write_rule(rule: GradingRule, path: str | Path) -> None:
     """Write a grading rule to YAML (Chinese kept readable)."""
     text = yaml.safe_dump(rule.to_dict(), allow_unicode=True, sort_keys=False, width=100)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)

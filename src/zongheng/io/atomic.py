@@ -7,15 +7,17 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "write_text_atomic"]
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Write a file through ``write(tmp_path)`` to a temporary name, then move it into place.
 
-    A failure leaves no file behind (and an older file untouched). The file gets
-    the usual permissions for new files (``0666`` less the umask): ``mkstemp``
-    makes it private, but a report is meant to be shared.
+    A failure leaves no file behind (and an older file untouched); the data are
+    flushed to disk (``fsync``) before the move, so a crash right after cannot
+    leave an empty file under the final name. The file gets the usual
+    permissions for new files (``0666`` less the umask): ``mkstemp`` makes it
+    private, but a report is meant to be shared.
 
     Returns
     -------
@@ -28,11 +30,27 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text all at once (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _read_umask() -> int:
+    # Reading the umask means setting it; done once at import, before any thread (a Dask
+    # worker, a web server) could create a file meanwhile with the wrong permissions.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()

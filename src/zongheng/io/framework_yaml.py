@@ -34,6 +34,7 @@ from zongheng.framework import (
     Indicator,
     framework_from_records,
 )
+from zongheng.io.atomic import write_text_atomic
 from zongheng.io.yaml_file import read_yaml
 
 __all__ = ["framework_from_dict", "framework_to_dict", "read_framework_yaml", "write_framework_yaml"]
@@ -261,4 +262,4 @@ def write_framework_yaml(framework: Framework, path: str | Path) -> None:
     """Write the framework to a YAML file (UTF-8, Chinese kept readable)."""
     text = yaml.safe_dump(framework_to_dict(framework), allow_unicode=True, sort_keys=False,
                           width=100)
-    Path(path).write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)

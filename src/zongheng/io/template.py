@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from zongheng.framework import Direction, Framework, Indicator
+from zongheng.io.atomic import atomic_write
 from zongheng.io.cells import clean_cell, clean_text
 
 __all__ = ["indicator_headers", "write_template"]
@@ -82,9 +83,8 @@ def write_template(framework: Framework, path: str | Path, *,
     _instructions(book.active, framework)
     _data_sheet(book.create_sheet("数据"), framework, units, periods)
     _indicator_sheet(book.create_sheet("指标说明"), framework)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    # All at once: a kill or a second run writing the same file never leaves a broken workbook.
+    return atomic_write(path, lambda tmp: book.save(tmp))
 
 
 def _instructions(sheet, framework: Framework) -> None:

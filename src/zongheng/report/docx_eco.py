@@ -25,6 +25,7 @@ from docx.document import Document as DocumentObject
 
 from zongheng.analysis.attainment import WarningRule, attainment, summary, value_label
 from zongheng.framework import Framework
+from zongheng.io.atomic import atomic_write
 from zongheng.panel import Panel
 from zongheng.report import charts
 from zongheng.report.docx_style import (
@@ -441,8 +442,6 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
     _main_table(doc, table, period, previous, window[0], unit_name, rule, lang, counter)
     concerned = _problems(doc, table, recent, period, unit_name, lang, counter)
     _next_steps(doc, concerned, lang)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(out))
-    return out
+    # All at once: a kill or a full disk leaves the earlier draft whole.
+    return atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from docx.document import Document as DocumentObject
 
+from zongheng.io.atomic import atomic_write
 from zongheng.report import charts
 from zongheng.report.brief import UnitBrief
 from zongheng.report.docx_style import (
@@ -671,7 +672,5 @@ def write_tiangong_docx(brief: UnitBrief, path: str | PathLike[str], *, lang: st
     _gap(doc, f, n)
     _path(doc, f, n)
     _duties(doc, f, n)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(out))
-    return out
+    # All at once: a kill or a full disk leaves the earlier draft whole.
+    return atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
