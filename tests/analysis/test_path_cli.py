@@ -117,3 +117,15 @@ def test_whatif_group_with_a_blank_group_cell(files, tmp_path):
     doc = run_json(["whatif", fw, data, "--scenario", str(scenario), "--group", "city"])
     u5 = next(row for row in doc["table"] if row["unit"] == "u5")
     assert u5["rank_in_group_after"] is None and u5["rank_in_group_change"] is None
+
+
+@pytest.mark.parametrize(("args", "option"), [
+    (["--unit", "不存在"], "--unit"), (["--group", "nope"], "--group"), (["--period", "1999"], "--period")])
+def test_unknown_unit_group_or_period_blames_its_option(args, option):
+    # Known #15 of the reliability review: these were "方法有 1 处问题 … 键 unit".
+    base = ["path", "--dataset", "tiangong_demo", "--target-rank", "2"]
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    rest = [] if "--unit" in given else ["--unit", "永康市"]
+    result = runner.invoke(app, [*base, *rest, *args])
+    assert result.exit_code == 2
+    assert f"{option}:" in result.output and "方法有" not in result.output

@@ -849,7 +849,7 @@ def _task(ev: Evaluation, unit: str, target_rank: int, period: Hashable | None,
     root = len(ev.node_codes) - 1
     if group is not None and group not in ev.panel.groups:
         raise DataError([Problem("path_unknown_group", {
-            "group": group, "found": ", ".join(ev.panel.groups)})])
+            "group": group, "found": ", ".join(ev.panel.groups)}, key="group")])
     scored = ~np.isnan(ev.scores[p, :, root])
     if not scored[u]:
         raise DataError([Problem("path_unscored", {"unit": ev.panel.units[u],

@@ -379,7 +379,7 @@ def whatif(ev: Evaluation, changes: str | Path | pd.DataFrame | Sequence[Mapping
     checked = _check(ev, read_scenario(changes))
     if group is not None and group not in ev.panel.groups:
         raise DataError([Problem("method_unknown_group", {
-            "group": group, "found": ", ".join(ev.panel.groups)})])
+            "group": group, "found": ", ".join(ev.panel.groups)}, key="group")])
     values = _apply(ev, checked)
     if period is None:
         p = max(c.p for c in checked)

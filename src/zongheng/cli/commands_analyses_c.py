@@ -356,7 +356,10 @@ def path_command(
                       "--bounds": list(limits)})
     result = run(lambda: path(ev, unit, target_rank, period=period, group=group, max_change=cap,
                               cost=costs, bounds=limits, exclude=held, only=levers,
-                              margin=points))
+                              margin=points),
+                 {"unit": "--unit", "period": period and "--period", "group": group and "--group",
+                  "target_rank": "--target-rank", "max_change": "--max-change",
+                  "margin": margin and "--margin"})
     if as_json:
         echo_json(result.to_dict())
         return
@@ -423,7 +426,8 @@ def whatif_command(
     """情景模拟：改变部分指标值后的得分与排名 — scores and ranks after some values change."""
     use_lang(lang)
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
-    result = run(lambda: whatif(ev, scenario, refit=not frozen, period=period, group=group))
+    result = run(lambda: whatif(ev, scenario, refit=not frozen, period=period, group=group),
+                 {"period": period and "--period", "group": group and "--group"})
     if as_json:
         echo_json(result.to_dict())
         return
