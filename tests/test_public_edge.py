@@ -173,3 +173,18 @@ def test_the_analyses_are_methods_of_the_evaluation():
     assert ev.path(unit, 2, group="设区市").changes.equals(path(ev, unit, 2, group="设区市").changes)
     # and at the top of the package, as zh.build is
     assert (zh.progress, zh.strengths, zh.gap, zh.path) == (progress, strengths, gap, path)
+
+
+def test_changed_points_lists_each_value_the_treatment_moved():
+    # Percentile clipping at the 25th/75th percentiles of a = 1, 2, 3, 100 (numpy's linear
+    # quantiles: 1.75 and 27.25) moves 1 up to 1.75 and 100 down to 27.25; nothing else moves.
+    fw = make_framework({"I": ["a", "b"]})
+    panel = make_panel(fw, [[1, 5], [2, 5.5], [3, 6], [100, 6.5]])
+    ev = zh.build(fw, panel, {"treat": {"method": "percentile", "lower": 0.25, "upper": 0.75},
+                              "denominate": "none"})
+    moved = ev.changed_points
+    a = moved[moved["indicator"] == "a"].sort_values("unit")
+    assert a["unit"].tolist() == ["U0", "U3"]
+    assert a["before"].tolist() == [1, 100] and a["after"].tolist() == [1.75, 27.25]
+    # b is clipped at 5.375 and 6.125: its two end values move too
+    assert sorted(moved[moved["indicator"] == "b"]["after"].tolist()) == [5.375, 6.125]
