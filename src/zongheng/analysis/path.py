@@ -73,6 +73,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from zongheng.display import SIGNIFICANT, round_significant, round_toward
 from zongheng.errors import DataError, MethodError, Problem
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
@@ -240,7 +241,7 @@ _ROUNDS = 4  # frozen solves, each re-frozen at the last rebuild, before moving 
 _SEARCH_POINTS = 32  # candidates per batched replay in a one-dimensional search
 _SEARCH_ROUNDS = 4  # 32**-4 ≈ 1e-6 of the searched range, below the printed digits
 _REBUILD_STEPS = 14  # bisection steps of the move toward the bounds (one rebuild each)
-_DIGITS = 4  # significant digits of the needed values: what the command line prints
+_DIGITS = SIGNIFICANT  # significant digits of the needed values: what every document prints
 
 
 @dataclass(frozen=True)
@@ -339,49 +340,9 @@ class PathResult:
 # -- rounding as printed ------------------------------------------------------------------------
 
 
-def round_toward(values: Any, direction: Any, digits: int = _DIGITS) -> np.ndarray:
-    """Round raw values to significant digits toward improvement (向改进方向取整).
-
-    Up for higher-is-better (``direction > 0``), down for lower-is-better, so a
-    rounded value is never worse than the exact one: a needed value printed
-    and copied with ``digits`` significant digits is still enough.
-
-    Parameters
-    ----------
-    values : array_like
-    direction : array_like
-        +1 or −1, broadcast against ``values``.
-    digits : int, default 4
-
-    Returns
-    -------
-    ndarray
-        Zero, NaN and ±inf are left as they are.
-
-    Examples
-    --------
-    >>> round_toward([12.3441, 12.3441, -0.0123456], [1, -1, 1]).tolist()
-    [12.35, 12.34, -0.01234]
-    >>> round_toward([12345678.0], [1]).tolist()
-    [12350000.0]
-    """
-    x = np.asarray(values, dtype=np.float64)
-    up = np.broadcast_to(np.asarray(direction) > 0, x.shape)
-    return _round_significant(x, digits, up)
-
-
 def _round_significant(x: np.ndarray, digits: int, up: np.ndarray) -> np.ndarray:
-    """Round to ``digits`` significant digits, up where ``up`` and down elsewhere."""
-    finite = np.isfinite(x) & (x != 0)
-    magnitude = np.floor(np.log10(np.where(finite, np.abs(x), 1.0))).astype(int)
-    exponent = magnitude - (digits - 1)
-    power = 10.0 ** np.abs(exponent)
-    # Scale by an exact power of ten, so that a value already on the grid stays on it; within a
-    # millionth of a step of a grid point is on it (float noise, or the solver's sliver above a tie).
-    scaled = np.where(exponent < 0, x * power, x / power)
-    whole = np.where(up, np.ceil(scaled - 1e-6), np.floor(scaled + 1e-6))
-    out = np.where(exponent < 0, whole / power, whole * power)
-    return np.where(finite, out, x)
+    """Round to ``digits`` significant digits, up where ``up`` and down elsewhere (display's kernel)."""
+    return round_significant(x, digits, up)
 
 
 def _plain(value: float) -> str:
