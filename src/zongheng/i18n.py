@@ -7,8 +7,14 @@ otherwise); the CLI sets it from ``--lang``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 LANGS = ("zh", "en")
-_current = {"lang": "zh"}
+# The language is a context variable, not a module global: a web request, a Dask task or a
+# thread sets its own without changing anybody else's.
+_LANG: ContextVar[str] = ContextVar("zongheng_lang", default="zh")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # locations
@@ -219,12 +225,31 @@ def set_lang(lang: str) -> None:
     """Set the language of messages: ``"zh"`` (default) or ``"en"``."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
-    _current["lang"] = lang
+    _LANG.set(lang)
 
 
 def get_lang() -> str:
     """Return the current message language."""
-    return _current["lang"]
+    return _LANG.get()
+
+
+@contextmanager
+def using_lang(lang: str | None) -> Iterator[str]:
+    """Use ``lang`` inside a ``with`` block, then restore the language before it.
+
+    ``None`` keeps the current language. Writers take ``lang=`` and run under it,
+    so their messages and terms follow one language.
+    """
+    if lang is None:
+        yield get_lang()
+        return
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    token = _LANG.set(lang)
+    try:
+        yield lang
+    finally:
+        _LANG.reset(token)
 
 
 def text(key: str, lang: str | None = None, /, **params: object) -> str:
