@@ -95,3 +95,21 @@ def test_a_screened_or_ungrouped_unit_is_said_not_shown_as_empty():
         strengths(ev, "U1")
     with pytest.raises(MethodError, match=r"U2.*g"):  # a blank label is no group
         strengths(ev, "U2", group="g")
+
+
+def test_an_imputed_value_is_shown_as_imputed_and_is_no_strength():
+    # Review (reports) #6: D10 had no 2024 value for 永康, was carried forward from 2023 and then
+    # listed as a strength, "ahead of" a peer's real value. The filled value is shown, flagged,
+    # and kept out of the strengths, weaknesses and declines.
+    fw = make_framework({"I": ["a", "b"]})
+    values = [[[9, 1], [5, 2], [1, 3], [2, 4]],       # 2020: U0 best on a
+              [[np.nan, 1], [5, 2], [1, 3], [2, 4]]]  # 2021: U0 reports nothing on a
+    ev = zh.build(fw, make_panel(fw, values), Method(impute="carry_forward"))
+    table = strengths(ev, "U0", k=1)
+    assert "a" not in set(table["indicator"])          # 9 carried forward would be the best
+    full = strengths(ev, "U0", k=4)
+    assert "a" not in set(full["indicator"])
+    from zongheng.analysis.strengths import _indicator_table, select_unit
+
+    row = _indicator_table(ev, select_unit(ev, "U0", None, None)).set_index("indicator").loc["a"]
+    assert np.isnan(row["value"]) and row["imputed"] == 9 and row["rank"] == 1

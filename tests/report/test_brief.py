@@ -32,3 +32,31 @@ def test_leader_has_no_gap_and_no_path(ev):
     top = leader[leader["设区市"] == "金华市"]["unit"].iloc[0]
     brief = unit_brief(ev, top, group="设区市")
     assert brief.rank == 1 and brief.gap is None and brief.path is None
+
+
+def test_hold_third_reach_second_has_both_halves(ev):
+    # Review (reports) #5: only the unit above was analysed; 保三 needs the unit below too.
+    brief = unit_brief(ev, "永康市", group="设区市", target_rank=2)
+    assert brief.goal == "保三争二"
+    behind = brief.peers.iloc[3]  # the unit one place down in 金华 (4th)
+    assert brief.behind is not None and brief.behind.peer == behind["unit"]
+    lead = brief.score - behind["TGD"]
+    assert brief.behind.gap == pytest.approx(-lead, abs=1e-9)  # negative: a lead, not a gap
+    assert brief.behind.total == pytest.approx(brief.behind.gap, abs=1e-9)
+    assert unit_brief(ev, "永康市", group="设区市", target_rank=3).goal == "保三"
+    assert unit_brief(ev, "永康市", group="设区市", target_rank=1).goal == "争一"
+    zh.set_lang("en")
+    assert brief.goal == "hold 3rd, reach 2nd"
+
+
+def test_the_last_unit_has_no_unit_behind(ev):
+    table = ev.ranking(group="设区市")
+    last = table[table["设区市"] == "金华市"]["unit"].iloc[-1]
+    assert unit_brief(ev, last, group="设区市").behind is None
+
+
+def test_missing_values_are_listed_with_what_filled_them(ev):
+    brief = unit_brief(ev, "永康市", group="设区市", target_rank=2)
+    row = brief.missing.set_index("indicator").loc["D10"]
+    assert row["imputed"] == pytest.approx(79.4) and row["department"] == "经信局"
+    assert "D10" not in set(brief.strengths["indicator"])

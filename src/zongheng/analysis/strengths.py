@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zongheng.errors import MethodError, Problem
+from zongheng.errors import MethodError, Problem, ZonghengError
 from zongheng.evaluation import Evaluation
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
@@ -56,7 +56,8 @@ KINDS = ("strength", "weakness", "declined")
 """The kinds of rows :func:`strengths` returns, in their order."""
 
 COLUMNS = ["kind", "indicator", "name", "dimension", "rank", "group_size", "normalised",
-           "value", "previous", "unit_of_measure", "change", "change_normalised", "department"]
+           "value", "imputed", "previous", "unit_of_measure", "change", "change_normalised",
+           "department"]
 
 _SHOWN_UNITS = 8  # how many known units an "unknown unit" message lists
 
@@ -183,6 +184,11 @@ def strengths(evaluation: Evaluation, unit: str, *, period: Hashable | None = No
         - ``normalised``; ``value, previous`` (raw, this and the previous
           period) and ``unit_of_measure``; ``change`` (raw) and
           ``change_normalised`` since the previous period;
+        - ``imputed``: the value the method filled in where the data had none
+          (NaN for a reported value, and for a value filled only after
+          normalisation, whose ``value`` is NaN and ``normalised`` known). An
+          imputed value is neither a strength nor a weakness nor a decline: it
+          says nothing the data said;
         - ``department`` (牵头单位).
 
         An indicator can appear twice (e.g. a strength that declined).
@@ -209,9 +215,13 @@ def strengths(evaluation: Evaluation, unit: str, *, period: Hashable | None = No
     table = _indicator_table(evaluation, sel)
     better, worse = table.pop("_better"), table.pop("_worse")
     declined = table.pop("_declined")
-    known = table["normalised"].notna()
+    # An imputed value is the method's guess, not the unit's result: no strength, weakness
+    # or decline is read from it.
+    reported = table.pop("_reported")
+    known = table["normalised"].notna() & reported
     strong = known & (better < k) & (better < worse)
     weak = known & (worse < k) & (worse < better)
+    declined = declined & reported
     parts = [
         table[strong].sort_values(["rank", "_weight"], ascending=[True, False], kind="stable")
         .assign(kind="strength"),
@@ -242,6 +252,7 @@ def _indicator_table(evaluation: Evaluation, sel: Selection) -> pd.DataFrame:
     worse = (peers < mine).sum(axis=0)
     raw = evaluation.panel.values[:, sel.u, :]
     value = raw[sel.p]
+    imputed = np.where(np.isnan(value) & ~np.isnan(mine), _filled(evaluation, sel), np.nan)
     previous = raw[sel.p - 1] if sel.p > 0 else np.full(n_ind, np.nan)
     change = value - previous
     change_normalised = mine - (evaluation.scores[sel.p - 1, sel.u, :n_ind] if sel.p > 0
@@ -257,10 +268,23 @@ def _indicator_table(evaluation: Evaluation, sel: Selection) -> pd.DataFrame:
         "dimension": [dims[c] for c in fw.indicator_codes],
         "rank": np.where(known, better + 1, np.nan),
         "group_size": (~np.isnan(peers)).sum(axis=0),
-        "normalised": mine, "value": value, "previous": previous,
+        "normalised": mine, "value": value, "imputed": imputed, "previous": previous,
         "unit_of_measure": [i.unit for i in fw.indicators],
         "change": change, "change_normalised": change_normalised,
         "department": [i.department for i in fw.indicators],
-        "_better": better, "_worse": worse, "_declined": declined,
+        "_better": better, "_worse": worse, "_declined": declined, "_reported": ~np.isnan(value),
         "_weight": [weights[c] for c in fw.indicator_codes],
     })
+
+
+def _filled(evaluation: Evaluation, sel: Selection) -> np.ndarray:
+    """Return the unit's values after imputation (as data, before treatment) in the period.
+
+    A value filled only after normalisation (sibling mean) has no raw counterpart: it is
+    shown as imputed with its normalised score (NaN here). A build that kept only its final
+    scores cannot say which value was filled: NaN.
+    """
+    try:
+        return np.asarray(evaluation.stage("imputed")[sel.p, sel.u], dtype=np.float64)
+    except ZonghengError:
+        return np.full(len(evaluation.framework.indicator_codes), np.nan)

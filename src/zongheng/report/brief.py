@@ -7,6 +7,7 @@ never disagree with each other.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +20,35 @@ from zongheng.analysis.path import PathResult, path
 from zongheng.analysis.progress import progress
 from zongheng.analysis.ranking import AwardResult, evaluate_award
 from zongheng.analysis.strengths import resolve_unit, strengths
-from zongheng.errors import ZonghengError
+from zongheng.errors import ZonghengError, ZonghengWarning
 from zongheng.evaluation import Evaluation
+from zongheng.i18n import register_messages, text
 
 __all__ = ["UnitBrief", "unit_brief"]
+
+register_messages({
+    "brief_award_skipped": (
+        "评奖规则未能用于本数据，未评奖：{reason}",
+        "the award rule could not be applied to this data, so no award is shown: {reason}",
+    ),
+})
+
+_NUMERALS = "零一二三四五六七八九十"
+
+
+def _numeral(n: int) -> str:
+    """Return 1–99 as Chinese numerals (三, 十二, 二十); larger as digits."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _NUMERALS[ones]
+    return ("" if tens == 1 else _NUMERALS[tens]) + "十" + (_NUMERALS[ones] if ones else "")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,9 @@ class UnitBrief:
         :func:`~zongheng.analysis.strengths.strengths` within the group.
     gap : GapResult or None
         The gap to the unit one place up (None for the group's leader).
+    behind : GapResult or None
+        The unit's lead over the unit one place down, per indicator (None for
+        the group's last): the other half of 保三争二, the risk from below.
     path : PathResult or None
         The path to ``target_rank`` (None when the unit already holds it).
     target_rank : int or None
@@ -55,6 +84,13 @@ class UnitBrief:
     duties : DataFrame
         责任分解: per lead department, its weak or declining indicators and the
         changes the path asks of it.
+    missing : DataFrame
+        The unit's indicators without a reported value in the period:
+        ``indicator, name, department, imputed`` (the value the method filled
+        in, NaN when none), for the documents' 说明.
+    notes : tuple of str
+        What the documents must say the brief could not do (e.g. an award rule
+        that does not fit the data).
     """
 
     evaluation: Evaluation
@@ -71,6 +107,27 @@ class UnitBrief:
     target_rank: int | None
     award: AwardResult | None
     duties: pd.DataFrame
+    behind: GapResult | None = None
+    missing: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def goal(self) -> str:
+        """Return the goal in the officials' words: 保三争二 when the target is one place up.
+
+        ``保三`` when the target is the current rank, ``争二`` (or ``争第12``) otherwise;
+        English: "hold 3rd, reach 2nd".
+        """
+        from zongheng.i18n import get_lang
+
+        rank, target = self.rank, self.target_rank or self.rank
+        if get_lang() == "en":
+            hold = f"hold {_ordinal(rank)}"
+            return hold if target >= rank else f"{hold}, reach {_ordinal(target)}"
+        hold = f"保{_numeral(rank)}"
+        if target >= rank:
+            return hold
+        return f"{hold}争{_numeral(target)}" if target == rank - 1 else f"争{_numeral(target)}"
 
     @property
     def rank(self) -> int:
@@ -126,16 +183,23 @@ def unit_brief(ev: Evaluation, unit: str, *, period: Hashable | None = None,
     path_result = None
     if target < rank:
         path_result = path(ev, code, target, period=period, group=group, max_change=max_change)
+    notes: list[str] = []
     award = None
     if "award" in ev.framework.meta:
         try:
             award = evaluate_award(ev)
-        except ZonghengError:
-            award = None  # a framework's award rule that does not fit this panel is skipped
+        except ZonghengError as exc:
+            # Said in the documents and warned, never dropped in silence.
+            notes.append(text("brief_award_skipped", reason=str(exc).splitlines()[-1].strip(" -")))
+            warnings.warn(notes[-1], ZonghengWarning, stacklevel=2)
+    behind = None
+    below = peers.loc[peers[column] > rank, "unit"]
+    if len(below):
+        behind = gap(ev, code, versus=str(below.iloc[0]), period=period, group=group)
     sw = strengths(ev, code, period=period, group=group, k=k)
     return UnitBrief(ev, code, ev.panel.names()[u], period, group, peers,
                      _history(ev, u, group, dims), prog, sw, gap_result, path_result, target,
-                     award, _duties(sw, path_result))
+                     award, _duties(sw, path_result), behind, _missing(ev, u, p), tuple(notes))
 
 
 def _history(ev: Evaluation, u: int, group: str | None, dims: list[str]) -> pd.DataFrame:
@@ -171,3 +235,20 @@ def _duties(sw: pd.DataFrame, path_result: PathResult | None) -> pd.DataFrame:
                          "needed": r["needed"]})
     frame = pd.DataFrame(rows, columns=["department", "indicator", "name", "issue", "now", "needed"])
     return frame.sort_values(["department", "indicator"], kind="stable").reset_index(drop=True)
+
+
+def _missing(ev: Evaluation, u: int, p: int) -> pd.DataFrame:
+    """Return the unit's indicators with no reported value in period ``p``, and what filled them."""
+    fw = ev.framework
+    absent = np.flatnonzero(np.isnan(ev.panel.values[p, u]))
+    try:
+        filled = np.asarray(ev.stage("imputed")[p, u])
+    except ZonghengError:  # built with keep="final": what was filled is not kept
+        filled = np.full(len(fw.indicator_codes), np.nan)
+    inds = fw.indicators
+    return pd.DataFrame({
+        "indicator": [inds[i].code for i in absent],
+        "name": [inds[i].name or inds[i].code for i in absent],
+        "department": [inds[i].department for i in absent],
+        "imputed": filled[absent].astype(np.float64),
+    }, columns=["indicator", "name", "department", "imputed"])
