@@ -12,7 +12,7 @@ from zongheng.terms import method_line, method_name, stage_name
 def test_every_registered_step_has_a_chinese_and_an_english_name(stage):
     for key in registry(stage):
         zh, en = MESSAGES[f"method.{stage}.{key}"]
-        assert zh and en and zh != en or key in ("none",), (stage, key)
+        assert (zh and en and zh != en) or key in ("none",), (stage, key)
         assert method_name(stage, key, "zh") == zh
     assert stage_name(stage, "zh") != stage_name(stage, "en")
 
