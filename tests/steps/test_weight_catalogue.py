@@ -585,3 +585,18 @@ def test_entropy_on_raw_values_is_the_libraries_entropy_of_the_data_matrix():
     with pytest.raises(MethodError, match="data: raw"):
         two = make_framework({"I": ["D1", "b"], "D1": ["a"]})
         zh.build(two, make_panel(two, values[:, :2]), Method(weight={"method": "entropy", "data": "raw"}))
+
+
+def test_an_ahp_workbook_is_recorded_by_its_content(tmp_path):
+    # Code review §1.3.5: the method recorded only the path, so the "same" method gave other
+    # weights after the workbook changed, and a rebuild reused the stale ones.
+    path = _workbook(tmp_path / "判断矩阵.xlsx", {"D": (["c1", "c2", "c3"], [[1, 2, 1], ["1/2", 1, 0.5],
+                                                                           [1, 2, 1]])})
+    step = AHPWeights(file=str(path))
+    spec = step.to_spec()
+    assert len(spec["file_sha256"]) == 64 and step_from_spec("weight", spec) == step
+    _workbook(path, {"D": (["c1", "c2", "c3"], [[1, 3, 1], ["1/3", 1, 0.5], [1, 2, 1]])})
+    with pytest.raises(MethodError, match="changed since"):
+        step_from_spec("weight", spec)  # the method as written no longer says what it used
+    changed = AHPWeights(file=str(path))
+    assert changed != step  # so a rebuild with it does not reuse the old weights

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -1310,6 +1311,11 @@ class AHPWeights(Weigher):
         code, the children's codes along the first row and down the first
         column (the same order), the judgements inside. A relative path is
         read from the working directory.
+    file_sha256 : str, optional
+        The workbook's content hash, recorded when the step is made and written
+        with the method, so that a method names the judgements it used, not
+        just a file name: a method whose workbook has changed since is refused
+        (and a rebuild notices the change instead of reusing stale weights).
     allow_inconsistent : bool, default False
         Use the eigenvector even when CR > 0.1.
 
@@ -1325,6 +1331,7 @@ class AHPWeights(Weigher):
     matrices: Mapping[str, Any] = field(default_factory=dict)
     file: str | None = None
     allow_inconsistent: bool = False
+    file_sha256: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matrices", _canonical_matrices(self.matrices))
@@ -1334,6 +1341,15 @@ class AHPWeights(Weigher):
             if self.matrices:
                 raise ValueError("give matrices or file, not both")
             object.__setattr__(self, "file", str(self.file))
+            path = Path(self.file)
+            if path.is_file():
+                found = hashlib.sha256(path.read_bytes()).hexdigest()
+                if self.file_sha256 is not None and self.file_sha256 != found:
+                    raise ValueError(f"the workbook {self.file} has changed since this method was "
+                                     f"written (sha256 {self.file_sha256[:12]}…, now {found[:12]}…)")
+                object.__setattr__(self, "file_sha256", found)
+        elif self.file_sha256 is not None:
+            raise ValueError("file_sha256 goes with file")
         if not isinstance(self.allow_inconsistent, bool):
             raise ValueError(f"allow_inconsistent must be true or false, got {self.allow_inconsistent!r}")
 
