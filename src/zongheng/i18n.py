@@ -192,9 +192,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the group column '{group}' is not among the unit attributes (found: {found})",
     ),
     "method_missing_values": (
-        "指标 {indicator} 在 {period} 有 {n} 个缺失值（如 {units}），但插补方法为 none",
+        "指标 {indicator} 在 {period} 有 {n} 个缺失值（如 {units}），但插补方法为 none"
+        "（可在方法中加入 impute，如 impute: interpolate 或 impute: mean）",
         "indicator {indicator} has {n} missing value(s) in {period} (e.g. {units}) "
-        "but the imputation method is none",
+        "but the imputation method is none (add impute to the method, e.g. impute: interpolate "
+        "or impute: mean)",
     ),
     "method_group_all_missing": (
         "指标 {indicator} 在 {period} 的分组 {group}={value} 全部缺失，无法用组均值插补",

@@ -138,3 +138,23 @@ def test_constant_indicator_gets_the_middle_with_a_warning(fw):
 def test_minmax_kernel_keeps_missing_values():
     out = minmax(np.array([0.0, NAN, 4.0]), 0.0, 4.0, np.array(1.0))
     np.testing.assert_array_equal(out, [0, NAN, 100])
+
+
+def test_a_zero_denominator_is_not_called_a_missing_value(fw_den):
+    # Known #15: "a zero denominator reported as a missing value", with no hint.
+    panel = make_panel(fw_den, [[10, 1], [30, 2], [50, 3]], denominators={"pop": [2, 0, 5]})
+    with pytest.raises(MethodError) as err:
+        zh.build(fw_den, panel)
+    assert [p.kind for p in err.value.problems] == ["impute_zero_denominator"]
+    assert "分母" in str(err.value) and "U1" in str(err.value)
+
+
+def test_missing_values_suggest_an_imputation_and_are_summarised(fw):
+    wide = make_framework({"I": [f"x{i}" for i in range(30)]})
+    values = np.ones((3, 30))
+    values[1, :] = NAN  # U1 misses all 30 indicators
+    with pytest.raises(MethodError) as err:
+        zh.build(wide, make_panel(wide, values))
+    text = str(err.value)
+    assert "impute" in text
+    assert len(err.value.problems) == 11 and "另有 20 项指标" in text

@@ -215,7 +215,8 @@ def strengths_command(
         fail(_h("unit_required"))
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
     check_group(ev, group)
-    options = {"unit": "--unit", "period": "--period" if period is not None else None, "k": "--k"}
+    options = {"unit": "--unit", "period": "--period" if period is not None else None, "k": "--k",
+               "group": "--group" if group is not None else None}
     frame = run(lambda: strengths(ev, unit, period=period, group=group, k=k), options)
     if as_json:
         echo_json({**{key: frame.attrs[key] for key in ("unit", "period", "previous_period",

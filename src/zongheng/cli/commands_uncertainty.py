@@ -136,6 +136,11 @@ register_messages({
 })
 
 
+# A problem the library reports at one of these keys is said to be a problem of the option
+# (a key only arises when its option was given).
+_OPTIONS = {"unit": "--unit", "group": "--group", "period": "--period", "workers": "--workers",
+            "top": "--top"}
+
 def _h(key: str, **params: Any) -> str:
     return text(f"unccli_{key}", **params)
 
@@ -273,7 +278,7 @@ def _run_samples(ev: Evaluation, spec: UncertaintySpec, samples: Samples, show: 
             bar.update(task, completed=done)
 
         try:
-            return run(lambda: evaluate(ev, spec, samples, progress=progress, **options))
+            return run(lambda: evaluate(ev, spec, samples, progress=progress, **options), _OPTIONS)
         except (OSError, TimeoutError) as exc:
             fail(_h("cluster_failed", detail=str(exc)))
 
@@ -323,8 +328,9 @@ def uncertainty_command(
     result = _run_samples(ev, spec, drawn, bool(show_progress), period=period,
                           groups=[group] if group else [], track=[unit] if unit else [],
                           workers=workers, scheduler=scheduler, skip_failed=skip_failed)
-    report = run(lambda: analyse(result, unit=unit, top=top, group=group, places=places))
-    table = run(lambda: sobol(result, unit=unit, group=group, seed=seed)) if with_sobol else None
+    report = run(lambda: analyse(result, unit=unit, top=top, group=group, places=places), _OPTIONS)
+    table = run(lambda: sobol(result, unit=unit, group=group, seed=seed),
+                _OPTIONS) if with_sobol else None
     if plot is not None:
         written = plot_sobol(table, plot, title=str(result.period))
     if as_json:

@@ -24,12 +24,25 @@ __all__ = ["CarryBackward", "CarryForward", "CrossSectionMean", "CrossSectionMed
            "SiblingMean", "SiblingState"]
 
 register_messages({
+    "impute_zero_denominator": (
+        "指标 {indicator} 在 {period} 有 {n} 个值因分母为 0 或缺失而无法计算（如 {units}）："
+        "请检查分母列，或在方法中加入 impute",
+        "indicator {indicator} has {n} value(s) in {period} that cannot be divided because the "
+        "denominator is 0 or missing (e.g. {units}): check the denominator column, or add impute",
+    ),
+    "impute_more_missing": (
+        "…另有 {n} 项指标有缺失值（{indicators}）",
+        "… {n} more indicator(s) have missing values ({indicators})",
+    ),
     "impute_group_unlabelled": (
         "{n} 个单位（如 {units}）在分组列 {group} 中没有取值，却有缺失值：无法用组统计量插补",
         "{n} unit(s) (e.g. {units}) have missing values but no label in the group column "
         "{group}: the group statistic cannot impute them",
     ),
 })
+
+
+_SHOWN_PROBLEMS = 10  # missing-value problems listed one by one before the rest are counted
 
 
 @dataclass(frozen=True)
@@ -66,12 +79,22 @@ class NoImpute(Imputer):
         missing = np.isnan(values)
         if ctx.included is not None:
             missing &= ctx.included[..., None]
+        # A value the data has but that is NaN here was lost dividing by a zero or missing
+        # denominator: say so, rather than call it missing.
+        raw = ctx.panel.values if ctx.columns is None else ctx.panel.values[..., ctx.columns]
+        lost = missing & ~np.isnan(raw) if raw.shape == missing.shape else np.zeros_like(missing)
         problems = []
-        for p, i in zip(*np.nonzero(missing.any(axis=-2)), strict=True):
-            units = [ctx.panel.units[u] for u in np.flatnonzero(missing[p, :, i])]
-            problems.append(Problem("method_missing_values", {
-                "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
-                "n": len(units), "units": ", ".join(units[:5])}))
+        for kind, cells in (("impute_zero_denominator", lost), ("method_missing_values", missing & ~lost)):
+            for p, i in zip(*np.nonzero(cells.any(axis=-2)), strict=True):
+                units = [ctx.panel.units[u] for u in np.flatnonzero(cells[p, :, i])]
+                problems.append(Problem(kind, {
+                    "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
+                    "n": len(units), "units": ", ".join(units[:5])}, key="impute"))
+        if len(problems) > _SHOWN_PROBLEMS:  # a hundred lines help nobody: the first, then a count
+            rest = {p.params["indicator"] for p in problems[_SHOWN_PROBLEMS:]}
+            problems = problems[:_SHOWN_PROBLEMS] + [Problem("impute_more_missing", {
+                "n": len(rest), "indicators": ", ".join(sorted(rest)[:10]) + (" …" if len(rest) > 10
+                                                                            else "")}, key="impute")]
         if problems:
             raise MethodError(problems)
         return NO_STATE

@@ -175,7 +175,7 @@ def _unit_detail(result: UncertaintyResult, unit: str, group: str | None,
         u = result.names.index(unit)
     else:
         raise MethodError([Problem("unc_unknown_unit", {"unit": unit,
-                                                        "found": ", ".join(result.units[:8])})])
+                                                        "found": ", ".join(result.units[:8])}, key="unit")])
     counts = result.counts[u]
     detail: dict[str, Any] = {"unit": result.units[u], "name": result.names[u],
                               "nominal_rank": _rank(result.nominal_rank[u]),

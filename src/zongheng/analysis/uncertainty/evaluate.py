@@ -130,7 +130,7 @@ def unit_position(evaluation: Evaluation, unit: str) -> int:
     if unit in names:
         return names.index(unit)
     raise MethodError([Problem("unc_unknown_unit", {"unit": unit,
-                                                    "found": ", ".join(panel.units[:8])})])
+                                                    "found": ", ".join(panel.units[:8])}, key="unit")])
 
 
 def _period_position(evaluation: Evaluation, period: Hashable | None) -> int:
@@ -141,7 +141,7 @@ def _period_position(evaluation: Evaluation, period: Hashable | None) -> int:
         return panel.period_index(period)
     except KeyError:
         raise MethodError([Problem("unc_unknown_period", {
-            "period": period, "found": ", ".join(map(str, panel.periods))})]) from None
+            "period": period, "found": ", ".join(map(str, panel.periods))}, key="period")]) from None
 
 
 def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
@@ -205,7 +205,7 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
     missing = [g for g in groups if g not in evaluation.panel.groups]
     if missing:
         raise MethodError([Problem("unc_unknown_group", {
-            "group": g, "found": ", ".join(evaluation.panel.groups)}) for g in missing])
+            "group": g, "found": ", ".join(evaluation.panel.groups)}, key="group") for g in missing])
     tracked = {u: unit_position(evaluation, u) for u in track}
     tracked = {evaluation.panel.units[i]: i for i in tracked.values()}
     keep = samples.sobol if keep is None else keep
