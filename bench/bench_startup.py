@@ -57,9 +57,12 @@ PROCESSES: list[tuple[str, list[str]]] = [
     ("zongheng --help", [*ZONGHENG, "--help"]),
     ("zongheng build --help", [*ZONGHENG, "build", "--help"]),
     ("zongheng build --dataset asem --top 3", [*ZONGHENG, *ASEM]),
+    # The whole ranking printed, as issue 10 states the target (and the acceptance review timed).
+    ("zongheng build --dataset asem", [*ZONGHENG, *ASEM[:3]]),
 ]
 
-TARGETS = {"zongheng --help": 0.3, "zongheng build --dataset asem --top 3": 0.6}
+TARGETS = {"zongheng --help": 0.3, "zongheng build --dataset asem --top 3": 0.6,
+           "zongheng build --dataset asem": 0.6}
 
 
 def environment(mode: str, folder: Path) -> dict[str, str]:

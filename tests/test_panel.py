@@ -92,3 +92,14 @@ def test_select_units_keeps_everything_in_the_new_order(panel):
     np.testing.assert_array_equal(sub.denominators[..., 0], [[2.0, 0.0], [5.0, 3.0]])
     assert sub.names() == ["海宁市", "上城区"] and sub.group("city").tolist() == ["嘉兴", "杭州"]
     assert sub.source == "数据.xlsx"
+
+
+def test_infinite_values_are_named_plainly():
+    from zongheng.errors import DataError
+
+    values = np.array([[[1.0, -np.inf], [1e300, 2.0]]])
+    with pytest.raises(DataError) as caught:
+        Panel(values, ["u", "v"], [2023], ["a", "b"])
+    message = str(caught.value)
+    assert "u/2023/b=-inf" in message and "v/2023/a=1e+300" in message
+    assert "np.float64" not in message

@@ -148,6 +148,10 @@ def test_evaluation_results_are_read_only():
         ev.scores[0, 0, 0] = 99
     with pytest.raises(ValueError, match="read-only"):
         ev.record("normalise").state.min_[0, 0, 0] = 1
+    # The freeze cannot be undone by the caller (numpy refuses on a view of a frozen base).
+    for array in (ev.ranks, ev.scores, ev.group_ranks(PANEL.groups[0]) if PANEL.groups else ev.ranks):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.setflags(write=True)
 
 
 def test_the_trace_is_one_record_per_step_of_the_plan():

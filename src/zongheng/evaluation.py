@@ -46,8 +46,9 @@ register_messages({
 
 def rank_all(scores: np.ndarray, panel: Panel) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Rank every node over units, overall and within each group column (read-only arrays)."""
-    overall = freeze_array(competition_rank(scores, axis=-2))
-    groups = {g: freeze_array(group_rank(scores, panel.group(g), axis=-2)) for g in panel.groups}
+    overall = freeze_array(competition_rank(scores, axis=-2), owned=True)
+    groups = {g: freeze_array(group_rank(scores, panel.group(g), axis=-2), owned=True)
+              for g in panel.groups}
     return overall, groups
 
 

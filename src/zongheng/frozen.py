@@ -64,16 +64,39 @@ class FrozenMap(Mapping):
         return (FrozenMap, (self._data,))
 
 
-def freeze_array(array: np.ndarray) -> np.ndarray:
-    """Return ``array`` marked read-only (the same object when it can be; never a silent copy).
+def freeze_array(array: np.ndarray, *, owned: bool = False) -> np.ndarray:
+    """Return a read-only view of ``array`` that cannot be made writeable again.
+
+    The owner of the data is marked read-only and a view of it is returned: numpy
+    refuses ``setflags(write=True)`` on a view of a read-only base, so a caller cannot
+    undo the freeze (on the owner itself it could). No data is copied.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+    owned : bool
+        The data is the caller's own (made for it, held by nothing else): when
+        ``array`` is a view, the arrays it views are frozen too, so the freeze holds.
+        Without it a view of someone else's writeable array stays re-writeable by them.
 
     Examples
     --------
     >>> a = freeze_array(np.zeros(2))
     >>> a.flags.writeable
     False
+    >>> a.setflags(write=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot set WRITEABLE flag to True of this array
     """
     array = np.asarray(array)
+    if owned:
+        base = array.base
+        while isinstance(base, np.ndarray):
+            base.setflags(write=False)
+            base = base.base
     if array.flags.writeable:
         array.setflags(write=False)
+    if array.base is None:
+        array = array.view()
     return array

@@ -275,6 +275,6 @@ def _check_finite(panel: Panel, values: np.ndarray) -> None:
         bad = np.abs(values) >= MAX_MAGNITUDE  # NaN compares False; inf is caught
     if not bad.any():
         return
-    cells = [f"{panel.units[u]}/{panel.periods[p]}/{panel.indicators[i]}={values[p, u, i]!r}"
+    cells = [f"{panel.units[u]}/{panel.periods[p]}/{panel.indicators[i]}={float(values[p, u, i])!r}"
              for p, u, i in zip(*np.nonzero(bad), strict=True)][:5]
     raise DataError([Problem("panel_not_finite", {"n": int(bad.sum()), "cells": ", ".join(cells)})])

@@ -158,6 +158,17 @@ def test_text_periods_are_kept_as_text(fw):
     assert panel.values[:, 0, 0].tolist() == [1.0, 2.0]
 
 
+def test_one_year_spelled_several_ways_is_one_period(fw):
+    # Reliability review D_yearfloat: 2023.0 and 2023 were two periods once 2023.5 was present.
+    frame = pd.DataFrame({"unit": ["A", "B", "C"], "year": ["2023.0", "2023", "2023.5"],
+                          "E1": [1, 2, 3], "E2": [0, 0, 0], "S1": [0, 0, 0]})
+    panel = zh.read_panel(frame, fw)
+    assert panel.periods == (2023, 2023.5)
+    assert panel.values[0, :, 0].tolist()[:2] == [1.0, 2.0]
+    mixed = frame.assign(year=["2023.0", "2023年", "2024Q1"])
+    assert zh.read_panel(mixed, fw).periods == ("2023", "2024Q1")
+
+
 def test_attributes_come_from_the_latest_period(fw):
     frame = pd.DataFrame({"unit": ["A", "A"], "year": [2021, 2020], "name": ["新名", "旧名"],
                           "E1": [1, 2], "E2": [1, 2], "S1": [1, 2]})

@@ -34,9 +34,10 @@ register_messages({
         "the unit '{unit}' is not in the data (known: {known})",
     ),
     "sw_unit_screened": (
-        "单位 '{unit}' 在 {period} 被筛选排除、没有得分（见 Evaluation.screened），无法分析其优势与短板",
+        "单位 '{unit}' 在 {period} 被筛选排除、没有得分（见 Evaluation.screened），"
+        "无法分析其优势短板、差距与路径",
         "the unit '{unit}' is screened out in {period} and has no score (see Evaluation.screened): "
-        "it has no strengths or weaknesses to show",
+        "it has no strengths, weaknesses, gaps or path to show",
     ),
     "sw_unit_without_group": (
         "单位 '{unit}' 在分组列 '{group}' 中没有取值，无法确定其对标组",

@@ -94,5 +94,5 @@ def report_command(
         return write_report(brief, output, format=format, template=template, lang=lang,
                             synthetic=synthetic, uncertainty=spread)
 
-    written = run(write, {"unit": "--unit"})
+    written = run(write, {"unit": "--unit", "group": "--group", "period": "--period"})
     console().print(f"{heading('written')}: {written}", markup=False)

@@ -214,14 +214,17 @@ def _period_label(value: object) -> object:
 
 
 def _period_labels(values: list[object]) -> list[Hashable]:
-    """Return periods as ints when every label is a whole number or ``<year>年``, else as text.
+    """Return periods as numbers when every label is one (whole numbers as ints), else as text.
 
     ``2024 年`` is written ``2024年`` as text, so that spellings of one year never make two periods.
     """
     labels = [_period_label(v) for v in values]
-    if all(isinstance(x, float | int) and float(x).is_integer() for x in labels):
-        return [int(x) for x in labels]
-    return [re.sub(r"^(\d+)\s+年$", r"\1年", _cell_text(v)) for v in values]
+    # A whole number is one year however it is spelled (2023, 2023.0, 2023年): one period.
+    labels = [int(x) if isinstance(x, float | int) and float(x).is_integer() else x for x in labels]
+    if all(isinstance(x, float | int) for x in labels):
+        return labels
+    return [str(x) if isinstance(x, int) else re.sub(r"^(\d+)\s+年$", r"\1年", _cell_text(v))
+            for x, v in zip(labels, values, strict=True)]
 
 
 @dataclass

@@ -19,7 +19,7 @@ from zongheng.analysis.gap import GapResult, gap
 from zongheng.analysis.path import PathResult, path
 from zongheng.analysis.progress import progress
 from zongheng.analysis.ranking import AwardResult, evaluate_award
-from zongheng.analysis.strengths import resolve_unit, strengths
+from zongheng.analysis.strengths import select_unit, strengths
 from zongheng.errors import ZonghengError, ZonghengWarning
 from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
@@ -164,10 +164,10 @@ def unit_brief(ev: Evaluation, unit: str, *, period: Hashable | None = None,
     k : int
         Size of the strength and weakness lists.
     """
-    u = resolve_unit(ev, unit)
-    code = ev.panel.units[u]
-    p = ev.panel.period_index(period) if period is not None else len(ev.panel.periods) - 1
-    period = ev.panel.periods[p]
+    # One check for every analysis below: an unknown unit, a screened-out unit or a
+    # unit without a group label is a clear error here, never a traceback further on.
+    sel = select_unit(ev, unit, period, group)
+    u, p, code, period = sel.u, sel.p, sel.unit, sel.period
     peers = ev.ranking(period, group=group)
     if group is not None:
         label = ev.panel.group(group)[u]
