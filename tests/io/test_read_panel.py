@@ -166,7 +166,8 @@ def test_one_year_spelled_several_ways_is_one_period(fw):
     assert panel.periods == (2023, 2023.5)
     assert panel.values[0, :, 0].tolist()[:2] == [1.0, 2.0]
     mixed = frame.assign(year=["2023.0", "2023年", "2024Q1"])
-    assert zh.read_panel(mixed, fw).periods == ("2023", "2024Q1")
+    assert zh.read_panel(mixed, fw).periods == ("2023年", "2024Q1")
+    assert zh.read_panel(frame.assign(year=["2023.0", "2023", "2024Q1"]), fw).periods == ("2023", "2024Q1")
 
 
 def test_attributes_come_from_the_latest_period(fw):

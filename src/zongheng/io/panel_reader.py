@@ -223,7 +223,10 @@ def _period_labels(values: list[object]) -> list[Hashable]:
     labels = [int(x) if isinstance(x, float | int) and float(x).is_integer() else x for x in labels]
     if all(isinstance(x, float | int) for x in labels):
         return labels
-    return [str(x) if isinstance(x, int) else re.sub(r"^(\d+)\s+年$", r"\1年", _cell_text(v))
+    # Text periods: a whole year is written one way in the column ("2024年" when the column
+    # speaks of 年 at all, else "2024"), so that its spellings never make two periods.
+    year = "{}年" if any("年" in _cell_text(v) for v in values) else "{}"
+    return [year.format(x) if isinstance(x, int) else _cell_text(v)
             for x, v in zip(labels, values, strict=True)]
 
 
