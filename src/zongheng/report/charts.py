@@ -3,18 +3,22 @@
 Each function takes plain numbers and labels and returns PNG bytes, ready for
 ``python-docx``'s ``add_picture`` (through :class:`io.BytesIO`). No pyplot and
 no global state: every figure is a :class:`~matplotlib.figure.Figure` drawn
-inside :func:`matplotlib.rc_context`, so a caller's settings are untouched.
+inside :func:`matplotlib.rc_context`, so a caller's settings are untouched (the
+one lasting change is that matplotlib's font list learns the bundled font).
 
-Chinese text needs a CJK font installed on the machine (Debian:
-``fonts-noto-cjk`` or ``fonts-wqy-microhei``). :func:`cjk_font` finds one; when
-matplotlib's font cache predates the font's installation it adds the font file
-itself, and without any CJK font the charts are still drawn (the Chinese shows
-as boxes) after a :class:`MissingCJKFontWarning`.
+Fonts: charts are drawn with the bundled subset of Noto Sans CJK SC
+(:mod:`zongheng.report.fonts`, family ``Zongheng Sans SC``) on every machine,
+so the same data gives the same picture whether or not a Chinese font is
+installed. A character outside the subset (a rare hanzi in a unit's name) is
+taken from an installed CJK font (:func:`system_cjk_font`), then DejaVu Sans;
+when none has it, it shows as a box and one :class:`MissingGlyphWarning` says
+so, once per process, instead of matplotlib's warning per glyph and chart.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -26,18 +30,35 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from zongheng.errors import ZonghengWarning
+from zongheng.i18n import register_messages, text
+from zongheng.report import fonts
 
 __all__ = [
     "CJK_FAMILIES",
     "COLOURS",
     "LIGHT_COLOURS",
     "MissingCJKFontWarning",
+    "MissingGlyphWarning",
     "bars",
+    "bundled_font",
     "cjk_font",
     "lights_by_group",
     "small_trends",
+    "system_cjk_font",
     "waterfall",
 ]
+
+register_messages({
+    "chart_no_cjk_font": (
+        "找不到中文字体（内置字体缺失，且未安装 fonts-noto-cjk 等中文字体）：图中的中文将显示为方框",
+        "no CJK font found (the bundled font is missing and no font such as fonts-noto-cjk is "
+        "installed): Chinese text in charts will show as boxes"),
+    "chart_missing_glyphs": (
+        "图中有 {n} 个字符不在任何可用字体中，显示为方框：{chars}（安装含这些字的中文字体后重新生成；"
+        "此提示只出现一次）",
+        "{n} character(s) in the charts are in no available font and show as boxes: {chars} "
+        "(install a Chinese font that has them and run again; said once)"),
+})
 
 # Preferred families, Simplified Chinese first; the first one installed wins.
 CJK_FAMILIES = (
@@ -56,19 +77,42 @@ _DPI = 150
 
 
 class MissingCJKFontWarning(ZonghengWarning):
-    """No CJK font is installed: Chinese text in charts shows as boxes (tofu)."""
+    """No CJK font at all (the bundled one missing too): Chinese in charts shows as boxes (tofu)."""
+
+
+class MissingGlyphWarning(ZonghengWarning):
+    """Characters in a chart are in no available font and show as boxes (said once per process)."""
+
+
+# matplotlib's own warning, one per glyph and text drawn (matplotlib/_text_helpers.py).
+_GLYPH_WARNING = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\)")
+_MISSING_SAID: list[str] = []   # the characters already reported: the warning is said once
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Return the family name of an installed CJK font (中文字体), or None.
+def bundled_font() -> str | None:
+    """Return the family of the bundled Chinese font (内置中文字体), registered with matplotlib.
+
+    Adds :data:`zongheng.report.fonts.OTF` to matplotlib's font list (once per
+    process) and returns :data:`zongheng.report.fonts.FONT_FAMILY`; None when
+    the file is missing (a broken installation).
+    """
+    if not fonts.OTF.is_file():
+        return None
+    if _installed((fonts.FONT_FAMILY,)) is None:
+        font_manager.fontManager.addfont(str(fonts.OTF))
+    return fonts.FONT_FAMILY
+
+
+@lru_cache(maxsize=1)
+def system_cjk_font() -> str | None:
+    """Return the family name of an installed CJK font (系统中文字体), or None.
 
     Looks for :data:`CJK_FAMILIES` in matplotlib's font list. If none is there,
     the font list may be a cache written before the fonts were installed, so the
     system font files whose names look like a CJK font are added to it
     (:meth:`~matplotlib.font_manager.FontManager.addfont`) and the search is
-    repeated. Returns None (after a :class:`MissingCJKFontWarning`) when the
-    machine has no CJK font at all.
+    repeated. Charts use it only for characters the bundled font lacks.
     """
     found = _installed(CJK_FAMILIES)
     if found:
@@ -79,10 +123,20 @@ def cjk_font() -> str | None:
                 font_manager.fontManager.addfont(path)
             except (OSError, RuntimeError, ValueError):
                 continue  # an unreadable font file is skipped, as matplotlib does
-    found = _installed(CJK_FAMILIES)
+    return _installed(CJK_FAMILIES)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Return the family charts draw Chinese with (图表中文字体), or None.
+
+    The bundled font (:func:`bundled_font`) when it is there, else an installed
+    one (:func:`system_cjk_font`). Returns None, after a
+    :class:`MissingCJKFontWarning`, when there is neither.
+    """
+    found = bundled_font() or system_cjk_font()
     if found is None:
-        warnings.warn("no CJK font found (install fonts-noto-cjk): Chinese text in charts will "
-                      "show as boxes", MissingCJKFontWarning, stacklevel=2)
+        warnings.warn(text("chart_no_cjk_font"), MissingCJKFontWarning, stacklevel=2)
     return found
 
 
@@ -92,10 +146,13 @@ def _installed(families: Sequence[str]) -> str | None:
 
 
 def _rc() -> dict[str, object]:
-    font = cjk_font()
+    # A list of families in font.family is a per-glyph fallback chain (matplotlib ≥ 3.6; a
+    # generic "sans-serif" would resolve to one font): the bundled font first (the same
+    # picture on every machine), an installed CJK font for characters it lacks, DejaVu last.
+    families = list(dict.fromkeys(f for f in (cjk_font(), system_cjk_font(), "DejaVu Sans") if f))
     return {
-        "font.family": "sans-serif",
-        "font.sans-serif": [*([font] if font else []), "DejaVu Sans"],
+        "font.family": families,
+        "font.sans-serif": families,
         "axes.unicode_minus": False,      # CJK fonts lack U+2212; use the hyphen-minus
         "font.size": 9,
         "axes.spines.top": False,
@@ -108,8 +165,36 @@ def _rc() -> dict[str, object]:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
+    # Text is laid out while saving: matplotlib then warns once per missing glyph and text.
+    # Those warnings are gathered and said as one MissingGlyphWarning; others pass through.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
+    missing: dict[str, None] = {}
+    for w in caught:
+        match = _GLYPH_WARNING.match(str(w.message))
+        if match:
+            missing[chr(int(match.group(1)))] = None
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    _say_missing(list(missing))
     return buffer.getvalue()
+
+
+def _say_missing(chars: list[str]) -> None:
+    """Warn once per process about characters no font has (they are drawn as boxes).
+
+    Silent when there is no CJK font at all: :func:`cjk_font` has said so already, in one
+    :class:`MissingCJKFontWarning`, and every Chinese character would be listed again.
+    """
+    if not chars or _MISSING_SAID:
+        return
+    if cjk_font() is None:
+        _MISSING_SAID.extend(chars)
+        return
+    _MISSING_SAID.extend(chars)
+    warnings.warn(text("chart_missing_glyphs", n=len(chars), chars="".join(chars)),
+                  MissingGlyphWarning, stacklevel=3)
 
 
 def _figure(width: float, height: float) -> Figure:
