@@ -37,8 +37,8 @@ SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 """Debian ``fonts-noto-cjk`` (1:20220127+repack1-1: Noto Sans CJK 2.004), OFL-1.1."""
 SOURCE_FAMILY = "Noto Sans CJK SC"
 
-DATA_SUFFIXES = (".yaml", ".yml", ".csv", ".json", ".geojson", ".j2")
-"""Data files whose whole text can reach a chart or a report page."""
+DATA_SUFFIXES = (".yaml", ".yml", ".csv", ".json", ".geojson", ".j2", ".md")
+"""Data files whose whole text can reach a chart or a report page (a dataset README gives its title)."""
 
 NOT_IN_SOURCE = frozenset("✔")
 """Characters zongheng's sources hold that Noto Sans CJK SC lacks, each never printed.
