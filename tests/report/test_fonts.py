@@ -285,3 +285,32 @@ def test_page_draws_chinese_with_the_embedded_font_in_chromium(tmp_path):
     assert seen["widths"][1] != pytest.approx(7 * 16, abs=0.5)
     assert shots["f1"] == shots["f2"]
     assert shots["b1"] != shots["b2"]                        # 永 and 康 drawn as themselves
+
+
+# -- Word: font names, not font files ------------------------------------------------------------
+
+# The faces of GB/T 9704 as a Chinese Word installation names them (and their modern twins).
+CHINESE_WORD_FONTS = {"宋体", "仿宋_GB2312", "仿宋", "楷体_GB2312", "楷体", "黑体", "方正小标宋简体"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_word_documents_name_fonts_a_chinese_word_has(tmp_path, lang):
+    import re
+    import zipfile
+
+    from zongheng.report.docx_style import STYLE, new_document
+
+    doc = new_document(lang)
+    for key in ("title", "h1", "h2", "body", "caption", "table", "table_header"):
+        doc.add_paragraph("永康市", style=STYLE[key])
+    doc.save(tmp_path / "draft.docx")
+    with zipfile.ZipFile(tmp_path / "draft.docx") as z:
+        names = z.namelist()
+        styles, settings, theme = (z.read(f"word/{part}").decode("utf-8")
+                                   for part in ("styles.xml", "settings.xml", "theme/theme1.xml"))
+    east_asian = set(re.findall(r'<w:rFonts [^>]*w:eastAsia="([^"]+)"', styles))
+    assert east_asian and east_asian <= CHINESE_WORD_FONTS, east_asian
+    # Styles left on theme fonts take the theme's Simplified Chinese face (宋体), not ＭＳ 明朝.
+    assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', settings)
+    assert theme.count('<a:font script="Hans" typeface="宋体"/>') == 2     # major and minor
+    assert not [n for n in names if n.startswith("word/fonts/")]           # nothing embedded

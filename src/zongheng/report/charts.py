@@ -49,15 +49,14 @@ __all__ = [
 ]
 
 register_messages({
+    # Short: one console line (the CLI prints "warning: " before it).
     "chart_no_cjk_font": (
-        "找不到中文字体（内置字体缺失，且未安装 fonts-noto-cjk 等中文字体）：图中的中文将显示为方框",
-        "no CJK font found (the bundled font is missing and no font such as fonts-noto-cjk is "
-        "installed): Chinese text in charts will show as boxes"),
+        "缺少中文字体，图中中文将显示为方框（安装 fonts-noto-cjk 可解决）",
+        "no Chinese font: Chinese in charts shows as boxes (install fonts-noto-cjk)"),
     "chart_missing_glyphs": (
-        "图中有 {n} 个字符不在任何可用字体中，显示为方框：{chars}（安装含这些字的中文字体后重新生成；"
-        "此提示只出现一次）",
-        "{n} character(s) in the charts are in no available font and show as boxes: {chars} "
-        "(install a Chinese font that has them and run again; said once)"),
+        "图中 {n} 个字无可用字体，显示为方框：{chars}（安装 fonts-noto-cjk 后重新生成）",
+        "{n} character(s) in charts have no font and show as boxes: {chars} "
+        "(install fonts-noto-cjk and run again)"),
 })
 
 # Preferred families, Simplified Chinese first; the first one installed wins.
