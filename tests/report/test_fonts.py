@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,34 @@ def test_word_documents_name_fonts_a_chinese_word_has(tmp_path, lang):
     assert re.search(r'<w:themeFontLang [^>]*w:eastAsia="zh-CN"', settings)
     assert theme.count('<a:font script="Hans" typeface="宋体"/>') == 2     # major and minor
     assert not [n for n in names if n.startswith("word/fonts/")]           # nothing embedded
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("soffice", "pdffonts", "pdftotext")),
+                    reason="needs LibreOffice and poppler-utils")
+def test_word_draft_converts_with_the_bundled_font_when_no_chinese_font(tmp_path):
+    # The project's fontconfig file, with the system fonts replaced by matplotlib's Latin ones:
+    # the 公文 font names then fall back to the bundled font instead of boxes.
+    from zongheng.report.docx_style import STYLE, fontconfig_file, new_document
+
+    project = fontconfig_file().read_text(encoding="utf-8")
+    system = '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+    bundled = '<dir prefix="relative">fonts</dir>'
+    assert system in project and bundled in project
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(project.replace(system, f"<dir>{MPL_FONTS}</dir><cachedir>{tmp_path / 'fc'}</cachedir>")
+                    .replace(bundled, f"<dir>{fonts.HERE}</dir>"), encoding="utf-8")
+    doc = new_document("zh")
+    doc.add_paragraph("关于永康市生态文明建设情况的报告", style=STYLE["title"])
+    doc.add_paragraph("一、总体情况", style=STYLE["h1"])
+    doc.add_paragraph("永康市综合得分居金华市第三位。", style=STYLE["body"])
+    doc.save(tmp_path / "draft.docx")
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "FONTCONFIG_FILE": str(conf)}
+    subprocess.run(["soffice", "--headless", "--norestore", "--convert-to", "pdf", "--outdir",
+                    str(tmp_path), str(tmp_path / "draft.docx")], env=env, capture_output=True,
+                   timeout=300, check=True)
+    pdf = str(tmp_path / "draft.pdf")
+    listed = subprocess.run(["pdffonts", pdf], capture_output=True, text=True, check=True).stdout
+    embedded = [line.split()[0].split("+")[-1] for line in listed.splitlines()[2:]]
+    assert embedded and all(name.startswith("ZonghengSansSC-Regular") for name in embedded), listed
+    shown = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    assert "关于永康市生态文明建设情况的报告" in shown and "永康市综合得分居金华市第三位。" in shown

@@ -150,6 +150,11 @@ def _rename(font, source_version: str) -> None:
     cff.fontNames = [postscript]
     top = cff.topDictIndex[0]
     top.FullName, top.FamilyName = family, family
+    # A CID-keyed font names each of its font dicts too ("NotoSansCJKjp-Regular-Ideographs");
+    # PDF writers such as LibreOffice show that name, so it is renamed as well.
+    for fd in getattr(top, "FDArray", None) or ():
+        if hasattr(fd, "FontName"):
+            fd.FontName = f"{postscript}-{fd.FontName.rsplit('-', 1)[-1]}"
 
 
 def build(source: Path = SOURCE, out: Path = fonts.HERE) -> dict[str, object]:
