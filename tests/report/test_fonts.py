@@ -346,3 +346,22 @@ def test_word_draft_converts_with_the_bundled_font_when_no_chinese_font(tmp_path
     assert embedded and all(name.startswith("ZonghengSansSC-Regular") for name in embedded), listed
     shown = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True).stdout
     assert "关于永康市生态文明建设情况的报告" in shown and "永康市综合得分居金华市第三位。" in shown
+
+
+# -- chart labels print numbers as every document does ----------------------------------------
+
+
+def test_chart_labels_use_the_display_formats(monkeypatch):
+    from matplotlib.text import Text
+
+    from zongheng.report import charts
+
+    drawn: list[list[str]] = []
+    monkeypatch.setattr(charts, "_png", lambda fig: drawn.append(
+        [t.get_text() for t in fig.findobj(Text) if t.get_text()]) or b"")
+    charts.waterfall(("永康市", 85.9375), [("动力变革", 1.19), ("工作评价", 0.0577)], ("义乌市", 87.1852))
+    charts.bars(["质量变革", "效率变革"], {"永康市": [77.3, 89.0]})
+    # Scores with 2 decimals and changes signed (display.score / display.signed), as in the
+    # text beside the chart: 85.94 + 1.19 + 0.06 = 87.19.
+    assert {"85.94", "+1.19", "+0.06", "87.19"} <= set(drawn[0])
+    assert {"77.30", "89.00"} <= set(drawn[1])

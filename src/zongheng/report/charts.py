@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from zongheng import display
 from zongheng.errors import ZonghengWarning
 from zongheng.i18n import register_messages, text
 from zongheng.report import fonts
@@ -201,7 +202,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
-         title: str = "", ylabel: str = "", value_format: str = "{:.1f}",
+         title: str = "", ylabel: str = "", value_format: Callable[[float], str] = display.score,
          size: tuple[float, float] = (6.2, 2.8)) -> bytes:
     """Return a grouped bar chart (分组柱状图) as PNG bytes.
 
@@ -213,8 +214,9 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
         One bar per category for each series (e.g. the unit, the peer median);
         the first series is drawn in the strong colour and labelled with values.
     title, ylabel : str
-    value_format : str
-        Format of the value labels on the first series.
+    value_format : callable
+        Text of the value labels on the first series (default :func:`zongheng.display.score`,
+        the scores as every document prints them).
     size : (float, float)
         Figure size in inches.
     """
@@ -231,7 +233,7 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
             rects = ax.bar(x + (i - (n - 1) / 2) * width, vals, width * 0.92, label=name,
                            color=COLOURS[i % len(COLOURS)])
             if i == 0:
-                ax.bar_label(rects, labels=[value_format.format(v) if np.isfinite(v) else ""
+                ax.bar_label(rects, labels=[value_format(v) if np.isfinite(v) else ""
                                             for v in vals], padding=2, fontsize=8)
         # Scores sit high on a 0–100 scale: start the axis near the lowest bar so that
         # differences show, and say so by not starting at 0 only when all bars are high.
@@ -248,7 +250,8 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
 
 def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
               end: tuple[str, float], *, title: str = "", ylabel: str = "",
-              value_format: str = "{:+.2f}", size: tuple[float, float] = (6.2, 3.0)) -> bytes:
+              value_format: Callable[[float], str] = display.signed,
+              size: tuple[float, float] = (6.2, 3.0)) -> bytes:
     """Return a waterfall chart (瀑布图) from one score to another, as PNG bytes.
 
     Parameters
@@ -259,7 +262,10 @@ def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
     steps : sequence of (str, float)
         The contributions in between; positive steps go up (orange), negative
         down (green: where the unit is ahead).
-    title, ylabel, value_format : str
+    title, ylabel : str
+    value_format : callable
+        Text of the steps' labels (default :func:`zongheng.display.signed`); the first and
+        last bars are labelled with :func:`zongheng.display.score`.
     size : (float, float)
     """
     with matplotlib.rc_context(_rc()):
@@ -267,17 +273,17 @@ def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
         ax = fig.add_subplot()
         labels = [start[0], *(s[0] for s in steps), end[0]]
         level = start[1]
-        bottoms, heights, colours, texts = [0.0], [start[1]], [COLOURS[0]], [f"{start[1]:.1f}"]
+        bottoms, heights, colours, texts = [0.0], [start[1]], [COLOURS[0]], [display.score(start[1])]
         for _, delta in steps:
             bottoms.append(level if delta >= 0 else level + delta)
             heights.append(abs(delta))
             colours.append(COLOURS[2] if delta >= 0 else COLOURS[3])
-            texts.append(value_format.format(delta))
+            texts.append(value_format(delta))
             level += delta
         bottoms.append(0.0)
         heights.append(end[1])
         colours.append(COLOURS[1])
-        texts.append(f"{end[1]:.1f}")
+        texts.append(display.score(end[1]))
         x = np.arange(len(labels))
         rects = ax.bar(x, heights, 0.6, bottom=bottoms, color=colours)
         ax.bar_label(rects, labels=texts, padding=2, fontsize=8)
