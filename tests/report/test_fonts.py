@@ -224,6 +224,21 @@ def test_a_character_outside_the_subset_is_said_once(tmp_path, cmap):
     assert rare in message and "方框" in message
 
 
+def test_a_character_outside_the_subset_comes_from_an_installed_font(cmap, monkeypatch):
+    import warnings
+
+    from zongheng.report import charts
+
+    if charts.system_cjk_font() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk)")
+    monkeypatch.setattr(charts, "_MISSING_SAID", [])     # not yet said in this process
+    rare = next(c for c in build.gb2312(range(56, 88)) if c not in cmap)
+    assert charts._rc()["font.family"][:2] == ["Zongheng Sans SC", charts.system_cjk_font()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # a box would warn (MissingGlyphWarning)
+        assert charts.bars([rare + "街道"], {"得分": [80.0]})[:4] == b"\x89PNG"
+
+
 def test_without_any_chinese_font_one_warning_only(tmp_path):
     # The reviewer saw 182 matplotlib glyph warnings after the useful one; now there is one.
     seen = _draw_charts(tmp_path, "no_bundled_font")

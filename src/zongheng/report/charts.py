@@ -87,6 +87,7 @@ class MissingGlyphWarning(ZonghengWarning):
 # matplotlib's own warning, one per glyph and text drawn (matplotlib/_text_helpers.py).
 _GLYPH_WARNING = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\)")
 _MISSING_SAID: list[str] = []   # the characters already reported: the warning is said once
+_MISSING_SHOWN = 20             # characters named in it (one console line), the count says the rest
 
 
 @lru_cache(maxsize=1)
@@ -167,6 +168,7 @@ def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     # Text is laid out while saving: matplotlib then warns once per missing glyph and text.
     # Those warnings are gathered and said as one MissingGlyphWarning; others pass through.
+    # (catch_warnings is process-wide: charts are drawn in one thread, as every writer does.)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
@@ -193,8 +195,9 @@ def _say_missing(chars: list[str]) -> None:
         _MISSING_SAID.extend(chars)
         return
     _MISSING_SAID.extend(chars)
-    warnings.warn(text("chart_missing_glyphs", n=len(chars), chars="".join(chars)),
-                  MissingGlyphWarning, stacklevel=3)
+    shown = "".join(chars[:_MISSING_SHOWN]) + ("…" if len(chars) > _MISSING_SHOWN else "")
+    warnings.warn(text("chart_missing_glyphs", n=len(chars), chars=shown), MissingGlyphWarning,
+                  stacklevel=3)
 
 
 def _figure(width: float, height: float) -> Figure:
