@@ -3,20 +3,24 @@
 Each function takes plain numbers and labels and returns PNG bytes, ready for
 ``python-docx``'s ``add_picture`` (through :class:`io.BytesIO`). No pyplot and
 no global state: every figure is a :class:`~matplotlib.figure.Figure` drawn
-inside :func:`matplotlib.rc_context`, so a caller's settings are untouched.
+inside :func:`matplotlib.rc_context`, so a caller's settings are untouched (the
+one lasting change is that matplotlib's font list learns the bundled font).
 
-Chinese text needs a CJK font installed on the machine (Debian:
-``fonts-noto-cjk`` or ``fonts-wqy-microhei``). :func:`cjk_font` finds one; when
-matplotlib's font cache predates the font's installation it adds the font file
-itself, and without any CJK font the charts are still drawn (the Chinese shows
-as boxes) after a :class:`MissingCJKFontWarning`.
+Fonts: charts are drawn with the bundled subset of Noto Sans CJK SC
+(:mod:`zongheng.report.fonts`, family ``Zongheng Sans SC``) on every machine,
+so the same data gives the same picture whether or not a Chinese font is
+installed. A character outside the subset (a rare hanzi in a unit's name) is
+taken from an installed CJK font (:func:`system_cjk_font`), then DejaVu Sans;
+when none has it, it shows as a box and one :class:`MissingGlyphWarning` says
+so, once per process, instead of matplotlib's warning per glyph and chart.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,19 +29,36 @@ import numpy as np
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+from zongheng import display
 from zongheng.errors import ZonghengWarning
+from zongheng.i18n import register_messages, text
+from zongheng.report import fonts
 
 __all__ = [
     "CJK_FAMILIES",
     "COLOURS",
     "LIGHT_COLOURS",
     "MissingCJKFontWarning",
+    "MissingGlyphWarning",
     "bars",
+    "bundled_font",
     "cjk_font",
     "lights_by_group",
     "small_trends",
+    "system_cjk_font",
     "waterfall",
 ]
+
+register_messages({
+    # Short: one console line (the CLI prints "warning: " before it).
+    "chart_no_cjk_font": (
+        "缺少中文字体，图中中文将显示为方框（安装 fonts-noto-cjk 可解决）",
+        "no Chinese font: Chinese in charts shows as boxes (install fonts-noto-cjk)"),
+    "chart_missing_glyphs": (
+        "图中 {n} 个字无可用字体，显示为方框：{chars}（安装 fonts-noto-cjk 后重新生成）",
+        "{n} character(s) in charts have no font and show as boxes: {chars} "
+        "(install fonts-noto-cjk and run again)"),
+})
 
 # Preferred families, Simplified Chinese first; the first one installed wins.
 CJK_FAMILIES = (
@@ -56,19 +77,43 @@ _DPI = 150
 
 
 class MissingCJKFontWarning(ZonghengWarning):
-    """No CJK font is installed: Chinese text in charts shows as boxes (tofu)."""
+    """No CJK font at all (the bundled one missing too): Chinese in charts shows as boxes (tofu)."""
+
+
+class MissingGlyphWarning(ZonghengWarning):
+    """Characters in a chart are in no available font and show as boxes (said once per process)."""
+
+
+# matplotlib's own warning, one per glyph and text drawn (matplotlib/_text_helpers.py).
+_GLYPH_WARNING = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\)")
+_MISSING_SAID: list[str] = []   # the characters already reported: the warning is said once
+_MISSING_SHOWN = 20             # characters named in it (one console line), the count says the rest
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Return the family name of an installed CJK font (中文字体), or None.
+def bundled_font() -> str | None:
+    """Return the family of the bundled Chinese font (内置中文字体), registered with matplotlib.
+
+    Adds :data:`zongheng.report.fonts.OTF` to matplotlib's font list (once per
+    process) and returns :data:`zongheng.report.fonts.FONT_FAMILY`; None when
+    the file is missing (a broken installation).
+    """
+    if not fonts.OTF.is_file():
+        return None
+    if _installed((fonts.FONT_FAMILY,)) is None:
+        font_manager.fontManager.addfont(str(fonts.OTF))
+    return fonts.FONT_FAMILY
+
+
+@lru_cache(maxsize=1)
+def system_cjk_font() -> str | None:
+    """Return the family name of an installed CJK font (系统中文字体), or None.
 
     Looks for :data:`CJK_FAMILIES` in matplotlib's font list. If none is there,
     the font list may be a cache written before the fonts were installed, so the
     system font files whose names look like a CJK font are added to it
     (:meth:`~matplotlib.font_manager.FontManager.addfont`) and the search is
-    repeated. Returns None (after a :class:`MissingCJKFontWarning`) when the
-    machine has no CJK font at all.
+    repeated. Charts use it only for characters the bundled font lacks.
     """
     found = _installed(CJK_FAMILIES)
     if found:
@@ -79,10 +124,20 @@ def cjk_font() -> str | None:
                 font_manager.fontManager.addfont(path)
             except (OSError, RuntimeError, ValueError):
                 continue  # an unreadable font file is skipped, as matplotlib does
-    found = _installed(CJK_FAMILIES)
+    return _installed(CJK_FAMILIES)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str | None:
+    """Return the family charts draw Chinese with (图表中文字体), or None.
+
+    The bundled font (:func:`bundled_font`) when it is there, else an installed
+    one (:func:`system_cjk_font`). Returns None, after a
+    :class:`MissingCJKFontWarning`, when there is neither.
+    """
+    found = bundled_font() or system_cjk_font()
     if found is None:
-        warnings.warn("no CJK font found (install fonts-noto-cjk): Chinese text in charts will "
-                      "show as boxes", MissingCJKFontWarning, stacklevel=2)
+        warnings.warn(text("chart_no_cjk_font"), MissingCJKFontWarning, stacklevel=2)
     return found
 
 
@@ -92,10 +147,13 @@ def _installed(families: Sequence[str]) -> str | None:
 
 
 def _rc() -> dict[str, object]:
-    font = cjk_font()
+    # A list of families in font.family is a per-glyph fallback chain (matplotlib ≥ 3.6; a
+    # generic "sans-serif" would resolve to one font): the bundled font first (the same
+    # picture on every machine), an installed CJK font for characters it lacks, DejaVu last.
+    families = list(dict.fromkeys(f for f in (cjk_font(), system_cjk_font(), "DejaVu Sans") if f))
     return {
-        "font.family": "sans-serif",
-        "font.sans-serif": [*([font] if font else []), "DejaVu Sans"],
+        "font.family": families,
+        "font.sans-serif": families,
         "axes.unicode_minus": False,      # CJK fonts lack U+2212; use the hyphen-minus
         "font.size": 9,
         "axes.spines.top": False,
@@ -108,8 +166,38 @@ def _rc() -> dict[str, object]:
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
+    # Text is laid out while saving: matplotlib then warns once per missing glyph and text.
+    # Those warnings are gathered and said as one MissingGlyphWarning; others pass through.
+    # (catch_warnings is process-wide: charts are drawn in one thread, as every writer does.)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", facecolor="white")
+    missing: dict[str, None] = {}
+    for w in caught:
+        match = _GLYPH_WARNING.match(str(w.message))
+        if match:
+            missing[chr(int(match.group(1)))] = None
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    _say_missing(list(missing))
     return buffer.getvalue()
+
+
+def _say_missing(chars: list[str]) -> None:
+    """Warn once per process about characters no font has (they are drawn as boxes).
+
+    Silent when there is no CJK font at all: :func:`cjk_font` has said so already, in one
+    :class:`MissingCJKFontWarning`, and every Chinese character would be listed again.
+    """
+    if not chars or _MISSING_SAID:
+        return
+    if cjk_font() is None:
+        _MISSING_SAID.extend(chars)
+        return
+    _MISSING_SAID.extend(chars)
+    shown = "".join(chars[:_MISSING_SHOWN]) + ("…" if len(chars) > _MISSING_SHOWN else "")
+    warnings.warn(text("chart_missing_glyphs", n=len(chars), chars=shown), MissingGlyphWarning,
+                  stacklevel=3)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -117,7 +205,7 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
-         title: str = "", ylabel: str = "", value_format: str = "{:.1f}",
+         title: str = "", ylabel: str = "", value_format: Callable[[float], str] = display.score,
          size: tuple[float, float] = (6.2, 2.8)) -> bytes:
     """Return a grouped bar chart (分组柱状图) as PNG bytes.
 
@@ -129,8 +217,9 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
         One bar per category for each series (e.g. the unit, the peer median);
         the first series is drawn in the strong colour and labelled with values.
     title, ylabel : str
-    value_format : str
-        Format of the value labels on the first series.
+    value_format : callable
+        Text of the value labels on the first series (default :func:`zongheng.display.score`,
+        the scores as every document prints them).
     size : (float, float)
         Figure size in inches.
     """
@@ -147,7 +236,7 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
             rects = ax.bar(x + (i - (n - 1) / 2) * width, vals, width * 0.92, label=name,
                            color=COLOURS[i % len(COLOURS)])
             if i == 0:
-                ax.bar_label(rects, labels=[value_format.format(v) if np.isfinite(v) else ""
+                ax.bar_label(rects, labels=[value_format(v) if np.isfinite(v) else ""
                                             for v in vals], padding=2, fontsize=8)
         # Scores sit high on a 0–100 scale: start the axis near the lowest bar so that
         # differences show, and say so by not starting at 0 only when all bars are high.
@@ -164,7 +253,8 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *,
 
 def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
               end: tuple[str, float], *, title: str = "", ylabel: str = "",
-              value_format: str = "{:+.2f}", size: tuple[float, float] = (6.2, 3.0)) -> bytes:
+              value_format: Callable[[float], str] = display.signed,
+              size: tuple[float, float] = (6.2, 3.0)) -> bytes:
     """Return a waterfall chart (瀑布图) from one score to another, as PNG bytes.
 
     Parameters
@@ -175,7 +265,10 @@ def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
     steps : sequence of (str, float)
         The contributions in between; positive steps go up (orange), negative
         down (green: where the unit is ahead).
-    title, ylabel, value_format : str
+    title, ylabel : str
+    value_format : callable
+        Text of the steps' labels (default :func:`zongheng.display.signed`); the first and
+        last bars are labelled with :func:`zongheng.display.score`.
     size : (float, float)
     """
     with matplotlib.rc_context(_rc()):
@@ -183,17 +276,17 @@ def waterfall(start: tuple[str, float], steps: Sequence[tuple[str, float]],
         ax = fig.add_subplot()
         labels = [start[0], *(s[0] for s in steps), end[0]]
         level = start[1]
-        bottoms, heights, colours, texts = [0.0], [start[1]], [COLOURS[0]], [f"{start[1]:.1f}"]
+        bottoms, heights, colours, texts = [0.0], [start[1]], [COLOURS[0]], [display.score(start[1])]
         for _, delta in steps:
             bottoms.append(level if delta >= 0 else level + delta)
             heights.append(abs(delta))
             colours.append(COLOURS[2] if delta >= 0 else COLOURS[3])
-            texts.append(value_format.format(delta))
+            texts.append(value_format(delta))
             level += delta
         bottoms.append(0.0)
         heights.append(end[1])
         colours.append(COLOURS[1])
-        texts.append(f"{end[1]:.1f}")
+        texts.append(display.score(end[1]))
         x = np.arange(len(labels))
         rects = ax.bar(x, heights, 0.6, bottom=bottoms, color=colours)
         ax.bar_label(rects, labels=texts, padding=2, fontsize=8)

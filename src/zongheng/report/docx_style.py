@@ -192,6 +192,11 @@ def new_document(lang: str = "zh", *, title: str = "") -> DocumentObject:
     """
     fonts = _FONTS.get(lang, _FONTS["zh"])
     doc = Document()
+    # Styles left on theme fonts take the theme's face for this East-Asian language: python-docx's
+    # template says ja-JP (ＭＳ 明朝, absent from a Chinese Word); zh-CN gives the theme's 宋体.
+    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
