@@ -1,0 +1,90 @@
+"""The unit's indicators (指标): the heat map of its group and its strengths and weaknesses."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from zongheng import display
+from zongheng.report.html import charts
+from zongheng.report.html.blocks import (
+    Section,
+    cell,
+    chart,
+    raw_change,
+    shown_value,
+    signed_value,
+    table,
+    tip,
+)
+from zongheng.report.html.facts import UnitFacts, top_dimension
+from zongheng.report.html.standing import trajectory_units
+from zongheng.report.html.text import measure, register, t
+
+__all__ = ["heatmap", "strengths"]
+
+register({
+    "h.heatmap": ("指标热力图", "Indicator heat map"),
+    "h.strengths": ("优势与短板", "Strengths and weaknesses"),
+    "heatmap": ("{scope}各单位各指标的标准化值（越高越好，逆向指标已换向），按维度分组。",
+                "Normalised values of each indicator for the units {scope} (higher is better; "
+                "negative indicators are reversed), grouped by dimension."),
+    "normalised": ("标准化值", "Normalised value"),
+    "raw": ("原始值", "Raw value"),
+    "kind_strength": ("优势指标（组内名列前茅）", "Strengths (among the best of the group)"),
+    "kind_weakness": ("短板指标（组内排名靠后）", "Weaknesses (among the last of the group)"),
+    "kind_declined": ("较上期下降的指标", "Declined since the previous period"),
+    "strengths_imputed": ("插补值不参与优势、短板和下降的判断。",
+                          "Imputed values are not counted as strengths, weaknesses or declines."),
+})
+
+
+def heatmap(f: UnitFacts) -> Section:
+    """Return the heat map of the group's normalised values, indicators named and banded."""
+    ev = f.ev
+    sec = Section("heatmap", t("h.heatmap"))
+    units = trajectory_units(f)
+    at = [f.pos[u] for u in units]
+    codes = list(ev.framework.indicator_codes)
+    bands: dict[str, list[str]] = {}
+    for code in codes:  # framework order, grouped by top-level dimension
+        bands.setdefault(top_dimension(ev, code), []).append(code)
+    order = [c for members in bands.values() for c in members]
+    norm = ev.scores[f.p][np.ix_(at, [f.node_col[c] for c in order])].T  # (indicator, unit)
+    measures = {i.code: measure(i.unit) for i in ev.framework.indicators}
+    tips = [[tip(f.names[unit], f"{code} {f.node(code)}",
+                 f"{t('normalised')}: {display.score(norm[r, x])}",
+                 f"{t('raw')}: {f.raw(f.pos[unit], code)} {measures[code]}".rstrip())
+             for x, unit in enumerate(units)] for r, code in enumerate(order)]
+    option, height = charts.heatmap(
+        [f.names[u] for u in units],
+        [(f.node(dim), [f.node(c) for c in members]) for dim, members in bands.items()],
+        norm, tips, series_name=t("normalised"))
+    sec.paragraph(t("heatmap", scope=f.scope))
+    sec.charts(chart("chart-heatmap", option, height, wide=True))
+    return sec
+
+
+def strengths(f: UnitFacts) -> Section:
+    """Return 优势与短板: the brief's strengths, weaknesses and declines (imputed values marked)."""
+    sw = f.brief.strengths
+    sec = Section("strengths", t("h.strengths"))
+    columns = [t("indicator"), t("name"), t("dimension"), f.rank_label, t("value"), t("previous"),
+               t("change"), t("measure"), t("department")]
+    imputed = sw["imputed"] if "imputed" in sw else [np.nan] * len(sw)
+    sw = sw.assign(_imputed=list(imputed))
+    for kind in ("strength", "weakness", "declined"):
+        part = sw[sw["kind"] == kind]
+        if not len(part):
+            continue
+        rows = [[cell(r["indicator"]), cell(f.node(r["indicator"])), cell(f.node(r["dimension"])),
+                 cell(f"{int(r['rank'])} / {int(r['group_size'])}", "num"),
+                 cell(shown_value(r["value"], r["_imputed"]), "num"),
+                 cell(display.value(r["previous"]), "num"),
+                 cell(signed_value(raw_change(r["value"], r["previous"])), "num"),
+                 cell(measure(r["unit_of_measure"])), cell(r["department"] or display.MISSING)]
+                for _, r in part.iterrows()]
+        sec.table(table(columns, rows, table_id=f"{kind}-table",
+                        caption=f"{t(f'kind_{kind}')} ({len(rows)})"))
+    if len(f.brief.missing if f.brief.missing is not None else ()):
+        sec.notes([t("strengths_imputed")])
+    return sec
