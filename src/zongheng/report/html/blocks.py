@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from zongheng import display
 from zongheng.report.html.text import t
@@ -85,15 +85,20 @@ def tip(*lines: object) -> str:
     return "<br/>".join(html.escape(str(line)) for line in lines)
 
 
+# Cells are joined as plain strings of escaped text (markupsafe's escape, in C) and marked safe
+# once per table: Markup.format per cell costs ~20 µs, too much for a table of 20,000 rows.
+
+
 def cell(value: object, cls: str = "") -> Markup:
     """Return one ``<td>``, its text escaped."""
-    klass = Markup(' class="{}"').format(cls) if cls else ""
-    return Markup("<td{}>{}</td>").format(klass, value)
+    if cls:
+        return Markup(f'<td class="{escape(cls)}">{escape(value)}</td>')
+    return Markup(f"<td>{escape(value)}</td>")
 
 
-def _row(cells: Iterable[Markup], attrs: Mapping[str, str] | None) -> Markup:
-    extra = Markup("").join(Markup(' {}="{}"').format(k, v) for k, v in (attrs or {}).items() if v)
-    return Markup("<tr{}>{}</tr>").format(extra, Markup("").join(cells))
+def _row(cells: Iterable[str], attrs: Mapping[str, str] | None) -> str:
+    extra = "".join(f' {escape(k)}="{escape(v)}"' for k, v in attrs.items() if v) if attrs else ""
+    return f"<tr{extra}>{''.join(map(escape, cells))}</tr>"  # a cell from cell() is left as it is
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Markup]], *,
@@ -108,10 +113,9 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Markup]], *,
     body = []
     for i, (r, a) in enumerate(zip(rows, attrs, strict=True)):
         if groups and i in groups:
-            body.append(Markup('<tr class="group"><td colspan="{}">{}</td></tr>').format(
-                len(columns), groups[i]))
+            body.append(f'<tr class="group"><td colspan="{len(columns)}">{escape(groups[i])}</td></tr>')
         body.append(_row(r, a))
-    return {"kind": "table", "columns": list(columns), "body": Markup("\n").join(body),
+    return {"kind": "table", "columns": list(columns), "body": Markup("\n".join(body)),
             "rows": len(rows), "caption": caption, "id": table_id}
 
 

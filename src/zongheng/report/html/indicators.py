@@ -17,7 +17,7 @@ from zongheng.report.html.blocks import (
     tip,
 )
 from zongheng.report.html.facts import UnitFacts, top_dimension
-from zongheng.report.html.standing import trajectory_units
+from zongheng.report.html.standing import drawn_scope, trajectory_units
 from zongheng.report.html.text import measure, register, t
 
 __all__ = ["heatmap", "strengths"]
@@ -25,8 +25,8 @@ __all__ = ["heatmap", "strengths"]
 register({
     "h.heatmap": ("指标热力图", "Indicator heat map"),
     "h.strengths": ("优势与短板", "Strengths and weaknesses"),
-    "heatmap": ("{scope}各单位各指标的标准化值（越高越好，逆向指标已换向），按维度分组。",
-                "Normalised values of each indicator for the units {scope} (higher is better; "
+    "heatmap": ("{scope}各指标的标准化值（越高越好，逆向指标已换向），按维度分组。",
+                "Normalised values of each indicator for {scope} (higher is better; "
                 "negative indicators are reversed), grouped by dimension."),
     "normalised": ("标准化值", "Normalised value"),
     "raw": ("原始值", "Raw value"),
@@ -59,7 +59,7 @@ def heatmap(f: UnitFacts) -> Section:
         [f.names[u] for u in units],
         [(f.node(dim), [f.node(c) for c in members]) for dim, members in bands.items()],
         norm, tips, series_name=t("normalised"))
-    sec.paragraph(t("heatmap", scope=f.scope))
+    sec.paragraph(t("heatmap", scope=drawn_scope(f, units)))
     sec.charts(chart("chart-heatmap", option, height, wide=True))
     return sec
 

@@ -14,7 +14,8 @@ from zongheng.report.html.blocks import Section, arrow, cell, chart, missing, ro
 from zongheng.report.html.facts import UnitFacts
 from zongheng.report.html.text import group_rank, register, sep, t
 
-__all__ = ["distribution", "overview", "radar", "ranking", "trajectory", "trajectory_units"]
+__all__ = ["DRAWN", "distribution", "drawn_scope", "overview", "radar", "ranking", "trajectory",
+           "trajectory_units"]
 
 register({
     "h.overview": ("总体情况", "Overview"),
@@ -22,6 +23,10 @@ register({
     "h.distribution": ("综合指数分布", "Distribution of the index"),
     "h.radar": ("分维度得分", "Dimension scores"),
     "h.trajectory": ("名次变化轨迹", "Rank trajectories"),
+    "trajectory_text": ("{scope}历年名次，粗红线为{unit}。", "Ranks over the years of {scope}; the thick red "
+                        "line is {unit}."),
+    "whole_group": ("{scope}各单位", "the units {scope}"),
+    "neighbours": ("{scope}名次与{unit}相邻的 {n} 个单位", "the {n} units ranked next to {unit} {scope}"),
     "overview": ("{p}年，{unit}{index}为 {score} 分，在{label} {n} 个单位中排第 {rank} 名，"
                  "在全部 {total} 个单位中排第 {overall} 名。",
                  "In {p}, {unit} scored {score} on the {index}, ranking {rank} of {n} in {label} "
@@ -237,14 +242,29 @@ def radar(f: UnitFacts) -> Section:
     return sec
 
 
+DRAWN = 20
+"""The most units a trajectory chart or heat map draws: a group of up to 20 is drawn whole."""
+
+
 def trajectory_units(f: UnitFacts) -> list[str]:
-    """Return the units drawn beside the unit: its group, or its neighbours in the ranking."""
-    if f.group:
-        return f.peer_units
-    # without a group, the unit and its neighbours in the ranking (every unit would be a tangle)
+    """Return the units drawn beside the unit: its group, or its neighbours in the ranking.
+
+    A group of up to :data:`DRAWN` units is drawn whole; otherwise (no group, or a large one)
+    the unit and the 4 units either side of it: more would be a tangle of lines, an unreadable
+    heat map, and a page whose size grows with the number of units.
+    """
     order = f.peer_units
+    if f.group and len(order) <= DRAWN:
+        return order
     i = order.index(f.brief.unit)
     return order[max(0, i - 4): i + 5]
+
+
+def drawn_scope(f: UnitFacts, units: list[str]) -> str:
+    """Return the units a chart draws, in words: 金华市内各单位, 金华市内名次与永康市相邻的 9 个单位."""
+    if f.group and len(units) == len(f.peer_units):
+        return t("whole_group", scope=f.scope)
+    return t("neighbours", scope=f.scope, unit=f.brief.name, n=len(units))
 
 
 def trajectory(f: UnitFacts) -> Section:
@@ -278,6 +298,7 @@ def trajectory(f: UnitFacts) -> Section:
                   "name": f.rank_label},
     }
     option["series"] = series
+    sec.paragraph(t("trajectory_text", scope=drawn_scope(f, units), unit=f.brief.name))
     sec.charts(chart("chart-trajectory", option, 400, wide=True))
     return sec
 
