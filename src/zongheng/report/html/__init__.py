@@ -28,7 +28,14 @@ found them before the split.
 from __future__ import annotations
 
 from zongheng.evaluation import Evaluation
-from zongheng.report.html.attainment import render_attainment_html, write_attainment_html
+from zongheng.report.html.attainment import (
+    check_targets,
+    is_attainment_framework,
+    render_attainment_html,
+    unit_attainment,
+    write_attainment_html,
+    write_unit_attainment_html,
+)
 from zongheng.report.html.page import ECHARTS_VERSION, FONT_STACK
 from zongheng.report.html.text import t as _t
 from zongheng.report.html.unit import SECTIONS, render_html, write_html
@@ -36,8 +43,9 @@ from zongheng.report.provenance import is_synthetic as _is_panel_synthetic
 from zongheng.testing import CHROMIUM, CHROMIUM_ARGS, screenshot
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ECHARTS_VERSION", "FONT_STACK", "SECTIONS", "SYNTHETIC_BANNER",
-           "is_synthetic", "render_attainment_html", "render_html", "screenshot", "write_attainment_html",
-           "write_html"]
+           "check_targets", "is_attainment_framework", "is_synthetic", "render_attainment_html",
+           "render_html", "screenshot", "unit_attainment", "write_attainment_html", "write_html",
+           "write_unit_attainment_html"]
 
 SYNTHETIC_BANNER = _t("synthetic_banner")
 """The banner of a page on synthetic data, in Chinese (as the page shows it by default)."""

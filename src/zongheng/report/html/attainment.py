@@ -18,15 +18,19 @@ import numpy as np
 import pandas as pd
 
 from zongheng import display
-from zongheng.analysis.attainment import WarningRule, summary, value_label
+from zongheng.analysis.attainment import WarningRule, attainment, summary, value_label
+from zongheng.errors import FrameworkError, Problem
+from zongheng.framework import Framework
 from zongheng.i18n import using_lang
 from zongheng.io.atomic import atomic_write
+from zongheng.panel import Panel
 from zongheng.report.html import charts
 from zongheng.report.html.blocks import Section, cell, chart, missing, raw_change, signed_value, table
-from zongheng.report.html.page import ECHARTS_VERSION, render_page
+from zongheng.report.html.page import ECHARTS_VERSION, render_page, source_title, synthetic_default
 from zongheng.report.html.text import measure, register, sentences, sep, t
 
-__all__ = ["render_attainment_html", "write_attainment_html"]
+__all__ = ["check_targets", "is_attainment_framework", "render_attainment_html", "unit_attainment",
+           "write_attainment_html", "write_unit_attainment_html"]
 
 register({
     "att.report": ("目标达成情况报告", "attainment report"),
@@ -101,6 +105,15 @@ register({
     "att.no_target": ("没有目标值的指标（不评价）：{names}。",
                       "Indicators without a target (not assessed): {names}."),
     "att.percent_points": ("个百分点", " percentage points"),
+    "att.no_targets": ("指标体系“{name}”没有目标值和达标规则（target、rule），不能生成目标达成报告；"
+                       "请在指标体系中为指标填写目标值和达标规则",
+                       "the framework '{name}' has no targets and attainment rules (target, rule): no "
+                       "attainment report can be made; give its indicators a target and a rule"),
+    "att.not_ranked": ("指标体系“{name}”按目标值评价（指标有达标规则），不做综合得分和排名："
+                       "请生成目标达成报告（write_attainment_html，命令行 --template eco）",
+                       "the framework '{name}' is assessed against targets (its indicators have "
+                       "attainment rules), not by a composite score and ranking: make the attainment "
+                       "report (write_attainment_html, on the command line --template eco)"),
 })
 
 _LIGHTS = ("green", "yellow", "red")
@@ -342,6 +355,57 @@ def _notes(table_: pd.DataFrame, period: Hashable, source: str | None, synthetic
     return sec
 
 
+def is_attainment_framework(framework: Framework) -> bool:
+    """Return whether the framework is assessed against targets (目标达成类指标体系).
+
+    True when any indicator has an attainment rule (``rule: ">=" | "<=" | "yes"``), as the
+    生态文明 supervision indicators do: such a framework gets an attainment report, never a
+    composite score or a ranking.
+    """
+    return any(i.rule for i in framework.indicators)
+
+
+def _assessable(table_: pd.DataFrame) -> bool:
+    rules = table_["rule"].astype(str)
+    has_target = table_["target"].notna().to_numpy() | (rules == "yes").to_numpy()
+    return bool((rules.isin([">=", "<=", "yes"]).to_numpy() & has_target).any())
+
+
+def check_targets(framework: Framework) -> None:
+    """Refuse a framework without any target and rule (没有目标值的指标体系不能生成目标达成报告).
+
+    Raises
+    ------
+    FrameworkError
+        When no indicator has both an attainment rule and a target (a ``yes`` rule needs none).
+    """
+    ok = any((i.rule in (">=", "<=") and i.target is not None) or i.rule == "yes"
+             for i in framework.indicators)
+    if not ok:
+        name = framework.meta.get("title") or framework.root.name
+        raise FrameworkError([Problem("html.att.no_targets", {"name": name})])
+
+
+def unit_attainment(framework: Framework, panel: Panel, unit: str, *, period: Hashable | None = None,
+                    rule: WarningRule | None = None) -> pd.DataFrame:
+    """Return the table :func:`write_attainment_html` reads: one unit, every period up to ``period``.
+
+    Raises
+    ------
+    FrameworkError
+        When the framework has no targets (:func:`check_targets`).
+    """
+    check_targets(framework)
+    table_ = attainment(framework, panel, unit=unit, rule=rule)
+    if period is not None:
+        periods = [str(p) for p in dict.fromkeys(table_["period"])]  # in the panel's order
+        if str(period) not in periods:
+            raise ValueError(f"period {period!r} is not in the data ({', '.join(periods)})")
+        keep = periods[: periods.index(str(period)) + 1]  # the trends read the earlier periods
+        table_ = table_[table_["period"].astype(str).isin(keep)].reset_index(drop=True)
+    return table_
+
+
 def _one_unit(table_: pd.DataFrame) -> pd.DataFrame:
     units = list(dict.fromkeys(table_["unit"]))
     if len(units) != 1:
@@ -360,6 +424,9 @@ def render_attainment_html(table: pd.DataFrame, *, title: str | None = None, lan
     with using_lang(_check_lang(lang)):
         rule = rule or WarningRule()
         history = _one_unit(table)
+        if not _assessable(history):
+            name = title or (str(history["unit_name"].iloc[0]) if len(history) else "")
+            raise FrameworkError([Problem("html.att.no_targets", {"name": name})])
         periods = list(dict.fromkeys(history["period"]))
         period = periods[-1]
         previous = periods[-2] if len(periods) > 1 else None
@@ -423,6 +490,9 @@ def write_attainment_html(table: pd.DataFrame, path: str | Path, *, title: str |
     ------
     ValueError
         If the table holds more or fewer than one unit.
+    FrameworkError
+        If no indicator of the table has a target and an attainment rule (nothing to assess:
+        a framework without targets gets no attainment report).
 
     Examples
     --------
@@ -436,3 +506,27 @@ def write_attainment_html(table: pd.DataFrame, path: str | Path, *, title: str |
     page = render_attainment_html(table, title=title, lang=lang, source=source, synthetic=synthetic,
                                   rule=rule, note=note)
     return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8", newline="\n"))
+
+
+def write_unit_attainment_html(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
+                               period: Hashable | None = None, lang: str = "zh",
+                               synthetic: bool | None = None, source: str | None = None,
+                               rule: WarningRule | None = None, note: str | None = None) -> Path:
+    """Write the attainment page of one unit from its framework and data (目标达成网页报告).
+
+    :func:`unit_attainment` then :func:`write_attainment_html`, with the framework's title,
+    the data's source (:func:`~zongheng.report.html.page.source_title`) and the synthetic
+    banner when the data are a bundled synthetic dataset (unless ``synthetic`` says otherwise).
+
+    Raises
+    ------
+    FrameworkError
+        When the framework has no targets (:func:`check_targets`): a clear refusal rather than
+        a page of "可评价0项".
+    """
+    table_ = unit_attainment(framework, panel, unit, period=period, rule=rule)
+    meta = framework.meta
+    title = (meta.get("title_en") or meta.get("title")) if lang == "en" else meta.get("title")
+    return write_attainment_html(table_, path, title=str(title or framework.root.name), lang=lang,
+                                 source=source_title(panel, source),
+                                 synthetic=synthetic_default(panel, synthetic), rule=rule, note=note)

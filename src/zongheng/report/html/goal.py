@@ -14,6 +14,7 @@ import pandas as pd
 
 from zongheng import display
 from zongheng.analysis.gap import GapResult
+from zongheng.i18n import text
 from zongheng.report.html import charts
 from zongheng.report.html.blocks import Section, cell, chart, missing, raw_change, signed_value, table, tip
 from zongheng.report.html.facts import UnitFacts
@@ -218,8 +219,11 @@ def _reach(f: UnitFacts, sec: Section) -> None:
                      cell(_signed_percent(r["change_pct"]), "num"), cell(measure(r["measure"])),
                      cell(r["department"] or display.MISSING)])
     sec.table(table(columns, rows, table_id="path-table"))
-    # the solver's plain-language assumption; its internal notes stay out of the document
-    sec.notes([pr.assumption, t("needed_note")])
+    # the solver's plain-language assumption (it says how the needed values were rounded); its
+    # internal notes stay out of the document. The table rounds toward improvement even when the
+    # solver did not: then say so.
+    exact = text("path_assumption_verify_exact") in pr.assumption
+    sec.notes([pr.assumption, t("needed_note") if exact else ""])
 
 
 def _signed_percent(pct: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from zongheng import display
 from zongheng.report.html import charts
@@ -71,13 +72,13 @@ def strengths(f: UnitFacts) -> Section:
     columns = [t("indicator"), t("name"), t("dimension"), f.rank_label, t("value"), t("previous"),
                t("change"), t("measure"), t("department")]
     imputed = sw["imputed"] if "imputed" in sw else [np.nan] * len(sw)
-    sw = sw.assign(_imputed=list(imputed))
+    sw = sw.assign(_imputed=list(imputed), _last=_tie_ends(f, sw))
     for kind in ("strength", "weakness", "declined"):
         part = sw[sw["kind"] == kind]
         if not len(part):
             continue
         rows = [[cell(r["indicator"]), cell(f.node(r["indicator"])), cell(f.node(r["dimension"])),
-                 cell(f"{int(r['rank'])} / {int(r['group_size'])}", "num"),
+                 cell(display.rank(r["rank"], last=r["_last"], of=r["group_size"]), "num"),
                  cell(shown_value(r["value"], r["_imputed"]), "num"),
                  cell(display.value(r["previous"]), "num"),
                  cell(signed_value(raw_change(r["value"], r["previous"])), "num"),
@@ -88,3 +89,20 @@ def strengths(f: UnitFacts) -> Section:
     if len(f.brief.missing if f.brief.missing is not None else ()):
         sec.notes([t("strengths_imputed")])
     return sec
+
+
+def _tie_ends(f: UnitFacts, sw: pd.DataFrame) -> list[float]:
+    """Return, per row of the strengths table, the worst place of the unit's tie in its group.
+
+    A rank is the best place of a tie (competition ranking): 5th of 9 tied with four others is
+    "并列第5–9位", the last of the group, not its median. Ties are equal normalised values.
+    """
+    members = np.array([f.pos[u] for u in f.peer_units]) if f.group else np.arange(len(f.pos))
+    scores = f.ev.scores[f.p]
+    ends = []
+    for _, r in sw.iterrows():
+        column = scores[members, f.node_col[r["indicator"]]]
+        mine = scores[f.u, f.node_col[r["indicator"]]]
+        tied = int(np.sum(np.isclose(column, mine, rtol=0, atol=1e-9))) if np.isfinite(mine) else 1
+        ends.append(float(r["rank"]) + max(tied, 1) - 1 if np.isfinite(r["rank"]) else np.nan)
+    return ends

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from zongheng.errors import FrameworkError, Problem
 from zongheng.i18n import using_lang
 from zongheng.io.atomic import atomic_write
 from zongheng.report.brief import UnitBrief
+from zongheng.report.html.attainment import is_attainment_framework
 from zongheng.report.html.award import award
 from zongheng.report.html.blocks import Section
 from zongheng.report.html.context import map_section, notes
@@ -50,6 +52,10 @@ def render_html(brief: UnitBrief, *, lang: str = "zh", uncertainty: Any = None,
     Parameters are those of :func:`write_html`.
     """
     with using_lang(_check_lang(lang)):
+        framework = brief.evaluation.framework
+        if is_attainment_framework(framework):  # a 人大 report never ranks: its own page
+            name = framework.meta.get("title") or framework.root.name
+            raise FrameworkError([Problem("html.att.not_ranked", {"name": name})])
         f = UnitFacts(brief, lang)
         spread = read_spread(f, uncertainty) if uncertainty is not None else None
         boundaries = load_counties(geojson)
@@ -120,6 +126,14 @@ def write_html(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    FrameworkError
+        When the framework is assessed against targets (its indicators have attainment
+        rules, :func:`~zongheng.report.html.attainment.is_attainment_framework`): such a
+        framework gets :func:`~zongheng.report.html.attainment.write_attainment_html`, never a
+        composite score or a ranking.
 
     Examples
     --------
