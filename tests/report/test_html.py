@@ -230,7 +230,7 @@ def test_chart_options_hold_the_data(page_zh, brief, demo):
 def test_award_section(page_zh, brief):
     text = text_of(page_zh.read_text(encoding="utf-8"))
     run = brief.award.winners.query("unit == '永康市' and period == 2024")["run"].iloc[0]
-    assert f"2024年永康市入选天工鼎（非山区县前20，非山区县内名次第 15 名），已连续入选 {run} 年。" in text
+    assert f"2024年永康市入选天工鼎（非山区县前20，非山区县内第 15 名），已连续入选 {run} 年。" in text
     assert "永康市于 2024 年获金鼎（连续 3 年入选）。" in text
 
 

@@ -14,9 +14,9 @@ __all__ = ["award"]
 
 register({
     "h.award": ("{award}评选", "The {award} award"),
-    "award_won": ("{p}年{unit}入选{award}（{rule}，{rank_label}第 {rank} 名），已连续入选 {run} 年。",
-                  "In {p} {unit} won the {award} ({rule}; {rank_label}: {rank}): {run} wins in a "
-                  "row."),
+    "award_won": ("{p}年{unit}入选{award}（{rule}，{place}），已连续入选 {run} 年。",
+                  "In {p} {unit} won the {award} ({rule}; {place}): {run} wins in a row."),
+    "place_in": ("{group}内第 {rank} 名", "{rank} in {group}"),
     "award_lost": ("{p}年{unit}未入选{award}。", "In {p} {unit} did not win the {award}."),
     "award_streak": ("{unit}于 {periods} 年获{streak}（连续 {k} 年入选）。",
                      "{unit} earned the {streak} in {periods} ({k} wins in a row)."),
@@ -27,7 +27,7 @@ register({
     "rule": ("入选规则", "Rule"),
     "not_selected": ("未入选", "not selected"),
     "run": ("连续入选（年）", "Wins in a row"),
-    "selection_rank": ("评选组内名次", "Rank in the selection's group"),
+    "selection_rank": ("评选名次", "Rank in the selection"),
     "winners": ("{p}年获奖名单", "Winners in {p}"),
     "top_of": ("{group}={value} 前 {top} 名", "top {top} of {group}={value}"),
 })
@@ -62,8 +62,8 @@ def award(f: UnitFacts) -> Section:
     if b.period in won.index:
         w = won.loc[[b.period]].iloc[0]
         sec.paragraph(t("award_won", p=b.period, unit=b.name, award=name, rule=w["rule"],
-                        rank_label=t("rank_in", group=scopes.get(w["rule"], w["rule"])),
-                        rank=int(w["rank"]), run=int(w["run"])), cls="key")
+                        place=t("place_in", group=scopes.get(w["rule"], w["rule"]), rank=int(w["rank"])),
+                        run=int(w["run"])), cls="key")
     else:
         sec.paragraph(t("award_lost", p=b.period, unit=b.name, award=name), cls="key")
     earned = a.streak_awards[a.streak_awards["unit"] == b.unit]
@@ -77,9 +77,9 @@ def award(f: UnitFacts) -> Section:
     for period in f.ev.panel.periods:
         w = won.loc[[period]].iloc[0] if period in won.index else None
         s = streaks.loc[period] if period in streaks.index else None
+        # the group named in every cell: 非山区县内第 15 名, never a bare 组内名次
         rank = display.MISSING if w is None else \
-            f"{int(w['rank'])}（{scopes.get(w['rule'], w['rule'])}）" if f.lang == "zh" else \
-            f"{int(w['rank'])} ({scopes.get(w['rule'], w['rule'])})"
+            t("place_in", group=scopes.get(w["rule"], w["rule"]), rank=int(w["rank"]))
         row = [cell(period), cell(f"✓ {w['rule']}" if w is not None else t("not_selected"),
                                   "up" if w is not None else ""),
                cell(rank, "num"), cell(int(s["run"]) if s is not None else display.MISSING, "num")]

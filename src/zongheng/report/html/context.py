@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from zongheng import terms
+from zongheng import display, terms
 from zongheng.report.html.blocks import Section, chart, shown_value
 from zongheng.report.html.facts import UnitFacts
 from zongheng.report.html.page import ECHARTS_VERSION
@@ -75,7 +75,7 @@ def notes(f: UnitFacts, source: str | None, synthetic: bool) -> Section:
         items = []
         for r in missing.itertuples(index=False):
             name = f.node(r.indicator)
-            dept = r.department or "—"
+            dept = r.department or display.MISSING
             filled = np.isfinite(r.imputed) if r.imputed is not None else False
             items.append(t("missing_item", code=r.indicator, name=name, dept=dept,
                            value=shown_value(np.nan, r.imputed)) if filled else

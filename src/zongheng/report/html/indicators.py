@@ -31,9 +31,10 @@ register({
                 "negative indicators are reversed), grouped by dimension."),
     "normalised": ("标准化值", "Normalised value"),
     "raw": ("原始值", "Raw value"),
-    "kind_strength": ("优势指标（组内名列前茅）", "Strengths (among the best of the group)"),
-    "kind_weakness": ("短板指标（组内排名靠后）", "Weaknesses (among the last of the group)"),
+    "kind_strength": ("优势指标（{scope}名列前茅）", "Strengths (among the best {scope})"),
+    "kind_weakness": ("短板指标（{scope}排名靠后）", "Weaknesses (among the last {scope})"),
     "kind_declined": ("较上期下降的指标", "Declined since the previous period"),
+    "kind_n": ("{kind}（{n} 项）", "{kind} ({n})"),
     "strengths_imputed": ("插补值不参与优势、短板和下降的判断。",
                           "Imputed values are not counted as strengths, weaknesses or declines."),
 })
@@ -85,7 +86,7 @@ def strengths(f: UnitFacts) -> Section:
                  cell(measure(r["unit_of_measure"])), cell(r["department"] or display.MISSING)]
                 for _, r in part.iterrows()]
         sec.table(table(columns, rows, table_id=f"{kind}-table",
-                        caption=f"{t(f'kind_{kind}')} ({len(rows)})"))
+                        caption=t("kind_n", kind=t(f"kind_{kind}", scope=f.scope), n=len(rows))))
     if len(f.brief.missing if f.brief.missing is not None else ()):
         sec.notes([t("strengths_imputed")])
     return sec
