@@ -16,13 +16,14 @@ message catalogue, so the pages agree with the Word and Excel reports. The
 page references no other host: Apache ECharts (npm ``echarts``, Apache-2.0,
 ``static/echarts.min.js``) and the county boundaries are inlined.
 
-Modules: :mod:`.page` (template, ECharts, fonts), :mod:`.blocks` (sections,
-tables, numbers as shown), :mod:`.charts` (ECharts options), :mod:`.text`
-(shared words), :mod:`.facts`, then the unit page's sections (:mod:`.standing`,
-:mod:`.indicators`, :mod:`.goal`, :mod:`.award`, :mod:`.uncertainty`,
-:mod:`.context`) gathered by :mod:`.unit`, and :mod:`.attainment`. ``screenshot`` and the
-Chromium settings live in :mod:`zongheng.testing` and are re-exported here, where callers
-found them before the split.
+Modules: :mod:`.page` (template, ECharts, the font hook), :mod:`.blocks`
+(sections, tables, numbers as shown), :mod:`.charts` (ECharts options),
+:mod:`.text` (shared words), :mod:`.facts`, then the unit page's sections
+(:mod:`.standing`, :mod:`.indicators`, :mod:`.goal`, :mod:`.award`,
+:mod:`.uncertainty`, :mod:`.county_map`, :mod:`.notes`) gathered by
+:mod:`.unit`, and :mod:`.attainment`. ``screenshot`` and the Chromium settings
+live in :mod:`zongheng.testing` and are re-exported here, where callers found
+them before the split.
 """
 
 from __future__ import annotations

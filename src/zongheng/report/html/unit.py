@@ -13,10 +13,11 @@ from zongheng.report.brief import UnitBrief
 from zongheng.report.html.attainment import is_attainment_framework
 from zongheng.report.html.award import award
 from zongheng.report.html.blocks import Section
-from zongheng.report.html.context import map_section, notes
+from zongheng.report.html.county_map import map_section
 from zongheng.report.html.facts import UnitFacts
 from zongheng.report.html.goal import gap, goal
 from zongheng.report.html.indicators import heatmap, strengths
+from zongheng.report.html.notes import notes
 from zongheng.report.html.page import render_page, source_title, synthetic_default
 from zongheng.report.html.standing import distribution, overview, radar, ranking, trajectory
 from zongheng.report.html.text import t
