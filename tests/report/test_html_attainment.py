@@ -114,3 +114,12 @@ def test_earlier_period_reads_only_the_years_up_to_it(eco):
     assert [str(p) for p in dict.fromkeys(table["period"])] == ["2020", "2021", "2022"]
     page = render_attainment_html(table, title="生态文明")
     assert "2022年，永康市纳入监督的指标共 30 项" in text_of(page)
+
+
+def test_english_attainment_page(eco, tmp_path):
+    page = write_unit_attainment_html(eco.framework, eco.panel, "永康市", tmp_path / "en.html",
+                                      lang="en").read_text(encoding="utf-8")
+    text = text_of(page)
+    assert '<html lang="en">' in page
+    assert "In 2024, 永康市 reports on 30 indicators: 30 can be assessed and 20 are attained (66.7%)" in text
+    assert "Data: Yongkang eco-civilisation indicators (synthetic demo data)" in text

@@ -527,6 +527,8 @@ def write_unit_attainment_html(framework: Framework, panel: Panel, unit: str, pa
     table_ = unit_attainment(framework, panel, unit, period=period, rule=rule)
     meta = framework.meta
     title = (meta.get("title_en") or meta.get("title")) if lang == "en" else meta.get("title")
+    with using_lang(_check_lang(lang)):  # the dataset's title in the page's language
+        shown_source = source_title(panel, source)
     return write_attainment_html(table_, path, title=str(title or framework.root.name), lang=lang,
-                                 source=source_title(panel, source),
-                                 synthetic=synthetic_default(panel, synthetic), rule=rule, note=note)
+                                 source=shown_source, synthetic=synthetic_default(panel, synthetic),
+                                 rule=rule, note=note)
