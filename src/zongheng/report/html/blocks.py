@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from zongheng import display
 from zongheng.report.html.text import t
@@ -85,20 +85,28 @@ def tip(*lines: object) -> str:
     return "<br/>".join(html.escape(str(line)) for line in lines)
 
 
-# Cells are joined as plain strings of escaped text (markupsafe's escape, in C) and marked safe
+# Cells are joined as plain strings of escaped text (str.translate, in C) and marked safe
 # once per table: Markup.format per cell costs ~20 µs, too much for a table of 20,000 rows.
+
+
+_ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
+
+
+def _escaped(value: object) -> str:
+    """Return ``value`` as HTML text (as markupsafe escapes it; a Markup is left as it is)."""
+    return str(value) if isinstance(value, Markup) else str(value).translate(_ESCAPE)
 
 
 def cell(value: object, cls: str = "") -> Markup:
     """Return one ``<td>``, its text escaped."""
     if cls:
-        return Markup(f'<td class="{escape(cls)}">{escape(value)}</td>')
-    return Markup(f"<td>{escape(value)}</td>")
+        return Markup(f'<td class="{_escaped(cls)}">{_escaped(value)}</td>')
+    return Markup(f"<td>{_escaped(value)}</td>")
 
 
-def _row(cells: Iterable[str], attrs: Mapping[str, str] | None) -> str:
-    extra = "".join(f' {escape(k)}="{escape(v)}"' for k, v in attrs.items() if v) if attrs else ""
-    return f"<tr{extra}>{''.join(map(escape, cells))}</tr>"  # a cell from cell() is left as it is
+def _row(cells: Iterable[object], attrs: Mapping[str, str] | None) -> str:
+    extra = "".join(f' {_escaped(k)}="{_escaped(v)}"' for k, v in attrs.items() if v) if attrs else ""
+    return f"<tr{extra}>{''.join(map(_escaped, cells))}</tr>"  # a cell from cell() is left as it is
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Markup]], *,
@@ -113,7 +121,7 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Markup]], *,
     body = []
     for i, (r, a) in enumerate(zip(rows, attrs, strict=True)):
         if groups and i in groups:
-            body.append(f'<tr class="group"><td colspan="{len(columns)}">{escape(groups[i])}</td></tr>')
+            body.append(f'<tr class="group"><td colspan="{len(columns)}">{_escaped(groups[i])}</td></tr>')
         body.append(_row(r, a))
     return {"kind": "table", "columns": list(columns), "body": Markup("\n".join(body)),
             "rows": len(rows), "caption": caption, "id": table_id}

@@ -100,7 +100,10 @@ def write_html(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     path : str or Path
         The file to write (written to a temporary name, then moved into place).
     lang : {"zh", "en"}
-        Page language; unit and department names stay as the data give them.
+        Page language; unit and department names stay as the data give them. Sentences
+        the analyses wrote into the brief (the path's assumption, the brief's notes) are in
+        the language the brief was made in: make it under
+        :func:`zongheng.i18n.using_lang` of the same language.
     uncertainty : UncertaintyReport, DataFrame or list of them, optional
         Rank uncertainty: what :func:`zongheng.report.writers.rank_uncertainty`
         returns, best with ``tops=(brief.rank, brief.target_rank)`` (two
