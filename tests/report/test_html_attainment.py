@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,7 @@ from zongheng.report.html import (
     write_unit_attainment_html,
 )
 from zongheng.report.writers import write_report
+from zongheng.testing import CHROMIUM, CHROMIUM_ARGS
 
 # the eco data have an indicator equal everywhere; only the (unused) normalisation warns of it
 pytestmark = pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
@@ -123,3 +125,27 @@ def test_english_attainment_page(eco, tmp_path):
     assert '<html lang="en">' in page
     assert "In 2024, 永康市 reports on 30 indicators: 30 can be assessed and 20 are attained (66.7%)" in text
     assert "Data: Yongkang eco-civilisation indicators (synthetic demo data)" in text
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+def test_chromium_draws_the_attainment_page_offline(eco, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = write_unit_attainment_html(eco.framework, eco.panel, "永康市", tmp_path / "eco.html")
+    errors, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(path.resolve().as_uri(), wait_until="load")
+            page.wait_for_function("document.body.dataset.ready === '1'", timeout=15000)
+            sizes = page.evaluate("() => Array.from(document.querySelectorAll('[data-chart] canvas'))"
+                                  ".map(c => [c.width, c.height])")
+        finally:
+            browser.close()
+    assert errors == [] and requests == [path.resolve().as_uri()]
+    # the lights by aspect, and one chart per red or yellow indicator (7 + 6)
+    assert len(sizes) == 1 + 13 and all(w > 100 and h > 100 for w, h in sizes)
