@@ -178,3 +178,16 @@ def test_heat_map_names_its_indicators(page, demo):
     assert rows == [fw.label(i.code, "zh") for d in fw.dimensions
                     for i in fw.indicators if fw.node(i.code).parent == d]
     assert len(rows) == 42 and "规上工业企业利润总额增速" in rows
+
+
+def test_gap_shares_over_100_percent_are_explained_and_add_up(page, brief):
+    # 永康市 trails 义乌市 by 1.25 on the index; its lags and leads by indicator offset each other,
+    # so W07 alone is 50.5 % and the top rows sum past 100 %: the page says why, in numbers the
+    # reader can subtract (review findings 11 and 31).
+    text = text_of(section(page, "gap"))
+    m = re.search(r"永康市落后的指标合计 ([\d.]+) 分，领先的指标合计 ([\d.]+) 分，相抵后即为上述差距", text)
+    behind, ahead = float(m.group(1)), float(m.group(2))
+    parts = brief.gap.indicators["contribution"]
+    assert behind == round(parts[parts > 0].sum(), 2)
+    assert abs(ahead - (-parts[parts < 0].sum())) <= 0.01
+    assert round(behind - ahead, 2) == 1.25 and "相差 1.25 分" in text

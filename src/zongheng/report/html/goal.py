@@ -61,6 +61,11 @@ register({
                          "reachable is rank {best}."),
     "path_none": ("{unit}已在{scope}第 {rank} 名，达到或优于目标名次，无需路径。",
                   "{unit} already ranks {rank} {scope}: at or above the target, no path is needed."),
+    "offset": ("各指标贡献有正有负：{unit}落后的指标合计 {behind} 分，领先的指标合计 {ahead} 分，"
+               "相抵后即为上述差距，所以单项占差距的比例可超过 100% 或为负数。",
+               "Contributions go both ways: {unit} trails by {behind} points on some indicators and "
+               "leads by {ahead} on others; they offset to the gap above, so one indicator's share "
+               "can exceed 100% or be negative."),
     "now": ("现值", "Now"),
     "needed": ("需达到", "Needed"),
     "change_abs": ("变化量", "Change"),
@@ -119,8 +124,22 @@ def gap(f: UnitFacts) -> Section:
                chart("chart-gap-indicators", charts.waterfall(steps, start, end), 360))
     sec.table(_indicator_table(f, g, g.indicators.head(10), "gap-table",
                                [t("contribution"), t("share")]))
-    sec.notes(g.notes)
+    sec.notes([*g.notes, _offset_note(g, shown_gap)])
     return sec
+
+
+def _offset_note(g: GapResult, shown_gap: float) -> str:
+    """Explain shares above 100 % or below 0: leads and lags offset each other (review finding 31).
+
+    The lead is printed as (points behind, as shown) − (the gap, as shown), so that the
+    reader's subtraction gives the gap printed above (4.01 − 2.76 = 1.25), never 0.01 off.
+    """
+    parts = g.indicators["contribution"].to_numpy(dtype=float)
+    behind, ahead = parts[parts > 0].sum(), -parts[parts < 0].sum()
+    if not (ahead > 0 and behind > 0):
+        return ""
+    shown_ahead = display.difference(behind, shown_gap)
+    return t("offset", unit=g.unit_name, behind=display.score(behind), ahead=display.score(shown_ahead))
 
 
 def _indicator_table(f: UnitFacts, g: GapResult, rows: pd.DataFrame, table_id: str,
