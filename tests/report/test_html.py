@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import zongheng as zh
+from zongheng import display
 from zongheng.report import html as report_html
 from zongheng.report.brief import unit_brief
 from zongheng.report.html import SYNTHETIC_BANNER, is_synthetic, render_html, screenshot, write_html
@@ -21,10 +22,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
               "http://www.w3.org/2000/xmlns/", "http://www.w3.org/XML/1998/namespace"}
 HEADINGS_ZH = ["总体情况", "综合排名", "综合指数分布", "分维度得分", "名次变化轨迹", "指标热力图",
-               "优势与短板", "差距分解", "提升路径", "天工鼎评选", "全省县域分布", "说明"]
+               "优势与短板", "差距分解", "保三争二", "天工鼎评选", "全省县域分布", "说明"]
 HEADINGS_EN = ["Overview", "Ranking", "Distribution of the index", "Dimension scores",
                "Rank trajectories", "Indicator heat map", "Strengths and weaknesses",
-               "Gap to the unit above", "Path to the target rank", "The 天工鼎 award",
+               "Gap to the unit above", "Hold 3rd, reach 2nd", "The Tiangong Ding (天工鼎) award",
                "Map of the counties", "Notes"]
 
 
@@ -140,7 +141,7 @@ def test_unit_facts_come_from_the_brief(page_zh, brief):
     g = brief.gap
     assert f"永康市与上一名义乌市相差 {g.gap:.2f} 分" in text
     pr = brief.path
-    assert f"完整重建得第 {pr.achieved_rank} 名" in text
+    assert f"完整重建，得第 {pr.achieved_rank} 名" in text
     # the path table: one row per change, now → needed with the lead department
     table = re.search(r'<table id="path-table">(.*?)</table>', html, re.S).group(1)
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
@@ -209,8 +210,11 @@ def test_chart_options_hold_the_data(page_zh, brief, demo):
     line = next(s for s in charts["chart-trajectory"]["series"] if s["name"] == "永康市")
     hist = brief.history[brief.history["node"] == "TGD"]
     assert line["data"] == [int(x) for x in hist["rank_in_group"]]
-    # heat map: 9 units × 42 indicators
-    assert len(charts["chart-heatmap"]["series"][0]["data"]) == 9 * 42
+    # heat map: 9 units × 42 indicators, one band (grid) per dimension, rows named
+    heat = charts["chart-heatmap"]
+    assert sum(len(s["data"]) for s in heat["series"]) == 9 * 42
+    assert [a["name"] for a in heat["yAxis"]] == ["质量变革", "效率变革", "动力变革", "工作评价"]
+    assert "规上工业企业利润总额增速" in heat["yAxis"][0]["data"]  # Q11 by its name
     # waterfall: contributions add up from the unit's score to the peer's
     wf = charts["chart-gap-dimensions"]["series"]
     behind = sum(d["value"] for d in wf[2]["data"] if d != "-")
@@ -226,7 +230,7 @@ def test_chart_options_hold_the_data(page_zh, brief, demo):
 def test_award_section(page_zh, brief):
     text = text_of(page_zh.read_text(encoding="utf-8"))
     run = brief.award.winners.query("unit == '永康市' and period == 2024")["run"].iloc[0]
-    assert f"2024年永康市入选天工鼎（非山区县前20，组内第 15 名），已连续入选 {run} 年。" in text
+    assert f"2024年永康市入选天工鼎（非山区县前20，非山区县内第 15 名），已连续入选 {run} 年。" in text
     assert "永康市于 2024 年获金鼎（连续 3 年入选）。" in text
 
 
@@ -239,9 +243,9 @@ def test_map_caveat_on_the_page(page_zh):
 def test_uncertainty_section(page_zh, uncertainty):
     html = page_zh.read_text(encoding="utf-8")
     table = re.search(r'<table id="uncertainty-table">(.*?)</table>', html, re.S).group(1)
-    assert "P(名次≤2)" in table
+    assert "P(总名次≤2)" in table
     me = re.search(r'<tr class="me">(.*?)</tr>', table, re.S).group(1)
-    assert "永康市" in me and "2–5" in me and "30%" in me
+    assert "永康市" in me and "2–5" in me and "30.0%" in me  # display.percent: 1 decimal
 
 
 def test_uncertainty_report_of_issue_7(brief, demo):
@@ -254,11 +258,11 @@ def test_uncertainty_report_of_issue_7(brief, demo):
     report = analyse(result, unit="永康市", top=2, group="设区市")
     html = render_html(brief, uncertainty=report)
     table = re.search(r'<table id="uncertainty-table">(.*?)</table>', html, re.S).group(1)
-    assert "P(名次≤2)" in table and "P(组内名次≤2)" in table and "组内名次中位数" in table
+    assert "P(总名次≤2)" in table and "P(金华市内名次≤2)" in table and "金华市内名次中位数" in table
     assert len(re.findall(r"<tr", table)) == 1 + 9  # the unit's group
     row = report.table.set_index("unit").loc["永康市"]
     me = re.search(r'<tr class="me">(.*?)</tr>', table, re.S).group(1)
-    assert f"{row['q05']}–{row['q95']}" in me and f"{row['p_top_in_group']:.0%}" in me
+    assert f"{row['q05']}–{row['q95']}" in me and display.percent(row["p_top_in_group"]) in me
     assert f"共抽样 {report.summary['samples']} 次" in text_of(html)
 
 
@@ -394,7 +398,7 @@ def test_vendored_echarts_is_the_npm_file():
     """static/echarts.min.js is npm echarts as published: its sha256 is the one NOTICE records."""
     import hashlib
 
-    static = Path(report_html.__file__).parent / "static"
+    static = Path(report_html.__file__).parent.parent / "static"
     digest = hashlib.sha256((static / "echarts.min.js").read_bytes()).hexdigest()
     notice = (static / "NOTICE").read_text(encoding="utf-8")
     assert f"sha256  : {digest}" in notice

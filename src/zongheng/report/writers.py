@@ -24,8 +24,12 @@ def write_report(brief: UnitBrief, path: str | Path, *, format: str, template: s
     panel (which must be an ecological supervision framework with targets).
     """
     if format == "html":
-        from zongheng.report.html import write_html
+        from zongheng.report.html import is_attainment_framework, write_html, write_unit_attainment_html
 
+        ev = brief.evaluation
+        if template == "eco" or is_attainment_framework(ev.framework):  # targets, never a ranking
+            return write_unit_attainment_html(ev.framework, ev.panel, brief.unit, path, period=brief.period,
+                                              lang=lang, synthetic=synthetic)
         return write_html(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty)
     if format == "xlsx":
         from zongheng.report.xlsx import write_xlsx
