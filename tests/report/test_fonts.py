@@ -380,3 +380,38 @@ def test_chart_labels_use_the_display_formats(monkeypatch):
     # text beside the chart: 85.94 + 1.19 + 0.06 = 87.19.
     assert {"85.94", "+1.19", "+0.06", "87.19"} <= set(drawn[0])
     assert {"77.30", "89.00"} <= set(drawn[1])
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium (/usr/bin/chromium)")
+def test_the_demo_report_needs_no_system_font(tmp_path, cmap):
+    # Issue 11 item 6: the real report, opened where fontconfig sees no Chinese font, loads the
+    # embedded face and has a glyph for every character it shows, in the text and the charts.
+    from playwright.sync_api import sync_playwright
+
+    import zongheng as zh
+    from zongheng.report.brief import unit_brief
+    from zongheng.report.html import CHROMIUM_ARGS, write_html
+
+    ds = zh.datasets.load("tiangong_demo")
+    brief = unit_brief(zh.build(ds.framework, ds.panel, ds.method), "永康市", group="设区市")
+    out = write_html(brief, tmp_path / "report.html")
+    env = {**os.environ, "FONTCONFIG_FILE": str(_fontconfig_without_system_fonts(tmp_path))}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), env=env)
+        try:
+            page = browser.new_page()
+            page.goto(Path(out).as_uri())
+            seen = page.evaluate("""async () => {
+                await document.fonts.ready;
+                // the charts' labels are drawn on canvas from the page's JSON data
+                const charts = JSON.stringify(JSON.parse(document.getElementById('zh-data').textContent));
+                return {text: document.body.innerText + charts,
+                        faces: [...document.fonts].map(f => [f.family, f.status])};
+            }""")
+        finally:
+            browser.close()
+    bundled = [status for family, status in seen["faces"] if "Zongheng Sans SC" in family]
+    assert bundled == ["loaded"]
+    shown = {c for c in seen["text"] if not c.isspace() and ord(c) > 0x7F}
+    assert len(shown) > 300  # the page's Chinese, not an empty body
+    assert shown - cmap == set()

@@ -53,20 +53,17 @@ def test_a_large_group_draws_the_unit_and_its_neighbours(big_group):
     assert len(re.findall(r"<tr[ >]", table)) == 1 + 60
 
 
-def test_font_hook_is_empty_until_fonts_are_bundled(big_group, monkeypatch):
-    # The hook the lead fills with zongheng.report.fonts.font_face_css(): empty by default,
-    # and when set, the rule goes in <head> and its family after the installed CJK fonts.
-    assert font_face() == ("", "")
-    brief = unit_brief(big_group, "U30", group="region")
-    assert 'id="font-face"' not in render_html(brief)
-    import zongheng.report.html.page as page_module
+def test_the_page_embeds_the_bundled_font_after_the_installed_ones(big_group):
+    # The rule goes in <head>, once, and its family after the installed CJK fonts: a machine
+    # with one keeps it, a machine without one draws the bundled subset instead of boxes.
+    from zongheng.report.fonts import FONT_FAMILY
 
-    monkeypatch.setattr(page_module, "font_face",
-                        lambda: ("@font-face{font-family:\"ZH Subset\";src:url(data:font/woff2;base64,AA==)}",
-                                 "ZH Subset"))
-    page = render_html(brief)
-    assert '<style id="font-face">@font-face{font-family:"ZH Subset"' in page
-    assert '"WenQuanYi Zen Hei", "ZH Subset", sans-serif' in page
+    css, family = font_face()
+    assert family == FONT_FAMILY and css.startswith('@font-face{font-family:"Zongheng Sans SC"')
+    page = render_html(unit_brief(big_group, "U30", group="region"))
+    assert page.count('<style id="font-face">@font-face{font-family:"Zongheng Sans SC"') == 1
+    assert '"WenQuanYi Zen Hei", "Zongheng Sans SC", sans-serif' in page
+    assert len(page.encode()) <= 3 * 1024 * 1024  # issue 11: the report stays ≤ 3 MB
 
 
 @pytest.mark.parametrize("hostile", ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>',
