@@ -49,6 +49,15 @@ def test_hold_third_reach_second_has_both_halves(ev):
     assert brief.goal == "hold 3rd, reach 2nd"
 
 
+def test_goal_beyond_tenth_place_is_said_with_digits(ev):
+    # "保八十三争八十二" is not how an office writes it (html review): digits beyond 10th.
+    table = ev.ranking()
+    unit = table[table["rank"] == 83]["unit"].iloc[0]
+    brief = unit_brief(ev, unit, target_rank=82)
+    assert brief.rank == 83 and brief.goal == "保第83位、争第82位"
+    assert unit_brief(ev, unit, target_rank=83).goal == "保第83位"
+
+
 def test_the_last_unit_has_no_unit_behind(ev):
     table = ev.ranking(group="设区市")
     last = table[table["设区市"] == "金华市"]["unit"].iloc[-1]

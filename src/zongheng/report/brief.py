@@ -124,6 +124,11 @@ class UnitBrief:
         if get_lang() == "en":
             hold = f"hold {_ordinal(rank)}"
             return hold if target >= rank else f"{hold}, reach {_ordinal(target)}"
+        if rank > 10:  # officials say 保三争二, but 保第83位、争第82位, not 保八十三争八十二
+            hold = f"保第{rank}位"
+            if target >= rank:
+                return hold
+            return f"{hold}、争第{target}位" if target == rank - 1 else f"争第{target}位"
         hold = f"保{_numeral(rank)}"
         if target >= rank:
             return hold
