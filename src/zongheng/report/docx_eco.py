@@ -552,6 +552,7 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
             add_note(doc, _t("synthetic", lang))
         add_byline(doc, _t("byline_meeting", lang, unit=unit_name, date=_t("byline_date", lang)))
         add_byline(doc, _t("byline_speaker", lang, unit=unit_name))
+        add_paragraph(doc, "")  # one empty line between the title block and the 称谓
         add_paragraph(doc, _t("salutation", lang), indent=False)
         add_paragraph(doc, _t("entrusted", lang, level=_level(unit_name), unit=unit_name,
                               year=period))

@@ -572,7 +572,7 @@ def _cell_margins(table: Table, margin: object) -> None:
 
 def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequence[object]], *,
               widths_cm: Sequence[float], align: Sequence[str] | None = None,
-              size: float | None = None) -> Table:
+              size: float | None = None, keep_together: bool | None = None) -> Table:
     """Add a table with a repeated, shaded header row (表头) and fixed column widths.
 
     Parameters
@@ -588,6 +588,10 @@ def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequenc
         Per-column alignment of the body cells; left by default.
     size : float, optional
         Font size in points for a dense table (9 = 小五); the style's 10.5 (五号) by default.
+    keep_together : bool, optional
+        Keep the table on one page (every row kept with the next); by default for
+        tables of up to 10 rows, so that a short table never leaves its header and
+        one row at the foot of a page.
     """
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = doc.styles["Table Grid"]
@@ -611,6 +615,11 @@ def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequenc
         table.columns[i].width = Cm(width)
         for cell in table.columns[i].cells:
             cell.width = Cm(width)
+    if keep_together if keep_together is not None else len(rows) <= 10:
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for par in cell.paragraphs:
+                    par.paragraph_format.keep_with_next = True
     return table
 
 

@@ -972,7 +972,8 @@ def _title_parts(brief: UnitBrief, f: _Facts, lang: str) -> list[str]:
         or f.index_name
     # Drop the qualifier of the framework's title ("（县市区）", " (county level)").
     framework = str(framework).split("（")[0].split(" (")[0].strip()
-    if lang == "en":
+    if lang == "en":  # "… Tiangong Ding evaluation" + "evaluation analysis": say it once
+        framework = framework.removesuffix(" evaluation").removesuffix(" Evaluation")
         return [f"{framework}:", f"{_t('title_tail', lang)} of {brief.name}, {f.year}"]
     if framework.endswith("评价"):  # 浙江制造天工鼎评价 + 分析报告 → …天工鼎 / 评价分析报告
         return [brief.name, f"{f.year}年", framework.removesuffix("评价"), _t("title_tail", lang)]
