@@ -184,6 +184,10 @@ _T: dict[str, tuple[str, str]] = {
                   "概率为{p_keep}。",
                   "Over {samples} draws varying {varied}, {name} keeps rank {rank} in {group} (rank "
                   "{rank} or better) with probability {p_keep}."),
+    "risk_reach": ("在{varied}随机变动的{samples}次测算中，{name}升至{group}第{target}位或更前的概率为"
+                   "{p_reach}。",
+                   "Over {samples} draws varying {varied}, {name} reaches rank {target} or better in "
+                   "{group} with probability {p_reach}."),
     "varied_weights": ("权重", "the weights"), "varied_exclude": ("参评指标", "the indicators used"),
     "varied_stage": ("{stage}方法", "the {stage} method"),
     "goal_hold": ("目标：{goal}，即保住{group}第{rank}位。", "Goal: {goal} in {group}."),
@@ -793,18 +797,21 @@ def _risk(f: _Facts) -> str:
     lang, b = f.lang, f.brief
     by_top = {int(r.summary["top"]): r for r in f.uncertainty}
     keep = by_top.get(b.rank)
-    if keep is None:
+    reach = by_top.get(b.target_rank) if b.target_rank and b.target_rank < b.rank else None
+    if keep is None and reach is None:
         return ""
 
     def p(report: Any) -> str:
         d = report.detail
         return display.percent(d.get("p_top_in_group" if b.group else "p_top"))
 
-    s = keep.summary
+    s = (keep or reach).summary
     varied = _t("sep", lang).join(_varied(v, lang) for v in s.get("varied", ()))
-    common = {"varied": varied, "samples": f"{int(s['samples']):,}", "name": b.name,
-              "group": f.group_label, "rank": b.rank, "p_keep": p(keep)}
-    reach = by_top.get(b.target_rank) if b.target_rank and b.target_rank < b.rank else None
+    common = {"varied": varied, "samples": display.value(int(s["samples"])), "name": b.name,
+              "group": f.group_label, "rank": b.rank}
+    if keep is None:  # one report, made for the target only (rank_uncertainty without tops)
+        return _t("risk_reach", lang, **common, target=b.target_rank, p_reach=p(reach))
+    common["p_keep"] = p(keep)
     if reach is None:
         return _t("risk_keep", lang, **common)
     return _t("risk", lang, **common, target=b.target_rank, p_reach=p(reach))
