@@ -220,14 +220,14 @@ _T: dict[str, tuple[str, str]] = {
     "c_needed": ("需达到", "Needed"), "c_change_pct": ("变化率（%）", "Change (%)"),
     "ph_path": ("【待填写：对上述路径可行性的研判意见和争先进位目标】",
                 "[TO BE WRITTEN: judgement on the feasibility of this path and the target]"),
-    "duties_sentence": ("按牵头单位分解，共涉及{d}个牵头单位、{k}项指标（短板、下降或路径中需提升的指标）。",
+    "duties_sentence": ("按牵头单位分解，共涉及{d}个牵头单位、{k}项指标（短板、下降或路径中需调整的指标）。",
                         "By lead department: {d} departments and {k} indicators (weak, declining or in "
                         "the path)."),
     "t_duties": ("表{n}  责任分解", "Table {n}. Duties by lead department"),
     "c_issue": ("问题", "Issue"), "c_target": ("需达到（路径）", "Needed (path)"),
     "issue_weakness": ("短板（{group}{rank}）", "weak ({rank} in {group})"),
     "issue_declined": ("比上年下降", "fell on last year"),
-    "issue_path": ("路径中需提升", "to raise (path)"),
+    "issue_path": ("路径中需调整", "to change (path)"),
     "ph_duties": ("【待填写：下一步工作举措（由各牵头单位提出具体措施、责任人和完成时限）】",
                   "[TO BE WRITTEN: next steps (each lead department: measures, "
                   "who is responsible, deadline)]"),
@@ -316,6 +316,10 @@ class _Facts:
 
     def label(self, code: str) -> str:
         return self.brief.evaluation.framework.label(code, self.lang)
+
+    def widths(self, zh: list[float], en: list[float]) -> list[float]:
+        """Return the column widths for the language: Latin words cannot wrap inside like CJK text."""
+        return en if self.lang == "en" else zh
 
     def measure(self, code: str) -> str:
         return measure_name(self.measures.get(code, ""), self.lang) or display.MISSING
@@ -590,7 +594,8 @@ def _strengths(doc: DocumentObject, f: _Facts, n: _Numbering, rows: pd.DataFrame
               [[_ind_name(f, r), f.label(r["dimension"]), f.measure(r["indicator"]),
                 f.value(r["value"], r["indicator"]), f.rank(r["indicator"], r["rank"]), _dept(r)]
                for _, r in shown.iterrows()],
-              widths_cm=[4.6, 1.9, 2.0, 1.8, 2.7, 2.6], align="lccrcc")
+              widths_cm=f.widths([4.6, 1.9, 2.0, 1.8, 2.7, 2.6], [4.0, 2.5, 1.8, 1.6, 2.6, 3.1]),
+              align="lccrcc")
 
 
 def _weaknesses(doc: DocumentObject, f: _Facts, n: _Numbering, rows: pd.DataFrame) -> None:
@@ -614,7 +619,8 @@ def _weaknesses(doc: DocumentObject, f: _Facts, n: _Numbering, rows: pd.DataFram
                 f.value(r["value"], r["indicator"]), f.rank(r["indicator"], r["rank"]),
                 signed_value(value_change(r["value"], r["previous"])), _dept(r)]
                for _, r in rows.iterrows()],
-              widths_cm=[3.9, 1.8, 1.7, 1.5, 2.7, 1.5, 2.5], align="lccrcrc")
+              widths_cm=f.widths([3.9, 1.8, 1.7, 1.5, 2.7, 1.5, 2.5], [3.4, 2.4, 1.5, 1.3, 2.4, 1.5, 3.1]),
+              align="lccrcrc")
     _pp_note(doc, f, rows)
 
 
@@ -864,7 +870,8 @@ def _path(doc: DocumentObject, f: _Facts, n: _Numbering) -> None:
     add_table(doc, [_t("c_ind", lang), _t("c_measure", lang), _t("c_now", lang),
                     _t("c_needed", lang), _t("c_delta", lang), _t("c_change_pct", lang),
                     _t("c_dept", lang)], rows,
-              widths_cm=[4.4, 1.6, 1.9, 1.9, 1.9, 1.9, 2.0], align="lcrrrrc")
+              widths_cm=f.widths([4.4, 1.6, 1.9, 1.9, 1.9, 1.9, 2.0], [4.0, 1.6, 1.8, 1.7, 1.7, 1.7, 3.1]),
+              align="lcrrrrc")
     text_ = _t("path_result", lang, t=t, name=b.name, score=display.score(pr.achieved_score),
                group=f.group_label, rank=pr.achieved_rank)
     if pr.reachable and pr.achieved_score - pr.needed_score < 0.01:
