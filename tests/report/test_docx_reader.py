@@ -299,3 +299,24 @@ def test_every_indicator_value_in_the_pdf_matches_display(printed, brief):
     assert (unit, peer) == ("69.48", "198.2")
     assert re.search(rf"工业投资额\s+亿元\s+{unit}\s+{peer}\s", layout)
     assert np.isfinite(row["unit_value"])
+
+
+def test_body_lines_hold_28_characters(printed):
+    # GB/T 9704: 28 characters of 三号 a line. A line of CJK text only (no half-width digits)
+    # that runs to the right edge holds exactly 28; none holds more.
+    _, layout, _ = printed["tiangong"]
+    lines = [re.sub(r"\s+", "", x) for x in layout.splitlines()]
+    cjk = [x for x in lines if x and all(ord(c) >= 0x2E80 for c in x)]
+    assert max(len(x) for x in cjk) == 28
+    assert sum(len(x) == 28 for x in cjk) >= 3
+
+
+def test_the_waterfall_stands_on_the_page_of_its_table(printed):
+    # No half-empty page before the waterfall: 表6 (kept whole) and 图2 share a page.
+    path, _, _ = printed["tiangong"]
+    pdf = path.with_suffix(".pdf")
+    pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    squeezed = [re.sub(r"\s+", "", p) for p in pages]
+    figure = next(i for i, p in enumerate(squeezed) if "图2永康市到义乌市的得分差距分解" in p)
+    assert "表6永康市与义乌市分维度差距" in squeezed[figure]
