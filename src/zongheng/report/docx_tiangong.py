@@ -823,10 +823,19 @@ def _risk(f: _Facts) -> str:
     return _t("risk", lang, **common, target=b.target_rank, p_reach=p(reach))
 
 
+# What varies in the uncertainty samples: the stage's name, a noun in English ("normalisation").
+register_messages({f"docx.tg.varied.{stage}": (terms.stage_name(stage, "zh"), en) for stage, en in {
+    "denominate": "denomination", "impute": "imputation", "screen": "screening",
+    "treat": "outlier treatment", "normalise": "normalisation", "weight": "weighting",
+    "aggregate": "aggregation"}.items()})
+
+
 def _varied(item: str, lang: str) -> str:
     if item in ("weights", "exclude"):
         return _t(f"varied_{item}", lang)
-    return _t("varied_stage", lang, stage=terms.stage_name(item, lang))
+    key = f"docx.tg.varied.{item}"
+    stage = text(key, lang) if key in MESSAGES else terms.stage_name(item, lang)
+    return _t("varied_stage", lang, stage=stage)
 
 
 # -- 四、路径建议 ------------------------------------------------------------------------------
