@@ -135,6 +135,8 @@ def test_goal_is_bao_san_zheng_er_with_the_unit_behind(printed, brief, uncertain
     assert f"后一名浦江县得分{peer}分，永康市领先{lead}分" in squeeze
     assert lead == "0.35"
     assert "（三）与后一名浦江县的差距（保住名次）" in squeeze
+    # and beside the path up, in 四、路径建议
+    assert f"争取升至第2位。保住名次方面，目前领先后一名浦江县{lead}分" in squeeze
     # P(keep 3rd) and P(reach 2nd) from the same samples, as the uncertainty reports say
     keep, reach = uncertainty
     p_keep = display.percent(keep.detail["p_top_in_group"])

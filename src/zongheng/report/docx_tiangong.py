@@ -194,6 +194,9 @@ _T: dict[str, tuple[str, str]] = {
     "goal_both": ("目标：{goal}，即保住{group}第{rank}位、争取升至第{target}位。",
                   "Goal: {goal} in {group}."),
     "goal_up": ("目标：{goal}，即在{group}升至第{target}位。", "Goal: {goal} in {group}."),
+    "goal_lead": ("保住名次方面，目前领先后一名{peer}{lead}分（见第三部分）。",
+                  "To hold the rank: the lead over {peer}, one place down, is {lead} points "
+                  "(see section 3)."),
     "path_none": ("{name}在{group}排第{rank}位，已达到目标名次，不需测算提升路径。",
                   "{name} ranks {rank} in {group}, at or above the target rank: no path is needed."),
     "path_goal": ("以最小调整量测算，{name}综合得分需达到{needed}分（比现在提高{delta}分），需调整{k}项指标，"
@@ -845,7 +848,13 @@ def _goal(f: _Facts) -> str:
     b, lang = f.brief, f.lang
     target = b.target_rank or b.rank
     key = "goal_hold" if target >= b.rank else "goal_both" if target == b.rank - 1 else "goal_up"
-    return _t(key, lang, goal=b.goal, group=f.group_label, rank=b.rank, target=target)
+    goal = _t(key, lang, goal=b.goal, group=f.group_label, rank=b.rank, target=target)
+    if b.behind is None or key == "goal_up":
+        return goal
+    # The risk from below stands beside the path up: how far ahead the unit behind is.
+    lead = display.difference(b.behind.unit_score, b.behind.peer_score)
+    return join(lang, goal, _t("goal_lead", lang, peer=b.behind.peer_name,
+                               lead=display.score(lead)))
 
 
 def _path(doc: DocumentObject, f: _Facts, n: _Numbering) -> None:
