@@ -71,7 +71,6 @@ __all__ = [
     "merge_row",
     "new_document",
     "shade",
-    "shown_value",
     "signed_value",
     "title_lines",
     "typeset",
@@ -710,12 +709,6 @@ def with_unit(value: str, measure: str | None, lang: str = "zh", *, change: bool
 
 def _decimals(shown: str) -> int:
     return len(shown.split(".")[1]) if "." in shown else 0
-
-
-def shown_value(x: object, direction: int | None = None) -> float:
-    """Return a raw value as :func:`zongheng.display.value` prints it, as a number (NaN if missing)."""
-    shown = display.value(x, direction=direction)
-    return math.nan if shown == display.MISSING else float(shown.replace(",", ""))
 
 
 def value_change(new: object, old: object, *, direction: int | None = None) -> float:
