@@ -1,10 +1,12 @@
 """Word drafts: sentences that depend on the case (python-docx text, no rendering needed)."""
 
 import warnings
+import zipfile
 
 import numpy as np
 import pytest
 from docx import Document
+from lxml import etree
 
 import zongheng as zh
 from zongheng import display
@@ -86,3 +88,45 @@ def test_eco_all_green_only_when_every_indicator_is_judged_green(tmp_path):
     assert "各项监督指标均为绿灯" not in text
     assert "可评价的29项监督指标均为绿灯；另有1项指标因缺少目标值或实际值无法评价" in text
     assert "另有1项指标因缺少目标值或实际值无法评价：PM2.5年均浓度。" in text
+
+
+# ECMA-376 order of the children of the property elements the writers touch: Word reports
+# "unreadable content" for a document whose elements are out of order.
+_ORDER = {
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers "
+           "pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+           "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+           "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle "
+           "rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
+           "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
+           "effect bdr shd fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath",
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc "
+              "pgBorders lnNumType pgNumType cols formProt vAlign noEndnote titlePg textDirection "
+              "bidi rtlGutter docGrid printerSettings sectPrChange",
+    "trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader "
+            "tblCellSpacing jc hidden",
+}
+
+
+def test_the_xml_is_in_schema_order(brief, tmp_path):
+    eco = zh.datasets.load("eco_yongkang")
+    paths = [write_tiangong_docx(brief, tmp_path / "t.docx"),
+             write_eco_docx(eco.framework, eco.panel, "永康市", tmp_path / "e.docx")]
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    checked = 0
+    for path in paths:
+        with zipfile.ZipFile(path) as z:
+            for name in ("word/document.xml", "word/styles.xml", "word/footer1.xml",
+                         "word/footer2.xml"):
+                if name not in z.namelist():
+                    continue
+                root = etree.fromstring(z.read(name))
+                for tag, seq in _ORDER.items():
+                    order = seq.split()
+                    for el in root.iter(w + tag):
+                        kids = [etree.QName(k).localname for k in el if isinstance(k.tag, str)]
+                        at = [order.index(k) for k in kids if k in order]
+                        assert at == sorted(at), (name, tag, kids)
+                        checked += 1
+    assert checked > 1000

@@ -199,10 +199,20 @@ def _configure(doc: DocumentObject, style_name: str, *, east_asia: str, latin: s
         _snap_off(ppr)
 
 
+# What follows w:snapToGrid in w:pPr and w:spacing in w:rPr (ECMA-376 order): Word refuses a
+# document whose elements are out of this order ("unreadable content").
+_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+               "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+               "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+                  "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+                  "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
 def _snap_off(ppr: object) -> None:
     el = OxmlElement("w:snapToGrid")
     el.set(qn("w:val"), "0")
-    ppr.append(el)  # type: ignore[attr-defined]
+    ppr.insert_element_before(el, *_AFTER_SNAP)  # type: ignore[attr-defined]
 
 
 # GB/T 9704: 22 lines of 28 characters of 三号 (16 pt) on the 156 × 225 mm type area.
@@ -218,7 +228,7 @@ def _spacing(doc: DocumentObject, style_name: str, twentieths: int) -> None:
         rpr.remove(old)
     el = OxmlElement("w:spacing")
     el.set(qn("w:val"), str(twentieths))
-    rpr.append(el)
+    rpr.insert_element_before(el, *_AFTER_SPACING)
 
 
 def _grid(doc: DocumentObject) -> None:
