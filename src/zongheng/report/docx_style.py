@@ -252,12 +252,7 @@ def _grid(doc: DocumentObject) -> None:
 
 
 def _settings(doc: DocumentObject, lang: str) -> None:
-    """Odd and even footers, and Simplified Chinese as the East Asian theme language."""
-    settings = doc.settings.element
-    theme = settings.find(qn("w:themeFontLang"))
-    if theme is not None:
-        # python-docx's template says ja-JP: LibreOffice then falls back to Japanese glyphs.
-        theme.set(qn("w:eastAsia"), "zh-CN")
+    """Odd and even footers (页码 on the outer side of each page)."""
     doc.settings.odd_and_even_pages_header_footer = True
 
 
@@ -273,6 +268,11 @@ def new_document(lang: str = "zh", *, title: str = "") -> DocumentObject:
     """
     fonts = _FONTS.get(lang, _FONTS["zh"])
     doc = Document()
+    # Styles left on theme fonts take the theme's face for this East-Asian language: python-docx's
+    # template says ja-JP (ＭＳ 明朝, absent from a Chinese Word); zh-CN gives the theme's 宋体.
+    theme_lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:eastAsia"), "zh-CN")
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
