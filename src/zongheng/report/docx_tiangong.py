@@ -556,8 +556,8 @@ def _indicators(doc: DocumentObject, f: _Facts, n: _Numbering) -> None:
     if b.gap is not None:
         peer = b.peers[b.peers["unit"] == b.gap.peer]
         series[b.gap.peer_name] = [float(peer[d].iloc[0]) for d in dims]
-    png = charts.bars([f.label(d) for d in dims], series, ylabel=_t("c_score", lang),
-                      value_format="{:.2f}")
+    # The value labels are the charts' own (on main: display.score, like the text beside them).
+    png = charts.bars([f.label(d) for d in dims], series, ylabel=_t("c_score", lang))
     add_picture(doc, png, _t("f_dims", lang, n=n.next_figure(), name=b.name, group=f.group_label),
                 width_cm=14.0)
 
