@@ -11,15 +11,17 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 import zongheng as zh
+from zongheng import display
 from zongheng.analysis.attainment import attainment, summary
 from zongheng.panel import Panel
 from zongheng.report import charts
 from zongheng.report.brief import unit_brief
 from zongheng.report.docx import docx_to_pdf, pdf_page_png, write_eco_docx, write_tiangong_docx
-from zongheng.report.docx_style import STYLE, is_synthetic, num
+from zongheng.report.docx_style import STYLE, is_synthetic, typeset
 
-TIANGONG_HEADINGS = ["一、总体情况", "二、指标分析", "三、差距分析", "四、路径建议", "五、责任分解"]
-ECO_HEADINGS = ["一、总体情况", "二、主要指标完成情况", "三、存在问题", "四、下步工作"]
+TIANGONG_HEADINGS = ["一、总体情况", "二、指标分析", "三、差距分析", "四、路径建议", "五、责任分解",
+                     "六、说明"]
+ECO_HEADINGS = ["一、总体情况", "二、主要指标完成情况", "三、主要工作和成效", "四、存在问题", "五、下步工作"]
 ECO_COLUMNS = ["序号", "指标（单位）", "属性", "目标值", "实际值", "完成情况", "同比", "五年趋势", "预警"]
 PATH_COLUMNS = ["指标", "单位", "本年值", "需达到", "变化", "变化率（%）", "牵头单位"]
 
@@ -76,7 +78,8 @@ def test_tiangong_sections_title_and_synthetic_note(drafts, brief):
     assert "（一）分项得分" in _styled(doc, STYLE["h2"])
     assert "（二）差距最大的指标" in _styled(doc, STYLE["h2"])
     title = _styled(doc, STYLE["title"])
-    assert title == ["永康市2024年浙江制造天工鼎评价分析报告"]
+    # a 梯形 title broken by meaning (GB/T 9704), never "…评价分析报" / "告"
+    assert title == ["永康市2024年浙江制造天工鼎\n评价分析报告"]
     # the synthetic-data note stands on the first page, before the first section
     first = next(i for i, p in enumerate(doc.paragraphs) if p.text == TIANGONG_HEADINGS[0])
     assert any("本报告使用合成演示数据" in p.text for p in doc.paragraphs[:first])
@@ -84,15 +87,17 @@ def test_tiangong_sections_title_and_synthetic_note(drafts, brief):
 
 def test_tiangong_states_the_brief_facts(drafts, brief):
     text = _text(Document(drafts["tiangong"]))
-    score = f"{brief.score:.1f}"
-    assert score == "85.9"
+    score = f"{brief.score:.2f}"                 # one precision for scores: 2 decimals
+    assert score == "85.94"
     assert (f"2024年，永康市天工鼎综合指数得分{score}分，在金华市{len(brief.peers)}个县（市、区）中"
             f"排第{brief.rank}位") in text
-    assert "得分比上年提高0.9分" in text          # 84.998 → 85.937
+    assert "得分比上年提高0.94分" in text          # 85.00 → 85.94, from the shown scores
     assert "已连续3年入选" in text and "获评“金鼎”" in text
     gap = brief.gap
-    assert f"上一名{gap.peer_name}得分{gap.peer_score:.1f}分，永康市落后{gap.gap:.2f}分" in text
-    assert f"综合得分需达到{brief.path.needed_score:.2f}分" in text
+    # the gap is the difference of the shown scores: 87.19 − 85.94 = 1.25
+    assert f"上一名{gap.peer_name}得分{gap.peer_score:.2f}分，永康市落后1.25分" in text
+    assert f"{gap.peer_score:.2f}" == "87.19"
+    assert "综合得分需达到87.19分（比现在提高1.25分）" in text
     assert f"排第{brief.path.achieved_rank}位" in text
     # the assumption of the path in plain words: frozen parameters, verified by rebuilding
     assert "固定不变" in text and "完整重新计算" in text
@@ -101,7 +106,7 @@ def test_tiangong_states_the_brief_facts(drafts, brief):
 def test_tiangong_tables_have_repeated_headers_and_expected_columns(drafts, brief):
     doc = Document(drafts["tiangong"])
     tables = doc.tables
-    assert len(tables) == 9
+    assert len(tables) == 10
     for t in tables:
         tr_pr = t.rows[0]._tr.trPr
         assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
@@ -116,11 +121,11 @@ def test_tiangong_tables_have_repeated_headers_and_expected_columns(drafts, brie
         needed = float(cells[3])
         # the needed value is rounded so that it still suffices
         assert (needed >= c["needed"] - 1e-9) if c["direction"] == "+" else (needed <= c["needed"] + 1e-9)
-    duties = tables[headers.index(["牵头单位", "指标", "问题", "实际值", "需达到（路径）"])]
+    duties = tables[headers.index(["牵头单位", "指标", "单位", "问题", "实际值", "需达到（路径）"])]
     shown = {row.cells[0].text for row in duties.rows[1:]}
     assert shown == set(brief.duties["department"])
     shown_names = {row.cells[1].text for row in duties.rows[1:]}
-    assert shown_names == set(brief.duties["name"])
+    assert shown_names == {typeset(n) for n in brief.duties["name"]}   # “415X”, not "415X"
     gap_header = ["维度", "永康市（分）", "义乌市（分）", "对差距贡献（分）", "占差距（%）"]
     gap_dims = tables[headers.index(gap_header)]
     assert [r.cells[0].text for r in gap_dims.rows[1:]] == ["质量变革", "效率变革", "动力变革", "工作评价",
@@ -171,10 +176,12 @@ def test_tiangong_for_the_group_leader_has_no_gap_or_path(ev, tmp_path):
 
 def test_tiangong_in_english(brief, tmp_path):
     doc = Document(write_tiangong_docx(brief, tmp_path / "en.docx", lang="en"))
-    assert _styled(doc, STYLE["h1"]) == ["1. Overview", "2. Indicators", "3. Gap analysis",
-                                         "4. Path to the target rank", "5. Duties by lead department"]
+    assert _styled(doc, STYLE["h1"]) == ["1. Overview", "2. Indicators",
+                                         "3. Gaps to the units above and below",
+                                         "4. Path to the target rank", "5. Duties by lead department",
+                                         "6. Notes"]
     text = _text(doc)
-    assert f"scored {brief.score:.1f}" in text and "synthetic demo data" in text
+    assert f"scored {brief.score:.2f}" in text and "synthetic demo data" in text
     assert "[TO BE WRITTEN:" in text and "【" not in text
 
 
@@ -223,8 +230,8 @@ def test_eco_indicator_table_matches_attainment(drafts, eco):
     for cells, (_, r) in zip(indicator_rows, table.iterrows(), strict=True):
         assert cells[1].startswith(r["name"])
         if r["rule"] != "yes":
-            assert cells[4] == num(r["value"])
-            assert cells[3].endswith(num(r["target"]))
+            assert cells[4] == display.value(r["value"])
+            assert cells[3].endswith(display.value(r["target"]))
         assert cells[5] == words[bool(r["attained"])]
         assert cells[8] == lights[r["light"]]
     pm25 = next(c for c in indicator_rows if c[1].startswith("PM2.5"))
@@ -245,7 +252,7 @@ def test_eco_problems_next_steps_and_images(drafts, eco):
     assert "单位GDP能耗降低（约束性，发改局牵头）：2024年为1.2%，目标为不低于3%，低于目标1.8个百分点" in text
     placeholders = _styled(doc, STYLE["placeholder"])
     departments = set(concerned["department"])
-    assert len(placeholders) == 1 + len(departments)
+    assert len(placeholders) == 2 + len(departments)     # 主要工作和成效, 总体思路, one per department
     for dept in departments:
         assert f"【待填写：{dept}的下步工作举措和完成时限】" in placeholders
     assert len(doc.inline_shapes) == 2             # lights by aspect, five-year trends
@@ -254,8 +261,8 @@ def test_eco_problems_next_steps_and_images(drafts, eco):
 def test_eco_in_english_and_for_another_year(eco, tmp_path):
     doc = Document(write_eco_docx(eco.framework, eco.panel, "永康市", tmp_path / "en.docx",
                                   period="2023", lang="en"))
-    assert _styled(doc, STYLE["h1"]) == ["1. Overview", "2. Main indicators", "3. Problems",
-                                         "4. Next steps"]
+    assert _styled(doc, STYLE["h1"]) == ["1. Overview", "2. Main indicators",
+                                         "3. Work done and results", "4. Problems", "5. Next steps"]
     s = summary(attainment(eco.framework, eco.panel, unit="永康市", period=2023)).iloc[0]
     assert f"In 2023, 永康市 reports on {int(s['indicators'])} supervision indicators" in _text(doc)
 

@@ -8,9 +8,19 @@ from :func:`~zongheng.analysis.attainment.attainment` (and its
 :func:`~zongheng.analysis.attainment.summary`), so the draft agrees with the
 ``zongheng attainment`` table and the other reports.
 
-Sections: 一、总体情况, 二、主要指标完成情况, 三、存在问题 (the red and yellow
-indicators, facts only, with lead departments), 四、下步工作 (placeholders for
-the departments concerned).
+The draft is written in the genre of a report to the 人大常委会: the title
+broken by meaning, the 报告人 / 会议 line, the 称谓 (主任、各位副主任、秘书长、
+各位委员：) and the 委托语 (受市人民政府委托…请予审议), then 一、总体情况,
+二、主要指标完成情况, 三、主要工作和成效 (the indicators that improved, facts only,
+and a placeholder for the work done), 四、存在问题 (the red and yellow indicators,
+facts only, with lead departments), 五、下步工作 (placeholders for the
+departments concerned), and the 落款 and date as placeholders. What officials
+must write is marked 【待填写：…】.
+
+Every number is printed by :mod:`zongheng.display`. An indicator without a
+target or a value cannot be judged: the draft says how many, and calls the
+indicators all green only when every one of them was judged green. A framework
+with no target at all cannot give this report and is refused.
 """
 
 from __future__ import annotations
@@ -23,28 +33,33 @@ from typing import Any
 import pandas as pd
 from docx.document import Document as DocumentObject
 
+from zongheng import display
 from zongheng.analysis.attainment import WarningRule, attainment, summary, value_label
+from zongheng.errors import FrameworkError, Problem
 from zongheng.framework import Framework
+from zongheng.i18n import register_messages, text, using_lang
 from zongheng.io.atomic import atomic_write
 from zongheng.panel import Panel
 from zongheng.report import charts
 from zongheng.report.docx_style import (
     STYLE,
+    add_byline,
     add_caption,
     add_heading,
     add_note,
     add_paragraph,
     add_picture,
     add_placeholder,
+    add_signature,
     add_table,
     add_title,
     is_synthetic,
     join,
     merge_row,
     new_document,
-    num,
     shade,
-    signed,
+    signed_value,
+    value_change,
     with_unit,
 )
 
@@ -55,26 +70,45 @@ _FILLS = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 _CN_NUMBERS = "一二三四五六七八九十"
 
 _T: dict[str, tuple[str, str]] = {
-    "title": ("关于{unit}{year}年度|生态文明建设情况的报告",
-              "Report on ecological civilisation|in {unit}, {year}"),
+    "title_1": ("关于{unit}{year}年度", "Report on ecological civilisation"),
+    "title_2": ("生态文明建设情况的报告", "in {unit}, {year}"),
+    "byline_meeting": ("——{date}在{unit}第【待填写】届人大常委会第【待填写】次会议上",
+                       "— at the [TO BE WRITTEN] meeting of the Standing Committee of the {unit} "
+                       "People's Congress, {date}"),
+    "byline_date": ("【待填写：会议日期】", "[TO BE WRITTEN: date of the meeting]"),
+    "byline_speaker": ("{unit}人民政府【待填写：报告人职务、姓名】",
+                       "[TO BE WRITTEN: speaker and post], {unit} People's Government"),
+    "salutation": ("主任、各位副主任、秘书长、各位委员：",
+                   "Chair, Vice-Chairs, Secretary-General, Members of the Standing Committee,"),
+    "entrusted": ("受{level}人民政府委托，现将我{level}{year}年度生态文明建设情况报告如下，请予审议。",
+                  "On behalf of the {unit} People's Government, I report on ecological civilisation "
+                  "in {year} for your deliberation."),
+    "issuer": ("【待填写：{unit}人民政府】", "[TO BE WRITTEN: {unit} People's Government]"),
+    "date": ("【待填写：成文日期】", "[TO BE WRITTEN: date]"),
     "draft": ("（初稿）", "(draft)"),
     "synthetic": ("（本报告使用合成演示数据，数值不代表任何地区的真实统计）",
                   "(This report uses synthetic demo data; the numbers are no region's statistics.)"),
     "h1": ("一、总体情况", "1. Overview"),
     "h2": ("二、主要指标完成情况", "2. Main indicators"),
-    "h3": ("三、存在问题", "3. Problems"),
-    "h4": ("四、下步工作", "4. Next steps"),
+    "h3": ("三、主要工作和成效", "3. Work done and results"),
+    "h4": ("四、存在问题", "4. Problems"),
+    "h5": ("五、下步工作", "5. Next steps"),
     "overview": ("{year}年，{unit}生态文明建设监督指标共{n}项，其中可评价{assessed}项，达标{attained}项，"
-                 "达标率{pct}%；约束性指标{binding}项，达标{binding_attained}项。",
+                 "达标率{pct}；约束性指标{binding}项，达标{binding_attained}项。",
                  "In {year}, {unit} reports on {n} supervision indicators: {assessed} can be assessed and "
-                 "{attained} are attained ({pct}%); {binding_attained} of the {binding} binding indicators "
+                 "{attained} are attained ({pct}); {binding_attained} of the {binding} binding indicators "
                  "are attained."),
+    "unjudged": ("另有{k}项指标因缺少目标值或实际值无法评价：{names}。",
+                 "{k} indicators cannot be judged for want of a target or a value: {names}."),
+    "unjudged_lights": ("{k}项指标无法判断预警等级", "{k} cannot be given a light"),
     "vs_last": ("与{prev}年相比，达标指标{change}。",
                 "Compared with {prev}, the number attained {change}."),
     "more": ("增加{k}项", "rose by {k}"), "fewer": ("减少{k}项", "fell by {k}"),
     "same": ("数量持平", "stayed the same"),
-    "lights": ("预警情况：绿灯{green}项、黄灯{yellow}项、红灯{red}项。",
-               "Warning lights: {green} green, {yellow} yellow, {red} red."),
+    "lights": ("预警情况：绿灯{green}项、黄灯{yellow}项、红灯{red}项{rest}。",
+               "Warning lights: {green} green, {yellow} yellow, {red} red{rest}."),
+    "lights_rest": ("，{k}项无法判断", ", {k} not judged"),
+    "c_unjudged": ("无法判断", "Not judged"),
     "t_aspects": ("表{n}  {year}年各方面指标达标和预警情况",
                   "Table {n}. Attainment and lights by aspect, {year}"),
     "c_aspect": ("方面", "Aspect"), "c_count": ("指标数", "Indicators"), "c_attained": ("达标", "Attained"),
@@ -103,6 +137,19 @@ _T: dict[str, tuple[str, str]] = {
                  "In {year}, {red} indicators of {unit} are red and {yellow} yellow:"),
     "no_problems": ("{year}年，{unit}各项监督指标均为绿灯。",
                     "In {year}, every supervision indicator of {unit} is green."),
+    "no_problems_partial": ("{year}年，{unit}可评价的{assessed}项监督指标均为绿灯；"
+                            "另有{k}项指标因缺少目标值或实际值无法评价，不能判断是否存在问题。",
+                            "In {year}, the {assessed} supervision indicators of {unit} that can be "
+                            "judged are green; {k} cannot be judged for want of a target or a value, "
+                            "so their problems are unknown."),
+    "work_better": ("与{prev}年相比，{k}项指标向好：{names}（数值见表{t}）。",
+                    "On {prev}, {k} indicators improved: {names} (values in Table {t})."),
+    "work_none": ("与{prev}年相比，没有指标向好。", "On {prev}, no indicator improved."),
+    "work_attained": ("{k}项指标达到目标值，其中约束性指标{b}项。",
+                      "{k} indicators reached their targets, {b} of them binding."),
+    "ph_work": ("【待填写：一年来生态文明建设的主要工作和成效（由各牵头单位提供，可按方面分述）】",
+                "[TO BE WRITTEN: the main work done and its results over the year "
+                "(from the lead departments, by aspect)]"),
     "h_red": ("（一）红灯指标（{k}项）", "(1) Red indicators ({k})"),
     "h_yellow": ("（{i}）黄灯指标（{k}项）", "({i}) Yellow indicators ({k})"),
     "lead": ("{cat}，{dept}牵头", "{cat}; lead: {dept}"),
@@ -125,6 +172,9 @@ _T: dict[str, tuple[str, str]] = {
                    "The red and yellow indicators concern {k} lead departments; "
                    "each proposes its next steps."),
     "next_none": ("各项监督指标均为绿灯。", "Every supervision indicator is green."),
+    "next_none_partial": ("可评价的监督指标均为绿灯；{k}项无法评价的指标需先明确目标值或补齐数据。",
+                          "The indicators that can be judged are green; the {k} that cannot need a "
+                          "target or their data first."),
     "ph_overall": ("【待填写：下步工作总体思路和目标】", "[TO BE WRITTEN: overall approach and goals]"),
     "h_dept": ("（{i}）{dept}", "({i}) {dept}"),
     "dept_facts": ("涉及指标：{names}。", "Indicators: {names}."),
@@ -134,8 +184,21 @@ _T: dict[str, tuple[str, str]] = {
 }
 
 
+register_messages({f"docx.eco.{k}": v for k, v in _T.items()})
+register_messages({
+    "docx_eco_no_targets": ("指标体系没有目标值，不能生成生态文明报告",
+                            "the framework has no targets: an ecological civilisation report "
+                            "cannot be written"),
+})
+
+
 def _t(key: str, lang: str, **kw: Any) -> str:
-    return _T[key][1 if lang == "en" else 0].format(**kw)
+    return text(f"docx.eco.{key}", lang, **kw)
+
+
+def _level(unit: str) -> str:
+    """Return the level of government of a unit by its name's last character (市, 县, 区)."""
+    return unit[-1] if unit and unit[-1] in "市县区旗" else "市"
 
 
 def _cn(i: int) -> str:
@@ -162,7 +225,7 @@ def _value(row: pd.Series, column: str, lang: str) -> str:
     if row["rule"] == "yes" and not pd.isna(x):
         word = _t("yes" if float(x) >= 1 else "no", lang)
         return f"“{word}”" if lang == "zh" else f"'{word}'"
-    return with_unit(num(x), row["measure"], lang)
+    return with_unit(display.value(x), row["measure"], lang)
 
 
 # -- 一、总体情况 ------------------------------------------------------------------------------
@@ -173,19 +236,24 @@ def _overview(doc: DocumentObject, table: pd.DataFrame, totals: pd.DataFrame, pe
     year = str(period)
     add_heading(doc, _t("h1", lang))
     s = totals.xs(period, level="period").iloc[0]
-    text = _t("overview", lang, year=year, unit=unit, n=int(s["indicators"]),
+    text_ = _t("overview", lang, year=year, unit=unit, n=int(s["indicators"]),
               assessed=int(s["assessed"]), attained=int(s["attained"]),
-              pct=num(s["attained_pct"], 1), binding=int(s["binding"]),
+              pct=display.percent(s["attained_pct"] / 100), binding=int(s["binding"]),
               binding_attained=int(s["binding_attained"]))
+    unjudged = table[table["light"].isna()]
+    if len(unjudged):
+        text_ = join(lang, text_, _t("unjudged", lang, k=len(unjudged), names=_t("sep", lang).join(
+            _name(r, lang) for _, r in unjudged.iterrows())))
     if previous is not None:
         before = int(totals.xs(previous, level="period").iloc[0]["attained"])
         k = int(s["attained"]) - before
         change = _t("more", lang, k=k) if k > 0 else _t("fewer", lang, k=-k) if k < 0 \
             else _t("same", lang)
-        text = join(lang, text, _t("vs_last", lang, prev=previous, change=change))
-    text = join(lang, text, _t("lights", lang, green=int(s["green"]), yellow=int(s["yellow"]),
-                               red=int(s["red"])))
-    add_paragraph(doc, text)
+        text_ = join(lang, text_, _t("vs_last", lang, prev=previous, change=change))
+    rest = _t("lights_rest", lang, k=len(unjudged)) if len(unjudged) else ""
+    text_ = join(lang, text_, _t("lights", lang, green=int(s["green"]), yellow=int(s["yellow"]),
+                               red=int(s["red"]), rest=rest))
+    add_paragraph(doc, text_)
 
     aspects = list(dict.fromkeys(table["aspect"]))
     rows, names = [], []
@@ -199,15 +267,21 @@ def _overview(doc: DocumentObject, table: pd.DataFrame, totals: pd.DataFrame, pe
             counts[k].append(lights[k])
         names.append(_aspect(part.iloc[0], lang))
         rows.append([names[-1], str(len(part)), str(attained), str(int(assessed.sum()) - attained),
-                     str(lights["green"]), str(lights["yellow"]), str(lights["red"])])
+                     str(lights["green"]), str(lights["yellow"]), str(lights["red"]),
+                     str(int(part["light"].isna().sum()))])
     rows.append([_t("total", lang), str(int(s["indicators"])), str(int(s["attained"])),
                  str(int(s["assessed"]) - int(s["attained"])), str(int(s["green"])),
-                 str(int(s["yellow"])), str(int(s["red"]))])
+                 str(int(s["yellow"])), str(int(s["red"])), str(len(unjudged))])
+    header = [_t(c, lang) for c in ("c_aspect", "c_count", "c_attained", "c_not", "c_green",
+                                    "c_yellow", "c_red", "c_unjudged")]
+    widths = [4.2, 1.9, 1.9, 1.9, 1.9, 1.9, 1.9]
+    if len(unjudged):  # a column of zeros says nothing; when some cannot be judged it says how many
+        widths = [3.6, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6, 2.2]
+    else:
+        header, rows = header[:-1], [r[:-1] for r in rows]
     counter[0] += 1
     add_caption(doc, _t("t_aspects", lang, n=counter[0], year=year))
-    add_table(doc, [_t(c, lang) for c in ("c_aspect", "c_count", "c_attained", "c_not", "c_green",
-                                          "c_yellow", "c_red")], rows,
-              widths_cm=[4.2, 1.9, 1.9, 1.9, 1.9, 1.9, 1.9], align="lcccccc")
+    add_table(doc, header, rows, widths_cm=widths, align="l" + "c" * (len(header) - 1))
     png = charts.lights_by_group(names, counts, labels={
         "green": _t("c_green", lang), "yellow": _t("c_yellow", lang), "red": _t("c_red", lang)},
         xlabel=_t("x_count", lang))
@@ -238,8 +312,8 @@ def _main_table(doc: DocumentObject, table: pd.DataFrame, period: Hashable,
         for _, r in part.iterrows():
             number += 1
             measure = "" if r["rule"] == "yes" or not r["measure"] else _paren(r["measure"], lang)
-            change = "—" if pd.isna(r["change"]) else \
-                f"{signed(r['change'])}{_paren(value_label('change_dir', r['change_dir'], lang), lang)}"
+            change = display.MISSING if pd.isna(r["change"]) else \
+                f"{_signed_change(r)}{_paren(value_label('change_dir', r['change_dir'], lang), lang)}"
             rows.append([str(number), f"{_name(r, lang)}{measure}",
                          value_label("category", r["category"], lang),
                          _target_text(r, lang), _value_text(r, lang),
@@ -251,33 +325,43 @@ def _main_table(doc: DocumentObject, table: pd.DataFrame, period: Hashable,
     header = [_t(c, lang) for c in ("c_no", "c_ind", "c_cat", "c_target", "c_value", "c_done",
                                     "c_yoy", "c_trend", "c_light")]
     # Latin words cannot wrap inside like CJK text: the English draft needs wider word columns.
-    widths = [0.9, 4.2, 1.3, 1.4, 1.4, 1.4, 2.4, 1.4, 1.2] if lang == "zh" else \
+    widths = [0.9, 4.1, 1.3, 1.3, 1.3, 1.6, 2.3, 1.6, 1.2] if lang == "zh" else \
         [0.8, 3.4, 1.6, 1.3, 1.2, 1.9, 2.4, 1.8, 1.2]
     t = add_table(doc, header, rows, widths_cm=widths, align="clccccccc", size=9)
-    for row, text in group_rows:
-        merge_row(t, row, text, size=9)
+    for row, text_ in group_rows:
+        merge_row(t, row, text_, size=9)
     for row, light in lights:
         shade(t.rows[row].cells[-1], _FILLS[light])
     add_paragraph(doc, _t("note_main", lang, prev=previous if previous is not None else "—",
-                          first=first, year=year, near=num(rule.near * 100),
+                          first=first, year=year, near=display.value(rule.near * 100),
                           basis=_t(f"basis_{rule.basis}", lang))).style = STYLE["table"]
 
 
-def _paren(text: str, lang: str) -> str:
-    return f"（{text}）" if lang == "zh" else f" ({text})"
+def _paren(text_: str, lang: str) -> str:
+    return f"（{text_}）" if lang == "zh" else f" ({text_})"
 
 
 def _target_text(r: pd.Series, lang: str) -> str:
     if r["rule"] == "yes":
         return _t("yes", lang)
     sign = {">=": "≥", "<=": "≤"}.get(str(r["rule"]), "")
-    return f"{sign}{num(r['target'])}" if not pd.isna(r["target"]) else "—"
+    return f"{sign}{display.value(r['target'])}" if not pd.isna(r["target"]) else display.MISSING
 
 
 def _value_text(r: pd.Series, lang: str) -> str:
     if r["rule"] == "yes" and not pd.isna(r["value"]):
         return _t("yes" if float(r["value"]) >= 1 else "no", lang)
-    return num(r["value"])
+    return display.value(r["value"])
+
+
+def _signed_change(r: pd.Series) -> str:
+    """Return the change on last year from the values as printed (``-0.7``, ``+2``)."""
+    return signed_value(value_change(r["value"], r["previous"]))
+
+
+def _abs_change(r: pd.Series, other: str) -> str:
+    """Return |value − other| from the values as printed (the reader's subtraction checks)."""
+    return display.value(abs(value_change(r["value"], r[other])))
 
 
 # -- 三、存在问题 ------------------------------------------------------------------------------
@@ -288,40 +372,44 @@ def _fact(r: pd.Series, year: str, lang: str) -> str:
     measure = r["measure"]
     rule = {">=": "rule_ge", "<=": "rule_le"}.get(str(r["rule"]), "rule_yes")
     target = _value(r, "target", lang)
-    text = _t("fact_value", lang, year=year, value=_value(r, "value", lang), rule=_t(rule, lang),
+    text_ = _t("fact_value", lang, year=year, value=_value(r, "value", lang), rule=_t(rule, lang),
               target=target)
     if r["attained"] is pd.NA or pd.isna(r["attained"]):
         pass
     elif bool(r["attained"]):
-        text += _t("fact_ok", lang)
+        text_ += _t("fact_ok", lang)
     elif r["rule"] in (">=", "<=") and not pd.isna(r["gap"]):
         key = "fact_short_ge" if r["rule"] == ">=" else "fact_short_le"
-        text += _t(key, lang, gap=with_unit(num(abs(r["gap"])), measure, lang, change=True))
+        text_ += _t(key, lang, gap=with_unit(_abs_change(r, "target"), measure, lang, change=True))
     else:
-        text += _t("fact_not", lang)
+        text_ += _t("fact_not", lang)
     if not pd.isna(r["change"]) and r["rule"] != "yes":
-        if float(r["change"]) == 0:
-            text += _t("fact_same", lang)
+        if value_change(r["value"], r["previous"]) == 0:
+            text_ += _t("fact_same", lang)
         else:
-            text += _t("fact_change", lang, direction=_t("rise" if r["change"] > 0 else "fall",
+            text_ += _t("fact_change", lang, direction=_t("rise" if r["change"] > 0 else "fall",
                                                          lang),
-                       delta=with_unit(num(abs(r["change"])), measure, lang, change=True),
+                       delta=with_unit(_abs_change(r, "previous"), measure, lang, change=True),
                        word=value_label("change_dir", r["change_dir"], lang))
     if not pd.isna(r["trend"]):
-        text += _t("fact_trend", lang, trend=value_label("trend", r["trend"], lang))
+        text_ += _t("fact_trend", lang, trend=value_label("trend", r["trend"], lang))
     else:
-        text += _t("fact_end", lang)
-    return text
+        text_ += _t("fact_end", lang)
+    return text_
 
 
 def _problems(doc: DocumentObject, table: pd.DataFrame, history: pd.DataFrame, period: Hashable,
               unit: str, lang: str, counter: list[int]) -> pd.DataFrame:
     year = str(period)
-    add_heading(doc, _t("h3", lang))
+    add_heading(doc, _t("h4", lang))
     red = table[table["light"] == "red"]
     yellow = table[table["light"] == "yellow"]
     if red.empty and yellow.empty:
-        add_paragraph(doc, _t("no_problems", lang, year=year, unit=unit))
+        # All green only when every indicator was judged green; else say how many were not.
+        k = int(table["light"].isna().sum())
+        add_paragraph(doc, _t("no_problems_partial", lang, year=year, unit=unit,
+                              assessed=len(table) - k, k=k) if k
+                      else _t("no_problems", lang, year=year, unit=unit))
         return table.iloc[0:0]
     add_paragraph(doc, _t("problems", lang, year=year, unit=unit, red=len(red), yellow=len(yellow)))
     i = 0
@@ -359,10 +447,30 @@ def _problems(doc: DocumentObject, table: pd.DataFrame, history: pd.DataFrame, p
 # -- 四、下步工作 ------------------------------------------------------------------------------
 
 
-def _next_steps(doc: DocumentObject, concerned: pd.DataFrame, lang: str) -> None:
-    add_heading(doc, _t("h4", lang))
+def _work(doc: DocumentObject, table: pd.DataFrame, previous: Hashable | None, table_no: int,
+          lang: str) -> None:
+    """三、主要工作和成效: the indicators attained and those that improved (facts), then a placeholder."""
+    add_heading(doc, _t("h3", lang))
+    attained = table["attained"].fillna(False).astype(bool)
+    binding = (table["category"] == "binding").fillna(False).astype(bool)
+    text_ = _t("work_attained", lang, k=int(attained.sum()), b=int((attained & binding).sum()))
+    if previous is not None:
+        better = table[table["change_dir"] == "better"]
+        if len(better):
+            items = _t("sep", lang).join(_name(r, lang) for _, r in better.iterrows())
+            text_ = join(lang, text_, _t("work_better", lang, prev=previous, k=len(better),
+                                         names=items, t=table_no))
+        else:
+            text_ = join(lang, text_, _t("work_none", lang, prev=previous))
+    add_paragraph(doc, text_)
+    add_placeholder(doc, _t("ph_work", lang))
+
+
+def _next_steps(doc: DocumentObject, concerned: pd.DataFrame, unjudged: int, lang: str) -> None:
+    add_heading(doc, _t("h5", lang))
     if concerned.empty:
-        add_paragraph(doc, _t("next_none", lang))
+        add_paragraph(doc, _t("next_none_partial", lang, k=unjudged) if unjudged
+                      else _t("next_none", lang))
         add_placeholder(doc, _t("ph_overall", lang))
         return
     by_dept: dict[str, list[str]] = {}
@@ -416,10 +524,15 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
     ------
     DataError
         If the unit or period is not in the data (from ``attainment``).
+    FrameworkError
+        If no indicator of the framework has a target (指标体系没有目标值): nothing
+        could be judged, and the report would say nothing true.
     """
     lang = "en" if lang == "en" else "zh"
     rule = rule or WarningRule()
     history = attainment(framework, panel, unit=unit, rule=rule)   # every year: trend, last year
+    if history["target"].isna().all():
+        raise FrameworkError([Problem("docx_eco_no_targets", {})])
     p = panel.period_index(period) if period is not None else len(panel.periods) - 1
     if period is not None:
         attainment(framework, panel, unit=unit, period=period, rule=rule)  # raises on a bad period
@@ -429,19 +542,28 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
     totals = summary(history)
     unit_name = str(table["unit_name"].iloc[0])
 
-    title = _t("title", lang, unit=unit_name, year=period)
-    doc = new_document(lang, title=title.replace("|", ""))
-    add_title(doc, *title.split("|"))
-    add_note(doc, _t("draft", lang))
-    if synthetic if synthetic is not None else is_synthetic(panel):
-        add_note(doc, _t("synthetic", lang))
-    counter = [0, 0]  # tables, figures
-    _overview(doc, table, totals, period, previous, unit_name, lang, counter)
-    window = panel.periods[max(0, p - rule.window + 1):p + 1]
-    recent = history[history["period"].isin(window)]
-    _main_table(doc, table, period, previous, window[0], unit_name, rule, lang, counter)
-    concerned = _problems(doc, table, recent, period, unit_name, lang, counter)
-    _next_steps(doc, concerned, lang)
+    with using_lang(lang):
+        parts = [_t("title_1", lang, unit=unit_name, year=period),
+                 _t("title_2", lang, unit=unit_name, year=period)]
+        doc = new_document(lang, title="".join(parts) if lang == "zh" else " ".join(parts))
+        add_title(doc, *parts)
+        add_note(doc, _t("draft", lang))
+        if synthetic if synthetic is not None else is_synthetic(panel):
+            add_note(doc, _t("synthetic", lang))
+        add_byline(doc, _t("byline_meeting", lang, unit=unit_name, date=_t("byline_date", lang)))
+        add_byline(doc, _t("byline_speaker", lang, unit=unit_name))
+        add_paragraph(doc, "")  # one empty line between the title block and the 称谓
+        add_paragraph(doc, _t("salutation", lang), indent=False)
+        add_paragraph(doc, _t("entrusted", lang, level=_level(unit_name), unit=unit_name,
+                              year=period))
+        counter = [0, 0]  # tables, figures
+        _overview(doc, table, totals, period, previous, unit_name, lang, counter)
+        window = panel.periods[max(0, p - rule.window + 1):p + 1]
+        recent = history[history["period"].isin(window)]
+        _main_table(doc, table, period, previous, window[0], unit_name, rule, lang, counter)
+        _work(doc, table, previous, counter[0], lang)
+        concerned = _problems(doc, table, recent, period, unit_name, lang, counter)
+        _next_steps(doc, concerned, int(table["light"].isna().sum()), lang)
+        add_signature(doc, _t("issuer", lang, unit=unit_name), _t("date", lang), lang=lang)
     # All at once: a kill or a full disk leaves the earlier draft whole.
     return atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
-

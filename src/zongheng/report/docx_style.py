@@ -13,20 +13,28 @@ their Simplified forms. Machines without these fonts substitute them: Word on
 Windows has most of them; LibreOffice uses the fontconfig aliases shipped in
 ``fontconfig.conf`` beside this module (see :func:`fontconfig_file`).
 
-Numbers are written by :func:`num` and :func:`with_unit` so that every figure
-keeps its unit of measure.
+Numbers are formatted by :mod:`zongheng.display` (the one formatter of every
+writer); :func:`with_unit` appends the unit of measure in sentences, tables put
+it in the header. Text passes through :func:`typeset`: ASCII double quotes
+become “ ”, and 【待填写：…】 placeholders inside a sentence are marked like
+whole placeholder paragraphs (red on yellow).
+
+The page follows GB/T 9704: a 28-point line grid with a character grid
+(``docGrid linesAndChars``), page numbers ``— 1 —`` in 宋体 四号 on the outer
+side (odd pages right, even pages left, one character in from the edge).
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
@@ -39,27 +47,34 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from zongheng import display
+from zongheng.i18n import MESSAGES, register_messages, text
 from zongheng.report.provenance import is_synthetic
 
 __all__ = [
     "STYLE",
     "FontSet",
+    "add_byline",
     "add_caption",
     "add_heading",
     "add_note",
     "add_paragraph",
     "add_picture",
     "add_placeholder",
+    "add_signature",
     "add_table",
     "add_title",
     "fontconfig_file",
     "is_synthetic",
     "join",
+    "measure_name",
     "merge_row",
     "new_document",
-    "num",
     "shade",
-    "signed",
+    "signed_value",
+    "title_lines",
+    "typeset",
+    "value_change",
     "with_unit",
 ]
 
@@ -153,7 +168,7 @@ def _configure(doc: DocumentObject, style_name: str, *, east_asia: str, latin: s
                size: float, bold: bool = False, align: WD_ALIGN_PARAGRAPH | None = None,
                indent_chars: float = 0.0, line: float | None = None,
                before: float = 0.0, after: float = 0.0, base: str | None = None,
-               keep_next: bool = False) -> None:
+               keep_next: bool = False, grid: bool = True) -> None:
     style = _style(doc, style_name, base=base)
     font = style.font
     font.size = Pt(size)
@@ -175,9 +190,70 @@ def _configure(doc: DocumentObject, style_name: str, *, east_asia: str, latin: s
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     # The built-in Title has a bottom border and headings a theme colour: remove both.
     ppr = style.element.get_or_add_pPr()
-    for tag in ("w:pBdr", "w:numPr"):
+    for tag in ("w:pBdr", "w:numPr", "w:snapToGrid"):
         for el in ppr.findall(qn(tag)):
             ppr.remove(el)
+    if not grid:
+        # Text of another size than the body (title, tables, captions) keeps its own pitch:
+        # on the body's grid a 10.5-point table line would take a whole 28-point line.
+        _snap_off(ppr)
+
+
+# What follows w:snapToGrid in w:pPr and w:spacing in w:rPr (ECMA-376 order): Word refuses a
+# document whose elements are out of this order ("unreadable content").
+_AFTER_SNAP = ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+               "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+               "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+                  "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+                  "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+def _snap_off(ppr: object) -> None:
+    el = OxmlElement("w:snapToGrid")
+    el.set(qn("w:val"), "0")
+    ppr.insert_element_before(el, *_AFTER_SNAP)  # type: ignore[attr-defined]
+
+
+# GB/T 9704: 22 lines of 28 characters of 三号 (16 pt) on the 156 × 225 mm type area.
+GRID_CHARS = 28
+GRID_PITCH = 28.0  # points between lines
+GRID_TIGHTEN = -5  # twentieths of a point: 16 − 0.25 = 15.75 pt ≤ 442 pt / 28 characters
+
+
+def _spacing(doc: DocumentObject, style_name: str, twentieths: int) -> None:
+    """Set a style's character spacing (字符间距) in twentieths of a point."""
+    rpr = doc.styles[style_name].element.get_or_add_rPr()
+    for old in rpr.findall(qn("w:spacing")):
+        rpr.remove(old)
+    el = OxmlElement("w:spacing")
+    el.set(qn("w:val"), str(twentieths))
+    rpr.insert_element_before(el, *_AFTER_SPACING)
+
+
+def _grid(doc: DocumentObject) -> None:
+    """Set the document grid of the first section: lines and characters (文档网格).
+
+    The line pitch is the body's exact 28 points. The character pitch is the body's
+    own size (``charSpace`` 0): a negative ``charSpace`` (what makes Word count 28
+    cells) makes LibreOffice give every character two cells. 28 characters of 16 pt
+    need 448 pt and the line has 442 (15.6 cm), so the body styles are set 0.25 pt
+    tighter (字符间距紧缩, ``w:spacing`` −5 twentieths; see :data:`GRID_TIGHTEN`):
+    LibreOffice then sets 28 characters a line, as GB/T 9704 asks.
+    """
+    sect = doc.sections[0]._sectPr
+    grid = sect.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect.append(grid)
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(round(GRID_PITCH * 20)))
+    grid.set(qn("w:charSpace"), "0")
+
+
+def _settings(doc: DocumentObject, lang: str) -> None:
+    """Odd and even footers (页码 on the outer side of each page)."""
+    doc.settings.odd_and_even_pages_header_footer = True
 
 
 def new_document(lang: str = "zh", *, title: str = "") -> DocumentObject:
@@ -205,38 +281,45 @@ def new_document(lang: str = "zh", *, title: str = "") -> DocumentObject:
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     section.footer_distance = Cm(2.5)
 
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    rpr_default = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr_default, fonts.body, fonts.latin_body)
-
     # 三号 (16 pt) on a 28-point pitch for Chinese; an English draft reads better at 12 pt,
     # left-aligned (justified Latin text at 16 pt leaves wide gaps between words).
     zh = lang != "en"
-    size, pitch, big = (16.0, 28.0, 22.0) if zh else (12.0, 18.0, 18.0)
+    size, pitch, big = (16.0, GRID_PITCH, 22.0) if zh else (12.0, 18.0, 18.0)
+
+    defaults = doc.styles.element.find(qn("w:docDefaults"))
+    rpr_default = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr_default, fonts.body, fonts.latin_body)
+    for tag in ("w:sz", "w:szCs"):  # the grid's character pitch is the default size
+        el = rpr_default.find(qn(tag))
+        if el is not None:
+            el.set(qn("w:val"), str(round(size * 2)))
+
     indent = 2 if zh else 0
     body = {"east_asia": fonts.body, "latin": fonts.latin_body}
     _configure(doc, STYLE["body"], **body, size=size, indent_chars=indent, line=pitch,
                align=WD_ALIGN_PARAGRAPH.JUSTIFY if zh else WD_ALIGN_PARAGRAPH.LEFT,
                after=0 if zh else 6)
     _configure(doc, STYLE["title"], east_asia=fonts.title, latin=fonts.title, size=big,
-               align=WD_ALIGN_PARAGRAPH.CENTER, line=big * 1.6, before=0, after=6)
+               align=WD_ALIGN_PARAGRAPH.CENTER, line=big * 1.6, before=0, after=6, grid=False)
     _configure(doc, STYLE["h1"], east_asia=fonts.heading1, latin=fonts.latin_heading, size=size,
                indent_chars=indent, line=pitch, before=6, after=0 if zh else 4, keep_next=True)
     _configure(doc, STYLE["h2"], east_asia=fonts.heading2, latin=fonts.latin_body, size=size,
                indent_chars=indent, line=pitch, after=0 if zh else 4, keep_next=True)
     _configure(doc, STYLE["note"], east_asia=fonts.heading2, latin=fonts.latin_body, size=12,
-               align=WD_ALIGN_PARAGRAPH.CENTER, line=22, after=12, base=STYLE["body"])
+               align=WD_ALIGN_PARAGRAPH.CENTER, line=22, after=12, base=STYLE["body"], grid=False)
     _configure(doc, STYLE["caption"], east_asia=fonts.heading1, latin=fonts.latin_heading,
                size=12 if zh else 10.5, align=WD_ALIGN_PARAGRAPH.CENTER, before=6, after=4,
-               base=STYLE["body"], keep_next=True)
-    _configure(doc, STYLE["table"], **body, size=10.5 if zh else 9.5, base=STYLE["body"])
+               base=STYLE["body"], keep_next=True, grid=False)
+    _configure(doc, STYLE["table"], **body, size=10.5 if zh else 9.5, base=STYLE["body"],
+               grid=False)
     _configure(doc, STYLE["table_header"], east_asia=fonts.heading1, latin=fonts.latin_heading,
-               size=10.5 if zh else 9.5, align=WD_ALIGN_PARAGRAPH.CENTER, base=STYLE["body"])
+               size=10.5 if zh else 9.5, align=WD_ALIGN_PARAGRAPH.CENTER, base=STYLE["body"],
+               grid=False)
     _configure(doc, STYLE["placeholder"], east_asia=fonts.heading2, latin=fonts.latin_body,
                size=size, indent_chars=indent, line=pitch, base=STYLE["body"])
     # Placeholders must stand out on screen and on paper: red on a yellow highlight.
     ph = doc.styles[STYLE["placeholder"]]
-    ph.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+    ph.font.color.rgb = _PLACEHOLDER_RED
     ph.font.highlight_color = WD_COLOR_INDEX.YELLOW
     for name in (STYLE["h1"], STYLE["h2"]):
         doc.styles[name].font.bold = False  # 公文 headings are not bold: the font is the weight
@@ -244,34 +327,100 @@ def new_document(lang: str = "zh", *, title: str = "") -> DocumentObject:
     doc.core_properties.title = title
     doc.core_properties.language = "zh-CN" if lang == "zh" else "en-GB"
     doc.core_properties.author = "zongheng"
+    if zh:
+        _grid(doc)
+        for name in ("body", "h1", "h2", "placeholder"):
+            _spacing(doc, STYLE[name], GRID_TIGHTEN)
+        for name in ("title", "note", "caption", "table", "table_header"):  # off the grid
+            _spacing(doc, STYLE[name], 0)
+    _settings(doc, lang)
     _page_numbers(doc)
     return doc
 
 
-def _page_numbers(doc: DocumentObject) -> None:
-    """Put ``— N —`` centred in the footer (公文页码)."""
-    footer = doc.sections[0].footer
-    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.first_line_indent = Pt(0)
+_PLACEHOLDER_RED = RGBColor(0xC0, 0x00, 0x00)
+
+
+def _page_field(p: Paragraph) -> None:
+    """Append ``— N —`` with a PAGE field, in 宋体 四号 (14 pt)."""
     p.add_run("— ")
     run = p.add_run()
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
-                       ("end", None)):
+    for kind, field in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"),
+                        ("end", None)):
         if kind:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
-        elif text == " PAGE ":
+        elif field == " PAGE ":
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
-            el.text = text
+            el.text = field
         else:
             el = OxmlElement("w:t")
-            el.text = text
+            el.text = field
         run._r.append(el)
     p.add_run(" —")
     for r in p.runs:
         r.font.size = Pt(14)
+        _set_fonts(r._r.get_or_add_rPr(), "宋体", "宋体")
+
+
+def _page_numbers(doc: DocumentObject) -> None:
+    """Put ``— N —`` in the footers (公文页码): odd pages right, even pages left (GB/T 9704).
+
+    One character (四号, 14 pt) in from the edge of the type area, as the standard asks.
+    """
+    section = doc.sections[0]
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+                          (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        p.alignment = align
+        pf = p.paragraph_format
+        pf.first_line_indent = Pt(0)
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            pf.right_indent = Pt(14)
+        else:
+            pf.left_indent = Pt(14)
+        _snap_off(p._p.get_or_add_pPr())
+        _page_field(p)
+
+
+# -- text -----------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"(【待填写[^】]*】|\[TO BE WRITTEN[^\]]*\])")
+
+
+def typeset(text: str) -> str:
+    """Return text as printed: ASCII double quotes as “ ” (公文 quotes), in pairs.
+
+    Data names such as ``数字经济"一号工程"`` carry straight quotes; an odd one out
+    closes nothing and opens a quote.
+
+    >>> typeset('数字经济"一号工程"、"415X"集群')
+    '数字经济“一号工程”、“415X”集群'
+    """
+    if '"' not in text:
+        return text
+    out, opening = [], True
+    for ch in text:
+        if ch == '"':
+            out.append("“" if opening else "”")
+            opening = not opening
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _runs(p: Paragraph, text: str) -> Paragraph:
+    """Fill a paragraph, marking 【待填写：…】 parts as placeholders (red on yellow)."""
+    for part in _PLACEHOLDER.split(typeset(text)):
+        if not part:
+            continue
+        run = p.add_run(part)
+        if _PLACEHOLDER.fullmatch(part):
+            run.font.color.rgb = _PLACEHOLDER_RED
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    return p
 
 
 # -- blocks ---------------------------------------------------------------------------------
@@ -282,47 +431,119 @@ def _width(text: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
-def add_title(doc: DocumentObject, *parts: str, line: float = 19.0) -> Paragraph:
-    """Add the document title (标题), breaking it between ``parts`` when it is too long.
+def title_lines(parts: Sequence[str], *, line: float = 16.0, width: float = 19.0) -> list[str]:
+    """Break a title between its parts of meaning into a 梯形 (trapezoid) title (标题回行).
+
+    GB/T 9704 asks that a title broken over lines keep its words whole and its lines
+    balanced, in a trapezoid or diamond: never ``…评价分析报`` / ``告``. The parts are
+    the units of meaning (``永康市``, ``2024年``, ``浙江制造天工鼎``, ``评价分析报告``);
+    a title up to ``line`` characters wide stays on one line, a longer one takes the
+    fewest lines of at most ``width`` characters each (二号 on A4: 19), the most even
+    ones, and of those the one whose upper line is longer (a 正梯形).
+
+    >>> title_lines(["永康市", "2024年", "浙江制造天工鼎", "评价分析报告"])
+    ['永康市2024年浙江制造天工鼎', '评价分析报告']
+    >>> title_lines(["关于永康市2024年度", "生态文明建设情况的报告"])
+    ['关于永康市2024年度', '生态文明建设情况的报告']
+    """
+    parts = [p for p in parts if p]
+    if _width("".join(parts)) <= line or len(parts) < 2:
+        return ["".join(parts)]
+    best: tuple[tuple[float, ...], list[str]] | None = None
+    n = len(parts)
+    for count in range(2, n + 1):
+        for cuts in itertools.combinations(range(n - 1), count - 1):
+            bounds = [0, *(c + 1 for c in cuts), n]
+            lines = ["".join(parts[a:b]) for a, b in itertools.pairwise(bounds)]
+            widths = [_width(x) for x in lines]
+            if max(widths) > width:
+                continue
+            spread = max(widths) - min(widths)
+            # Fewest lines, then the most even, then longer lines first (正梯形).
+            key = (count, spread, *(-w for w in widths))
+            if best is None or key < best[0]:
+                best = (key, lines)
+        if best is not None:
+            return best[1]
+    return parts
+
+
+def add_title(doc: DocumentObject, *parts: str, line: float = 16.0) -> Paragraph:
+    """Add the document title (标题), broken between ``parts`` by :func:`title_lines`.
 
     Official titles are broken by meaning, not wherever the line ends
-    (``关于永康市2024年度`` / ``生态文明建设情况的报告``): the parts are joined on one
-    line when they fit in ``line`` CJK characters (二号 on A4), else one per line.
+    (``永康市2024年浙江制造天工鼎`` / ``评价分析报告``).
     """
     p = doc.add_paragraph(style=STYLE["title"])
-    if _width("".join(parts)) <= line:
-        p.add_run("".join(parts))
-        return p
-    for i, part in enumerate(parts):
-        run = p.add_run(part)
-        if i < len(parts) - 1:
+    lines = title_lines(parts, line=line)
+    for i, line_text in enumerate(lines):
+        run = p.add_run(typeset(line_text))
+        if i < len(lines) - 1:
             run.add_break()
     return p
 
 
 def add_note(doc: DocumentObject, text: str) -> Paragraph:
     """Add a centred note under the title (e.g. 本报告使用合成演示数据)."""
-    return doc.add_paragraph(text, style=STYLE["note"])
+    return _runs(doc.add_paragraph(style=STYLE["note"]), text)
 
 
 def add_heading(doc: DocumentObject, text: str, level: int = 1) -> Paragraph:
     """Add a heading: level 1 ``一、…`` (黑体), level 2 ``（一）…`` (楷体)."""
-    return doc.add_paragraph(text, style=STYLE["h1"] if level == 1 else STYLE["h2"])
+    return _runs(doc.add_paragraph(style=STYLE["h1"] if level == 1 else STYLE["h2"]), text)
 
 
-def add_paragraph(doc: DocumentObject, text: str) -> Paragraph:
-    """Add a body paragraph (正文)."""
-    return doc.add_paragraph(text, style=STYLE["body"])
+def add_paragraph(doc: DocumentObject, text: str, *, indent: bool = True,
+                  align: WD_ALIGN_PARAGRAPH | None = None) -> Paragraph:
+    """Add a body paragraph (正文); 【待填写：…】 parts in it are marked as placeholders.
+
+    ``indent=False`` sets it flush left (a 称谓 such as 主任、各位副主任…：).
+    """
+    p = _runs(doc.add_paragraph(style=STYLE["body"]), text)
+    if not indent:
+        p.paragraph_format.first_line_indent = Pt(0)
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def add_byline(doc: DocumentObject, text: str) -> Paragraph:
+    """Add a centred 楷体 line under the title (报告人、会议 line of a report to the 人大).
+
+    【待填写：…】 parts in it are marked as placeholders.
+    """
+    p = _runs(doc.add_paragraph(style=STYLE["h2"]), text)
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.first_line_indent = Pt(0)
+    p.paragraph_format.keep_with_next = False
+    return p
 
 
 def add_placeholder(doc: DocumentObject, text: str) -> Paragraph:
     """Add a paragraph that officials must write (待填写), marked 【…】 in red on yellow."""
-    return doc.add_paragraph(text, style=STYLE["placeholder"])
+    return doc.add_paragraph(typeset(text), style=STYLE["placeholder"])
+
+
+def add_signature(doc: DocumentObject, issuer: str, date: str, *, lang: str = "zh") -> None:
+    """Add the 落款 (issuing body) and 成文日期 at the end, right-aligned (GB/T 9704).
+
+    The date stands four characters in from the right edge and the issuer is centred
+    over it; an empty line separates them from the text. Either may be a 【待填写】
+    placeholder.
+    """
+    add_paragraph(doc, "")
+    size = 16.0 if lang != "en" else 12.0
+    date_right = 4.0 if lang != "en" else 0.0
+    shift = max(0.0, (_width(date) - _width(issuer)) / 2) if lang != "en" else 0.0
+    for text_, right in ((issuer, date_right + shift), (date, date_right)):
+        p = add_paragraph(doc, text_, indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        p.paragraph_format.right_indent = Pt(size * right)
+        p.paragraph_format.keep_with_next = True
 
 
 def add_caption(doc: DocumentObject, text: str) -> Paragraph:
     """Add a table or figure title (表1 … above a table, 图1 … below a figure)."""
-    return doc.add_paragraph(text, style=STYLE["caption"])
+    return _runs(doc.add_paragraph(style=STYLE["caption"]), text)
 
 
 def add_picture(doc: DocumentObject, png: bytes, caption: str, *, width_cm: float = 15.0) -> None:
@@ -351,7 +572,7 @@ def _cell_text(cell: _Cell, text: str, style: str, align: WD_ALIGN_PARAGRAPH | N
     p = cell.paragraphs[0]
     p.style = style
     p.alignment = align
-    run = p.add_run(text)
+    run = p.add_run(typeset(text))
     if size is not None:
         run.font.size = Pt(size)
 
@@ -377,13 +598,14 @@ def _cell_margins(table: Table, margin: object) -> None:
 
 def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequence[object]], *,
               widths_cm: Sequence[float], align: Sequence[str] | None = None,
-              size: float | None = None) -> Table:
+              size: float | None = None, keep_together: bool | None = None) -> Table:
     """Add a table with a repeated, shaded header row (表头) and fixed column widths.
 
     Parameters
     ----------
     header : sequence of str
-        Column titles, units in them (``得分（分）``).
+        Column titles, units in them (``得分（分）``); a column of values with
+        different units has a 单位 column beside it, never the unit in each cell.
     rows : sequence of sequences
         Cell texts (converted with ``str``).
     widths_cm : sequence of float
@@ -392,6 +614,10 @@ def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequenc
         Per-column alignment of the body cells; left by default.
     size : float, optional
         Font size in points for a dense table (9 = 小五); the style's 10.5 (五号) by default.
+    keep_together : bool, optional
+        Keep the table on one page (every row kept with the next); by default for
+        tables of up to 10 rows, so that a short table never leaves its header and
+        one row at the foot of a page.
     """
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = doc.styles["Table Grid"]
@@ -403,8 +629,8 @@ def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequenc
     _cell_margins(table, Cm(0.1))
     head = table.rows[0]
     _row_flag(head, "w:tblHeader")  # repeat the header row on every page
-    for cell, text in zip(head.cells, header, strict=True):
-        _cell_text(cell, str(text), STYLE["table_header"], WD_ALIGN_PARAGRAPH.CENTER, size)
+    for cell, text_ in zip(head.cells, header, strict=True):
+        _cell_text(cell, str(text_), STYLE["table_header"], WD_ALIGN_PARAGRAPH.CENTER, size)
         shade(cell, _HEADER_FILL)
     for row, values in zip(table.rows[1:], rows, strict=True):
         _row_flag(row, "w:cantSplit")
@@ -415,6 +641,11 @@ def add_table(doc: DocumentObject, header: Sequence[str], rows: Sequence[Sequenc
         table.columns[i].width = Cm(width)
         for cell in table.columns[i].cells:
             cell.width = Cm(width)
+    if keep_together if keep_together is not None else len(rows) <= 10:
+        for row in table.rows[:-1]:
+            for cell in row.cells:
+                for par in cell.paragraphs:
+                    par.paragraph_format.keep_with_next = True
     return table
 
 
@@ -428,7 +659,7 @@ def merge_row(table: Table, row: int, text: str, *, fill: str = "F2F2F2",
     p = merged.paragraphs[0]
     for r in list(p.runs):
         r._element.getparent().remove(r._element)
-    run = p.add_run(text)
+    run = p.add_run(typeset(text))
     run.bold = True
     if size:
         run.font.size = Pt(size)
@@ -443,53 +674,72 @@ def join(lang: str, *sentences: str) -> str:
 
 # -- numbers with their units ---------------------------------------------------------------
 
+# Units of measure in English (计量单位); a Chinese draft prints them as in the framework.
+_MEASURES = {
+    "分": "points", "家": "firms", "个": "items", "件": "items", "项": "items", "起": "cases",
+    "人": "persons", "次": "times", "座": "sites", "亩": "mu", "天": "days", "元": "yuan",
+    "万元": "10k yuan", "亿元": "100m yuan", "万元/人": "10k yuan per person",
+    "万元/亩": "10k yuan per mu", "万元/吨": "10k yuan per tonne",
+    "万元/吨标准煤": "10k yuan per tce", "吨标准煤/万元": "tce per 10k yuan",
+    "立方米/万元": "m³ per 10k yuan", "m³/万元": "m³ per 10k yuan", "件/百亿元": "items per 10bn yuan",
+    "是/否": "yes/no",
+}
+register_messages({f"docx.measure.{k}": (k, v) for k, v in _MEASURES.items()})
 
-def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float | np.floating) and math.isnan(float(x)))
 
+def measure_name(measure: str | None, lang: str = "zh") -> str:
+    """Return a unit of measure in the document's language (``分`` → ``points``).
 
-def num(x: object, decimals: int | None = None) -> str:
-    """Return a number as text (数值): fixed decimals, or as few as the value needs (≤ 3).
-
-    >>> num(28.9), num(0.221), num(986.0), num(85.93669, 1), num(float("nan"))
-    ('28.9', '0.221', '986', '85.9', '—')
+    Units with no Chinese in them (``%``, ``µg/m³``) are the same in both languages;
+    an unknown Chinese unit is kept as it is.
     """
-    if _missing(x):
-        return "—"
-    value = float(x)  # type: ignore[arg-type]
-    if decimals is not None:
-        text = f"{value:.{decimals}f}"
-    else:
-        text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "-0.0", "-0.00") else text
+    if not measure:
+        return ""
+    key = f"docx.measure.{measure}"
+    return text(key, lang) if key in MESSAGES else measure
 
 
-def signed(x: object, decimals: int | None = None) -> str:
-    """Return a number with its sign (``+1.2``, ``-0.7``, ``0``)."""
-    if _missing(x):
-        return "—"
-    text = num(x, decimals)
-    return text if text.startswith("-") or float(text) == 0 else f"+{text}"
-
-
-def with_unit(text: str, measure: str | None, lang: str = "zh", *, change: bool = False) -> str:
-    """Append the unit of measure (计量单位) to a formatted number.
+def with_unit(value: str, measure: str | None, lang: str = "zh", *, change: bool = False) -> str:
+    """Append the unit of measure (计量单位) to a formatted number, in a sentence.
 
     A change of a percentage is in percentage points (个百分点). ``是/否`` items
     and an empty unit add nothing.
 
-    >>> with_unit("85.9", "分"), with_unit("1.2", "%", change=True), with_unit("3", "家", "en")
-    ('85.9分', '1.2个百分点', '3 家')
+    >>> with_unit("85.94", "分"), with_unit("1.2", "%", change=True), with_unit("3", "家", "en")
+    ('85.94分', '1.2个百分点', '3 firms')
     """
-    if text == "—" or not measure or measure in ("是/否", "yes/no"):
-        return text
+    if value == display.MISSING or not measure or measure in ("是/否", "yes/no"):
+        return value
     if measure == "%" and change:
-        return f"{text}{'个百分点' if lang == 'zh' else ' percentage points'}"
+        return f"{value}{'个百分点' if lang == 'zh' else ' percentage points'}"
     if lang == "zh" or measure == "%":
-        return f"{text}{measure}"
-    return f"{text} {measure}"
+        return f"{value}{measure}"
+    return f"{value} {measure_name(measure, lang)}"
 
 
-# -- synthetic data -------------------------------------------------------------------------
+def _decimals(shown: str) -> int:
+    return len(shown.split(".")[1]) if "." in shown else 0
 
 
+def value_change(new: object, old: object, *, direction: int | None = None) -> float:
+    """Return ``new − old`` from the values as printed, so that the reader's subtraction checks.
+
+    ``direction`` rounds ``new`` as a requirement (toward improvement).
+
+    >>> value_change(82.1734, 81.98875, direction=None), value_change(81.98875, 82.17, direction=-1)
+    (0.18, -0.19)
+    """
+    a = display.value(new, direction=direction)
+    b = display.value(old)
+    if display.MISSING in (a, b):
+        return math.nan
+    return round(float(a.replace(",", "")) - float(b.replace(",", "")),
+                 max(_decimals(a), _decimals(b)))
+
+
+def signed_value(x: object) -> str:
+    """Return a change of a raw value with its sign (``+6.1``, ``-0.19``, ``0``), as display shows it."""
+    shown = display.value(x)
+    if shown == display.MISSING or shown.startswith("-") or float(shown.replace(",", "")) == 0:
+        return "0" if shown in ("0", "-0") else shown
+    return f"+{shown}"
