@@ -92,7 +92,7 @@ _PARAMS = {
     "lower": ("下分位", "lower quantile"), "upper": ("上分位", "upper quantile"),
     "extrapolate": ("两端外推", "extrapolate"), "limit": ("最多连续填充期数", "limit"),
     "group": ("分组", "group"), "min_share": ("最低数据比例", "minimum share of data"),
-    "data": ("依据", "data"), "include": ("保留", "include"), "exclude": ("剔除", "exclude"),
+    "data": ("依据", "based on"), "include": ("保留", "include"), "exclude": ("剔除", "exclude"),
     "max_points": ("最多缩尾点数", "at most points"), "skew": ("偏度阈值", "skewness threshold"),
     "kurtosis": ("峰度阈值", "kurtosis threshold"), "fallback": ("备选处理", "fallback"),
     "scope": ("参照范围", "scope"), "kind": ("形式", "kind"), "lmbda": ("λ", "lambda"),
@@ -171,8 +171,16 @@ def step_text(stage: str, step: Any, lang: str | None = None) -> str:
     name = method_name(stage, key, lang)
     if not params:
         return name
-    shown = [f"{param_name(k, lang)} {_value_text(v, lang)}" for k, v in params.items()]
+    shown = [_param_text(k, v, lang) for k, v in params.items()]
     return f"{name} ({', '.join(shown)})" if lang == "en" else f"{name}（{'，'.join(shown)}）"
+
+
+def _param_text(key: str, value: Any, lang: str) -> str:
+    """Return one parameter as words: "下分位 0.02" for numbers, "两端外推：最近值" for words."""
+    shown = _value_text(value, lang)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{param_name(key, lang)}{'：' if lang != 'en' else ': '}{shown}"
+    return f"{param_name(key, lang)} {shown}"
 
 
 def method_line(method: Any, lang: str | None = None) -> str:
