@@ -22,7 +22,7 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.cli.render import benchmark_table, d_table, distribution_table, grade_heading
+from zongheng.cli.render import benchmark_table, cap_note, d_table, distribution_table, grade_heading
 from zongheng.errors import ZonghengError
 from zongheng.i18n import register_messages, text
 
@@ -89,6 +89,9 @@ def grade_command(
             out.print(text("grade_synthetic"), markup=False)
         out.print(distribution_table(result, lang))
         out.print(benchmark_table(result, lang))
+        note = cap_note(result, lang)
+        if note:
+            out.print(note, markup=False, soft_wrap=True)
         if by_branch:
             for b in result.rule.branches:
                 d = result.d_list[result.d_list["branch"] == b.name]

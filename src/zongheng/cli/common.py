@@ -41,8 +41,9 @@ else:  # numpy: imported when a number is first shown
 __all__ = [
     "DataArg", "DatasetOpt", "FrameworkArg", "Inputs", "JsonOpt", "LangOpt", "MethodOpt", "NotedTable",
     "SheetOpt", "UnitsOpt", "busy", "check_file", "check_group", "check_output", "check_period",
-    "check_unit", "console", "display", "echo_json", "fail", "file_problems", "flag", "heading",
-    "is_missing", "load_evaluation", "load_inputs", "names_differ", "new_table", "plain",
+    "check_unit", "console", "display", "echo_json", "fail", "file_problems", "fit_columns", "flag",
+    "heading", "is_missing", "load_evaluation", "load_inputs", "names_differ", "natural_width",
+    "new_table", "plain",
     "process_seconds", "progress_bar", "refuse_attainment", "run", "use_lang", "whole",
 ]
 
@@ -169,8 +170,12 @@ def new_table(title: str | None = None, caption: str | None = None, **options: A
 
 
 def fail(message: str) -> NoReturn:
-    """Print a user error plainly and exit with status 2."""
-    Console(stderr=True, highlight=False).print(message, markup=False)
+    """Print a user error plainly and exit with status 2.
+
+    The terminal wraps long lines (``soft_wrap``): rich would break a Chinese sentence at its
+    first space, far from the edge.
+    """
+    Console(stderr=True, highlight=False).print(message, markup=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -504,14 +509,47 @@ def echo_json(document: Any) -> None:
     sys.stdout.write(json.dumps(plain(document), ensure_ascii=False, indent=1) + "\n")
 
 
-def natural_width(headers: Sequence[str], columns: Sequence[Sequence[str]]) -> int:
-    """Return the width a :func:`new_table` needs to show every header and cell on one line."""
+def _cell_width(value: str) -> int:
+    """Return the terminal width of a cell or header: its widest line (``本单位\n标准化`` is 6)."""
     from rich.cells import cell_len
 
-    widths = [max([cell_len(h), *(cell_len(c) for c in cells)])
+    return max((cell_len(line) for line in str(value).split("\n")), default=0)
+
+
+def natural_width(headers: Sequence[str], columns: Sequence[Sequence[str]],
+                  caps: Sequence[int | None] | None = None) -> int:
+    """Return the width a :func:`new_table` needs to show every header and cell on one line.
+
+    ``caps`` gives a column the width it may fold down to (a name column), or None (numbers).
+    """
+    caps = caps or [None] * len(headers)
+    widths = [max([_cell_width(h), *(_cell_width(c) for c in cells)])
               for h, cells in zip(headers, columns, strict=True)]
+    widths = [w if cap is None else min(w, cap) for w, cap in zip(widths, caps, strict=True)]
     # Each column but the last is followed by one space of padding and a one-space rule.
     return sum(widths) + 2 * max(len(widths) - 1, 0)
+
+
+def fit_columns(keys: Sequence[str], headers: Mapping[str, str], cells: Mapping[str, Sequence[str]],
+                width: int, *, folds: Mapping[str, int], optional: Sequence[str] = ()) -> list[str]:
+    """Return the columns to show, leaving out ``optional`` ones (in order) until the table fits.
+
+    The table fits ``width`` when each folding column keeps the width ``folds`` gives it. A
+    terminal of 80 columns cannot show nine columns and a readable name: rather than fold a name
+    to three characters a line, a secondary column is left out (and the caller says so).
+    """
+    shown = list(keys)
+
+    def need(columns: list[str]) -> int:
+        return natural_width([headers[k] for k in columns], [cells[k] for k in columns],
+                             [folds.get(k) for k in columns])
+
+    for key in optional:
+        if need(shown) <= width:
+            break
+        if key in shown:
+            shown.remove(key)
+    return shown
 
 
 def names_differ(codes: Sequence[Any], names: Sequence[Any]) -> bool:

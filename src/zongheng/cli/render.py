@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
-from zongheng.cli.common import console, display, heading, is_missing, names_differ, new_table, whole
+from zongheng.cli.common import (
+    console,
+    display,
+    fit_columns,
+    heading,
+    is_missing,
+    names_differ,
+    new_table,
+    whole,
+)
 from zongheng.cli.labels import award_name, measure
 from zongheng.i18n import get_lang, register_messages, text
 
@@ -40,7 +49,7 @@ if TYPE_CHECKING:
     from zongheng.framework import Framework
 
 __all__ = [
-    "benchmark_table", "d_table", "distribution_table", "grade_heading", "places",
+    "benchmark_table", "cap_note", "d_table", "distribution_table", "grade_heading", "places",
     "print_attainment", "print_award", "print_gap", "print_path", "print_ranking",
     "print_strengths", "print_whatif", "raw_change", "table",
 ]
@@ -95,14 +104,21 @@ register_messages({
     "gapcli_method": ("分解方法: {method}", "Attribution: {method}"),
     "gapcli_by_dimension": ("按维度小计", "Subtotals by dimension"),
     "gapcli_total": ("合计", "Total"),
+    "gapcli_narrow": ("终端较窄，未列出标准化值等列（加宽终端或用 --json 查看）",
+                     "A narrow terminal: the normalised scores are left out (widen it, or use --json)"),
+    "strcli_imputed_gap": (
+        "标“插补”的数值是缺失后由方法填补的（参与计算，但不是报送数据）",
+        "Values marked imputed were missing and filled in by the method (used in the scores, not "
+        "reported data)",
+    ),
     "gapcli_more": ("另有 {n} 个指标未列出（用 --top 调整）", "{n} more indicator(s) not listed (see --top)"),
     "gapcli_indicator": ("指标", "Indicator"),
     "gapcli_name": ("名称", "Name"),
     "gapcli_dimension": ("维度", "Dimension"),
     "gapcli_unit_value": ("本单位", "Unit"),
     "gapcli_peer_value": ("对标", "Peer"),
-    "gapcli_unit_normalised": ("本单位标准化", "Unit norm."),
-    "gapcli_peer_normalised": ("对标标准化", "Peer norm."),
+    "gapcli_unit_normalised": ("本单位\n标准化", "Unit\nnorm."),
+    "gapcli_peer_normalised": ("对标\n标准化", "Peer\nnorm."),
     "gapcli_unit_score": ("本单位得分", "Unit score"),
     "gapcli_peer_score": ("对标得分", "Peer score"),
     "gapcli_contribution": ("贡献", "Points"),
@@ -111,6 +127,14 @@ register_messages({
     "gapcli_method_exact-linear": ("精确线性分解", "exact linear"),
     "gapcli_method_shapley": ("Shapley 值分解", "Shapley values"),
     "gapcli_method_effective-weight": ("按有效权重分摊（假设对象）", "by effective weight (hypothetical)"),
+    "grade_uncapped": (
+        "注：单项得分未封顶（按评价办法，单项得分 = 权重 × 实际值 / 基准值）：{name}最高得 {score} 分"
+        "（权重 {weight} 分），总分最高 {total} 分。如需封顶，在评价办法 YAML 中设 cap（如 cap: 1.5，"
+        "单项最多得 1.5 倍权重），用 --rule 指定",
+        "Note: item scores are not capped (by the rule, an item scores weight × value / benchmark): "
+        "{name} scores up to {score} (weight {weight}), and the highest total is {total}. To cap "
+        "them, set cap in the rule YAML (e.g. cap: 1.5, at most 1.5 × the weight) and pass it with --rule",
+    ),
     "cli_path_title": ("找路径 · {unit} · {period}", "Path · {unit} · {period}"),
     "cli_path_target": ("目标名次", "Target rank"),
     "cli_path_in_group": ("（{group} 组内）", " (within {group})"),
@@ -238,6 +262,31 @@ def _signed_percent(pct: Any) -> str:
     return f"+{shown}" if float(pct) > 0 and display.shown(pct, "percent") != 0 else shown
 
 
+_FOLDS = {"indicator": 16, "name": 16, "dimension": 4, "department": 8}
+"""The width a text column may fold down to (cells): a name to 8 characters a line, not 3."""
+
+
+def _filled_values(ev: Evaluation, unit: Any, period: Any) -> dict[str, float]:
+    """Return a unit's values after imputation in ``period`` by indicator (empty if not kept)."""
+    import numpy as np
+
+    from zongheng.errors import ZonghengError
+
+    try:
+        filled = np.asarray(ev.stage("imputed")[ev.period_position(period),
+                                                list(ev.panel.units).index(unit)], dtype=float)
+    except (ZonghengError, ValueError, KeyError, IndexError):
+        return {}
+    return dict(zip(ev.framework.indicator_codes, filled.tolist(), strict=False))
+
+
+def _value_or_filled(value: Any, filled: Any) -> str:
+    """Show a raw value; a missing one that the method filled in as ``79.4（插补）``."""
+    if is_missing(value) and filled is not None and not is_missing(filled):
+        return display.value(filled) + text("strcli_imputed")
+    return display.value(value)
+
+
 def _label(framework: Framework, code: str) -> str:
     return framework.label(code, get_lang())
 
@@ -351,7 +400,8 @@ def print_strengths(ev: Evaluation, frame: pd.DataFrame) -> None:
     for key in keys:
         text_column = key in ("indicator", "dimension", "department")
         grid.add_column(text(f"strcli_{key}"), justify="left" if text_column or key == "kind" else "right",
-                        no_wrap=not text_column, overflow="fold")
+                        no_wrap=not text_column, overflow="fold",
+                        max_width=_FOLDS["department"] if key == "department" else None)
     any_imputed = False
     for r in frame.to_dict("records"):
         imputed = r.get("imputed")
@@ -401,27 +451,42 @@ def print_gap(ev: Evaluation, result: GapResult, top: int | None) -> None:
                 gap=display.score(gap)) + (h("lead") if gap < 0 else ""), markup=False)
     out.print(h("method", method=h(f"method_{result.method}")), markup=False)
 
-    grid = new_table()
     departments = result.indicators["department"].astype(bool).any()
     keys = ["indicator", "dimension", "unit_value", "peer_value", "unit_normalised",
             "peer_normalised", "contribution", "share", *(["department"] if departments else [])]
-    for key in keys:
-        text_column = key in ("indicator", "dimension", "department")
-        grid.add_column(h(key), justify="left" if text_column else "right", no_wrap=not text_column,
-                        overflow="fold")
     rows = result.indicators if top is None else result.indicators.head(top)
+    filled = (_filled_values(ev, result.unit, result.period),
+              _filled_values(ev, result.peer, result.period) if result.peer is not None else {})
+    cells: dict[str, list[str]] = {k: [] for k in keys}
     for r in rows.to_dict("records"):
-        cells = [_named(_label(fw, r["indicator"]), r.get("unit_of_measure")),
-                 _label(fw, r["dimension"]), display.value(r["unit_value"]),
-                 display.value(r["peer_value"]), display.score(r["unit_normalised"]),
-                 display.score(r["peer_normalised"]), display.signed(r["contribution"]),
-                 display.percent(r["share"])]
-        if departments:
-            cells.append(r["department"] or display.MISSING)
-        grid.add_row(*cells)
+        shown = {"indicator": _named(_label(fw, r["indicator"]), r.get("unit_of_measure")),
+                 "dimension": _label(fw, r["dimension"]),
+                 "unit_value": _value_or_filled(r["unit_value"], filled[0].get(r["indicator"])),
+                 "peer_value": _value_or_filled(r["peer_value"], filled[1].get(r["indicator"])),
+                 "unit_normalised": display.score(r["unit_normalised"]),
+                 "peer_normalised": display.score(r["peer_normalised"]),
+                 "contribution": display.signed(r["contribution"]), "share": display.percent(r["share"]),
+                 "department": r["department"] or display.MISSING}
+        for k in keys:
+            cells[k].append(shown[k])
+    labels = {k: h(k) for k in keys}
+    # At 80 columns the normalised scores (also in --json and the reports) give way to the name.
+    shown_keys = fit_columns(keys, labels, cells, out.width, folds=_FOLDS,
+                             optional=("unit_normalised", "peer_normalised", "dimension"))
+    grid = new_table()
+    for key in shown_keys:
+        text_column = key in ("indicator", "dimension", "department")
+        grid.add_column(labels[key], justify="left" if text_column else "right", no_wrap=not text_column,
+                        overflow="fold", max_width=_FOLDS["department"] if key == "department" else None)
+    for i in range(len(rows)):
+        grid.add_row(*(cells[k][i] for k in shown_keys))
     out.print(grid)
     if len(rows) < len(result.indicators):
         out.print(h("more", n=len(result.indicators) - len(rows)), markup=False)
+    if len(shown_keys) < len(keys):
+        out.print(h("narrow"), markup=False)
+    if any(text("strcli_imputed") in c for c in cells["unit_value"] + cells["peer_value"]):
+        out.print(text("strcli_imputed_gap"), markup=False)
 
     dims = new_table(h("by_dimension"))
     for key in ("dimension", "unit_score", "peer_score", "contribution", "share"):
@@ -642,7 +707,7 @@ def benchmark_table(result: GradingResult, lang: str) -> Table:
     for label in columns:
         left = label in columns[:2]
         grid.add_column(label, justify="left" if left else "right", no_wrap=not left, overflow="fold")
-    units = {ind.code: ind.unit for ind in result.rule.framework.indicators}
+    units = {ind.code: ind.unit for ind in result.rule.resolved_framework.indicators}
     source = result.benchmarks
     for i, row in enumerate(frame.itertuples(index=False)):  # one row per branch and indicator
         code = str(source["indicator"].iloc[i]) if "indicator" in source else ""
@@ -653,6 +718,33 @@ def benchmark_table(result: GradingResult, lang: str) -> Table:
     return grid
 
 
+def cap_note(result: GradingResult, lang: str) -> str | None:
+    """Say when item scores exceed their weights (benchmark scoring without ``cap``), and how to cap.
+
+    Under 黄岩-style benchmark scoring an item scores weight × value / benchmark, without
+    limit: a firm with ten times the benchmark tax scores 300 on a 30-point item. That is the
+    rule as written, but a reader seeing ``总分 594`` should be told, and told of ``cap``.
+    """
+    rule = result.rule
+    if rule.scoring == "efficacy" or rule.cap is not None:
+        return None
+    worst = None  # (score / weight, score, weight, indicator)
+    for b in result.benchmarks.to_dict("records"):
+        column = f"{b['indicator']}_score"
+        if column not in result.grades or not b["weight"]:
+            continue
+        top = result.grades.loc[result.grades["branch"] == b["branch"], column].max()
+        if not is_missing(top) and top > b["weight"] and (worst is None or top / b["weight"] > worst[0]):
+            worst = (top / b["weight"], top, b["weight"], b["indicator"])
+    if worst is None:
+        return None
+    names = {ind.code: ind for ind in rule.resolved_framework.indicators}
+    ind = names.get(worst[3])
+    name = (ind.name_en or ind.name) if ind is not None and lang == "en" else (ind.name if ind else worst[3])
+    return text("grade_uncapped", name=name, score=display.score(worst[1]), weight=whole(worst[2]),
+                total=display.score(result.grades["total"].max()))
+
+
 def d_table(result: GradingResult, d_list: pd.DataFrame, title: str, limit: int, lang: str,
             with_branch: bool = True) -> Table:
     """Return the first ``limit`` D-class firms, with a caption counting the ones left out."""
@@ -660,14 +752,16 @@ def d_table(result: GradingResult, d_list: pd.DataFrame, title: str, limit: int,
 
     h = grade_heading
     grid = new_table(title)
+    shown = localised(result, d_list.head(limit), lang)
+    reasons = [str(v) for v in shown[result.headers(lang)["reason"]]] if len(shown) else []
+    with_reason = any(r.strip() and r != "nan" for r in reasons)  # else an empty column
     labels = [h("rank"), h("name"), *([h("branch")] if with_branch else []), h("total"),
-              h("percentile"), h("weakest"), h("reason")]
+              h("percentile"), h("weakest"), *([h("reason")] if with_reason else [])]
     for label in labels:
         right = label in (h("rank"), h("total"), h("percentile"))
         grid.add_column(label, justify="right" if right else "left", no_wrap=right, overflow="fold")
-    shown = localised(result, d_list.head(limit), lang)
     weak = [c for c in d_list.columns if c.startswith("weakest_") and not c.endswith("_share")]
-    sep = "、" if lang != "en" else ", "
+    sep = "\n"  # one indicator a line: a name and its share are not split across lines
     for i in range(len(shown)):
         raw = d_list.iloc[i]
         weakest = sep.join(f"{shown.iloc[i][result.headers(lang)[c]]} {display.percent(raw[c + '_share'])}"
@@ -675,7 +769,7 @@ def d_table(result: GradingResult, d_list: pd.DataFrame, title: str, limit: int,
         branch = [str(shown.iloc[i][result.headers(lang)["branch"]])] if with_branch else []
         grid.add_row(whole(raw["rank"]), str(raw["name"]), *branch, display.score(raw["total"]),
                      display.percent(raw["percentile"]), weakest,
-                     str(shown.iloc[i][result.headers(lang)["reason"]]))
+                     *([reasons[i] if reasons[i] != "nan" else ""] if with_reason else []))
     if len(d_list) > limit:
         grid.note = h("more").format(n=len(d_list) - limit)
     elif len(d_list) == 0:

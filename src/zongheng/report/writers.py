@@ -37,10 +37,10 @@ TEMPLATES = ("tiangong", "eco")
 
 register_messages({
     "report_no_targets": (
-        "指标体系 {name} 没有任何指标设有目标值（target），不能生成生态文明建设情况报告（达标评价）；"
+        "指标体系没有目标值，不能生成生态文明报告（{name} 的指标均未设目标值 target）；"
         "请在指标体系中填写目标值，或改用 --template tiangong",
-        "the framework {name} gives no indicator a target, so no ecological-civilisation (target "
-        "attainment) report can be written; add targets to the framework, or use --template tiangong",
+        "the framework has no targets, so no ecological-civilisation report can be written ({name} "
+        "gives no indicator a target); add targets to the framework, or use --template tiangong",
     ),
 })
 
@@ -175,7 +175,7 @@ def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | 
         return write_attainment_xlsx(table, path, **options)
     from zongheng.report.html import write_attainment_html  # type: ignore[attr-defined]
 
-    return write_attainment_html(table, path, **options)
+    return write_attainment_html(table, path, **options, **({"rule": rule} if rule is not None else {}))
 
 
 def _period(panel: Panel, period: Hashable) -> Hashable:
