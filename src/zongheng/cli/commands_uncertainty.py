@@ -134,6 +134,10 @@ register_messages({
     ),
     "unccli_plot_needs_sobol": ("--plot 需要 --sobol", "--plot needs --sobol"),
     "unccli_one_cluster": ("--workers 与 --scheduler 只能给一个", "give --workers or --scheduler, not both"),
+    "unccli_no_dask": (
+        "--workers/--scheduler 需要 Dask（未安装 {module}）：pip install 'zongheng[cluster]'",
+        "--workers/--scheduler need Dask ({module} is not installed): pip install 'zongheng[cluster]'",
+    ),
     "unccli_cluster_failed": ("无法使用 Dask 集群: {detail}", "the Dask cluster failed: {detail}"),
     "unccli_skipped": (
         "已跳过 {n} 种无法构建的方法组合（共 {samples:,} 次抽样），如 {first}",
@@ -292,6 +296,8 @@ def _run_samples(ev: Evaluation, spec: UncertaintySpec, samples: Samples, show: 
     with progress_bar(_h("progress"), samples.n, show) as tick:
         try:
             return run(lambda: evaluate(ev, spec, samples, progress=tick, **options))
+        except ModuleNotFoundError as exc:  # dask is an optional extra (zongheng[cluster])
+            fail(_h("no_dask", module=exc.name or "distributed"))
         except (OSError, TimeoutError) as exc:
             fail(_h("cluster_failed", detail=str(exc)))
 

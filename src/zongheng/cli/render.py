@@ -545,7 +545,8 @@ def print_path(ev: Evaluation, result: PathResult) -> None:
          else text("cli_path_no", best=result.best_rank)),
         *([(text("cli_path_best"), text("cli_path_rank", rank=result.best_rank))]
           if result.reachable else []),  # else the line above says it
-        (text("cli_path_needed"), display.score(result.needed_score)
+        # A score to reach is a requirement: rounded up, so that the printed figure is enough.
+        (text("cli_path_needed"), display.score(math.ceil(result.needed_score * 100 - 1e-9) / 100)
          if math.isfinite(result.needed_score) else display.MISSING),
         *([(text("cli_path_margin"), text("cli_path_points", points=f"{result.margin:g}"))]
           if result.margin > 0 else []),
@@ -835,19 +836,16 @@ def print_attainment(frame: pd.DataFrame, totals: pd.Series, unit: str, period: 
     from zongheng.analysis.attainment import value_label
 
     out = console()
-    grid = new_table(text("cli_att_title", unit=unit, period=period))
     columns = ["code", "light", "indicator", "category", "target", "value", "gap", "attained",
                "change", "trend"]
     numbers = ("target", "value", "gap", "change")
-    for col in columns:
-        grid.add_column(text(f"cli_att_{col}"), justify="right" if col in numbers else "left",
-                        no_wrap=col != "indicator", overflow="fold",
-                        min_width=10 if col == "indicator" else None)
     name_col = "name_en" if lang == "en" else "name"
     aspect_col = "aspect_name_en" if lang == "en" else "aspect_name"
+    sections: list[tuple[str, list[list[Any]]]] = []
     for aspect, rows in frame.groupby("aspect", sort=False):
         title = rows[aspect_col].iloc[0] or rows["aspect_name"].iloc[0] or str(aspect)
-        grid.add_row("", "", Text(title, style="bold"))
+        lines: list[list[Any]] = []
+        sections.append((title, lines))
         for rec in rows.to_dict("records"):
             yes_no = rec["rule"] == "yes"
             name = _named(rec[name_col] or rec["name"], None if yes_no else rec["measure"])
@@ -858,10 +856,24 @@ def print_attainment(frame: pd.DataFrame, totals: pd.Series, unit: str, period: 
             if not is_missing(rec["change_dir"]):
                 word = value_label("change_dir", rec["change_dir"], lang)
                 moved = word if yes_no or moved in ("0", display.MISSING) else f"{moved} {word}"
-            grid.add_row(rec["indicator"], _light(rec["light"]), name, _category(rec["category"], lang),
-                         target, value, _attainment_gap(rec),
-                         _flag_bool(rec["attained"]), moved,
-                         value_label("trend", rec["trend"], lang))
+            lines.append([rec["indicator"], _light(rec["light"]), name, _category(rec["category"], lang),
+                          target, value, _attainment_gap(rec), _flag_bool(rec["attained"]), moved,
+                          value_label("trend", rec["trend"], lang)])
+    headers = {c: text(f"cli_att_{c}") for c in columns}
+    cells = {c: [str(line[i]) for _, lines in sections for line in lines] for i, c in enumerate(columns)}
+    # On a narrow terminal the codes give way, then 达标 (the gap says it: 超目标/差目标) and
+    # 属性: the light, the name and the trend (the last column) stay whole.
+    shown = fit_columns(columns, headers, cells, out.width, folds={"indicator": 16},
+                        optional=("code", "attained", "category"))
+    grid = new_table(text("cli_att_title", unit=unit, period=period))
+    for col in shown:
+        grid.add_column(headers[col], justify="right" if col in numbers else "left",
+                        no_wrap=col != "indicator", overflow="fold")
+    at = shown.index("indicator")
+    for title, lines in sections:
+        grid.add_row(*([""] * at), Text(title, style="bold"))
+        for line in lines:
+            grid.add_row(*(line[columns.index(c)] for c in shown))
         grid.add_section()
     out.print(grid)
     pct = display.percent(totals["attained_pct"] / 100) if not is_missing(totals["attained_pct"]) \
