@@ -23,6 +23,7 @@ from zongheng.cli.common import (
     display,
     echo_json,
     fail,
+    fit_columns,
     flag,
     load_evaluation,
     names_differ,
@@ -134,6 +135,8 @@ register_messages({
     ),
     "unccli_plot_needs_sobol": ("--plot 需要 --sobol", "--plot needs --sobol"),
     "unccli_one_cluster": ("--workers 与 --scheduler 只能给一个", "give --workers or --scheduler, not both"),
+    "unccli_narrow": ("终端较窄，部分列未列出（加宽终端或用 --json 查看）",
+                      "A narrow terminal: some columns are left out (widen it, or use --json)"),
     "unccli_no_dask": (
         "--workers/--scheduler 需要 Dask（未安装 {module}）：pip install 'zongheng[cluster]'",
         "--workers/--scheduler need Dask ({module} is not installed): pip install 'zongheng[cluster]'",
@@ -227,10 +230,7 @@ def _print(ev: Evaluation, report: UncertaintyReport, samples: Samples, rows: in
               "interval": _h("interval"), "p_top": _h("p_top", k=k),
               "p_top_in_group": _h("p_top_in_group", k=k), "mean_abs_shift": _h("shift"),
               "p_moved": _h("moved", n=s["places"])}
-    for col in columns:
-        left = col in ("unit", "name", "group")
-        table.add_column(labels[col], justify="left" if left else "right", no_wrap=not left,
-                         overflow="fold")
+    rows_shown = []
     for r in shown.astype(object).to_dict("records"):
         cells = {"interval": f"{whole(r['q05'])}–{whole(r['q95'])}",
                  "p_top": display.percent(r["p_top"]),
@@ -238,8 +238,21 @@ def _print(ev: Evaluation, report: UncertaintyReport, samples: Samples, rows: in
                  "p_moved": display.percent(r["p_moved"]),
                  "mean_abs_shift": display.score(r["mean_abs_shift"]),
                  "unit": str(r["unit"]), "name": str(r["name"]), "group": str(r.get("group"))}
-        table.add_row(*(cells[c] if c in cells else whole(r[c]) for c in columns))
+        rows_shown.append([cells[c] if c in cells else whole(r[c]) for c in columns])
+    # On a narrow terminal the movement columns (summed up in the line above) and the group
+    # label give way, not the unit names.
+    kept = fit_columns(columns, labels, {c: [row[i] for row in rows_shown] for i, c in enumerate(columns)},
+                       out.width, folds={"unit": 8, "name": 12, "group": 6},
+                       optional=("p_moved", "mean_abs_shift", "group"))
+    for col in kept:
+        left = col in ("unit", "name", "group")
+        table.add_column(labels[col], justify="left" if left else "right", no_wrap=not left,
+                         overflow="fold")
+    for row in rows_shown:
+        table.add_row(*(row[columns.index(c)] for c in kept))
     out.print(table)
+    if len(kept) < len(columns):
+        out.print(_h("narrow"), markup=False)
     if note is not None:
         out.print(note, markup=False)
     elif len(shown) < len(report.table):
