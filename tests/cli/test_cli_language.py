@@ -43,8 +43,9 @@ def test_dataset_captions_are_in_the_chosen_language():
 
 def test_errors_come_in_chinese_and_in_english():
     cases = {
-        ("build", "--dataset", "tiangong"): ("未知数据集 'tiangong'（可用: asem, eco_yongkang, tiangong_demo）",
-                                             "unknown dataset 'tiangong'; available: asem"),
+        ("build", "--dataset", "tiangong"): (
+            "未知数据集 'tiangong'（可用: asem, eco_yongkang, tiangong_demo）",
+            "unknown dataset 'tiangong'; available: asem"),
         ("build",): ("需要 FRAMEWORK 和 DATA 两个文件", "FRAMEWORK and DATA are required"),
         ("grade",): ("需要企业基础数据表 TABLE", "TABLE is required"),
     }
