@@ -54,6 +54,11 @@ def test_errors_come_in_chinese_and_in_english():
         assert en in _out(*args, "--lang", "en", code=2).replace("\n", "")
     out = _out("build", "--dataset", "asem", "--lang", "fr", code=2)
     assert "--lang 必须是 zh 或 en" in out
+    # An output type that cannot be written is refused before the table is printed, in words.
+    out = _out("build", "--dataset", "asem", "-o", "r.pdf", code=2)
+    assert out.strip() == "--output r.pdf: 不支持的文件类型（可用 .csv、.xlsx、.json）"
+    out = _out("grade", "--demo", "-o", "r.pdf", "--lang", "en", code=2)
+    assert out.strip() == "--output r.pdf: unsupported type of file (use .xlsx, .csv, .json)"
 
 
 def test_an_unknown_unit_is_a_unit_problem_with_a_suggestion():

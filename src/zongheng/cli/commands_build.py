@@ -124,7 +124,8 @@ def build_command(
 ) -> None:
     """构建评价并输出排名 — build the evaluation and print the ranking."""
     use_lang(lang)
-    check_output(output, {"FRAMEWORK": framework, "DATA": data, "--method": method, "--units": units})
+    check_output(output, {"FRAMEWORK": framework, "DATA": data, "--method": method, "--units": units},
+                 suffixes=(".csv", ".xlsx", ".json"))
     ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
     check_period(ev, period)
     _print_ranking(ev, period, group, note, top)

@@ -66,7 +66,7 @@ def grade_command(
     if not demo and table is None:
         fail(text("grade_need_table"))
     check_file(table, "TABLE")
-    check_output(output, {"TABLE": table, "--rule": rule})
+    check_output(output, {"TABLE": table, "--rule": rule}, suffixes=(".xlsx", ".csv", ".json"))
     source = bundled_table() if demo else table
 
     def grade() -> GradingResult:

@@ -88,6 +88,8 @@ register_messages({
         "{option} {file} is the input file ({role}): writing would destroy your data; choose "
         "another output name",
     ),
+    "cli_output_suffix": ("--output {file}: 不支持的文件类型（可用 {allowed}）",
+                          "--output {file}: unsupported type of file (use {allowed})"),
     "cli_exists_force": (
         "{file} 已存在（可能已填好数据）：加 --force 覆盖，或用 -o 换一个文件名",
         "{file} exists already (it may hold entered data): add --force to replace it, or choose "
@@ -320,13 +322,19 @@ def check_file(path: Path | None, option: str, hint: str | None = None, *,
         fail("\n  ".join(line for line in lines if line))
 
 
-def check_output(output: Path | None, inputs: Mapping[str, Path | None]) -> None:
+def check_output(output: Path | None, inputs: Mapping[str, Path | None],
+                 suffixes: Sequence[str] = ()) -> None:
     """Fail when the output file is one of the input files (``build data.csv -o data.csv``).
 
     ``inputs`` maps a role shown to the user (``DATA``, ``--units``) to the file it names.
+    With ``suffixes`` (``.csv``, ``.xlsx`` …), another type of file is refused too: before
+    anything is computed, not after the tables are printed.
     """
     if output is None:
         return
+    if suffixes and output.suffix.lower() not in suffixes:
+        fail(text("cli_output_suffix", file=output, allowed="、".join(suffixes) if get_lang() != "en"
+                  else ", ".join(suffixes)))
     for role, path in inputs.items():
         if path is not None and _same_file(output, path):
             fail(text("cli_overwrite_input", option="--output", file=output, role=role))
