@@ -109,3 +109,17 @@ def test_grade_shows_percentiles_as_percent_and_notes_the_cap():
     # Benchmark scores are not capped in the 黄岩 rule: the note says so and names the option.
     assert "单项得分未封顶" in out and "cap: 1.5" in out
     assert "亩均税收 (万元/亩)" in out  # the benchmarks carry their units
+
+
+def test_english_tables_at_80_break_names_between_words():
+    for command in (["strengths", "--dataset", "tiangong_demo", "--unit", "永康市", "--group", "设区市"],
+                    ["gap", "--dataset", "tiangong_demo", "--unit", "永康市", "--group", "设区市",
+                     "--top", "10"]):
+        out = _run(*command, "--lang", "en")
+        _fits(out)
+        # Long English names fold at spaces: no "manufacturi / ng", no "transformatio / n".
+        assert not re.search(r"manufacturi\s|transformatio\s|departme\s", out), out
+        assert next(line for line in out.splitlines() if "dept." in line).split()[-1] == "dept."
+    assert "A narrow terminal: the normalised scores are left out" in out  # said when it happens
+    wide = _run(*command, "--lang", "en", env={"COLUMNS": "200"})
+    assert "Unit" in wide and "norm." in wide and "narrow" not in wide

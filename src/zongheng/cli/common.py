@@ -39,12 +39,44 @@ else:  # numpy: imported when a number is first shown
 # start without numpy, pandas or scipy (tests/test_startup.py). Heavy imports live in functions.
 
 __all__ = [
-    "DataArg", "DatasetOpt", "FrameworkArg", "Inputs", "JsonOpt", "LangOpt", "MethodOpt", "NotedTable",
-    "SheetOpt", "UnitsOpt", "busy", "check_file", "check_group", "check_output", "check_period",
-    "check_unit", "console", "display", "echo_json", "fail", "file_problems", "fit_columns", "flag",
-    "heading", "is_missing", "load_evaluation", "load_inputs", "names_differ", "natural_width",
-    "new_table", "plain",
-    "process_seconds", "progress_bar", "refuse_attainment", "run", "use_lang", "whole",
+    "DataArg",
+    "DatasetOpt",
+    "FrameworkArg",
+    "Inputs",
+    "JsonOpt",
+    "LangOpt",
+    "MethodOpt",
+    "NotedTable",
+    "SheetOpt",
+    "UnitsOpt",
+    "busy",
+    "check_file",
+    "check_group",
+    "check_output",
+    "check_period",
+    "check_unit",
+    "console",
+    "display",
+    "echo_json",
+    "fail",
+    "file_problems",
+    "fit_columns",
+    "flag",
+    "heading",
+    "is_missing",
+    "load_evaluation",
+    "load_inputs",
+    "names_differ",
+    "natural_width",
+    "new_table",
+    "plain",
+    "process_seconds",
+    "progress_bar",
+    "refuse_attainment",
+    "run",
+    "use_lang",
+    "whole",
+    "word_width",
 ]
 
 _STARTED = time.perf_counter()  # when the command line was imported (a fallback start time)
@@ -332,12 +364,12 @@ def check_output(output: Path | None, inputs: Mapping[str, Path | None],
     """
     if output is None:
         return
-    if suffixes and output.suffix.lower() not in suffixes:
-        fail(text("cli_output_suffix", file=output, allowed="、".join(suffixes) if get_lang() != "en"
-                  else ", ".join(suffixes)))
     for role, path in inputs.items():
         if path is not None and _same_file(output, path):
             fail(text("cli_overwrite_input", option="--output", file=output, role=role))
+    if suffixes and output.suffix.lower() not in suffixes:
+        fail(text("cli_output_suffix", file=output, allowed="、".join(suffixes) if get_lang() != "en"
+                  else ", ".join(suffixes)))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -539,12 +571,14 @@ def natural_width(headers: Sequence[str], columns: Sequence[Sequence[str]],
 
 
 def fit_columns(keys: Sequence[str], headers: Mapping[str, str], cells: Mapping[str, Sequence[str]],
-                width: int, *, folds: Mapping[str, int], optional: Sequence[str] = ()) -> list[str]:
+                width: int, *, folds: Mapping[str, int],
+                optional: Sequence[str | Sequence[str]] = ()) -> list[str]:
     """Return the columns to show, leaving out ``optional`` ones (in order) until the table fits.
 
     The table fits ``width`` when each folding column keeps the width ``folds`` gives it. A
     terminal of 80 columns cannot show nine columns and a readable name: rather than fold a name
-    to three characters a line, a secondary column is left out (and the caller says so).
+    to three characters a line, a secondary column is left out (and the caller says so). An
+    entry of ``optional`` may be a tuple of columns that go together (本单位/对标 标准化).
     """
     shown = list(keys)
 
@@ -552,12 +586,22 @@ def fit_columns(keys: Sequence[str], headers: Mapping[str, str], cells: Mapping[
         return natural_width([headers[k] for k in columns], [cells[k] for k in columns],
                              [folds.get(k) for k in columns])
 
-    for key in optional:
+    for entry in optional:
         if need(shown) <= width:
             break
-        if key in shown:
-            shown.remove(key)
+        for key in (entry,) if isinstance(entry, str) else entry:
+            if key in shown:
+                shown.remove(key)
     return shown
+
+
+def word_width(cells: Sequence[str]) -> int:
+    """Return the width of the longest word in ``cells``: a column folded narrower splits words.
+
+    A Chinese name has no spaces, so it is one word (工作评价: 8); ``Efficiency transformation``
+    folds to ``transformation`` (14).
+    """
+    return max((_cell_width(word) for cell in cells for word in str(cell).split()), default=0)
 
 
 def names_differ(codes: Sequence[Any], names: Sequence[Any]) -> bool:

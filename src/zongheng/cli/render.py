@@ -32,6 +32,7 @@ from zongheng.cli.common import (
     names_differ,
     new_table,
     whole,
+    word_width,
 )
 from zongheng.cli.labels import award_name, measure
 from zongheng.i18n import get_lang, register_messages, text
@@ -86,10 +87,10 @@ register_messages({
     "strcli_indicator": ("指标（计量单位）", "Indicator (unit)"),
     "strcli_dimension": ("维度", "Dimension"),
     "strcli_rank": ("组内", "Rank"),
-    "strcli_normalised": ("标准化", "Normalised"),
-    "strcli_value": ("原始值", "Raw value"),
+    "strcli_normalised": ("标准化", "Score"),
+    "strcli_value": ("原始值", "Value"),
     "strcli_change": ("较上期", "Change"),
-    "strcli_department": ("牵头单位", "Lead department"),
+    "strcli_department": ("牵头单位", "Lead\ndept."),
     "strcli_kind_strength": ("优势", "Strength"),
     "strcli_kind_weakness": ("短板", "Weakness"),
     "strcli_kind_declined": ("退步", "Declined"),
@@ -123,7 +124,7 @@ register_messages({
     "gapcli_peer_score": ("对标得分", "Peer score"),
     "gapcli_contribution": ("贡献", "Points"),
     "gapcli_share": ("占差距", "Share"),
-    "gapcli_department": ("牵头单位", "Lead department"),
+    "gapcli_department": ("牵头单位", "Lead\ndept."),
     "gapcli_method_exact-linear": ("精确线性分解", "exact linear"),
     "gapcli_method_shapley": ("Shapley 值分解", "Shapley values"),
     "gapcli_method_effective-weight": ("按有效权重分摊（假设对象）", "by effective weight (hypothetical)"),
@@ -262,8 +263,9 @@ def _signed_percent(pct: Any) -> str:
     return f"+{shown}" if float(pct) > 0 and display.shown(pct, "percent") != 0 else shown
 
 
-_FOLDS = {"indicator": 16, "name": 16, "dimension": 4, "department": 8}
-"""The width a text column may fold down to (cells): a name to 8 characters a line, not 3."""
+_FOLDS = {"indicator": 16, "name": 16, "dimension": 8, "department": 8}
+"""The width a text column may fold down to (cells): a Chinese name to 8 characters a line
+(not 3), a dimension or a department to 4 (工作评价, 自然资源 / 和规划局)."""
 
 
 def _filled_values(ev: Evaluation, unit: Any, period: Any) -> dict[str, float]:
@@ -397,25 +399,32 @@ def print_strengths(ev: Evaluation, frame: pd.DataFrame) -> None:
     departments = "department" in frame and frame["department"].astype(bool).any()
     keys = ["kind", "indicator", "dimension", "rank", "normalised", "value", "change",
             *(["department"] if departments else [])]
-    for key in keys:
-        text_column = key in ("indicator", "dimension", "department")
-        grid.add_column(text(f"strcli_{key}"), justify="left" if text_column or key == "kind" else "right",
-                        no_wrap=not text_column, overflow="fold",
-                        max_width=_FOLDS["department"] if key == "department" else None)
     any_imputed = False
+    rows = []
     for r in frame.to_dict("records"):
         imputed = r.get("imputed")
         value = display.value(r["value"])
         if is_missing(r["value"]) and not is_missing(imputed):
             value, any_imputed = display.value(imputed) + text("strcli_imputed"), True
-        cells = [text(f"strcli_kind_{r['kind']}"),
-                 _named(_label(fw, r["indicator"]), r.get("unit_of_measure")),
-                 _label(fw, r["dimension"]), f"{r['rank']}/{r['group_size']}",
-                 display.score(r["normalised"]), value, raw_change(r["change"])]
-        if departments:
-            cells.append(r["department"] or display.MISSING)
-        grid.add_row(*cells)
+        rows.append([text(f"strcli_kind_{r['kind']}"),
+                     _named(_label(fw, r["indicator"]), r.get("unit_of_measure")),
+                     _label(fw, r["dimension"]), f"{r['rank']}/{r['group_size']}",
+                     display.score(r["normalised"]), value, raw_change(r["change"]),
+                     *([r["department"] or display.MISSING] if departments else [])])
+    labels = {k: text(f"strcli_{k}") for k in keys}
     out = console()
+    # The dimension gives way on a narrow terminal (long English names: "Efficiency transformation").
+    cells = {k: [row[i] for row in rows] for i, k in enumerate(keys)}
+    shown = fit_columns(keys, labels, cells, out.width,
+                        folds={**_FOLDS, "dimension": word_width(cells["dimension"])},
+                        optional=("dimension",))
+    for key in shown:
+        text_column = key in ("indicator", "dimension", "department")
+        grid.add_column(labels[key], justify="left" if text_column or key == "kind" else "right",
+                        no_wrap=not text_column, overflow="fold",
+                        max_width=_FOLDS["department"] if key == "department" else None)
+    for row in rows:
+        grid.add_row(*(row[keys.index(k)] for k in shown))
     out.print(grid)
     if frame.empty:
         out.print(text("strcli_nothing"), markup=False)
@@ -471,8 +480,9 @@ def print_gap(ev: Evaluation, result: GapResult, top: int | None) -> None:
             cells[k].append(shown[k])
     labels = {k: h(k) for k in keys}
     # At 80 columns the normalised scores (also in --json and the reports) give way to the name.
-    shown_keys = fit_columns(keys, labels, cells, out.width, folds=_FOLDS,
-                             optional=("unit_normalised", "peer_normalised", "dimension"))
+    folds = {**_FOLDS, "indicator": 14, "dimension": word_width(cells["dimension"])}
+    shown_keys = fit_columns(keys, labels, cells, out.width, folds=folds,
+                             optional=(("unit_normalised", "peer_normalised"), "dimension"))
     grid = new_table()
     for key in shown_keys:
         text_column = key in ("indicator", "dimension", "department")
