@@ -30,7 +30,7 @@ from zongheng.cli.common import (
     use_lang,
     whole,
 )
-from zongheng.cli.labels import dataset_caption
+from zongheng.cli.labels import award_name, dataset_caption
 from zongheng.cli.render import (
     d_table,
     distribution_table,
@@ -48,15 +48,17 @@ if TYPE_CHECKING:
 
 register_messages({
     "demo_banner": ("纵横 zongheng 演示：永康市 天工鼎评价、生态文明建设情况、亩均效益评价",
-                    "zongheng demo: 永康市 in the 天工鼎 evaluation, ecological attainment, 亩均 grading"),
+                    "zongheng demo: 永康市 in the Tiangong Ding evaluation, ecological attainment and the "
+                    "per-mu benefit grading"),
     "demo_synthetic": ("注意：演示数据为合成数据（synthetic demo data），县名与分组真实，数值由程序生成，"
                        "不代表任何地区的真实情况。",
                        "Note: the demo data are synthetic: real county names and groupings, generated "
                        "values that describe no real place."),
-    "demo_part_tiangong": ("一、天工鼎评价（{period}年）", "1. 天工鼎 evaluation ({period})"),
+    "demo_part_tiangong": ("一、天工鼎评价（{period}年）", "1. Tiangong Ding evaluation ({period})"),
     "demo_part_eco": ("二、生态文明建设情况（{unit}，{period}年）", "2. Ecological civilisation ({unit}, "
                       "{period})"),
-    "demo_part_muyun": ("三、亩均效益评价（{unit}企业）", "3. 亩均 grading of the enterprises of {unit}"),
+    "demo_part_muyun": ("三、亩均效益评价（{unit}企业）",
+                        "3. Per-mu benefit grading of the enterprises of {unit}"),
     "demo_jinhua": ("金华市", "金华市 (prefecture)"),
     "demo_non_mountain": ("非山区县", "non-mountain counties"),
     "demo_history": ("{unit} 纵向比进步：综合得分与名次", "{unit} over time: scores and ranks"),
@@ -106,7 +108,7 @@ def _tiangong(out: Path, lang: str) -> tuple[UnitBrief, list[Path]]:
         return ds, ev, period, brief, ranking_table(ev, period, groups=[GROUP, MOUNTAIN])
 
     # The spinner turns while nothing is printed; the tables come after it.
-    ds, ev, period, brief, table = run(compute, status=text("demo_working", part="天工鼎"))
+    ds, ev, period, brief, table = run(compute, status=text("demo_working", part=award_name("天工鼎")))
     _title(text("demo_part_tiangong", period=period))
     jinhua = table[table[GROUP] == "金华市"].sort_values(f"rank_in_{GROUP}")
     print_ranking(ev, jinhua, [GROUP], ev.framework.root.code, period, None,

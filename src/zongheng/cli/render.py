@@ -174,7 +174,7 @@ register_messages({
     "cli_col_now_needed": ("现值 → 需达到", "Now → needed"),
     "cli_col_change": ("变化（%）", "Change (%)"),
     "cli_col_effort_share": ("占比", "Share"),
-    "cli_col_department": ("牵头单位", "Lead department"),
+    "cli_col_department": ("牵头单位", "Lead\ndept."),
     "cli_whatif_changes": ("情景变化", "Scenario changes"),
     "cli_whatif_title": ("情景模拟 · {period} · {how}", "What-if · {period} · {how}"),
     "cli_whatif_refit": ("完整重建", "full rebuild"),
@@ -579,7 +579,8 @@ def print_path(ev: Evaluation, result: PathResult) -> None:
         for key in keys:
             wraps = key in ("name", "department")  # numbers and codes stay on one line
             grid.add_column(text(f"cli_col_{key}"), justify="left" if wraps or key == "indicator"
-                            else "right", no_wrap=not wraps, overflow="fold")
+                            else "right", no_wrap=not wraps, overflow="fold",
+                            max_width=_FOLDS["department"] if key == "department" else None)
         for row in changes.to_dict("records"):
             star = "*" if row["relative_to"] == "range" else ""  # % of the peers' range
             mark = "†" if row["indicator"] in assessed else ""
