@@ -123,3 +123,14 @@ def test_english_tables_at_80_break_names_between_words():
     assert "A narrow terminal: the normalised scores are left out" in out  # said when it happens
     wide = _run(*command, "--lang", "en", env={"COLUMNS": "200"})
     assert "Unit" in wide and "norm." in wide and "narrow" not in wide
+
+
+def test_grade_distribution_keeps_branch_names_whole_in_english_at_80():
+    out = _run("grade", "--demo", "--lang", "en", "--limit", "3")
+    _fits(out)
+    rows = [line for line in out.splitlines() if line.startswith(("above-scale", "below-scale"))]
+    # The count stays beside the branch, its share goes under it: 108 of 550 graded = 19.6 %.
+    assert rows[0].split()[:6] == ["above-scale", "580", "550", "108", "300", "114"]
+    assert "(19.6%)" in out and "Not" in out and "graded" in out
+    wide = _run("grade", "--demo", "--lang", "en", "--limit", "3", env={"COLUMNS": "120"})
+    assert "108 (19.6%)" in wide  # one line when there is room

@@ -686,22 +686,34 @@ def grade_heading(key: str) -> str:
     return en if get_lang() == "en" else zh
 
 
-def distribution_table(result: GradingResult, lang: str) -> Table:
-    """Return the grade distribution per branch (firms, graded, A/B/C/D with shares)."""
+def distribution_table(result: GradingResult, lang: str, width: int | None = None) -> Table:
+    """Return the grade distribution per branch (firms, graded, A/B/C/D with shares).
+
+    A count and its share ("108 (19.6%)") share a line when the table fits ``width`` (the
+    console's by default), else the share goes under the count: the branch names stay whole.
+    """
+    from zongheng.cli.common import natural_width
     from zongheng.enterprise import GRADES
 
     h = grade_heading
     grid = new_table(h("distribution"),
                      " · ".join(f"{g} {result.rule.label(g, lang)}" for g in GRADES))
-    for label in (h("branch"), h("firms"), h("graded"), *GRADES, h("not_graded")):
-        left = label == h("branch")
-        grid.add_column(label, justify="left" if left else "right", no_wrap=not left, overflow="fold")
+    labels = [h("branch"), h("firms"), h("graded"), *GRADES, h("not_graded")]
     names = {b.name: b.label(lang) for b in result.rule.branches} | {"all": h("all")}
+    rows = []
     for row in result.distribution.to_dict("records"):
         cells = [names[row["branch"]], str(row["firms"]), str(row["graded"])]
         cells += [f"{row[g]} ({display.percent(row[f'{g}_share'])})" if row["graded"] else "0"
                   for g in GRADES]
         cells.append(str(row["not_graded"]))
+        rows.append(cells)
+    if natural_width(labels, [[r[i] for r in rows] for i in range(len(labels))]) > (width or console().width):
+        rows = [[c.replace(" (", "\n(") for c in r] for r in rows]
+        labels = [label.replace(" ", "\n") for label in labels]
+    for label in labels:
+        left = label == labels[0]
+        grid.add_column(label, justify="left" if left else "right", no_wrap=not left, overflow="fold")
+    for cells in rows:
         grid.add_row(*cells)
     return grid
 
