@@ -101,3 +101,11 @@ def test_english_mode_translates_awards_dimensions_and_units():
     assert "Quality transformation" in out and "Driver transformation" in out
     assert "Quality change" not in out and "质量变革" not in out
     assert "(points)" in out and "(分)" not in out  # units of measure in English too
+
+
+def test_the_help_lists_every_bundled_dataset():
+    # --help names the datasets without loading them: the list is kept by hand, and checked here.
+    from zongheng import datasets
+    from zongheng.cli.labels import DATASETS
+
+    assert list(DATASETS) == sorted(datasets.available())

@@ -105,7 +105,9 @@ def progress_command(
     method: MethodOpt = None,
     base: Annotated[str | None, typer.Option(help="基期 base period (default: first)")] = None,
     node: NodeOpt = None,
-    top: Annotated[int, typer.Option(min=1, help="进步最大的前 K 名 the K most improved")] = 10,
+    top: Annotated[int, typer.Option(min=1, help=(
+        "只显示前 N 名：进步最大的 N 个，与排名前 N 的进步表 the N most improved, and the first N "
+        "by rank in the progress table (--all: every unit)"))] = 10,
     period: PeriodOpt = None,
     by: Annotated[str, typer.Option(help="按 score 得分变化或 rank 位次变化 rank by score or rank "
                                          "change")] = "score",
