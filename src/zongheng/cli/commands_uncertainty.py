@@ -77,9 +77,9 @@ register_messages({
     "unccli_dirichlet": ("狄利克雷 集中度 {value:g}", "Dirichlet, concentration {value:g}"),
     "unccli_exclude": ("逐一剔除 {n} 个节点之一", "leave out one of {n} nodes"),
     "unccli_summary": (
-        "平均绝对排名变动 {shift:.2f} 位；排名变动超过 {places} 位的单位占 {share:.1%}",
-        "Mean absolute rank shift {shift:.2f} places; share of units moving more than {places} "
-        "places {share:.1%}",
+        "平均绝对排名变动 {shift} 位；排名变动超过 {places} 位的单位占 {share}",
+        "Mean absolute rank shift {shift} places; share of units moving more than {places} "
+        "places {share}",
     ),
     "unccli_nominal": ("名义", "Nominal"),
     "unccli_unit": ("单位", "Unit"),
@@ -93,12 +93,12 @@ register_messages({
     "unccli_shift": ("平均变动", "Mean shift"),
     "unccli_moved": ("P(变动>{n})", "P(moves > {n})"),
     "unccli_unit_line": (
-        "{unit}: 名义第 {nominal} 名；P(排名 ≤ {k}) = {p:.1%}",
-        "{unit}: nominal rank {nominal}; P(rank ≤ {k}) = {p:.1%}",
+        "{unit}: 名义第 {nominal} 名；P(排名 ≤ {k}) = {p}",
+        "{unit}: nominal rank {nominal}; P(rank ≤ {k}) = {p}",
     ),
     "unccli_unit_group": (
-        "{group}={label} 组内: 名义第 {nominal} 名；P(组内排名 ≤ {k}) = {p:.1%}",
-        "within {group}={label}: nominal rank {nominal}; P(rank in group ≤ {k}) = {p:.1%}",
+        "{group}={label} 组内: 名义第 {nominal} 名；P(组内排名 ≤ {k}) = {p}",
+        "within {group}={label}: nominal rank {nominal}; P(rank in group ≤ {k}) = {p}",
     ),
     "unccli_unit_unranked": (
         "{unit}: 在 {period} 的任何抽样中都没有排名（被筛除，或指数得分缺失），没有排名分布",
@@ -106,10 +106,10 @@ register_messages({
         "distribution",
     ),
     "unccli_unit_not_nominal": (
-        "{unit}: 名义方法下没有排名（被筛除，或指数得分缺失）；{share:.1%} 的抽样给出排名，"
+        "{unit}: 名义方法下没有排名（被筛除，或指数得分缺失）；{share} 的抽样给出排名，"
         "以下概率按这些抽样计算",
         "{unit}: not ranked under the nominal method (screened out, or no index score); "
-        "{share:.1%} of the samples rank it, and the probabilities below are over those",
+        "{share} of the samples rank it, and the probabilities below are over those",
     ),
     "unccli_unit_no_group": (
         "{unit} 在分组列 {group} 中没有组（空白），没有组内排名",
@@ -209,7 +209,8 @@ def _print(ev: Evaluation, report: UncertaintyReport, samples: Samples, rows: in
     out.print(_h("title", period=s["period"], samples=s["samples"], combinations=s["combinations"],
                  seconds=s["seconds"]), markup=False)
     out.print(_describe(ev, samples), markup=False, soft_wrap=True)
-    out.print(_h("summary", shift=s["mean_abs_shift"], places=s["places"], share=s["share_moved"]),
+    out.print(_h("summary", shift=display.score(s["mean_abs_shift"]), places=s["places"],
+                 share=display.percent(s["share_moved"])),
               markup=False)
     if skipped:
         out.print(_h("skipped", n=len(skipped), samples=sum(skipped.values()), first=next(iter(skipped))),
@@ -271,15 +272,16 @@ def _print_unit(out: Console, report: UncertaintyReport, k: int) -> None:
         out.print(_h("unit_unranked", unit=name, period=report.summary["period"]), markup=False)
         return
     if d["nominal_rank"] is None:
-        out.print(_h("unit_not_nominal", unit=name, share=d["ranked"]), markup=False)
-    out.print(_h("unit_line", unit=name, nominal=whole(d["nominal_rank"]), k=k, p=d["p_top"]),
-              markup=False)
+        out.print(_h("unit_not_nominal", unit=name, share=display.percent(d["ranked"])), markup=False)
+    out.print(_h("unit_line", unit=name, nominal=whole(d["nominal_rank"]), k=k,
+                 p=display.percent(d["p_top"])), markup=False)
     if "group" in d:
         if d["label"] is None:
             out.print(_h("unit_no_group", unit=name, group=d["group"]), markup=False)
             return
         out.print(_h("unit_group", group=d["group"], label=d["label"],
-                     nominal=whole(d["nominal_rank_in_group"]), k=k, p=d["p_top_in_group"]),
+                     nominal=whole(d["nominal_rank_in_group"]), k=k,
+                     p=display.percent(d["p_top_in_group"])),
                   markup=False)
     table = new_table()
     for key in ("rank_in_group" if "group" in d else "rank", "probability", "cumulative"):

@@ -558,7 +558,7 @@ def print_path(ev: Evaluation, result: PathResult) -> None:
         # A score to reach is a requirement: rounded up, so that the printed figure is enough.
         (text("cli_path_needed"), display.score(math.ceil(result.needed_score * 100 - 1e-9) / 100)
          if math.isfinite(result.needed_score) else display.MISSING),
-        *([(text("cli_path_margin"), text("cli_path_points", points=f"{result.margin:g}"))]
+        *([(text("cli_path_margin"), text("cli_path_points", points=display.value(result.margin)))]
           if result.margin > 0 else []),
         (text("cli_path_solver"), text({"linear-programme": "cli_path_solver_lp",
                                         "level-by-level": "cli_path_solver_levels"}.get(
