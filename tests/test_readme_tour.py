@@ -62,6 +62,7 @@ def test_every_tour_command_runs(command, clone, monkeypatch):
         assert (clone / command[command.index("-o") + 1]).exists()
     if command[0] == "demo":  # the wall time the user waited, start-up included (#33)
         assert re.search(r"用时 \d+\.\d 秒（含启动）", result.output)
+        assert "单项得分未封顶" in result.output  # the 亩均 scores exceed their weights (#22)
 
 
 def test_a_missing_tour_file_points_to_the_examples(tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ from zongheng.cli.common import (
 )
 from zongheng.cli.labels import award_name, dataset_caption
 from zongheng.cli.render import (
+    cap_note,
     d_table,
     distribution_table,
     print_attainment,
@@ -161,7 +162,7 @@ def _print_uncertainty(brief: UnitBrief, hold, reach) -> None:
     _title(text("demo_part_uncertainty"))
     console().print(text("demo_uncertainty", unit=brief.name, samples=hold.summary["samples"],
                          group=text("demo_jinhua"), rank=brief.rank, hold=share(hold),
-                         target=brief.target_rank, reach=share(reach)), markup=False)
+                         target=brief.target_rank, reach=share(reach)), markup=False, soft_wrap=True)
 
 
 def _write_brief_json(brief: UnitBrief, path: Path) -> Path:
@@ -202,6 +203,9 @@ def _muyun(out: Path, lang: str) -> list[Path]:
     result = grade_enterprises(bundled_table())
     printer = console()
     printer.print(distribution_table(result, lang))
+    note = cap_note(result, lang)  # the uncapped 黄岩 rule: totals such as 594 need a word
+    if note:
+        printer.print(note, markup=False, soft_wrap=True)
     printer.print(d_table(result, result.d_list, text("demo_d_list"), 15, lang))
     return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang)]
 
