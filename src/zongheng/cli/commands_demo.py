@@ -61,7 +61,9 @@ register_messages({
     "demo_part_muyun": ("三、亩均效益评价（{unit}企业）",
                         "3. Per-mu benefit grading of the enterprises of {unit}"),
     "demo_jinhua": ("金华市", "金华市 (prefecture)"),
-    "demo_non_mountain": ("非山区县", "non-mountain counties"),
+    "demo_non_mountain": ("非山区县的前 20 名（天工鼎按此评定）；“组内”为非山区县内名次",
+                          "The top 20 of the non-mountain counties (the Tiangong Ding award goes by "
+                          "it); \"In group\" is the rank among the non-mountain counties"),
     "demo_history": ("{unit} 纵向比进步：综合得分与名次", "{unit} over time: scores and ranks"),
     "demo_col_period": ("年份", "Year"),
     "demo_col_score": ("综合得分", "Index"),
@@ -221,8 +223,8 @@ def demo_command(
 
     use_lang(lang)
     out = console()
-    out.print(text("demo_banner"), style="bold", markup=False)
-    out.print(text("demo_synthetic"), style="yellow", markup=False)
+    out.print(text("demo_banner"), style="bold", markup=False, soft_wrap=True)
+    out.print(text("demo_synthetic"), style="yellow", markup=False, soft_wrap=True)
     output.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     brief, files = run(lambda: _tiangong(output, get_lang()))
