@@ -409,12 +409,16 @@ def check_unit(panel: Panel, unit: str | None, option: str = "--unit") -> None:
     known = list(dict.fromkeys(names + codes))
     near = [k for k in known if unit in k or (k in unit and len(k) > 1)]
     near += [k for k in difflib.get_close_matches(unit, known, n=3, cutoff=0.5) if k not in near]
-    hint = text("cli_did_you_mean", names=text("cli_or").join(near[:3])) if near else \
-        text("cli_some_units", names=", ".join(known[:5]))
-    fail("\n".join([text("cli_options_title", n=1),
-                    f"  - {option}: {text('cli_unknown_unit', unit=unit)}；{hint}"
-                    if get_lang() != "en" else
-                    f"  - {option}: {text('cli_unknown_unit', unit=unit)}; {hint}"]))
+    english = get_lang() == "en"
+    if near:  # "永康市、永康区或永康县" / "Switzerland, Ireland or Finland"
+        first, last = near[:3][:-1], near[:3][-1]
+        names_ = f"{(', ' if english else '、').join(first)}{text('cli_or')}{last}" if first else last
+        hint = text("cli_did_you_mean", names=names_)
+    else:
+        hint = text("cli_some_units", names=", ".join(known[:5]))
+    # Titled as every problem of an option is (_blame_options), and named by the option.
+    fail("\n".join([text("cli_options_title", n=1), f"  - {option}: {text('cli_unknown_unit', unit=unit)}"
+                    f"{'; ' if english else '；'}{hint}"]))
 
 
 def use_lang(lang: str) -> None:
