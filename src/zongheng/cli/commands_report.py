@@ -60,6 +60,10 @@ register_messages({
     ),
     "report_uncertainty_html": ("--uncertainty 只用于 HTML 报告（--format html）",
                                 "--uncertainty is shown in the HTML page only (--format html)"),
+    "report_no_attainment_html": (
+        "此版本还没有目标达成类网页报告（HTML）：请用 --format docx 或 --format xlsx",
+        "this version has no target-attainment HTML page yet: use --format docx or --format xlsx",
+    ),
     "report_writing": ("正在生成报告…", "Writing the report…"),
     "report_building": ("正在计算…", "Computing…"),
     "report_sampling": ("排名不确定性抽样", "Rank uncertainty"),
@@ -147,6 +151,11 @@ def _write_attainment(inputs: Inputs, unit: str, output: Path, format: str, peri
     """
     from zongheng.report.writers import write_attainment
 
+    if format == "html":
+        import zongheng.report.html as html
+
+        if not hasattr(html, "write_attainment_html"):  # a version without the attainment page
+            fail(text("report_no_attainment_html"))
     return run(lambda: write_attainment(inputs.framework, inputs.panel, unit, output, format=format,
                                         period=period, lang=lang, synthetic=inputs.synthetic,
                                         source=inputs.source),
