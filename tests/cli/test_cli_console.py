@@ -38,7 +38,7 @@ def _data_rows(out: str, after: str) -> list[str]:
     rule = next(i for i in range(start, len(lines)) if lines[i].startswith("─"))
     rows = []
     for line in lines[rule + 1:]:
-        if not re.match(r"^\s*\d", line):
+        if not re.match(r"^\s*\d", line) or re.search(r"more unit|另有", line):  # a row, not a note
             break
         rows.append(line)
     return rows
@@ -132,3 +132,14 @@ def test_commands_run_without_dask():
         "print(ok, bad.exit_code, 'zongheng[cluster]' in bad.output)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.stdout.split() == ["[0,", "0]", "2", "True"], proc.stdout + proc.stderr
+
+
+def test_whatif_top_still_shows_the_units_the_scenario_changed():
+    out = _out("whatif", "--dataset", "tiangong_demo", "--scenario", str(ROOT / "examples" / "情景.csv"),
+               "--group", "设区市", "--top", "3", "--lang", "en")
+    rows = _data_rows(out, "What-if")
+    assert len(rows) == 4 and "永康市" in rows[-1]  # the first 3, then the changed unit
+    # +10 % on Q01 and +20 % on D01 lift 永康市 from 16th to 15th (3rd in 金华 still).
+    assert rows[-1].split()[:4] == ["15", "(+1)", "3", "(0)"]
+    assert "prefecture city" in out  # the group column's English name, not 设区市
+    assert "86 more unit(s) not listed" in out

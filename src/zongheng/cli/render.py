@@ -639,14 +639,17 @@ def print_whatif(ev: Evaluation, result: WhatIfResult, top: int | None) -> None:
                *(["name"] if names_differ(result.table["unit"], result.table["name"]) else []),
                "index_before", "index_after", "index_change"]
     labels = {"rank": text("cli_col_rank_after"), "group_rank": text("cli_col_group_rank_after"),
-              "group": result.group, "unit": text("cli_col_unit"), "name": text("cli_col_name"),
+              "group": _group_label(ev, result.group, lang) if result.group else "",
+              "unit": text("cli_col_unit"), "name": text("cli_col_name"),
               "index_before": text("cli_col_index_before"),
               "index_after": text("cli_col_index_after"),
               "index_change": text("cli_col_index_change")}
     for col in columns:
         grid.add_column(labels[col], justify="left" if col in ("unit", "name", "group") else "right",
                         no_wrap=col not in ("name", "group"), overflow="fold")
-    rows = result.table if top is None else result.table.head(top)
+    rows = result.table
+    if top is not None:  # the first ``top``, and the units the scenario changed wherever they are
+        rows = rows[(rows.reset_index().index < top) | rows["changed"].astype(bool).to_numpy()]
     for row in rows.to_dict("records"):
         cells = {"rank": f"{whole(row['rank_after'])} ({places(row['rank_change'])})",
                  "unit": str(row["unit"]), "name": str(row["name"]),
