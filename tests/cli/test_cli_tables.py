@@ -134,3 +134,21 @@ def test_grade_distribution_keeps_branch_names_whole_in_english_at_80():
     assert "(19.6%)" in out and "Not" in out and "graded" in out
     wide = _run("grade", "--demo", "--lang", "en", "--limit", "3", env={"COLUMNS": "120"})
     assert "108 (19.6%)" in wide  # one line when there is room
+
+
+def test_a_ranking_with_two_groups_keeps_names_whole_at_80():
+    out = _run("rank", "--dataset", "asem", "--group", "EurAsia_group", "--group", "GDP_group",
+               "--top", "3", "--lang", "en")
+    _fits(out)
+    assert "Switzerland" in out and "Netherlands" in out  # not "Switzerl / and"
+    out = _run("rank", "--dataset", "tiangong_demo", "--group", "设区市", "--group", "山区26县",
+               "--top", "3", "--lang", "en")
+    _fits(out)
+    assert "prefecture" in out and "A narrow terminal: some columns are left out" in out
+    assert re.search(r"^\s+1\s+\+2\s+杭州市\s+1\s+no\s+1\s+桐庐县\s+91\.51\s+\+2\.47$", out, re.M)
+
+
+def test_progress_on_one_period_is_a_data_problem():
+    result = runner.invoke(app, ["progress", "--dataset", "asem"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "数据只有一个时期（2018），纵向比进步需要至少两期数据"

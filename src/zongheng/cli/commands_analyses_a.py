@@ -52,6 +52,10 @@ register_messages({
     "col_score_change_base": ("较基期", "vs base"),
     "col_previous_rank": ("上期排名", "Previous rank"),
     "col_rank_change_base": ("较基期升降", "± vs base"),
+    "cli_progress_one_period": (
+        "数据只有一个时期（{period}），纵向比进步需要至少两期数据",
+        "the data have one period only ({period}): progress needs at least two",
+    ),
     "cli_progress_more": ("另有 {n} 个单位未列出（用 --top 调整，或 --all 列出全部）",
                           "{n} more unit(s) not listed (see --top, or --all for every unit)"),
 })
@@ -131,6 +135,8 @@ def progress_command(
 
     use_lang(lang)
     ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
+    if len(ev.panel.periods) < 2:  # a problem of the data, not of the method ("键 period")
+        fail(text("cli_progress_one_period", period=ev.panel.periods[0]))
     # The library names these by parameter ("键 k"); the user typed options.
     options = {"k": "--top", "by": "--by", "base": "--base" if base is not None else None,
                "node": "--node" if node is not None else None,

@@ -120,6 +120,8 @@ register_messages({
         "{option} {file} is the input file ({role}): writing would destroy your data; choose "
         "another output name",
     ),
+    "cli_narrow": ("终端较窄，部分列未列出（加宽终端或用 --json 查看）",
+                   "A narrow terminal: some columns are left out (widen it, or use --json)"),
     "cli_output_suffix": ("--output {file}: 不支持的文件类型（可用 {allowed}）",
                           "--output {file}: unsupported type of file (use {allowed})"),
     "cli_exists_force": (

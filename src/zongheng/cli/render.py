@@ -30,6 +30,7 @@ from zongheng.cli.common import (
     heading,
     is_missing,
     names_differ,
+    natural_width,
     new_table,
     whole,
     word_width,
@@ -225,16 +226,17 @@ register_messages({
 
 
 def table(title: str | None, columns: list[tuple[str, str, bool]], rows: list[list[str]],
-          caption: str | None = None) -> Table:
+          caption: str | None = None, max_widths: dict[str, int] | None = None) -> Table:
     """Return a table from (key, label, right-aligned) columns and formatted rows.
 
     Right-aligned columns (numbers, ranks) never wrap; text columns fold when the terminal
-    is narrow, so no column is cut off.
+    is narrow, so no column is cut off; ``max_widths`` (by key) folds some text columns first.
     """
     grid = new_table(title, caption)
-    for _, label, right in columns:
+    for key, label, right in columns:
         grid.add_column(label, justify="right" if right else "left", no_wrap=right,
-                        overflow="ellipsis" if right else "fold")
+                        overflow="ellipsis" if right else "fold",
+                        max_width=(max_widths or {}).get(key))
     for row in rows:
         grid.add_row(*row)
     return grid
@@ -353,8 +355,28 @@ def print_ranking(ev: Evaluation, frame: pd.DataFrame, groups: list[str], code: 
 
     rows = [[cell(k, r[k]) for k, _, _ in columns]
             for r in (frame if top is None else frame.head(top)).astype(object).to_dict("records")]
+    # With two groups the changes (within each group, then overall) give way on a narrow
+    # terminal (the JSON and a wider one have them): the unit names stay whole. A group's
+    # label may fold to its longest word ("Europe / or Asia"), a unit's name may not.
+    keys = [k for k, _, _ in columns]
+    labels = {k: label for k, label, _ in columns}
+    group_folds = {g: word_width([labels[g], *(row[keys.index(g)] for row in rows)]) for g in groups}
+    kept = fit_columns(keys, labels, {k: [row[i] for row in rows] for i, k in enumerate(keys)},
+                       console().width, folds={"unit": word_width([r[keys.index("unit")] for r in rows]),
+                                               "name": 16, **group_folds},
+                       optional=[*(f"rank_change_in_{g}" for g in reversed(groups)), "score_change",
+                                 "rank_change"])
+    columns = [c for c in columns if c[0] in kept]
+    rows = [[row[keys.index(k)] for k in kept] for row in rows]
+    # Still tight: the group labels fold first (rich would narrow the widest column, a name as
+    # soon as a label).
+    tight = natural_width([c[1] for c in columns], [[row[i] for row in rows] for i in range(len(columns))]) \
+        > console().width
+    folds = group_folds if tight else None
     title = text("cli_ranking", node=ev.framework.label(code, lang), period=period)
-    console().print(table(title, columns, rows, note))
+    console().print(table(title, columns, rows, note, folds))
+    if len(kept) < len(keys):
+        console().print(text("cli_narrow"), markup=False)
 
 
 def print_award(result: AwardResult, period: Hashable) -> None:
