@@ -228,10 +228,12 @@ def run(action: Callable[[], Any], options: Mapping[str, str | None] | None = No
         with warnings.catch_warnings(record=True) as caught, busy(status):
             warnings.simplefilter("always", ZonghengWarning)
             result = action()
+        # Only zongheng's own warnings are the user's business; a library's (matplotlib's
+        # missing glyphs, pandas' deprecations) would bury them in noise (review #8).
         for w in caught:
             if issubclass(w.category, ZonghengWarning):
                 Console(stderr=True, highlight=False).print(
-                    text("cli_warning", message=w.message), markup=False)
+                    text("cli_warning", message=w.message), markup=False, soft_wrap=True)
         return result
     except ZonghengError as exc:
         fail(_blame_options(exc, options or {}))
