@@ -149,9 +149,9 @@ def _write_attainment(inputs: Inputs, unit: str, output: Path, format: str, peri
 
     No evaluation is built: attainment normalises nothing, so no warning about normalisation.
     """
-    from zongheng.report.writers import write_attainment
+    from zongheng.report.writers import has_targets, write_attainment
 
-    if format == "html":
+    if format == "html" and has_targets(inputs.framework):  # else the writer says what is wrong
         import zongheng.report.html as html
 
         if not hasattr(html, "write_attainment_html"):  # a version without the attainment page
