@@ -18,6 +18,13 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
+# The demo needs no test tools (pytest, playwright …): only zongheng and what it imports.
+# --inexact keeps what a `make test` installed before.
+$(VENV)/.demo: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
+	$(VENV)/bin/python -m compileall -q src
+	touch $@
+
 $(VENV)/.bench: $(VENV)/.installed
 	$(UV) sync --frozen --extra dev --extra bench --python $(PYTHON)
 	touch $@
@@ -25,7 +32,7 @@ $(VENV)/.bench: $(VENV)/.installed
 uv.lock: pyproject.toml | $(UV)
 	$(UV) lock --python $(PYTHON)
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.demo
 	$(VENV)/bin/zongheng demo
 
 test: $(VENV)/.installed

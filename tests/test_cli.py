@@ -80,7 +80,7 @@ def test_demo_runs_the_whole_job_and_writes_results(tmp_path):
     assert {"天工鼎_评价结果.xlsx", "天工鼎_评价结果.csv", "天工鼎_永康市_简报.json",
             "生态文明_永康市_达标情况.csv", "亩均_永康市_企业分级.xlsx",
             "永康市_2024_评价报告.html", "永康市_2024_天工鼎评价分析.docx", "永康市_2024_评价结果.xlsx",
-            "永康市_生态文明建设情况报告.docx"} <= names
+            "永康市_2024_生态文明建设情况报告.docx"} <= names
 
 
 def test_methods_lists_the_catalogue():

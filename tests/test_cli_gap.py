@@ -83,7 +83,7 @@ def test_strengths_with_declines_from_files(files):
     assert [r["change"] for r in out["rows"][1:]] == [-1.0, 1.0]
     assert [r["change_normalised"] for r in out["rows"][1:]] == pytest.approx([-10.0, -10.0])
     text = invoke("strengths", *files, "--unit", "乙", "--k", "1").output
-    assert "优势" in text and "退步" in text and "退步指标较 2023" in text
+    assert "优势" in text and "退步" in text and "退步：较 2023 年变差的指标" in text
 
 
 def test_dataset_commands():

@@ -13,7 +13,7 @@ runner = CliRunner()
 def test_path_on_asem_prints_the_changes():
     result = runner.invoke(app, ["path", "--dataset", "asem", "--unit", "MLT", "--target-rank", "5"])
     assert result.exit_code == 0, result.output
-    assert "找路径 · MLT Malta · 2018" in result.output
+    assert "找路径 · Malta (MLT) · 2018" in result.output  # a name that differs from its code
     assert "当前: 第 10 名" in result.output and "调整后（完整重建验证）: 第 5 名" in result.output
     assert "线性规划" in result.output and "IGOs" in result.output and "+20.0%" in result.output
 

@@ -50,7 +50,8 @@ def test_table_in_english_with_the_units_distribution():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Rank uncertainty · 2018 · 500 samples · 4 method combination(s)" in out
-    assert "weights ×(1 ± 25%) (level 3, 4)" in out and "arithmetic / geometric" in out
+    assert "weights ×(1 ± 25%) (level 3, 4)" in out
+    assert "weighted arithmetic mean / weighted geometric mean" in out
     assert "Netherlands (NLD): nominal rank 2" in out and "Cumulative" in out
     assert "46 more unit(s) not listed" in out
 

@@ -137,7 +137,8 @@ def param_name(name: str, lang: str | None = None) -> str:
 
 def _value_text(value: Any, lang: str) -> str:
     try:
-        if value in _VALUES:
+        # 1 == True: a number is looked up only when it is a real bool ("low 1", not "low 是")
+        if (isinstance(value, bool) or not isinstance(value, int | float)) and value in _VALUES:
             zh, en = _VALUES[value]
             return en if lang == "en" else zh
     except TypeError:  # unhashable

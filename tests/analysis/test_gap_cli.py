@@ -57,6 +57,6 @@ def test_a_reachable_target_still_works_and_spares_indicators_at_the_top():
 
 def test_unknown_unit_and_period_name_their_options():
     message = " ".join(run("gap", "--dataset", "tiangong_demo", "--unit", "无此县").output.split())
-    assert message.startswith("--unit: 单位 '无此县' 不在数据中")
+    assert message.startswith("命令行选项有 1 处问题: - --unit: 单位 '无此县' 不在数据中")
     message = refused("--period", "1999")
     assert message.startswith("--period: ")

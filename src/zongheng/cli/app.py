@@ -6,8 +6,23 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperOption
 
 from zongheng import __version__
+
+_type_shown = TyperOption.display_type_rich
+
+
+def _flag_type(self: TyperOption, ctx: typer.Context) -> str | None:
+    """Show no value type for a flag: ``--help`` takes no ``<bool>``, it is given or not."""
+    if getattr(self, "is_flag", False) and self.metavar is None:
+        return None
+    return _type_shown(self, ctx)
+
+
+# Typer shows "<bool>" after every flag, its own --help included, as if it took a value;
+# flags are told apart here, once, for every command.
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="纵横 zongheng: 指标体系评价、排名与对标 (evaluate, rank, benchmark).")

@@ -25,13 +25,15 @@ from zongheng.cli.common import (
     echo_json,
     fail,
     file_problems,
-    fmt,
+    flag,
     heading,
     load_evaluation,
+    names_differ,
     run,
     use_lang,
+    whole,
 )
-from zongheng.cli.render import change, print_award, print_ranking, signed, table
+from zongheng.cli.render import places, print_award, print_ranking, table
 from zongheng.errors import MethodError
 from zongheng.i18n import get_lang, register_messages, text
 
@@ -49,7 +51,13 @@ register_messages({
     "col_place": ("进步名次", "Place"),
     "col_score_change_base": ("较基期", "vs base"),
     "col_previous_rank": ("上期排名", "Previous rank"),
-    "col_rank_change_base": ("较基期位次", "Places vs base"),
+    "col_rank_change_base": ("较基期升降", "± vs base"),
+    "cli_progress_one_period": (
+        "数据只有一个时期（{period}），纵向比进步需要至少两期数据",
+        "the data have one period only ({period}): progress needs at least two",
+    ),
+    "cli_progress_more": ("另有 {n} 个单位未列出（用 --top 调整，或 --all 列出全部）",
+                          "{n} more unit(s) not listed (see --top, or --all for every unit)"),
 })
 
 NodeOpt = Annotated[str | None, typer.Option(help="节点代码 node code (default: the index)")]
@@ -60,30 +68,38 @@ PeriodOpt = Annotated[str | None, typer.Option(help="时期 period to show (defa
 
 
 def _print_progress(ev: Evaluation, improved: pd.DataFrame, frame: pd.DataFrame, node: str,
-                    p: int, base: Hashable, note: str | None) -> None:
+                    p: int, base: Hashable, note: str | None, top: int | None) -> None:
+    """Print the most improved, then the progress of every unit by rank (the first ``top``)."""
+    from zongheng import display
+
     lang = get_lang()
     periods = ev.panel.periods
     label = ev.framework.label(node, lang)
     out = console()
-    columns = [("place", text("col_place"), True), ("unit", heading("unit"), False),
-               ("name", heading("name"), False), ("score", text("col_score"), True),
-               ("score_change", text("col_score_change"), True), ("rank", heading("rank"), True),
-               ("rank_change", text("col_rank_change"), True)]
-    rows = [[fmt(r["place"]), r["unit"], r["name"], fmt(r["score"]), change(r["score_change"]),
-             fmt(r["rank"]), signed(r["rank_change"])]
+    now = frame[frame["period"] == periods[p]].sort_values(["rank", "unit"], na_position="last")
+    name = [("name", heading("name"), False)] if names_differ(now["unit"], now["name"]) else []
+    columns = [("place", text("col_place"), True), ("unit", heading("unit"), False), *name,
+               ("score", text("col_score"), True), ("score_change", text("col_score_change"), True),
+               ("rank", heading("rank"), True), ("rank_change", text("col_rank_change"), True)]
+    rows = [[whole(r["place"]), str(r["unit"]), *([str(r["name"])] if name else []),
+             display.score(r["score"]), display.signed(r["score_change"]), whole(r["rank"]),
+             places(r["rank_change"])]
             for r in improved.astype(object).to_dict("records")]
     out.print(table(text("cli_most_improved", node=label, period=periods[p],
                          previous=periods[p - 1]), columns, rows, note))
-    now = frame[frame["period"] == periods[p]].sort_values(["rank", "unit"], na_position="last")
     columns = [("rank", heading("rank"), True), ("rank_change", text("col_rank_change"), True),
                ("rank_change_base", text("col_rank_change_base"), True),
-               ("unit", heading("unit"), False), ("name", heading("name"), False),
+               ("unit", heading("unit"), False), *name,
                ("score", text("col_score"), True), ("score_change", text("col_score_change"), True),
                ("score_change_base", text("col_score_change_base"), True)]
-    rows = [[fmt(r["rank"]), signed(r["rank_change"]), signed(r["rank_change_base"]), r["unit"],
-             r["name"], fmt(r["score"]), change(r["score_change"]), change(r["score_change_base"])]
-            for r in now.astype(object).to_dict("records")]
+    shown = now if top is None else now.head(top)
+    rows = [[whole(r["rank"]), places(r["rank_change"]), places(r["rank_change_base"]), str(r["unit"]),
+             *([str(r["name"])] if name else []), display.score(r["score"]),
+             display.signed(r["score_change"]), display.signed(r["score_change_base"])]
+            for r in shown.astype(object).to_dict("records")]
     out.print(table(text("cli_progress", node=label, period=periods[p], base=base), columns, rows))
+    if len(shown) < len(now):
+        out.print(text("cli_progress_more", n=len(now) - len(shown)), markup=False)
 
 
 @app.command("progress")
@@ -93,10 +109,14 @@ def progress_command(
     method: MethodOpt = None,
     base: Annotated[str | None, typer.Option(help="基期 base period (default: first)")] = None,
     node: NodeOpt = None,
-    top: Annotated[int, typer.Option(min=1, help="进步最大的前 K 名 the K most improved")] = 10,
+    top: Annotated[int, typer.Option(min=1, help=(
+        "只显示前 N 名：进步最大的 N 个，与排名前 N 的进步表 the N most improved, and the first N "
+        "by rank in the progress table (--all: every unit)"))] = 10,
     period: PeriodOpt = None,
     by: Annotated[str, typer.Option(help="按 score 得分变化或 rank 位次变化 rank by score or rank "
                                          "change")] = "score",
+    all_units: Annotated[bool, flag("--all", help="列出全部单位的进步表 list every unit's progress "
+                                                  "(default: the first --top by rank)")] = False,
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
     units: UnitsOpt = None,
@@ -115,6 +135,8 @@ def progress_command(
 
     use_lang(lang)
     ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
+    if len(ev.panel.periods) < 2:  # a problem of the data, not of the method ("键 period")
+        fail(text("cli_progress_one_period", period=ev.panel.periods[0]))
     # The library names these by parameter ("键 k"); the user typed options.
     options = {"k": "--top", "by": "--by", "base": "--base" if base is not None else None,
                "node": "--node" if node is not None else None,
@@ -136,7 +158,7 @@ def progress_command(
         echo_json({"node": code, "period": ev.panel.periods[p], "previous": ev.panel.periods[p - 1],
                    "base": b, "by": by, "most_improved": improved, "progress": frame})
         return
-    _print_progress(ev, improved, frame, code, p, b, note)
+    _print_progress(ev, improved, frame, code, p, b, note, None if all_units else top)
 
 
 # -- rank ----------------------------------------------------------------------------------------

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from zongheng.cli.app import app
 from zongheng.cli.common import (
@@ -18,68 +17,28 @@ from zongheng.cli.common import (
     MethodOpt,
     SheetOpt,
     UnitsOpt,
-    console,
+    check_file,
+    check_unit,
     echo_json,
     fail,
-    fmt,
+    flag,
     load_evaluation,
     run,
     use_lang,
 )
 from zongheng.cli.lazy import lazy
-from zongheng.i18n import get_lang, register_messages, text
+from zongheng.cli.render import print_path, print_whatif
+from zongheng.i18n import register_messages, text
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from zongheng.analysis.path import PathResult, path
-    from zongheng.analysis.whatif import WhatIfResult, whatif
+    from zongheng.analysis.path import path
+    from zongheng.analysis.whatif import whatif
     from zongheng.evaluation import Evaluation
 else:  # imported on first use: ``zongheng --help`` must not load pandas, scipy or the analyses
-    pd = lazy("pandas")
     path = lazy("zongheng.analysis.path", "path")
     whatif = lazy("zongheng.analysis.whatif", "whatif")
 
 register_messages({
-    "cli_path_title": ("找路径 · {unit} {name} · {period}", "Path · {unit} {name} · {period}"),
-    "cli_path_target": ("目标名次", "Target rank"),
-    "cli_path_in_group": ("（{group} 组内）", " (within {group})"),
-    "cli_path_now": ("当前", "Now"),
-    "cli_path_after": ("调整后（完整重建验证）", "After the changes (verified by a full rebuild)"),
-    "cli_path_rank_score": ("第 {rank} 名，得分 {score}", "rank {rank}, score {score}"),
-    "cli_path_reachable": ("能否达到", "Reachable"),
-    "cli_path_yes": ("能", "yes"),
-    "cli_path_no": ("不能（最好第 {best} 名）", "no (best rank {best})"),
-    "cli_path_needed": ("需达到的得分", "Score needed"),
-    "cli_path_solver": ("求解方法", "Solver"),
-    "cli_path_effort": ("调整量（相对变化之和）", "Effort (sum of relative changes)"),
-    "cli_path_assumption": ("假设", "Assumption"),
-    "cli_path_note": ("说明", "Note"),
-    "cli_path_nothing": ("无需调整任何指标", "No indicator needs to change"),
-    "cli_path_solver_lp": ("线性规划", "linear programme"),
-    "cli_path_solver_it": ("迭代求解", "iterative"),
-    "cli_path_solver_levels": ("逐层求解", "level by level"),
-    "cli_col_indicator": ("指标", "Indicator"),
-    "cli_col_name": ("名称", "Name"),
-    "cli_col_measure": ("计量单位", "Unit"),
-    "cli_col_now_needed": ("现值 → 需达到", "Now → needed"),
-    "cli_col_change": ("变化（%）", "Change (%)"),
-    "cli_col_change_pct": ("变化率 %", "Change %"),
-    "cli_col_effort_share": ("占调整量", "Share"),
-    "cli_col_department": ("牵头单位", "Lead department"),
-    "cli_whatif_changes": ("情景变化", "Scenario changes"),
-    "cli_whatif_title": ("情景模拟 · {period} · {how}", "What-if · {period} · {how}"),
-    "cli_whatif_refit": ("完整重建", "full rebuild"),
-    "cli_whatif_frozen": ("参数冻结", "parameters frozen"),
-    "cli_col_unit": ("单位", "Unit"),
-    "cli_col_period": ("时期", "Period"),
-    "cli_col_before": ("原值", "Before"),
-    "cli_col_after": ("新值", "After"),
-    "cli_col_rank_after": ("新排名（升降）", "Rank (±)"),
-    "cli_col_index_before": ("原得分", "Before"),
-    "cli_col_index_after": ("新得分", "After"),
-    "cli_col_index_change": ("得分变化", "Change"),
-    "cli_col_group_rank_after": ("组内新排名（升降）", "In group (±)"),
     "cli_bad_max_change": (
         "--max-change 必须是正数或 none，实际为 {value!r}",
         "--max-change must be a positive number or none, got {value!r}",
@@ -111,10 +70,10 @@ register_messages({
         "{option}: '{name}' is neither an indicator's nor an aggregate's code or name, and "
         "matches no indicator code",
     ),
-    "cli_path_best": ("在上下限内最好可达", "Best rank within the bounds"),
-    "cli_path_rank": ("第 {rank} 名", "rank {rank}"),
-    "cli_path_margin": ("余量", "Margin"),
-    "cli_path_points": ("{points} 分", "{points} points"),
+    "cli_scenario_format": (
+        "情景文件每行一个变化，列为 单位、指标，以及 新值 或 变化（如 0.1 表示 +10%）",
+        "a scenario file has one change per row: unit, indicator, and value or change (0.1 = +10 %)",
+    ),
 })
 
 UnitOpt = Annotated[str, typer.Option("--unit", help="单位代码或名称 unit code or name")]
@@ -148,36 +107,6 @@ def _max_change(value: str) -> float | None:
     if not number > 0:
         fail(text("cli_bad_max_change", value=value))
     return number
-
-
-def _signed(value: Any, digits: int = 2) -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    return f"{value:+.{digits}f}" if isinstance(value, float) else f"{int(value):+d}"
-
-
-def _number(value: Any, *, sign: bool = False) -> str:
-    """Format a raw value with 4 significant digits, never in scientific notation.
-
-    Raw units vary by orders of magnitude: money-sized values (≥ 10,000) are
-    whole numbers with thousands separators (12,345,678); smaller ones keep 4
-    significant digits (3.683, 0.0001234). Needed values of a path are rounded
-    to 4 significant digits, so they print exactly.
-    """
-    import math  # stdlib, local: this module's imports are kept lazy
-
-    if value is None or pd.isna(value):
-        return "—"
-    value = float(value)
-    plus = "+" if sign else ""
-    if not math.isfinite(value):
-        return str(value)
-    if abs(value) >= 1e4:
-        return f"{value:{plus},.0f}"
-    if value == 0 or abs(value) >= 1e-4:
-        return f"{value:{plus}.4g}"
-    decimals = 3 - math.floor(math.log10(abs(value)))
-    return f"{value:{plus}.{decimals}f}"
 
 
 def _items(text_: str | None) -> list[str]:
@@ -262,67 +191,6 @@ def _check_names(ev: Evaluation, named: dict[str, list[str]]) -> None:
         fail("\n".join(unknown))
 
 
-def _print_path(ev: Evaluation, result: PathResult) -> None:
-    import math
-
-    lang = get_lang()
-    out = console()
-    # A unit whose name is its code (永康市 永康市) is named once.
-    name = result.name if result.name != result.unit else ""
-    out.print(text("cli_path_title", unit=result.unit, name=name, period=result.period).replace(
-        "  ", " "), markup=False)
-    group = text("cli_path_in_group", group=result.group) if result.group else ""
-    summary = [
-        (text("cli_path_target"), f"{result.target_rank}{group}"),
-        (text("cli_path_now"), text("cli_path_rank_score", rank=result.current_rank,
-                                    score=fmt(result.current_score))),
-        (text("cli_path_after"), text("cli_path_rank_score", rank=result.achieved_rank,
-                                      score=fmt(result.achieved_score))),
-        (text("cli_path_reachable"), text("cli_path_yes") if result.reachable
-         else text("cli_path_no", best=result.best_rank)),
-        *([(text("cli_path_best"), text("cli_path_rank", rank=result.best_rank))]
-          if result.reachable else []),  # else the line above says it
-        (text("cli_path_needed"), fmt(result.needed_score) if math.isfinite(result.needed_score)
-         else "—"),
-        *([(text("cli_path_margin"), text("cli_path_points", points=f"{result.margin:g}"))]
-          if result.margin > 0 else []),
-        (text("cli_path_solver"), text({"linear-programme": "cli_path_solver_lp",
-                                        "level-by-level": "cli_path_solver_levels"}.get(
-            result.solver, "cli_path_solver_it"))),
-        (text("cli_path_effort"), f"{100 * result.effort:.1f}%"),
-    ]
-    for label, value in summary:
-        out.print(f"{label}: {value}", markup=False)
-    if len(result.changes):
-        changes = result.changes
-        keys = ["indicator", "name", "measure", "now_needed", "change", "effort_share",
-                "department"]
-        # Columns every row leaves blank (no units of measure, no departments) are left out.
-        keys = [k for k in keys if k not in ("measure", "department") or changes[k].astype(bool).any()]
-        table = Table()
-        for key in keys:
-            wraps = key in ("name", "measure", "department")  # numbers and codes stay on one line
-            table.add_column(text(f"cli_col_{key}"), justify="left" if wraps or key == "indicator"
-                             else "right", no_wrap=not wraps, max_width=24 if key == "name" else None)
-        for row in changes.to_dict("records"):
-            star = "*" if row["relative_to"] == "range" else ""  # % of the peers' range
-            cells = {"indicator": row["indicator"],
-                     "name": ev.framework.label(row["indicator"], lang), "measure": row["measure"],
-                     "now_needed": f"{_number(row['now'])} → {_number(row['needed'])}",
-                     "change": f"{_number(row['change'], sign=True)} ({row['change_pct']:+.1f}%{star})",
-                     "effort_share": f"{100 * row['effort_share']:.1f}%",
-                     "department": row["department"]}
-            table.add_row(*(cells[k] for k in keys))
-        out.print(table)
-    else:
-        out.print(text("cli_path_nothing"), markup=False)
-    # Long Chinese sentences have no spaces to break at: the terminal wraps them, not rich (which
-    # would move the whole sentence below its label).
-    for note in result.notes:
-        out.print(f"{text('cli_path_note')}: {note}", markup=False, soft_wrap=True)
-    out.print(f"{text('cli_path_assumption')}: {result.assumption}", markup=False, soft_wrap=True)
-
-
 @app.command("path")
 def path_command(
     unit: UnitOpt,
@@ -352,6 +220,7 @@ def path_command(
     held = [name for given in exclude or [] for name in _items(given)]
     levers = None if only is None else [name for given in only for name in _items(given)]
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
+    check_unit(ev.panel, unit)
     _check_names(ev, {"--exclude": held, "--only": levers or [], "--cost": list(costs),
                       "--bounds": list(limits)})
     result = run(lambda: path(ev, unit, target_rank, period=period, group=group, max_change=cap,
@@ -363,46 +232,7 @@ def path_command(
     if as_json:
         echo_json(result.to_dict())
         return
-    _print_path(ev, result)
-
-
-def _print_whatif(ev: Evaluation, result: WhatIfResult, top: int | None) -> None:
-    lang = get_lang()
-    out = console()
-    changes = Table(title=text("cli_whatif_changes"))
-    for key in ("unit", "name", "period", "indicator", "before", "after", "change_pct"):
-        changes.add_column(text(f"cli_col_{key}"),
-                           justify="left" if key in ("unit", "name", "indicator") else "right")
-    for row in result.changes.to_dict("records"):
-        changes.add_row(row["unit"], row["name"], str(row["period"]),
-                        ev.framework.label(row["indicator"], lang), _number(row["before"]),
-                        _number(row["after"]), _signed(row["change_pct"], 1))
-    out.print(changes)
-    how = text("cli_whatif_refit") if result.refit else text("cli_whatif_frozen")
-    table = Table(title=text("cli_whatif_title", period=result.period, how=how))
-    # A rank and the places it climbed share a cell ("9 (+1)") so the table fits a terminal.
-    columns = ["rank", *(["group_rank", "group"] if result.group else []), "unit", "name",
-               "index_before", "index_after", "index_change"]
-    labels = {"rank": text("cli_col_rank_after"), "group_rank": text("cli_col_group_rank_after"),
-              "group": result.group, "unit": text("cli_col_unit"), "name": text("cli_col_name"),
-              "index_before": text("cli_col_index_before"),
-              "index_after": text("cli_col_index_after"),
-              "index_change": text("cli_col_index_change")}
-    for col in columns:
-        table.add_column(labels[col], justify="left" if col in ("unit", "name", "group") else "right",
-                         no_wrap=col not in ("name", "group"))
-    rows = result.table if top is None else result.table.head(top)
-    for row in rows.to_dict("records"):
-        cells = {"rank": f"{fmt(row['rank_after'])} ({_signed(row['rank_change'])})",
-                 "unit": row["unit"], "name": row["name"], "index_before": fmt(row["index_before"]),
-                 "index_after": fmt(row["index_after"]),
-                 "index_change": _signed(row["index_change"])}
-        if result.group:  # a unit with a blank group cell has no group rank: dashes
-            cells["group_rank"] = (f"{fmt(row['rank_in_group_after'])} "
-                                   f"({_signed(row['rank_in_group_change'])})")
-            cells["group"] = fmt(row[result.group])
-        table.add_row(*(cells[c] for c in columns), style="bold" if row["changed"] else None)
-    out.print(table)
+    print_path(ev, result)
 
 
 @app.command("whatif")
@@ -411,12 +241,12 @@ def whatif_command(
     framework: FrameworkArg = None,
     data: DataArg = None,
     method: MethodOpt = None,
-    frozen: Annotated[bool, typer.Option(
+    frozen: Annotated[bool, flag(
         "--frozen", help="冻结参数重算 replay with learned parameters frozen (default: rebuild)")]
     = False,
     group: GroupOpt = None,
     period: PeriodOpt = None,
-    top: Annotated[int | None, typer.Option(help="只显示前 N 名 show the top N only")] = None,
+    top: Annotated[int | None, typer.Option(min=1, help="只显示前 N 名 show the top N only")] = None,
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
     units: UnitsOpt = None,
@@ -425,10 +255,11 @@ def whatif_command(
 ) -> None:
     """情景模拟：改变部分指标值后的得分与排名 — scores and ranks after some values change."""
     use_lang(lang)
+    check_file(scenario, "--scenario", text("cli_scenario_format"), examples=True)
     ev, _ = load_evaluation(framework, data, method, dataset, sheet, units)
     result = run(lambda: whatif(ev, scenario, refit=not frozen, period=period, group=group),
                  {"period": period and "--period", "group": group and "--group"})
     if as_json:
         echo_json(result.to_dict())
         return
-    _print_whatif(ev, result, top)
+    print_whatif(ev, result, top)

@@ -15,11 +15,14 @@ from zongheng.cli.common import (
     LangOpt,
     SheetOpt,
     UnitsOpt,
+    check_file,
+    check_unit,
     echo_json,
     fail,
     run,
     use_lang,
 )
+from zongheng.cli.labels import DATASETS
 from zongheng.cli.render import print_attainment
 from zongheng.i18n import register_messages, text
 
@@ -30,8 +33,8 @@ if TYPE_CHECKING:
 register_messages({
     "cli_att_need_unit": ("请用 --unit 指定单位（已有: {found}）",
                           "name a unit with --unit (found: {found})"),
-    "cli_att_need_inputs": ("需要 FRAMEWORK 和 DATA（或使用 --dataset NAME）",
-                            "FRAMEWORK and DATA are required (or use --dataset NAME)"),
+    "cli_att_need_inputs": ("需要 FRAMEWORK 和 DATA（或使用 --dataset NAME，可用: {found}）",
+                            "FRAMEWORK and DATA are required (or use --dataset NAME: {found})"),
     "cli_att_both": ("--dataset 与 FRAMEWORK/DATA 只能二选一",
                      "give either --dataset or FRAMEWORK and DATA, not both"),
     "cli_att_unknown_dataset": ("未知数据集 {name!r}（可用: {found}）",
@@ -59,11 +62,13 @@ def _load(framework: str | None, data: Path | None, dataset: str | None, sheet: 
         ds = datasets.load(dataset)
         return ds.framework, ds.panel, ds.synthetic
     if framework is None or data is None:
-        fail(text("cli_att_need_inputs"))
+        fail(text("cli_att_need_inputs", found=", ".join(DATASETS)))
     path = Path(framework)
     # A bundled framework by name (``eco``) when no such file exists.
-    fw = frameworks.load(framework) if not path.exists() and framework in frameworks.available() \
-        else read_framework(path)
+    bundled = not path.exists() and framework in frameworks.available()
+    for file, role in ((None if bundled else path, "FRAMEWORK"), (data, "DATA"), (units, "--units")):
+        check_file(file, role)
+    fw = frameworks.load(framework) if bundled else read_framework(path)
     return fw, read_panel(data, fw, sheet=sheet, units=units), False
 
 
@@ -90,6 +95,7 @@ def attainment_command(
     def compute() -> tuple:
         fw, panel, synthetic = _load(framework, data, dataset, sheet, units)
         warning = read_warning_rule(rule) if rule is not None else WarningRule()
+        check_unit(panel, unit)
         chosen = unit
         if chosen is None:
             if len(panel.units) != 1:

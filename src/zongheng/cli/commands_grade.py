@@ -13,20 +13,30 @@ from zongheng.cli.common import (
     LangOpt,
     SheetOpt,
     check_file,
+    check_output,
     console,
     echo_json,
     fail,
     file_problems,
+    flag,
     run,
     use_lang,
 )
-from zongheng.cli.render import benchmark_table, d_table, distribution_table, grade_heading
+from zongheng.cli.render import benchmark_table, cap_note, d_table, distribution_table, grade_heading
 from zongheng.errors import ZonghengError
+from zongheng.i18n import register_messages, text
 
 if TYPE_CHECKING:
     from zongheng.enterprise import GradingResult
 
 SYNTHETIC_NOTE = "演示数据为合成数据 (synthetic demo data)"
+
+register_messages({
+    "grade_synthetic": (SYNTHETIC_NOTE, "Synthetic demo data."),
+    "grade_table_or_demo": ("TABLE 与 --demo 只能二选一", "give either TABLE or --demo, not both"),
+    "grade_need_table": ("需要企业基础数据表 TABLE（或用 --demo 使用内置合成数据）",
+                         "TABLE is required (or use --demo)"),
+})
 
 
 @app.command("grade")
@@ -34,12 +44,12 @@ def grade_command(
     table: Annotated[Path | None, typer.Argument(
         help="企业基础数据表 enterprise table: .csv (UTF-8/GBK), .xlsx")] = None,
     rule: Annotated[Path | None, typer.Option("--rule", "-r", help="评价办法 grading rule YAML")] = None,
-    by_branch: Annotated[bool, typer.Option(
+    by_branch: Annotated[bool, flag(
         "--by-branch", help="分组分别列出 D 类名单与结果工作表 D list and sheets per branch")] = False,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="输出 .xlsx | .csv | .json")] = None,
     as_json: JsonOpt = False,
-    demo: Annotated[bool, typer.Option(
+    demo: Annotated[bool, flag(
         "--demo", help="使用内置永康合成数据 use the bundled synthetic 永康 table")] = False,
     sheet: SheetOpt = None,
     limit: Annotated[int, typer.Option(min=1, help="D 类名单最多显示行数 rows of the D list shown")] = 20,
@@ -52,9 +62,11 @@ def grade_command(
     use_lang(lang)
     check_file(rule, "--rule")
     if demo and table is not None:
-        fail("give either TABLE or --demo, not both")
+        fail(text("grade_table_or_demo"))
     if not demo and table is None:
-        fail("TABLE is required (or use --demo)")
+        fail(text("grade_need_table"))
+    check_file(table, "TABLE")
+    check_output(output, {"TABLE": table, "--rule": rule}, suffixes=(".xlsx", ".csv", ".json"))
     source = bundled_table() if demo else table
 
     def grade() -> GradingResult:
@@ -69,14 +81,17 @@ def grade_command(
     result: GradingResult = run(grade)
     synthetic = demo or (source is not None and Path(source).resolve() == bundled_table().resolve())
     if as_json:
-        echo_json({"synthetic": synthetic, "note": SYNTHETIC_NOTE if synthetic else None,
+        echo_json({"synthetic": synthetic, "note": text("grade_synthetic") if synthetic else None,
                    **document(result, grades=False)})
     else:
         out = console()
         if synthetic:
-            out.print(SYNTHETIC_NOTE, markup=False)
+            out.print(text("grade_synthetic"), markup=False)
         out.print(distribution_table(result, lang))
         out.print(benchmark_table(result, lang))
+        note = cap_note(result, lang)
+        if note:
+            out.print(note, markup=False, soft_wrap=True)
         if by_branch:
             for b in result.rule.branches:
                 d = result.d_list[result.d_list["branch"] == b.name]

@@ -8,7 +8,27 @@ from typing import Annotated
 import typer
 
 from zongheng.cli.app import app
-from zongheng.cli.common import LangOpt, check_file, console, fail, heading, run, use_lang
+from zongheng.cli.common import (
+    LangOpt,
+    check_file,
+    check_output,
+    console,
+    fail,
+    flag,
+    heading,
+    run,
+    use_lang,
+)
+from zongheng.i18n import register_messages, text
+
+register_messages({
+    "template_suffix": ("--output 必须是 .xlsx 文件，实际为 {name!r}",
+                        "--output must be an .xlsx file, got {name!r}"),
+    "template_units_columns": (
+        "{name}: 需要名称列（name / 单位名称 / county）或代码列（code / 单位代码）",
+        "{name}: needs a name column (name / 单位名称 / county) or a code column (code / 单位代码)",
+    ),
+})
 
 
 @app.command("template")
@@ -18,6 +38,8 @@ def template_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="输出 .xlsx")] = Path("填报模板.xlsx"),
     units: Annotated[Path | None, typer.Option(help="预填单位 unit table or list (code, name)")] = None,
     periods: Annotated[str | None, typer.Option(help="预填年份 periods, e.g. 2023,2024")] = None,
+    force: Annotated[bool, flag("--force", help="覆盖已有文件 replace an existing file (it may hold "
+                                                "entered data)")] = False,
     lang: LangOpt = "zh",
 ) -> None:
     """生成数据填报模板 — write an Excel data-entry template for a framework."""
@@ -29,7 +51,11 @@ def template_command(
     use_lang(lang)
     check_file(units, "--units")
     if output.suffix.lower() != ".xlsx":
-        fail(f"--output must be an .xlsx file, got {output.name!r}")
+        fail(text("template_suffix", name=output.name))
+    check_output(output, {"FRAMEWORK": framework, "--units": units})
+    # A filled template is the user's data: a second run must not wipe it (reliability #2).
+    if output.exists() and not force:
+        fail(text("cli_exists_force", file=output))
     bundled = not framework.exists() and str(framework) in frameworks.available()
     fw = run(lambda: frameworks.load(str(framework)) if bundled else read_framework(framework))
     unit_table = None
@@ -39,7 +65,7 @@ def template_command(
         code = lower.get("code") or lower.get("单位代码") or lower.get("ucode")
         name = lower.get("name") or lower.get("单位名称") or lower.get("uname") or lower.get("county")
         if name is None and code is None:
-            fail(f"{units.name}: needs a name column (name / 单位名称 / county) or a code column")
+            fail(text("template_units_columns", name=units.name))
         unit_table = frame.rename(columns={k: v for k, v in ((code, "code"), (name, "name")) if k})
         if "code" not in unit_table.columns:
             unit_table = list(unit_table["name"])
