@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-import zongheng.report.html as html_module
 from zongheng.cli import app
 
 runner = CliRunner()
@@ -65,21 +64,13 @@ def test_eco_template_docx_is_the_congress_report(in_tmp):
     assert "取值全部相同" not in result.output  # the normalisation warning of #18
 
 
-def test_eco_template_html_goes_to_the_attainment_page(in_tmp, monkeypatch):
-    calls = []
-
-    def fake(table, path, **options):  # stands in for the HTML writer (another module's work)
-        calls.append((sorted(set(table["indicator"])), options))
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text("<html></html>", encoding="utf-8")
-        return Path(path)
-
-    monkeypatch.setattr(html_module, "write_attainment_html", fake, raising=False)
+def test_eco_template_html_goes_to_the_attainment_page(in_tmp):
     result = _invoke("report", "--dataset", "eco_yongkang", "--unit", "永康市", "--template", "eco")
     assert result.exit_code == 0, result.output
-    assert (in_tmp / "out" / "永康市_2024_生态文明建设情况.html").exists()
-    [(indicators, options)] = calls
-    assert len(indicators) == 30 and options["synthetic"] is True and options["lang"] == "zh"
+    page = (in_tmp / "out" / "永康市_2024_生态文明建设情况.html").read_text(encoding="utf-8")
+    assert "主要指标完成情况" in page and "合成数据" in page
+    assert "综合得分" not in page and "提升路径" not in page  # never a composite ranking
+    assert "取值全部相同" not in result.output  # no normalised evaluation built (#18)
 
 
 def test_eco_template_on_a_framework_without_targets_exits_2(in_tmp):
@@ -113,3 +104,17 @@ def test_a_composite_report_goes_to_out_with_the_demo_name(in_tmp):
     assert result.exit_code == 0, result.output
     assert (in_tmp / "out" / "永康市_2024_评价结果.xlsx").exists()
     assert not list(in_tmp.glob("*.xlsx"))  # nothing in the working folder itself
+
+
+def test_word_draft_with_uncertainty_gives_p_keep_and_p_reach(in_tmp):
+    # 保三争二 has two halves: one set of samples, P(keep 3rd) and P(reach 2nd) in the draft.
+    result = _invoke("report", "--dataset", "tiangong_demo", "--unit", "永康市", "--group", "设区市",
+                     "--format", "docx", "--uncertainty", "200")
+    assert result.exit_code == 0, result.output
+    written = in_tmp / "out" / "永康市_2024_天工鼎评价分析.docx"
+    body = "\n".join(p.text for p in docx.Document(str(written)).paragraphs)
+    assert "随机变动的200次测算中，永康市保住金华市第3位（第3位或更前）的概率为" in body
+    assert "升至第2位或更前的概率为" in body
+    refused = _invoke("report", "--dataset", "tiangong_demo", "--unit", "永康市", "--format", "xlsx",
+                      "--uncertainty", "200")
+    assert refused.exit_code == 2 and "--uncertainty" in refused.output

@@ -58,12 +58,9 @@ register_messages({
         "{name} is a target-attainment framework with no composite score or rank: --template "
         "tiangong does not apply; use --template eco (or no --template)",
     ),
-    "report_uncertainty_html": ("--uncertainty 只用于 HTML 报告（--format html）",
-                                "--uncertainty is shown in the HTML page only (--format html)"),
-    "report_no_attainment_html": (
-        "此版本还没有目标达成类网页报告（HTML）：请用 --format docx 或 --format xlsx",
-        "this version has no target-attainment HTML page yet: use --format docx or --format xlsx",
-    ),
+    "report_uncertainty_html": ("--uncertainty 只用于网页和 Word 报告（--format html 或 docx）",
+                                "--uncertainty is shown in the HTML page and the Word draft only "
+                                "(--format html or docx)"),
     "report_writing": ("正在生成报告…", "Writing the report…"),
     "report_building": ("正在计算…", "Computing…"),
     "report_sampling": ("排名不确定性抽样", "Rank uncertainty"),
@@ -102,7 +99,7 @@ def report_command(
         fail(text("report_bad_template", allowed=", ".join(TEMPLATES), got=template))
     if unit is None:
         fail(text("report_unit_required"))
-    if uncertainty and format != "html":
+    if uncertainty and format == "xlsx":
         fail(text("report_uncertainty_html"))
     suffix = f".{format}"
     if output is not None and output.suffix.lower() != suffix:
@@ -149,13 +146,8 @@ def _write_attainment(inputs: Inputs, unit: str, output: Path, format: str, peri
 
     No evaluation is built: attainment normalises nothing, so no warning about normalisation.
     """
-    from zongheng.report.writers import has_targets, write_attainment
+    from zongheng.report.writers import write_attainment
 
-    if format == "html" and has_targets(inputs.framework):  # else the writer says what is wrong
-        import zongheng.report.html as html
-
-        if not hasattr(html, "write_attainment_html"):  # a version without the attainment page
-            fail(text("report_no_attainment_html"))
     return run(lambda: write_attainment(inputs.framework, inputs.panel, unit, output, format=format,
                                         period=period, lang=lang, synthetic=inputs.synthetic,
                                         source=inputs.source),
@@ -182,7 +174,9 @@ def _write_evaluation(inputs: Inputs, unit: str, output: Path, format: str, peri
         from zongheng.cli.common import progress_bar
 
         with progress_bar(text("report_sampling"), uncertainty) as tick:
-            spread = run(lambda: rank_uncertainty(brief, samples=uncertainty, progress=tick))
+            # One set of samples, two reports: P(keep the current rank) and P(reach the target).
+            tops = tuple(dict.fromkeys((brief.rank, brief.target_rank or brief.rank)))
+            spread = run(lambda: rank_uncertainty(brief, samples=uncertainty, tops=tops, progress=tick))
     return run(lambda: write_report(brief, output, format=format, template="tiangong", lang=lang,
                                     synthetic=inputs.synthetic, uncertainty=spread),
                status=text("report_writing"))

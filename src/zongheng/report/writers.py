@@ -116,7 +116,7 @@ def write_report(brief: UnitBrief, path: str | Path, *, format: str, template: s
         return write_xlsx(brief, path, lang=lang, synthetic=synthetic)
     from zongheng.report.docx_tiangong import write_tiangong_docx
 
-    return write_tiangong_docx(brief, path, lang=lang, synthetic=synthetic)
+    return write_tiangong_docx(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty)
 
 
 def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
@@ -177,7 +177,7 @@ def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | 
         from zongheng.report.xlsx import write_attainment_xlsx
 
         return write_attainment_xlsx(table, path, **options)
-    from zongheng.report.html import write_attainment_html  # type: ignore[attr-defined]
+    from zongheng.report.html import write_attainment_html
 
     return write_attainment_html(table, path, **options, **({"rule": rule} if rule is not None else {}))
 
