@@ -251,8 +251,8 @@ def test_writers_clean_control_characters_they_are_given(tmp_path):
     from zongheng.io.results import write_evaluation
 
     out = write_evaluation(ev, tmp_path / "r.xlsx")
-    ranking = pd.read_excel(out, sheet_name="ranking")
-    assert "u1" in ranking["unit"].tolist() and "永康市" in ranking["name"].tolist()
+    ranking = pd.read_excel(out, sheet_name="排名", header=2)  # title and description above
+    assert "u1" in ranking["代码"].tolist() and "永康市" in ranking["名称"].tolist()
 
     from zongheng.io.template import write_template
 
