@@ -132,10 +132,9 @@ def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:
 
 def _write_xlsx(ev: Evaluation, path: Path, lang: str) -> None:
     # The workbook is a report; imported here so that io stays below the report layer.
-    from zongheng.report.xlsx.evaluation import EvaluationBook
+    from zongheng.report.xlsx.evaluation import results_book
 
-    periods = ev.panel.periods
-    EvaluationBook(ev, periods[-1], None, lang, None, None, detail=True).write(path)
+    results_book(ev, lang=lang, detail=True).write(path)
 
 
 def _clean(value: Any) -> Any:

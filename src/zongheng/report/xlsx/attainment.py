@@ -43,8 +43,8 @@ from zongheng.report.xlsx.book import (
 )
 from zongheng.report.xlsx.evaluation import _label_value, data_source
 
-__all__ = ["ATTAINMENT_SHEETS", "write_attainment_csv", "write_attainment_xlsx",
-           "write_eco_xlsx"]
+__all__ = ["ATTAINMENT_SHEETS", "has_targets", "is_attainment", "write_attainment_csv",
+           "write_attainment_xlsx", "write_eco_xlsx"]
 
 ATTAINMENT_SHEETS = ("about", "attainment", "summary")
 """The sheets of an attainment workbook, in order."""
@@ -208,6 +208,22 @@ class AttainmentBook(Book):
         self.about(ws, rows, toc)
 
 
+def is_attainment(framework: Framework) -> bool:
+    """Return whether a framework is judged by target attainment (目标达成类指标体系).
+
+    Its indicators carry an attainment rule (``>=``, ``<=``, ``yes``), as the
+    生态文明建设 supervision indicators do: a composite score or rank would be an
+    invented number.
+    """
+    return any(getattr(ind, "rule", "") for ind in framework.indicators)
+
+
+def has_targets(framework: Framework) -> bool:
+    """Return whether any indicator can be judged: it has a target, or is a yes/no item."""
+    return any(getattr(ind, "target", None) is not None or getattr(ind, "rule", "") == "yes"
+               for ind in framework.indicators)
+
+
 def write_attainment_xlsx(table: pd.DataFrame, path: str | Path, *, title: str | None = None,
                           lang: str = "zh", source: str | None = None,
                           synthetic: bool = False) -> Path:
@@ -281,22 +297,36 @@ def write_eco_xlsx(framework: Framework, panel: Panel, unit: str | None, path: s
     Raises
     ------
     FrameworkError
-        When no indicator of the framework has a target.
+        When no indicator of the framework has a target (nor is a yes/no item).
     DataError
         When the unit or the period is not in the data (from ``attainment``).
     """
-    if not any(getattr(ind, "target", None) is not None for ind in framework.indicators):
+    book = attainment_book(framework, panel, unit, period=period, rule=rule, lang=lang,
+                           source=source, synthetic=synthetic)
+    return atomic_write(path, book.write)
+
+
+def attainment_book(framework: Framework, panel: Panel, unit: str | None, *,
+                    period: Hashable | None = None, rule: WarningRule | None = None,
+                    lang: str = "zh", source: str | None = None,
+                    synthetic: bool | None = None) -> AttainmentBook:
+    """Return the attainment workbook of a framework and panel, to ``write``.
+
+    See :func:`write_eco_xlsx`; raises :class:`~zongheng.errors.FrameworkError` without targets.
+    """
+    if not has_targets(framework):
         raise FrameworkError([Problem("xlsx.no_targets", {}, key="target")])
     rule = rule or WarningRule()
+    periods = list(panel.periods)
     if period is not None:
         attainment(framework, panel, unit=unit, period=period, rule=rule)  # a bad period raises
-    table = attainment(framework, panel, unit=unit, rule=rule)
+        last = next(k for k, p in enumerate(periods) if p == period or str(p) == str(period))
+        periods = periods[:last + 1]  # the year reported on and the years before it
+    table = attainment(framework, panel, unit=unit, period=periods, rule=rule)
     meta = panel.meta
     title = framework.meta.get("title_en" if lang == "en" else "title") or None
-    return write_attainment_xlsx(
-        table, path, title=title, lang=lang,
-        source=source or data_source(panel, lang),
-        synthetic=bool(meta.get("synthetic", False) if synthetic is None else synthetic))
+    return AttainmentBook(table, title, lang, source or data_source(panel, lang),
+                          bool(meta.get("synthetic", False) if synthetic is None else synthetic))
 
 
 def write_attainment_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "zh") -> Path:

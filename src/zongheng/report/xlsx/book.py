@@ -298,6 +298,13 @@ class Book:
         """Return the document's comments property: the synthetic note or the source."""
         return self.t("synthetic") if self.synthetic else str(self.source)
 
+    def sheet_names(self) -> list[str]:
+        """Return the sheets' names as written: legal and unique (:func:`unique_sheet_name`)."""
+        names: list[str] = []
+        for _key, name, _writer in self.sheets():
+            names.append(unique_sheet_name(name, names))
+        return names
+
     # -- the workbook -------------------------------------------------------------------------
     def write(self, path: Path) -> None:
         """Write the workbook to ``path`` (the caller makes it atomic)."""

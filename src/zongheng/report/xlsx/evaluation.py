@@ -45,7 +45,8 @@ from zongheng.report.xlsx.book import (
 )
 from zongheng.terms import method_line
 
-__all__ = ["RESULTS_DETAIL_SHEETS", "RESULTS_SHEETS", "EvaluationBook", "write_results_xlsx"]
+__all__ = ["RESULTS_DETAIL_SHEETS", "RESULTS_SHEETS", "EvaluationBook", "results_book",
+           "write_results_xlsx"]
 
 RESULTS_SHEETS = ("about", "ranking", "values", "normalised", "progress", "history")
 """The sheets of a whole-evaluation workbook, in order."""
@@ -669,7 +670,33 @@ def write_results_xlsx(ev: Evaluation, path: str | Path, *, group: str | None = 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    FrameworkError
+        For a target-attainment framework without any target.
+
+    Notes
+    -----
+    A target-attainment framework (生态文明建设 supervision indicators) gets the
+    attainment workbook of every unit instead: never a composite ranking.
     """
-    p = ev.panel.period_index(period) if period is not None else len(ev.panel.periods) - 1
-    book = EvaluationBook(ev, ev.panel.periods[p], group, lang, source, synthetic, detail=detail)
+    book = results_book(ev, group=group, period=period, lang=lang, source=source,
+                        synthetic=synthetic, detail=detail)
     return atomic_write(path, book.write)
+
+
+def results_book(ev: Evaluation, *, group: str | None = None, period: Hashable | None = None,
+                 lang: str = "zh", source: str | None = None, synthetic: bool | None = None,
+                 detail: bool = False) -> Book:
+    """Return the workbook of a whole evaluation, to ``write`` (see :func:`write_results_xlsx`).
+
+    An attainment framework gives the attainment workbook of every unit, up to ``period``.
+    """
+    from zongheng.report.xlsx.attainment import attainment_book, is_attainment
+
+    if is_attainment(ev.framework):
+        return attainment_book(ev.framework, ev.panel, None, period=period, lang=lang,
+                               source=source, synthetic=synthetic)
+    p = ev.panel.period_index(period) if period is not None else len(ev.panel.periods) - 1
+    return EvaluationBook(ev, ev.panel.periods[p], group, lang, source, synthetic, detail=detail)

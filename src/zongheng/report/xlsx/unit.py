@@ -26,6 +26,7 @@ from zongheng.analysis.gap import GapResult
 from zongheng.i18n import register_messages
 from zongheng.io.atomic import atomic_write
 from zongheng.report.brief import UnitBrief
+from zongheng.report.xlsx.attainment import is_attainment, write_eco_xlsx
 from zongheng.report.xlsx.book import (
     ARROW,
     GREEN_FONT,
@@ -460,6 +461,14 @@ def write_xlsx(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     >>> ev = zh.build(ds.framework, ds.panel, ds.method)
     >>> brief = unit_brief(ev, "永康市", group="设区市", target_rank=2)
     >>> write_xlsx(brief, "永康市.xlsx", source=ds.title, synthetic=ds.synthetic)  # doctest: +SKIP
+
+    A target-attainment framework (生态文明建设 supervision indicators) gets the
+    unit's attainment workbook instead (:func:`~zongheng.report.xlsx.write_eco_xlsx`):
+    never a composite score, rank, gap or path.
     """
+    fw = brief.evaluation.framework
+    if is_attainment(fw):
+        return write_eco_xlsx(fw, brief.evaluation.panel, brief.unit, path, period=brief.period,
+                              lang=lang, source=source, synthetic=synthetic)
     book = UnitBook(brief, lang, source, synthetic)
     return atomic_write(path, book.write)
