@@ -11,7 +11,8 @@ the one of OWASP's "CSV Injection" page:
   ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (:data:`TRIGGERS`).
   Numbers are never touched: ``-0.19`` written as a number is a number.
 * **xlsx.** Text is always written as a string cell, never as a formula (the
-  xlsxwriter writers use ``write_string``), and a formula-like string gets
+  xlsxwriter writers use ``write_string``, the openpyxl ones :func:`set_cell`),
+  and a formula-like string gets
   Excel's *quote prefix* style (:func:`formula_like` tells the writer), so
   that editing the cell and pressing Enter keeps it text. The text itself is
   unchanged: the name reads back exactly as it was given.
@@ -33,7 +34,7 @@ import pandas as pd
 from zongheng.io.atomic import atomic_write
 from zongheng.io.cells import clean_cell, clean_frame
 
-__all__ = ["PREFIX", "TRIGGERS", "csv_cell", "csv_frame", "formula_like", "write_csv"]
+__all__ = ["PREFIX", "TRIGGERS", "csv_cell", "csv_frame", "formula_like", "set_cell", "write_csv"]
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a text as a formula (OWASP)."""
@@ -51,6 +52,23 @@ def formula_like(value: Any) -> bool:
     [True, True, True, False, False, False]
     """
     return isinstance(value, str) and value.startswith(TRIGGERS)
+
+
+def set_cell(cell: Any, value: Any) -> Any:
+    """Put a value in an openpyxl cell; text stays text, never a formula (安全写入单元格).
+
+    openpyxl stores any string starting with ``=`` as a formula. Text is
+    cleaned of control characters and marked as a string; formula-like text
+    also gets Excel's quote prefix, so that editing the cell keeps it text.
+    Numbers and blanks are stored as they are. Returns the cell.
+    """
+    value = clean_cell(value)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
+    return cell
 
 
 def csv_cell(value: Any) -> Any:
