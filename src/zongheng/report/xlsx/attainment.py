@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
+from zongheng import display
 from zongheng.analysis.attainment import WarningRule, attainment, value_label
 from zongheng.analysis.attainment import display as attainment_display
 from zongheng.analysis.attainment import labels as attainment_labels
 from zongheng.analysis.attainment import summary as attainment_summary
 from zongheng.errors import FrameworkError, Problem
 from zongheng.framework import Framework
-from zongheng.i18n import register_messages
+from zongheng.i18n import register_messages, text
 from zongheng.io.atomic import atomic_write
 from zongheng.io.safe_cells import write_csv
 from zongheng.panel import Panel
@@ -332,8 +333,21 @@ def attainment_book(framework: Framework, panel: Panel, unit: str | None, *,
 def write_attainment_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "zh") -> Path:
     """Write an attainment table as CSV (达标情况 CSV): readable headers and words, neutralised.
 
-    Headers and coded cells in ``lang`` (``实际值``, ``达标`` … or ``Value``,
-    ``attained`` …), UTF-8 with BOM for Excel, formula-like text behind a quote
-    (:mod:`zongheng.io.safe_cells`).
+    Headers and coded cells in ``lang`` (``实际值``, ``达标``, ``正向`` … or
+    ``Value``, ``attained``, ``higher is better`` …), numbers rounded as the
+    documents show them, UTF-8 with BOM for Excel, formula-like text behind a
+    quote (:mod:`zongheng.io.safe_cells`).
     """
-    return write_csv(attainment_display(table, lang), path)
+    out = table.copy()
+    if "direction" in out.columns:  # words, not "+"/"-" (which a spreadsheet takes for a formula)
+        out["direction"] = out["direction"].map(
+            lambda d: text(f"xlsx.dir_{d}", lang) if d in ("+", "-") else d)
+    # Numbers as every document shows them: raw values to 4 significant digits, percentages to
+    # the decimals of zongheng.display.
+    for column in ("value", "target", "gap", "previous", "change", "slope"):
+        if column in out.columns:
+            out[column] = display.round_significant(out[column].to_numpy(dtype=np.float64))
+    for column in ("gap_pct", "change_pct"):
+        if column in out.columns:
+            out[column] = out[column].astype(np.float64).round(display.DECIMALS["percent"])
+    return write_csv(attainment_display(out, lang), path)
