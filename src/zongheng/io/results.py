@@ -4,7 +4,8 @@
   normalised scores), headers in the language asked for (``单位名称, 年份, 得分,
   排名 …`` or ``name, period, score, rank …``), scores with the 2 decimals every
   document shows, text neutralised against formula injection
-  (:mod:`zongheng.io.safe_cells`), UTF-8 with BOM for Excel.
+  (:mod:`zongheng.io.safe_cells`), UTF-8 with BOM for Excel. A target-attainment
+  framework (生态文明建设) gets its attainment table instead: never a ranking.
 - ``.xlsx``: the whole-evaluation workbook
   (:func:`zongheng.report.xlsx.write_results_xlsx` with ``detail=True``):
   Chinese sheets and headers with indicator names, every period, formats,
@@ -127,7 +128,14 @@ def csv_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
 
 
 def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:
-    csv_frame(csv_table(ev, lang)).to_csv(path, index=False, encoding="utf-8-sig")
+    from zongheng.report.xlsx import attainment as target  # the report layer, when used
+
+    if target.is_attainment(ev.framework):  # judged against targets: never a composite ranking
+        table = target.attainment_table(ev.framework, ev.panel, None)
+        frame = target.attainment_csv_table(table, lang)
+    else:
+        frame = csv_table(ev, lang)
+    csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _write_xlsx(ev: Evaluation, path: Path, lang: str) -> None:

@@ -44,8 +44,8 @@ from zongheng.report.xlsx.book import (
 )
 from zongheng.report.xlsx.evaluation import _label_value, data_source
 
-__all__ = ["ATTAINMENT_SHEETS", "has_targets", "is_attainment", "write_attainment_csv",
-           "write_attainment_xlsx", "write_eco_xlsx"]
+__all__ = ["ATTAINMENT_SHEETS", "attainment_csv_table", "attainment_table", "has_targets",
+           "is_attainment", "write_attainment_csv", "write_attainment_xlsx", "write_eco_xlsx"]
 
 ATTAINMENT_SHEETS = ("about", "attainment", "summary")
 """The sheets of an attainment workbook, in order."""
@@ -307,13 +307,12 @@ def write_eco_xlsx(framework: Framework, panel: Panel, unit: str | None, path: s
     return atomic_write(path, book.write)
 
 
-def attainment_book(framework: Framework, panel: Panel, unit: str | None, *,
-                    period: Hashable | None = None, rule: WarningRule | None = None,
-                    lang: str = "zh", source: str | None = None,
-                    synthetic: bool | None = None) -> AttainmentBook:
-    """Return the attainment workbook of a framework and panel, to ``write``.
+def attainment_table(framework: Framework, panel: Panel, unit: str | None, *,
+                     period: Hashable | None = None,
+                     rule: WarningRule | None = None) -> pd.DataFrame:
+    """Return the attainment of every indicator up to ``period`` (every unit when ``unit`` is None).
 
-    See :func:`write_eco_xlsx`; raises :class:`~zongheng.errors.FrameworkError` without targets.
+    Raises :class:`~zongheng.errors.FrameworkError` when no indicator has a target.
     """
     if not has_targets(framework):
         raise FrameworkError([Problem("xlsx.no_targets", {}, key="target")])
@@ -323,7 +322,18 @@ def attainment_book(framework: Framework, panel: Panel, unit: str | None, *,
         attainment(framework, panel, unit=unit, period=period, rule=rule)  # a bad period raises
         last = next(k for k, p in enumerate(periods) if p == period or str(p) == str(period))
         periods = periods[:last + 1]  # the year reported on and the years before it
-    table = attainment(framework, panel, unit=unit, period=periods, rule=rule)
+    return attainment(framework, panel, unit=unit, period=periods, rule=rule)
+
+
+def attainment_book(framework: Framework, panel: Panel, unit: str | None, *,
+                    period: Hashable | None = None, rule: WarningRule | None = None,
+                    lang: str = "zh", source: str | None = None,
+                    synthetic: bool | None = None) -> AttainmentBook:
+    """Return the attainment workbook of a framework and panel, to ``write``.
+
+    See :func:`write_eco_xlsx`; raises :class:`~zongheng.errors.FrameworkError` without targets.
+    """
+    table = attainment_table(framework, panel, unit, period=period, rule=rule)
     meta = panel.meta
     title = framework.meta.get("title_en" if lang == "en" else "title") or None
     return AttainmentBook(table, title, lang, source or data_source(panel, lang),
@@ -338,6 +348,11 @@ def write_attainment_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "
     documents show them, UTF-8 with BOM for Excel, formula-like text behind a
     quote (:mod:`zongheng.io.safe_cells`).
     """
+    return write_csv(attainment_csv_table(table, lang), path)
+
+
+def attainment_csv_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Return an attainment table as its CSV shows it (see :func:`write_attainment_csv`)."""
     out = table.copy()
     if "direction" in out.columns:  # words, not "+"/"-" (which a spreadsheet takes for a formula)
         out["direction"] = out["direction"].map(
@@ -350,4 +365,4 @@ def write_attainment_csv(table: pd.DataFrame, path: str | Path, *, lang: str = "
     for column in ("gap_pct", "change_pct"):
         if column in out.columns:
             out[column] = out[column].astype(np.float64).round(display.DECIMALS["percent"])
-    return write_csv(attainment_display(out, lang), path)
+    return attainment_display(out, lang)
