@@ -249,6 +249,7 @@ def test_grading_workbook_formats(grading_book):
     assert cols["计量单位"] == cols["基准值"] + 1
     units = [ws.cell(r, cols["计量单位"]).value for r in range(header + 1, header + 8)]
     assert units[0] == "万元/亩"
+    assert ws.cell(header + 1, cols["来源"]).value == "参评企业总量之比（合计÷合计）"  # not "total"
     bench = ws.cell(header + 1, cols["基准值"])
     assert bench.number_format == value_format(result.benchmarks["benchmark"].iloc[0])
     about = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=4, max_col=2)}

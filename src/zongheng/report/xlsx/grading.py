@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from zongheng.enterprise.export import headers, localised
 from zongheng.enterprise.rule import GRADES
-from zongheng.i18n import register_messages
+from zongheng.i18n import MESSAGES, register_messages
 from zongheng.io.atomic import atomic_write
 from zongheng.report.xlsx.book import PCT, RANK, SCORE, Book, Column, raw_column
 
@@ -68,6 +68,12 @@ register_messages({
                             "top 5%)."),
     "xlsx.g_measure": ("计量单位", "Unit of measure"),
     "xlsx.g_all": ("合计", "all"),
+    # where a benchmark came from (GradingResult.benchmarks["source"])
+    "xlsx.g_src_total": ("参评企业总量之比（合计÷合计）", "ratio of the totals of the firms"),
+    "xlsx.g_src_mean": ("参评企业平均值", "mean of the firms"),
+    "xlsx.g_src_median": ("参评企业中位数", "median of the firms"),
+    "xlsx.g_src_given": ("评价办法给定", "given in the rule"),
+    "xlsx.g_src_efficacy": ("功效系数法（最小值–最大值）", "efficacy (minimum–maximum)"),
 })
 
 # Columns shown as percentages (fractions in the data) and as counts.
@@ -157,7 +163,9 @@ class GradingBook(Book):
 
     def _sheet_benchmarks(self, ws: Worksheet) -> None:
         self.heading(ws, ws.name, self.t("g_d_benchmarks"))
-        b = self.result.benchmarks.reset_index(drop=True)
+        b = self.result.benchmarks.reset_index(drop=True).copy()
+        b["source"] = [self.t(f"g_src_{s}") if f"xlsx.g_src_{s}" in MESSAGES else s
+                       for s in b["source"].astype(object)]
         cols = self.columns(b)
         units = [getattr(self.fw.node(c), "unit", "") or "" for c in b["indicator"]]
         at = next(j for j, c in enumerate(cols) if c.key == "benchmark") + 1
