@@ -22,7 +22,8 @@ from zongheng.io.framework_table import framework_from_records
 from zongheng.io.results import group_label, write_evaluation
 from zongheng.report.brief import unit_brief
 from zongheng.report.xlsx import write_eco_xlsx, write_results_xlsx, write_xlsx
-from zongheng.report.xlsx.book import raw_column, shown_value, value_format
+from zongheng.report.xlsx.book import raw_column
+from zongheng.report.xlsx.formats import shown_value, value_format
 from zongheng.terms import method_line
 
 UNIT = "永康市"

@@ -6,10 +6,12 @@
 - :func:`write_attainment_xlsx`, :func:`write_eco_xlsx` — supervision
   indicators against their targets (:mod:`.attainment`), and
   :func:`write_attainment_csv`;
-- :mod:`.book` — the generic writer all of them (and the 亩均 grading and the
-  data-entry template) share: number formats of :mod:`zongheng.display`, frozen
-  headers, filters, print titles, fit to the page width, text that never runs
-  as a formula;
+- :func:`write_grading_xlsx` — the 亩均 grading (:mod:`.grading`), what
+  ``zongheng grade -o x.xlsx`` writes;
+- :mod:`.book` — the generic writer all of them share: frozen headers,
+  filters, print titles, fit to the page width, unique sheet names, text that
+  never runs as a formula; :mod:`.formats` — number formats with the decimals
+  of :mod:`zongheng.display`;
 - :func:`render_png`, :func:`render_pdf` — a workbook as LibreOffice shows and
   prints it (:mod:`.render`), for tests and documentation.
 
@@ -26,7 +28,8 @@ from typing import Any
 
 __all__ = ["ATTAINMENT_SHEETS", "RESULTS_DETAIL_SHEETS", "RESULTS_SHEETS", "SHEETS",
            "render_pdf", "render_png", "sheet_names", "text_width", "write_attainment_csv",
-           "write_attainment_xlsx", "write_eco_xlsx", "write_results_xlsx", "write_xlsx"]
+           "write_attainment_xlsx", "write_eco_xlsx", "write_grading_xlsx", "write_results_xlsx",
+           "write_xlsx"]
 
 _WHERE = {
     "SHEETS": "unit", "write_xlsx": "unit",
@@ -34,7 +37,7 @@ _WHERE = {
     "write_results_xlsx": "evaluation",
     "ATTAINMENT_SHEETS": "attainment", "write_attainment_xlsx": "attainment",
     "write_eco_xlsx": "attainment", "write_attainment_csv": "attainment",
-    "text_width": "book", "render_png": "render", "render_pdf": "render",
+    "write_grading_xlsx": "grading", "text_width": "book", "render_png": "render", "render_pdf": "render",
 }
 
 

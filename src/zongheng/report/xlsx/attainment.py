@@ -32,7 +32,6 @@ from zongheng.panel import Panel
 from zongheng.report.xlsx.book import (
     GREEN_FILL,
     GREEN_FONT,
-    RANK,
     RED_FILL,
     RED_FONT,
     YELLOW_FILL,
@@ -43,6 +42,7 @@ from zongheng.report.xlsx.book import (
     raw_column,
 )
 from zongheng.report.xlsx.evaluation import _label_value, data_source
+from zongheng.report.xlsx.formats import RANK
 
 __all__ = ["ATTAINMENT_SHEETS", "attainment_csv_table", "attainment_table", "has_targets",
            "is_attainment", "write_attainment_csv", "write_attainment_xlsx", "write_eco_xlsx"]

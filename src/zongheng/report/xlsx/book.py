@@ -38,9 +38,9 @@ from zongheng import display
 from zongheng.i18n import register_messages, text
 from zongheng.io.cells import clean_cell
 from zongheng.io.safe_cells import formula_like
+from zongheng.report.xlsx.formats import ARROW, value_format
 
-__all__ = ["Book", "Column", "Table", "shown_value", "text_width", "unique_sheet_name",
-           "value_format"]
+__all__ = ["Book", "Column", "Table", "raw_column", "text_width", "unique_sheet_name"]
 
 register_messages({
     "xlsx.synthetic": ("演示数据为合成数据：数值由程序生成，不代表任何地区的真实情况，请勿引用。",
@@ -65,14 +65,6 @@ BANDS = ("#D9E1F2", "#E2EFDA", "#FCE4D6", "#EDE1F5", "#FFF2CC", "#F2F2F2")
 BORDER = "#BFBFBF"
 IMPUTED_FONT = "#7F7F7F"
 
-# Number formats with the decimals of zongheng.display, the same in every document.
-_S = display.DECIMALS["score"]
-SCORE = "0." + "0" * _S
-SIGNED = f"+{SCORE};-{SCORE};{SCORE}"
-PCT = "0." + "0" * display.DECIMALS["percent"] + "%"
-SIGNED_PCT = f"+{PCT};-{PCT};{PCT}"
-RANK = "0"
-ARROW = '"▲"0;"▼"0;"–"'  # a rank change stays a number: ▲2 is 2, ▼1 is −1
 
 _HEADER_CAP = 20      # widest a text column grows for its header (longer headers wrap)
 _NUMBER_CAP = 10      # the same for a number column: its values are short
@@ -97,46 +89,6 @@ def text_width(value: object) -> float:
     (4.0, 4.0, 19.0)
     """
     return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value)))
-
-
-def shown_value(x: Any, *, direction: int | None = None) -> float:
-    """Return a raw value as :func:`zongheng.display.value` shows it, as a number (NaN if missing).
-
-    Examples
-    --------
-    >>> shown_value(81.98875), shown_value(81.98875, direction=-1), shown_value(12345.6)
-    (81.99, 81.98, 12346.0)
-    """
-    shown = display.value(x, direction=direction)
-    return math.nan if shown == display.MISSING else float(shown.replace(",", ""))
-
-
-def _decimals(shown: str) -> int:
-    return len(shown.partition(".")[2]) if shown != display.MISSING else 0
-
-
-def value_format(x: Any, *, signed: bool = False, suffix: str = "",
-                 direction: int | None = None) -> str:
-    """Return the number format that shows a raw value as :func:`zongheng.display.value` does.
-
-    Four significant digits, thousands separated: ``#,##0.00`` for 81.99,
-    ``#,##0.0000`` for 0.0221, ``#,##0`` from 1,000 up. ``suffix`` is shown
-    after the number (``（插补）``); ``signed`` puts a sign in front.
-
-    Examples
-    --------
-    >>> value_format(81.98875), value_format(0.0221), value_format(12345.6), value_format(-0.19, signed=True)
-    ('#,##0.00', '#,##0.0000', '#,##0', '+#,##0.00;-#,##0.00;0.00')
-    >>> value_format(79.4, suffix="（插补）")
-    '#,##0.0"（插补）"'
-    """
-    decimals = _decimals(display.value(x, direction=direction))
-    body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    tail = f'"{suffix}"' if suffix else ""
-    if signed:
-        zero = "0" + ("." + "0" * decimals if decimals else "")
-        return f"+{body}{tail};-{body}{tail};{zero}{tail}"
-    return body + tail
 
 
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -32,17 +32,8 @@ from zongheng.evaluation import Evaluation
 from zongheng.i18n import register_messages, text
 from zongheng.io.atomic import atomic_write
 from zongheng.io.results import group_label
-from zongheng.report.xlsx.book import (
-    ARROW,
-    PCT,
-    RANK,
-    SCORE,
-    SIGNED,
-    Book,
-    Column,
-    Table,
-    raw_column,
-)
+from zongheng.report.xlsx.book import Book, Column, Table, raw_column
+from zongheng.report.xlsx.formats import ARROW, PCT, RANK, SCORE, SIGNED
 from zongheng.terms import method_line
 
 __all__ = ["RESULTS_DETAIL_SHEETS", "RESULTS_SHEETS", "EvaluationBook", "results_book",

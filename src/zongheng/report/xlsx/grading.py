@@ -23,7 +23,8 @@ from zongheng.enterprise.export import headers, localised
 from zongheng.enterprise.rule import GRADES
 from zongheng.i18n import MESSAGES, register_messages
 from zongheng.io.atomic import atomic_write
-from zongheng.report.xlsx.book import PCT, RANK, SCORE, Book, Column, raw_column
+from zongheng.report.xlsx.book import Book, Column, raw_column
+from zongheng.report.xlsx.formats import PCT, RANK, SCORE
 
 if TYPE_CHECKING:
     from zongheng.enterprise.muyun import GradingResult

@@ -27,22 +27,9 @@ from zongheng.i18n import register_messages
 from zongheng.io.atomic import atomic_write
 from zongheng.report.brief import UnitBrief
 from zongheng.report.xlsx.attainment import is_attainment, write_eco_xlsx
-from zongheng.report.xlsx.book import (
-    ARROW,
-    GREEN_FONT,
-    PCT,
-    RANK,
-    RED_FONT,
-    SCORE,
-    SIGNED,
-    SIGNED_PCT,
-    Column,
-    Table,
-    cell_value,
-    raw_column,
-    shown_value,
-)
+from zongheng.report.xlsx.book import GREEN_FONT, RED_FONT, Column, Table, cell_value, raw_column
 from zongheng.report.xlsx.evaluation import EvaluationBook
+from zongheng.report.xlsx.formats import ARROW, PCT, RANK, SCORE, SIGNED, SIGNED_PCT, shown_value
 
 __all__ = ["SHEETS", "UnitBook", "write_xlsx"]
 
