@@ -72,7 +72,8 @@ def results_book(ev, tmp_path_factory):
 @pytest.fixture(scope="module")
 def grading_book(tmp_path_factory):
     result = grade_enterprises(bundled_table(), None)
-    return result, _load(write_result(result, tmp_path_factory.mktemp("g") / "g.xlsx"))
+    return result, _load(write_result(result, tmp_path_factory.mktemp("g") / "g.xlsx",
+                                      synthetic=True))
 
 
 # -- printing and navigation on every sheet (findings 14, 15) ----------------------------------
@@ -256,6 +257,9 @@ def test_grading_workbook_formats(grading_book):
     about = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=4, max_col=2)}
     assert "不设上限" in about["得分上限"] and "cap" in about["得分上限"]
     assert "越小越靠前" in about["位次百分比"]
+    for ws in book.worksheets:  # the bundled table is synthetic: every sheet says so
+        assert any("演示数据为合成数据" in str(c.value) for row in ws.iter_rows(max_row=4)
+                   for c in row), ws.title
 
 
 # -- target-attainment frameworks (finding 1) --------------------------------------------------

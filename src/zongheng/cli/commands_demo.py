@@ -179,7 +179,7 @@ def _muyun(out: Path, lang: str) -> list[Path]:
     printer = console()
     printer.print(distribution_table(result, lang))
     printer.print(d_table(result, result.d_list, text("demo_d_list"), 15, lang))
-    return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang)]
+    return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang, synthetic=True)]
 
 
 @app.command("demo")

@@ -120,12 +120,14 @@ def document(result: GradingResult, *, grades: bool = True) -> dict:
 
 
 def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
-                 by_branch: bool = False) -> Path:
+                 by_branch: bool = False, synthetic: bool = False) -> Path:
     """Write a grading by the file's suffix (atomically).
 
     ``.xlsx``: the grade list (one sheet per branch with ``by_branch``), the
-    distribution, the D list, the benchmarks and the rule; ``.csv``: the grade
-    list; ``.json``: everything, with codes.
+    distribution, the D list, the benchmarks and the rule, formatted
+    (:mod:`zongheng.report.xlsx.grading`; ``synthetic`` says so on every sheet);
+    ``.csv``: the grade list; ``.json``: everything, with codes. Text that a
+    spreadsheet would run as a formula is neutralised (:mod:`zongheng.io.safe_cells`).
 
     Raises
     ------
@@ -145,13 +147,14 @@ def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
             tmp.write_text(json.dumps(document(result), ensure_ascii=False, indent=1),
                            encoding="utf-8")
         else:
-            _write_xlsx(result, tmp, lang, by_branch)
+            _write_xlsx(result, tmp, lang, by_branch, synthetic)
 
     return atomic_write(path, write)
 
 
-def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool) -> None:
+def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool,
+                synthetic: bool) -> None:
     # The formatted workbook (formats, frozen headers, print setup, text never a formula).
     from zongheng.report.xlsx.grading import GradingBook
 
-    GradingBook(result, lang, by_branch).write(path)
+    GradingBook(result, lang, by_branch, synthetic=synthetic).write(path)
