@@ -575,7 +575,7 @@ def _width(col: Column) -> float:
     cap = col.cap if col.cap is not None else (_NUMBER_CAP if col.fmt else _HEADER_CAP)
     header = text_width(col.header)
     if header > cap:
-        header = math.ceil(header / math.ceil(header / cap)) + 1
+        header = math.ceil(header / math.ceil(header / cap)) + 3  # room for a closing bracket
     code = text_width(col.code or "")
     return min(max(widest, header, code, 4.0) + 2, _MAX_WIDTH)
 
