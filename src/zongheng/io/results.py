@@ -105,7 +105,9 @@ def csv_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     One row per unit, period and node; indicators carry their normalised value
     at level 1. Scores are rounded to the decimals of :func:`zongheng.display.score`.
     """
+    # Plain objects: to_frame may give categoricals, which compare only with equal categories.
     frame = ev.to_frame()
+    frame = frame.assign(**{c: frame[c].astype(object) for c in ("unit", "period", "node")})
     fw = ev.framework
     names = dict(zip(ev.panel.units, ev.panel.names(), strict=True))
     labels = {code: fw.label(code, lang) for code in ev.node_codes}
