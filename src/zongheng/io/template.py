@@ -156,7 +156,7 @@ def _provider(ind: Indicator) -> str:
 
 def _chinese(note: str | None) -> str:
     """Return a note if it is written in Chinese; an English design note stays in the framework file."""
-    if not note or not any("\u4e00" <= ch <= "\u9fff" for ch in note):
+    if not note or not any(0x4E00 <= ord(ch) <= 0x9FFF for ch in note):  # CJK ideographs
         return ""
     return note
 
