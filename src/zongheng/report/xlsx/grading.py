@@ -69,6 +69,12 @@ register_messages({
                             "top 5%)."),
     "xlsx.g_measure": ("计量单位", "Unit of measure"),
     "xlsx.g_all": ("合计", "all"),
+    "xlsx.g_toc_grades": ("每家企业的指标值、得分、排名与等级", "each firm's values, scores, rank, grade"),
+    "xlsx.g_toc_branch": ("本分组企业的指标值、得分、排名与等级", "the branch's firms and grades"),
+    "xlsx.g_toc_distribution": ("各分组 A/B/C/D 类企业数与占比", "grade counts and shares"),
+    "xlsx.g_toc_d_list": ("D类企业名单（低效整治对象）", "the D firms, for remediation"),
+    "xlsx.g_toc_benchmarks": ("权重、基准值与计量单位", "weights, benchmarks, units"),
+    "xlsx.g_toc_rule": ("评价办法全文", "the grading rule"),
     # where a benchmark came from (GradingResult.benchmarks["source"])
     "xlsx.g_src_total": ("参评企业总量之比（合计÷合计）", "ratio of the totals of the firms"),
     "xlsx.g_src_mean": ("参评企业平均值", "mean of the firms"),
@@ -197,7 +203,9 @@ class GradingBook(Book):
         from zongheng import __version__
 
         rows.append((self.t("a_tool"), f"zongheng {__version__}", False))
-        toc = [(name, "") for name in self.sheet_names()[1:]]
+        keys = [key for key, _, _ in self.sheets()][1:]
+        toc = [(name, self.t(f"g_toc_{key}"))
+               for key, name in zip(keys, self.sheet_names()[1:], strict=True)]
         self.about(ws, rows, toc)
 
 
