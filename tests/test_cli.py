@@ -17,10 +17,12 @@ def test_build_dataset_prints_the_ranking_and_writes_csv(tmp_path):
     assert result.exit_code == 0, result.output
     assert "排名" in result.output and "Switzerland" in result.output
     assert "68.38" in result.output
-    frame = pd.read_csv(out)
-    assert frame.columns.tolist() == ["unit", "period", "node", "level", "score", "rank"]
-    index = frame[frame.node == "Index"].sort_values("rank")
-    assert index.unit.iloc[0] == "CHE" and index.unit.iloc[-1] == "RUS"
+    frame = pd.read_csv(out)  # Chinese headers in Chinese mode (review finding 14)
+    assert frame.columns.tolist()[:8] == ["单位代码", "单位名称", "年份", "指标代码", "指标名称",
+                                          "层级", "得分", "排名"]
+    assert "组内排名（GDP group）" in frame.columns
+    index = frame[frame["指标代码"] == "Index"].sort_values("排名")
+    assert index["单位代码"].iloc[0] == "CHE" and index["单位代码"].iloc[-1] == "RUS"
 
 
 def test_build_in_english_with_group_and_period(tmp_path):

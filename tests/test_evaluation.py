@@ -89,12 +89,16 @@ def test_stage_arrays_are_read_only(fw, panel):
 
 def test_writers_csv_xlsx_json(tmp_path, fw, panel):
     ev = zh.build(fw, panel)
-    csv = pd.read_csv(write_evaluation(ev, tmp_path / "r.csv"))
-    assert csv.columns.tolist() == ["unit", "period", "node", "level", "score", "rank"]
+    # Headers in the language asked for (review 2026-12 reports finding 14); English available.
+    csv = pd.read_csv(write_evaluation(ev, tmp_path / "r.csv", lang="en"))
+    assert csv.columns.tolist()[:2] == ["unit", "name"] or csv.columns[0] == "name"
+    assert {"period", "node", "node name", "level", "score", "rank"} <= set(csv.columns)
     assert len(csv) == 24
+    zh_csv = pd.read_csv(write_evaluation(ev, tmp_path / "r.csv"))
+    assert {"年份", "指标代码", "指标名称", "层级", "得分", "排名"} <= set(zh_csv.columns)
     book = openpyxl.load_workbook(write_evaluation(ev, tmp_path / "r.xlsx"))
-    assert {"ranking", "raw", "denominated", "imputed", "screened", "treated", "normalised",
-            "aggregated", "weights", "method"} <= set(book.sheetnames)
+    assert {"说明", "排名", "指标值", "标准化值", "历年指标值", "历年汇总得分", "权重"} <= set(
+        book.sheetnames)
     doc = json.loads(write_evaluation(ev, tmp_path / "r.json").read_text(encoding="utf-8"))
     assert doc["units"] == ["甲", "乙", "丙", "丁"]
     first = next(s for s in doc["scores"] if s["unit"] == "丙" and s["node"] == "I")

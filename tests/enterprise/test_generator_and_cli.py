@@ -75,8 +75,10 @@ def test_grade_demo_prints_note_distribution_and_d_list(tmp_path):
     assert "演示数据为合成数据 (synthetic demo data)" in result.output
     assert "等级分布" in result.output and "D类企业名单" in result.output and "基准值" in result.output
     assert "另有" in result.output
-    sheets = pd.read_excel(out, sheet_name=None)
-    assert list(sheets) == ["评价结果", "等级分布", "D类名单", "基准值", "评价办法"]
+    # Formatted workbook (reports review finding 14/22): 说明 first, a title and description above
+    # each table.
+    sheets = pd.read_excel(out, sheet_name=None, header=2)
+    assert list(sheets) == ["说明", "评价结果", "等级分布", "D类名单", "基准值", "评价办法"]
     grades = sheets["评价结果"]
     assert len(grades) == BUNDLED_SIZE and "亩均税收(万元/亩)" in grades.columns
     dist = sheets["等级分布"].set_index("评价分组")
@@ -113,7 +115,7 @@ def test_grade_json_and_xlsx_by_branch(tmp_path):
     out = tmp_path / "b.xlsx"
     result = runner.invoke(app, ["grade", "--demo", "--by-branch", "-o", str(out)])
     assert result.exit_code == 0
-    assert list(pd.read_excel(out, sheet_name=None))[:2] == ["规上", "规下"]
+    assert list(pd.read_excel(out, sheet_name=None))[1:3] == ["规上", "规下"]
     result = runner.invoke(app, ["grade", "--demo", "-o", str(tmp_path / "all.json"), "--json"])
     full = json.loads((tmp_path / "all.json").read_text(encoding="utf-8"))
     assert len(full["grades"]) == BUNDLED_SIZE

@@ -251,8 +251,8 @@ def test_writers_clean_control_characters_they_are_given(tmp_path):
     from zongheng.io.results import write_evaluation
 
     out = write_evaluation(ev, tmp_path / "r.xlsx")
-    ranking = pd.read_excel(out, sheet_name="ranking")
-    assert "u1" in ranking["unit"].tolist() and "永康市" in ranking["name"].tolist()
+    ranking = pd.read_excel(out, sheet_name="排名", header=2)  # title and description above
+    assert "u1" in ranking["代码"].tolist() and "永康市" in ranking["名称"].tolist()
 
     from zongheng.io.template import write_template
 
@@ -269,5 +269,5 @@ def test_grading_export_cleans_control_characters(tmp_path):
                           "scale": ["规下"] * 3, "land_area": [1.0, 1.0, 1.0], "tax": [1.0, 2.0, 3.0]})
     rule = GradingRule(branches=(Branch("全部", "all", {"tax_per_mu": 100}, {"tax_per_mu": 3}),))
     out = write_result(grade_enterprises(frame, rule), tmp_path / "g.xlsx")
-    names = pd.read_excel(out, sheet_name=0).iloc[:, 1].tolist()
+    names = pd.read_excel(out, sheet_name="评价结果", header=2).iloc[:, 1].tolist()
     assert sorted(names) == ["丙公司", "乙公司", "甲公司"]

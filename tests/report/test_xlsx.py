@@ -87,9 +87,10 @@ def _focus_row(ws, name_col: int, first: int) -> int:
 
 
 def test_sheets_in_order(wb):
-    assert wb.sheetnames == ["说明", "排名", "指标值", "标准化值", "进步", "差距", "路径", "优劣势",
-                             "责任分解"]
-    assert wb.sheetnames == sheet_names("zh") and len(SHEETS) == 9
+    # 后一名差距 (the lead over the unit below: 保三) added for review finding 5.
+    assert wb.sheetnames == ["说明", "排名", "指标值", "标准化值", "进步", "差距", "后一名差距", "路径",
+                             "优劣势", "责任分解"]
+    assert wb.sheetnames == sheet_names("zh") and len(SHEETS) == 10
 
 
 def test_every_sheet_says_the_data_are_synthetic(wb, brief, ev, tmp_path):
@@ -107,8 +108,10 @@ def test_about_sheet_states_source_and_method(wb, ds):
     assert cells["数据来源"] == ds.title
     assert cells["评价单位"] == UNIT
     assert "金华市（设区市），共 9 个单位" == cells["对比范围"]
-    assert "标准化: efficacy" in cells["计算方法"] and "汇总: arithmetic" in cells["计算方法"]
-    assert "synthetic" in cells["数据说明"]
+    # Review finding 17: the method in words, never YAML keys (was "标准化: efficacy").
+    assert "标准化：功效系数法" in cells["计算方法"] and "汇总：加权算术平均" in cells["计算方法"]
+    assert "efficacy" not in cells["计算方法"] and "interpolate" not in cells["计算方法"]
+    assert "演示数据为合成数据" in cells["数据说明"]  # was English "synthetic" (finding 17)
 
 
 def test_ranking_sheet(wb, brief, ev):
@@ -238,7 +241,10 @@ def test_gap_sheet(wb, brief):
     # summary above: this unit, the peer and the gap
     assert ws["A4"].value == "本单位" and ws["B4"].value == UNIT and ws["C4"].value == pytest.approx(
         g.unit_score)
-    assert ws["B5"].value == g.peer_name and ws["C6"].value == pytest.approx(g.gap)
+    # Review finding 11: the gap is the difference of the two scores as shown (2 decimals).
+    assert ws["B5"].value == g.peer_name
+    assert ws["C6"].value == round(round(g.peer_score, 2) - round(g.unit_score, 2), 2)
+    assert ws["C6"].number_format == "0.00"
     # dimension subtotals below, ending with the total
     sub = _header_row(ws, "分维度小计") + 1
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=sub + 1, max_row=sub + 5,
@@ -254,7 +260,9 @@ def test_path_sheet(wb, brief):
     summary = _headers(ws, _header_row(ws, "当前名次"))
     top = _header_row(ws, "当前名次") + 1
     assert ws.cell(top, summary["调整后名次（完整重建验证）"]).value == r.achieved_rank <= 2
-    assert ws.cell(top, summary["需达到得分（分）"]).value == pytest.approx(r.needed_score)
+    # Review findings 3/4: scores as shown (2 decimals), never achieved < needed with 可达 是.
+    assert ws.cell(top, summary["需达到得分（分）"]).value == round(r.needed_score, 2)
+    assert ws.cell(top, summary["调整后得分（分）"]).value >= round(r.needed_score, 2)
     header = _header_row(ws, "代码")
     cols = _headers(ws, header)
     n = len(r.changes)
@@ -305,8 +313,8 @@ def test_column_widths_count_cjk_as_two(wb):
 def test_english_workbook(brief, ds, tmp_path):
     wb = _load(write_xlsx(brief, tmp_path / "en.xlsx", lang="en", synthetic=True))
     assert wb.sheetnames == sheet_names("en") == [
-        "About", "Ranking", "Indicator values", "Normalised values", "Progress", "Gap", "Path",
-        "Strengths", "Duties"]
+        "About", "Ranking", "Indicator values", "Normalised values", "Progress", "Gap",
+        "Lead over next", "Path", "Strengths", "Duties"]
     ws = wb["Indicator values"]
     cols = _headers(ws, _header_row(ws, "Rank"))
     e06 = ds.framework.node("E06")
@@ -316,7 +324,9 @@ def test_english_workbook(brief, ds, tmp_path):
 
 def test_results_workbook_without_a_unit(ev, tmp_path):
     wb = _load(write_results_xlsx(ev, tmp_path / "all.xlsx", group="设区市", period=2023))
-    assert wb.sheetnames == sheet_names(unit=False) == ["说明", "排名", "指标值", "标准化值", "进步"]
+    # 历年排名 (every period, filter 年份) added for review finding 14.
+    assert wb.sheetnames == sheet_names(unit=False) == ["说明", "排名", "指标值", "标准化值", "进步",
+                                                        "历年排名"]
     ws = wb["排名"]
     header = _header_row(ws, "排名")
     assert "组内排名（设区市）" in _headers(ws, header)
@@ -340,7 +350,8 @@ def test_synthetic_and_source_follow_the_dataset_by_default(brief, ds, tmp_path)
     wb = _load(write_xlsx(brief, tmp_path / "default.xlsx"))
     assert "演示数据为合成数据" in str(wb["排名"]["A2"].value)
     cells = {row[0].value: row[1].value for row in wb["说明"].iter_rows(min_row=4, max_col=2)}
-    assert cells["数据来源"] == ds.title
+    # Review finding 17: the bundled dataset named in Chinese (its title is half English).
+    assert cells["数据来源"] == "内置数据集 tiangong_demo（合成演示数据，90 个单位，2020–2024年）"
 
 
 def test_attainment_workbook_is_wired(tmp_path):

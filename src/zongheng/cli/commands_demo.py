@@ -192,9 +192,9 @@ def _eco(out: Path, lang: str) -> list[Path]:
     table = attainment(ds.framework, ds.panel, unit=UNIT, period=period, rule=rule)
     print_attainment(table, summary(table).iloc[0], UNIT, period, rule, lang, ds.synthetic)
     path = out / "生态文明_永康市_达标情况.csv"
-    from zongheng.io.atomic import atomic_write
+    from zongheng.report.xlsx import write_attainment_csv  # readable headers, neutralised text
 
-    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False, encoding="utf-8-sig"))
+    write_attainment_csv(table, path, lang=lang)
     return [path]
 
 
@@ -209,7 +209,7 @@ def _muyun(out: Path, lang: str) -> list[Path]:
     if note:
         printer.print(note, markup=False, soft_wrap=True)
     printer.print(d_table(result, result.d_list, text("demo_d_list"), 15, lang))
-    return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang)]
+    return [write_result(result, out / "亩均_永康市_企业分级.xlsx", lang=lang, synthetic=True)]
 
 
 @app.command("demo")

@@ -101,7 +101,8 @@ def grade_command(
             out.print(d_table(result, result.d_list, grade_heading("d_list"), limit, lang))
     if output is not None:
         try:
-            written = write_result(result, output, lang=lang, by_branch=by_branch)
+            written = write_result(result, output, lang=lang, by_branch=by_branch,
+                                   synthetic=synthetic)
         except ValueError as exc:
             fail(str(exc))
         if not as_json:

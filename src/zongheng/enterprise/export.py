@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from zongheng.enterprise.rule import GRADES
 from zongheng.io.atomic import atomic_write
 from zongheng.io.cells import clean_frame
+from zongheng.io.safe_cells import csv_frame
 
 if TYPE_CHECKING:
     from zongheng.enterprise.muyun import GradingResult
@@ -35,9 +35,6 @@ _FIXED: dict[str, tuple[str, str]] = {
     "low": ("最小值", "minimum"), "high": ("最大值", "maximum"),
     "population": ("参评企业数", "firms learned from"),
 }
-_SHEETS = {"grades": ("评价结果", "grades"), "distribution": ("等级分布", "distribution"),
-           "d_list": ("D类名单", "D list"), "benchmarks": ("基准值", "benchmarks"),
-           "rule": ("评价办法", "rule")}
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -123,12 +120,14 @@ def document(result: GradingResult, *, grades: bool = True) -> dict:
 
 
 def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
-                 by_branch: bool = False) -> Path:
+                 by_branch: bool = False, synthetic: bool = False) -> Path:
     """Write a grading by the file's suffix (atomically).
 
     ``.xlsx``: the grade list (one sheet per branch with ``by_branch``), the
-    distribution, the D list, the benchmarks and the rule; ``.csv``: the grade
-    list; ``.json``: everything, with codes.
+    distribution, the D list, the benchmarks and the rule, formatted
+    (:mod:`zongheng.report.xlsx.grading`; ``synthetic`` says so on every sheet);
+    ``.csv``: the grade list; ``.json``: everything, with codes. Text that a
+    spreadsheet would run as a formula is neutralised (:mod:`zongheng.io.safe_cells`).
 
     Raises
     ------
@@ -141,32 +140,21 @@ def write_result(result: GradingResult, path: str | Path, *, lang: str = "zh",
         raise ValueError(f"unsupported output type {suffix!r}; use .xlsx, .csv or .json")
 
     def write(tmp: Path) -> None:
-        if suffix == ".csv":
-            localised(result, result.grades, lang).to_csv(tmp, index=False, encoding="utf-8-sig")
+        if suffix == ".csv":  # a firm named "=HYPERLINK(…)" gets a quote: nothing runs
+            csv_frame(localised(result, result.grades, lang)).to_csv(tmp, index=False,
+                                                                     encoding="utf-8-sig")
         elif suffix == ".json":
             tmp.write_text(json.dumps(document(result), ensure_ascii=False, indent=1),
                            encoding="utf-8")
         else:
-            _write_xlsx(result, tmp, lang, by_branch)
+            _write_xlsx(result, tmp, lang, by_branch, synthetic)
 
     return atomic_write(path, write)
 
 
-def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool) -> None:
-    sheet = {k: _pick(v, lang) for k, v in _SHEETS.items()}
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        if by_branch:
-            for b in result.rule.branches:
-                frame = localised(result, result.branch(b.name), lang)
-                frame.to_excel(book, sheet_name=b.label(lang)[:31], index=False)
-        else:
-            localised(result, result.grades, lang).to_excel(book, sheet_name=sheet["grades"], index=False)
-        dist = result.distribution.copy()
-        dist["branch"] = dist["branch"].replace("all", "合计" if lang != "en" else "all")
-        localised(result, dist, lang).to_excel(book, sheet_name=sheet["distribution"], index=False)
-        localised(result, result.d_list, lang).to_excel(book, sheet_name=sheet["d_list"], index=False)
-        localised(result, result.benchmarks, lang).to_excel(book, sheet_name=sheet["benchmarks"],
-                                                            index=False)
-        rule_text = yaml.safe_dump(result.rule.to_dict(), allow_unicode=True, sort_keys=False)
-        pd.DataFrame({sheet["rule"]: rule_text.splitlines()}).to_excel(book, sheet_name=sheet["rule"],
-                                                                      index=False)
+def _write_xlsx(result: GradingResult, path: Path, lang: str, by_branch: bool,
+                synthetic: bool) -> None:
+    # The formatted workbook (formats, frozen headers, print setup, text never a formula).
+    from zongheng.report.xlsx.grading import GradingBook
+
+    GradingBook(result, lang, by_branch, synthetic=synthetic).write(path)

@@ -1,64 +1,150 @@
-"""Writing results (结果输出): tidy CSV, an Excel workbook with a sheet per stage, JSON."""
+"""Writing results (结果输出): ``zongheng build -o`` as CSV, an Excel workbook, or JSON.
+
+- ``.csv``: one row per unit, period and node (index, dimensions, indicators'
+  normalised scores), headers in the language asked for (``单位名称, 年份, 得分,
+  排名 …`` or ``name, period, score, rank …``), scores with the 2 decimals every
+  document shows, text neutralised against formula injection
+  (:mod:`zongheng.io.safe_cells`), UTF-8 with BOM for Excel. A target-attainment
+  framework (生态文明建设) gets its attainment table instead: never a ranking.
+- ``.xlsx``: the whole-evaluation workbook
+  (:func:`zongheng.report.xlsx.write_results_xlsx` with ``detail=True``):
+  Chinese sheets and headers with indicator names, every period, formats,
+  frozen headers and filters, the method in words.
+- ``.json``: everything with codes and full precision, for programs.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
+from zongheng import display
+from zongheng.i18n import register_messages, text
 from zongheng.io.atomic import atomic_write
-from zongheng.io.cells import clean_frame
+from zongheng.io.safe_cells import csv_frame
 
 if TYPE_CHECKING:  # io sits below the core: it names the evaluation, never imports it
     from zongheng.evaluation import Evaluation
 
-__all__ = ["write_evaluation"]
+__all__ = ["csv_table", "group_label", "write_evaluation"]
 
-_STAGE_SHEETS = ("raw", "denominated", "imputed", "screened", "treated", "normalised",
-                 "aggregated")
+register_messages({
+    "results.unit": ("单位代码", "unit"), "results.name": ("单位名称", "name"),
+    "results.period": ("年份", "period"), "results.node": ("指标代码", "node"),
+    "results.node_name": ("指标名称", "node name"), "results.level": ("层级", "level"),
+    "results.score": ("得分", "score"), "results.rank": ("排名", "rank"),
+    "results.rank_in": ("组内排名（{group}）", "rank in {group}"),
+    "results.bad_suffix": ("不支持的输出类型 {suffix!r}；请用 .csv、.xlsx 或 .json",
+                           "unsupported output type {suffix!r}; use .csv, .xlsx or .json"),
+})
+
+
+_YES_NO = re.compile(r"\s*[（(][^（()）]*[01][^（()）]*[)）]\s*$")
+
+
+def group_label(framework: Any, group: str, lang: str = "zh") -> str:
+    """Return a group column's name as the framework declares it (``设区市``, not ``prefecture``).
+
+    A yes/no group's note on its coding (``山区26县 (1 = 是)``) is left out: the
+    writers show 是/否.
+
+    Examples
+    --------
+    >>> from zongheng.framework import Attribute
+    >>> class Fw: groups = (Attribute("mountain26", "山区26县 (1 = 是)", "mountain county (0/1)"),)
+    >>> group_label(Fw, "mountain26"), group_label(Fw, "mountain26", "en"), group_label(Fw, "x")
+    ('山区26县', 'mountain county', 'x')
+    """
+    for attribute in getattr(framework, "groups", ()):
+        if attribute.code == group:
+            name = attribute.name_en if lang == "en" and attribute.name_en else attribute.name
+            return _YES_NO.sub("", name or "") or group
+    return group
 
 
 def write_evaluation(evaluation: Evaluation, path: str | Path, *, lang: str = "zh") -> Path:
-    """Write an evaluation by the file's suffix: ``.csv``, ``.xlsx`` or ``.json``.
+    """Write an evaluation by the file's suffix: ``.csv``, ``.xlsx`` or ``.json`` (评价结果输出).
 
     The file is written to a temporary name and moved into place, so a failure
     never leaves a half-written file.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+    path : path
+    lang : {"zh", "en"}
+        Headers of the CSV, sheets and headers of the workbook.
 
     Returns
     -------
     Path
         The file written.
+
+    Raises
+    ------
+    ValueError
+        For another suffix.
     """
     path = Path(path)
     suffix = path.suffix.lower()
     writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".json": _write_json}
     if suffix not in writers:
-        raise ValueError(f"unsupported output type {suffix!r}; use .csv, .xlsx or .json")
+        raise ValueError(text("results.bad_suffix", lang, suffix=suffix))
     return atomic_write(path, lambda tmp: writers[suffix](evaluation, tmp, lang))
 
 
+def csv_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+    """Return the scores as the CSV shows them: readable headers, names, scores as shown.
+
+    One row per unit, period and node; indicators carry their normalised value
+    at level 1. Scores are rounded to the decimals of :func:`zongheng.display.score`.
+    """
+    # Plain objects: to_frame may give categoricals, which compare only with equal categories.
+    frame = ev.to_frame()
+    frame = frame.assign(**{c: frame[c].astype(object) for c in ("unit", "period", "node")})
+    fw = ev.framework
+    names = dict(zip(ev.panel.units, ev.panel.names(), strict=True))
+    labels = {code: fw.label(code, lang) for code in ev.node_codes}
+    scores = frame["score"].to_numpy(dtype=np.float64)
+    out = pd.DataFrame({
+        text("results.unit", lang): frame["unit"],
+        text("results.name", lang): frame["unit"].map(names),
+        text("results.period", lang): frame["period"],
+        text("results.node", lang): frame["node"],
+        text("results.node_name", lang): frame["node"].map(labels),
+        text("results.level", lang): frame["level"],
+        text("results.score", lang): np.round(scores, display.DECIMALS["score"]),
+        text("results.rank", lang): frame["rank"],
+    })
+    for g in ev.panel.groups:
+        out[text("results.rank_in", lang, group=group_label(fw, g, lang))] = frame[f"rank_in_{g}"]
+    if (out.iloc[:, 0] == out.iloc[:, 1]).all():  # codes are the names: one column is enough
+        out = out.drop(columns=out.columns[0])
+    return out
+
+
 def _write_csv(ev: Evaluation, path: Path, lang: str) -> None:
-    frame = ev.to_frame()[["unit", "period", "node", "level", "score", "rank"]]
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    from zongheng.report.xlsx import attainment as target  # the report layer, when used
+
+    if target.is_attainment(ev.framework):  # judged against targets: never a composite ranking
+        table = target.attainment_table(ev.framework, ev.panel, None)
+        frame = target.attainment_csv_table(table, lang)
+    else:
+        frame = csv_table(ev, lang)
+    csv_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _write_xlsx(ev: Evaluation, path: Path, lang: str) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        ranking = pd.concat([ev.ranking(p).assign(period=p) for p in ev.panel.periods])
-        clean_frame(ranking).to_excel(book, sheet_name="ranking", index=False)
-        for name in _STAGE_SHEETS:
-            frames = [ev.stage_frame(name, p).reset_index().assign(period=p)
-                      for p in ev.panel.periods]
-            clean_frame(pd.concat(frames)).to_excel(book, sheet_name=name, index=False)
-        clean_frame(ev.effective_weights.rename_axis("indicator").reset_index()).to_excel(
-            book, sheet_name="weights", index=False)
-        clean_frame(ev.treated).to_excel(book, sheet_name="treatment", index=False)
-        clean_frame(ev.screened).to_excel(book, sheet_name="screened", index=False)
-        pd.DataFrame({"method": [json.dumps(ev.method.to_dict(), ensure_ascii=False)]}).to_excel(
-            book, sheet_name="method", index=False)
+    # The workbook is a report; imported here so that io stays below the report layer.
+    from zongheng.report.xlsx.evaluation import results_book
+
+    results_book(ev, lang=lang, detail=True).write(path)
 
 
 def _clean(value: Any) -> Any:

@@ -23,7 +23,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from zongheng.framework import Direction, Framework, Indicator
 from zongheng.io.atomic import atomic_write
-from zongheng.io.cells import clean_cell, clean_text
+from zongheng.io.cells import clean_text
+from zongheng.io.safe_cells import set_cell
 
 __all__ = ["indicator_headers", "write_template"]
 
@@ -98,7 +99,7 @@ def _instructions(sheet, framework: Framework) -> None:
         "2. 每个指标一列，表头为「指标名称（计量单位）」，请按表头单位填写数值，不要改动表头。",
         "3. 只填数字（可带千分位逗号）；没有数据的单元格请留空，不要填 0、“-” 或文字说明。",
         "4. 将鼠标停在表头上可看到指标代码、方向（正向/逆向）、目标值和牵头单位。",
-        "5. 各指标的定义、权重与牵头单位见「指标说明」工作表。",
+        "5. 各指标的定义、权重与牵头单位见「指标说明」工作表；指标的设计依据与出处见指标体系文件。",
         "6. 填好后可直接用于计算: zongheng build 指标体系.yaml 本文件.xlsx",
         "",
         "Instructions (English): one row per unit and year in the 数据 sheet; one column per",
@@ -130,7 +131,7 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
     rows = _key_rows(units, periods, has_codes)
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
-            sheet.cell(row=r, column=c, value=clean_cell(value))
+            set_cell(sheet.cell(row=r, column=c), value)  # a unit named "=…" stays text
     last_row = max(len(rows), _BLANK_ROWS) + 1
     first_col, last_col = len(key_columns) + 1, len(key_columns) + len(headers)
     validation = DataValidation(type="decimal", operator="between", formula1="-1E+15",
@@ -142,6 +143,22 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
         sheet.column_dimensions[get_column_letter(c)].width = 16
     sheet.row_dimensions[1].height = 48
     sheet.freeze_panes = sheet.cell(row=2, column=len(key_columns) + 1)
+
+
+def _provider(ind: Indicator) -> str:
+    """Say who reports an indicator (数据来源), in the words of the department filling in.
+
+    The framework's ``source`` is the designer's research note (often English, with
+    URLs): it stays in the framework file, and 填报说明 points there.
+    """
+    return f"{ind.department}报送" if ind.department else ""
+
+
+def _chinese(note: str | None) -> str:
+    """Return a note if it is written in Chinese; an English design note stays in the framework file."""
+    if not note or not any(0x4E00 <= ord(ch) <= 0x9FFF for ch in note):  # CJK ideographs
+        return ""
+    return note
 
 
 def _key_rows(units, periods, has_codes: bool) -> list[list]:
@@ -165,9 +182,9 @@ def _indicator_sheet(sheet, framework: Framework) -> None:
         dimension = _top_dimension(framework, ind.code)
         values = [ind.code, ind.name, ind.name_en, ind.unit,
                   "正向" if ind.direction is Direction.HIGHER else "逆向", ind.weight, ind.target,
-                  framework.label(dimension), ind.department, ind.source, ind.note]
+                  framework.label(dimension), ind.department, _provider(ind), _chinese(ind.note)]
         for c, value in enumerate(values, start=1):
-            sheet.cell(row=r, column=c, value=clean_cell(value))
+            set_cell(sheet.cell(row=r, column=c), value)
     widths = [12, 30, 30, 14, 8, 8, 10, 16, 16, 30, 30]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = width
