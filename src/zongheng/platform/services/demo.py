@@ -95,12 +95,14 @@ def _departments(session: Session, leads: list[str]) -> dict[str, str]:
 
 def _users(session: Session, depts: dict[str, str]) -> list[DemoUser]:
     plan = [
-        ("tianbao", Role.REPORTER, "统计局填报员（本单位）", {"region": COUNTY, "department": depts["统计局"]}),
+        ("tianbao", Role.REPORTER, "统计局填报员（本单位）",
+         {"region": COUNTY, "department": depts["统计局"]}),
         ("shenhe", Role.APPROVER, "统计局审核员（本局及科室）",
          {"scope": Scope.BELOW, "region": COUNTY, "department": depts["统计局"]}),
         ("fenxi", Role.ANALYST, "经信局汇总分析员（金华市及以下，含未审核数据）",
          {"scope": Scope.BELOW, "region": CITY, "view_unapproved": True}),
-        ("lingdao", Role.LEADER, "市领导（永康市及以下，仅已审核）", {"scope": Scope.BELOW, "region": COUNTY}),
+        ("lingdao", Role.LEADER, "市领导（永康市及以下，仅已审核）",
+         {"scope": Scope.BELOW, "region": COUNTY}),
         ("renda", Role.CONGRESS, "人大（指定范围：永康市，仅已审核）",
          {"scope": Scope.SET, "regions": [COUNTY]}),
         ("admin", Role.ADMIN, "管理员", {"region": COUNTY}),
