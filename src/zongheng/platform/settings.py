@@ -11,10 +11,12 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DEFAULT_DATA", "Settings", "load_settings", "secret_key"]
+__all__ = ["DEFAULT_DATA", "DEMO_MARKER", "Settings", "load_settings", "secret_key"]
 
 DEFAULT_DATA = Path("zongheng-data")
 SECRET_FILE = "secret.key"
+DEMO_MARKER = "DEMO"
+"""A file in the data folder saying the database holds the synthetic demo (pages then say so)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ def load_settings(data_dir: Path | str | None = None, database_url: str | None =
         ``postgresql://user@host:port/db`` to run on PostgreSQL; default SQLite in the data folder.
     """
     folder = Path(data_dir) if data_dir is not None else DEFAULT_DATA
-    folder.mkdir(parents=True, exist_ok=True)
+    # Private: the database holds password hashes and the folder the secret key.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     url = _normalise_url(database_url) if database_url else f"sqlite:///{(folder / 'zongheng.db').resolve()}"
+    demo = demo or (folder / DEMO_MARKER).exists()
     return Settings(folder, url, secret_key(folder), demo=demo, secure_cookies=secure_cookies)
