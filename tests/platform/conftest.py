@@ -142,7 +142,8 @@ def factory(engine):
 #   departments of A: DA (with section DA1) and DA2; of B: DB; of D: DD.
 #
 # Submissions (id order): s1 DA@A draft, s2 DA@A approved, s3 DA1@A submitted, s4 DA1@A locked,
-# s5 DA2@A approved, s6 DA2@A1 approved, s7 DB@B approved, s8 DB@B draft, s9 DD@D approved.
+# s5 DA2@A approved, s6 DA2@A1 approved, s7 DB@B approved, s8 DB@B draft, s9 DD@D approved;
+# drafts and submitted ones are period 2024, the others 2023.
 
 SUBMISSIONS = {
     "s1": ("DA", "A", State.DRAFT), "s2": ("DA", "A", State.APPROVED), "s3": ("DA1", "A", State.SUBMITTED),
@@ -205,7 +206,8 @@ def build_world(factory) -> World:
         s.flush()
         ids = {}
         for key, (dept, region, state) in SUBMISSIONS.items():
-            sub = Submission(version_id=version.id, department_code=dept, region_code=region, period="2024",
+            period = "2024" if state in (State.DRAFT, State.SUBMITTED) else "2023"
+            sub = Submission(version_id=version.id, department_code=dept, region_code=region, period=period,
                              due_date=date(2025, 3, 31), state=state.value,
                              values=[Value(indicator_id=version.indicators[0].id)])
             s.add(sub)
@@ -257,3 +259,14 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password,
                                        "csrf_token": csrf_of(page.text), "next": "/"},
                        follow_redirects=False)
+
+
+JAR_DOMAIN = "testserver.local"     # where the test client's jar files the app's cookies
+
+
+def set_session_cookie(client, value: str) -> None:
+    """Put ``value`` in the browser's session cookie, replacing the one the app set."""
+    from zongheng.platform.pages.deps import COOKIE
+
+    client.cookies.delete(COOKIE)
+    client.cookies.set(COOKIE, value, domain=JAR_DOMAIN)

@@ -35,7 +35,7 @@ class Section:
 
 
 def _region_names(db: Session) -> dict[str, str]:
-    return dict(db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).tuples().all())
+    return dict(db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
 
 
 def _scope_text(grant: Grant, lang: str, regions: dict[str, str], depts: dict[str, str]) -> str:

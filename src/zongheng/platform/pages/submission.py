@@ -29,7 +29,7 @@ def submission_page(request: Request, submission: Annotated[Submission, Depends(
     db = caller.db
     submission, rows = value_rows(db, submission.id)
     user_ids = {h.user_id for r in rows for h in r.history if h.user_id is not None}
-    names = dict(db.execute(select(User.id, User.username).where(User.id.in_(user_ids))).tuples().all())
+    names = dict(db.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
     region = current(db, Region, submission.region_code)
     dept = current(db, Department, submission.department_code)
     return render(request, "submission.html", caller=caller, submission=submission, rows=rows,

@@ -137,4 +137,4 @@ def value_rows(session: Session, submission_id: int) -> tuple[Submission, list[V
 def department_names(session: Session) -> dict[str, str]:
     """Return the open name of every department code (for lists)."""
     rows = session.execute(select(Department.code, Department.name).where(Department.valid_to.is_(None)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
