@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from zongheng.platform.db import transaction
 from zongheng.platform.models import State, Submission
@@ -50,6 +51,10 @@ def test_the_submission_page_shows_value_unit_last_period_and_history(client, wo
     assert re.search(r'class="num previous">12.5 <small>\(2023\)</small>', row)
     assert "2 条" in row
     assert "reporter：— → 13" in row and "reporter：13 → 13.25" in row
+    # Times are kept in UTC and shown in China Standard Time (UTC+8, no daylight saving).
+    with factory() as s:
+        at = s.get(Submission, world.submissions["s1"]).values[0].history[0].at
+    assert f"{(at + timedelta(hours=8)):%Y-%m-%d %H:%M} reporter：— → 13" in row
     # User text is escaped, never markup.
     assert "口径更正 &lt;b&gt;x&lt;/b&gt;" in row and "<b>x</b>" not in row
 

@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.templates = environment()
+    app.state.templates = environment(settings.timezone)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -35,6 +35,8 @@ class Settings:
         How long a login lasts without activity.
     secure_cookies : bool
         Mark cookies ``Secure`` (only sent over HTTPS); off for the loopback default.
+    timezone : str
+        Zone the pages show times in; the database keeps UTC.
     demo : bool
         The database holds the synthetic demo data: pages say so.
     """
@@ -45,6 +47,7 @@ class Settings:
     session_hours: float = 8.0
     secure_cookies: bool = False
     demo: bool = False
+    timezone: str = "Asia/Shanghai"
 
 
 def _normalise_url(url: str) -> str:

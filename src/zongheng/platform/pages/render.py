@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -25,11 +27,15 @@ def number(value: float | None) -> str:
     return f"{value:,.4f}".rstrip("0").rstrip(".")
 
 
-def environment() -> Environment:
+def environment(timezone: str = "Asia/Shanghai") -> Environment:
     """Return the template environment: every ``{{ … }}`` is HTML-escaped."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                       lstrip_blocks=True)
+    zone = ZoneInfo(timezone)
     env.filters["number"] = number
+    # The database keeps naive UTC; people read their own clock.
+    env.filters["localtime"] = lambda at, fmt="%Y-%m-%d %H:%M": (
+        at.replace(tzinfo=UTC).astimezone(zone).strftime(fmt))
     return env
 
 
