@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import threading
 
 import pytest
 from sqlalchemy import text
@@ -86,3 +87,26 @@ def test_deleted_rows_are_found_in_the_middle_and_at_the_end(factory, engine):
         con.execute(text("DELETE FROM audit_event WHERE id = 2"))
     with factory() as s:
         assert audit.verify_chain(s) == 3
+
+
+def test_concurrent_appenders_keep_one_chain(factory):
+    # Eight writers at once (request threads): every event lands, in one unbroken chain.
+    errors = []
+
+    def write(n: int) -> None:
+        try:
+            for k in range(10):
+                with transaction(factory) as s:
+                    audit.record(s, "test.concurrent", user_id=n, k=k)
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with factory() as s:
+        assert s.query(AuditEvent).count() == 80
+        assert audit.verify_chain(s) is None

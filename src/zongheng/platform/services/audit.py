@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from zongheng.platform.models import GENESIS, AuditEvent, AuditHead, utcnow
@@ -48,7 +48,10 @@ def record(session: Session, action: str, *, user_id: int | None = None, object_
     **detail
         Anything else worth keeping (JSON-serialisable).
     """
-    # Lock the head row: a second appender waits here and then sees this one's hash.
+    # Take the head row's write lock before reading it: a second appender waits here, then reads
+    # this one's hash. A write comes first because SQLite ignores FOR UPDATE and would let two
+    # transactions read the same head (Python's sqlite3 starts a transaction only at a write).
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(count=AuditHead.count))
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     event = AuditEvent(
         id=head.count + 1, at=utcnow(), user_id=user_id, action=action, object_type=object_type,
