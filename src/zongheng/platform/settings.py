@@ -32,7 +32,7 @@ class Settings:
     secret_key : str
         Random key generated once into the data folder (mode 0600); keys the session-token digests.
     session_hours : float
-        How long a login lasts without activity.
+        How long a login lasts (from the login, not renewed by activity).
     secure_cookies : bool
         Mark cookies ``Secure`` (only sent over HTTPS); off for the loopback default.
     timezone : str
