@@ -25,6 +25,12 @@ def test_upgrade_from_empty_matches_the_models(database_url):
         # The migration creates exactly what the models declare: autogenerate finds nothing to do.
         with engine.connect() as con:
             assert compare_metadata(MigrationContext.configure(con), Base.metadata) == []
+        if engine.dialect.name == "postgresql":
+            # Prefix LIKE ("own and below") can use the path index whatever the collation.
+            with engine.connect() as con:
+                query = text("SELECT indexdef FROM pg_indexes WHERE indexname LIKE '%_path'")
+                defs = con.execute(query).scalars()
+                assert sorted(d.split(" USING ")[1] for d in defs) == ["btree (path varchar_pattern_ops)"] * 2
         upgrade(engine)     # a second upgrade is a no-op
         assert current_revision(engine) == "0001"
     finally:

@@ -4,7 +4,8 @@ A row is one *version* of a region or department: a rename, or 撤县设区 that
 the current row (``valid_to``) and opens a new one (``valid_from``), so the name a submission was
 made under stays readable. The ``code`` is stable across versions and is what other tables refer
 to. ``path`` is the materialised path of codes from the root (``/33/3307/330784/``): "own and
-below" is one prefix comparison, ``path LIKE '/33/3307/%'``, with no recursive query.
+below" is one prefix comparison, ``path LIKE '/33/3307/%'``, with no recursive query (on
+PostgreSQL the index uses ``varchar_pattern_ops`` so that LIKE uses it under any collation).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Region(_Versioned, Base):
     __table_args__ = (
         UniqueConstraint("code", "valid_from"),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
-        Index("ix_region_path", "path"),
+        Index("ix_region_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
     level: Mapped[str] = mapped_column(String(16))
 
@@ -64,7 +65,7 @@ class Department(_Versioned, Base):
     __table_args__ = (
         UniqueConstraint("code", "valid_from"),
         CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_range"),
-        Index("ix_department_path", "path"),
+        Index("ix_department_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
     region_code: Mapped[str | None] = mapped_column(String(64))
     short_name: Mapped[str] = mapped_column(String(100), default="")

@@ -66,7 +66,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', 'valid_from', name=op.f('uq_department_code_valid_from'))
     )
     with op.batch_alter_table('department', schema=None) as batch_op:
-        batch_op.create_index('ix_department_path', ['path'], unique=False)
+        batch_op.create_index('ix_department_path', ['path'], unique=False,
+                              postgresql_ops={'path': 'varchar_pattern_ops'})
 
     op.create_table('framework_version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -94,7 +95,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('code', 'valid_from', name=op.f('uq_region_code_valid_from'))
     )
     with op.batch_alter_table('region', schema=None) as batch_op:
-        batch_op.create_index('ix_region_path', ['path'], unique=False)
+        batch_op.create_index('ix_region_path', ['path'], unique=False,
+                              postgresql_ops={'path': 'varchar_pattern_ops'})
 
     op.create_table('framework_indicator',
     sa.Column('id', sa.Integer(), nullable=False),
