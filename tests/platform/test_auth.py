@@ -124,3 +124,7 @@ def test_expired_sessions_are_refused(client, world, factory):
         for row in s.query(LoginSession):
             row.expires_at = row.created_at
     assert client.get("/", follow_redirects=False).status_code == 303
+    client.cookies.clear()          # another browser: its login does not end this session by cookie
+    login(client, "approver")
+    with factory() as s:
+        assert s.query(LoginSession).count() == 1       # the expired one was swept at this login

@@ -33,6 +33,8 @@ def start(session: Session, user: User, secret_key: str, *, hours: float,
     """
     if replacing:
         end(session, secret_key, replacing)
+    # Expired sessions are of no use to anyone: each login sweeps them away.
+    session.execute(delete(LoginSession).where(LoginSession.expires_at <= utcnow()))
     token = secrets.token_urlsafe(32)
     row = LoginSession(token_digest=digest(secret_key, token), user_id=user.id,
                        csrf_token=secrets.token_urlsafe(32), expires_at=utcnow() + timedelta(hours=hours))

@@ -118,7 +118,10 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     now = utcnow()
     locked = user.locked_until is not None and user.locked_until > now
-    if user.disabled or locked or not verify_password(user.password_hash, password):
+    # Verify first, always: skipping the hash for a disabled or locked account would answer
+    # faster and so tell a guesser which accounts exist.
+    matches = verify_password(user.password_hash, password)
+    if user.disabled or locked or not matches:
         if not user.disabled and not locked:
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED:
