@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
 from zongheng.platform.db import transaction
-from zongheng.platform.models import Department, Region
+from zongheng.platform.models import AuditEvent, Department, Region
 from zongheng.platform.services import org
 
 
@@ -37,6 +38,10 @@ def test_a_rename_is_a_new_version_with_the_same_code_and_path(factory):
         assert old.path == new.path == "/33/3307/330703/"
         assert org.current(s, Region, "330703").name == "金东区"
         assert org.version_on(s, Region, "330703101", date(2005, 1, 1)) is None
+        renamed = s.query(AuditEvent).filter_by(action="region.rename").one()
+        assert (renamed.object_id, json.loads(renamed.detail)) == (
+            "330703", {"old": "金华县", "new": "金东区", "on": "2001-01-01"})
+        assert s.query(AuditEvent).filter_by(action="region.add").count() == 5
 
 
 def test_own_and_below_follows_the_date(factory):

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from zongheng.platform.models import Department, Region, Submission
+from zongheng.platform.models import Region, Submission
 from zongheng.platform.pages.deps import Caller, require
 from zongheng.platform.pages.messages import ROLE_KEYS, SCOPE_KEYS, translator
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
-from zongheng.platform.services.access import Grant, submission_condition
-from zongheng.platform.services.org import valid_on
+from zongheng.platform.services.access import Grant, submissions_under
 from zongheng.platform.services.submissions import department_names
 
 __all__ = ["routes"]
@@ -49,13 +47,7 @@ def _scope_text(grant: Grant, lang: str, regions: dict[str, str], depts: dict[st
 
 
 def _in_grant(db: Session, grant: Grant) -> list[Submission]:
-    region, dept = aliased(Region), aliased(Department)
-    today = date.today()
-    query = (select(Submission)
-             .outerjoin(region, and_(region.code == Submission.region_code, valid_on(region, today)))
-             .outerjoin(dept, and_(dept.code == Submission.department_code, valid_on(dept, today)))
-             .where(submission_condition([grant], "read", region, dept))
-             .options(selectinload(Submission.version))
+    query = (submissions_under([grant], "read").options(selectinload(Submission.version))
              .order_by(Submission.period.desc(), Submission.department_code, Submission.id))
     return list(db.scalars(query))
 

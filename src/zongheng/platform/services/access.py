@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, aliased
 from zongheng.platform.models import UNAPPROVED, Department, Region, Role, Scope, Submission, User
 from zongheng.platform.services.org import valid_on
 
-__all__ = ["ACTIONS", "Grant", "can", "grants", "submission_condition", "visible_submissions"]
+__all__ = ["ACTIONS", "Grant", "can", "grants", "submission_condition", "submissions_under",
+           "visible_submissions"]
 
 READERS = frozenset(Role)
 # Which roles may take which action at all; the scope and state rules come on top.
@@ -98,16 +99,21 @@ def submission_condition(user_grants: list[Grant], action: str, region: type[Reg
     return or_(*terms) if terms else false()
 
 
-def visible_submissions(session: Session, user: User, action: str = "read", *,
-                        on: date | None = None) -> Select[tuple[Submission]]:
-    """Return the query of the submissions ``user`` may take ``action`` on (权限内的报送任务)."""
+def submissions_under(user_grants: list[Grant], action: str = "read", *,
+                      on: date | None = None) -> Select[tuple[Submission]]:
+    """Return the query of the submissions open to ``action`` under ``user_grants``."""
     on = on or date.today()
     region, dept = aliased(Region), aliased(Department)
-    condition = submission_condition(grants(session, user, on=on), action, region, dept)
     return (select(Submission)
             .outerjoin(region, and_(region.code == Submission.region_code, valid_on(region, on)))
             .outerjoin(dept, and_(dept.code == Submission.department_code, valid_on(dept, on)))
-            .where(condition))
+            .where(submission_condition(user_grants, action, region, dept)))
+
+
+def visible_submissions(session: Session, user: User, action: str = "read", *,
+                        on: date | None = None) -> Select[tuple[Submission]]:
+    """Return the query of the submissions ``user`` may take ``action`` on (权限内的报送任务)."""
+    return submissions_under(grants(session, user, on=on), action, on=on)
 
 
 def can(session: Session, user: User, action: str, submission_id: int, *, on: date | None = None) -> bool:

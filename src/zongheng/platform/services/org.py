@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from zongheng.platform.models import Department, Region
+from zongheng.platform.services import audit
 
 __all__ = ["add", "below", "current", "rename", "valid_on", "version_on"]
 
@@ -37,7 +38,7 @@ def current(session: Session, model: type[Node], code: str) -> Node | None:
 
 
 def add(session: Session, model: type[Node], code: str, name: str, *, parent: str | None = None,
-        valid_from: date = date(2000, 1, 1), **columns: object) -> Node:
+        valid_from: date = date(2000, 1, 1), actor: int | None = None, **columns: object) -> Node:
     """Add a region or department (新增), under ``parent`` as it stands on ``valid_from``.
 
     Raises
@@ -57,10 +58,13 @@ def add(session: Session, model: type[Node], code: str, name: str, *, parent: st
                  valid_from=valid_from, **columns)
     session.add(node)
     session.flush()
+    audit.record(session, f"{model.__tablename__}.add", user_id=actor, object_type=model.__tablename__,
+                 object_id=code, name=name, parent=parent, valid_from=valid_from)
     return node
 
 
-def rename(session: Session, model: type[Node], code: str, name: str, on: date, **columns: object) -> Node:
+def rename(session: Session, model: type[Node], code: str, name: str, on: date, *, actor: int | None = None,
+           **columns: object) -> Node:
     """Rename from day ``on`` (更名、撤县设区): close the open version and open a new one.
 
     The code, the parent and the path stay, so scopes and submissions keep pointing at it; the old
@@ -80,6 +84,8 @@ def rename(session: Session, model: type[Node], code: str, name: str, on: date, 
     new = model(code=code, name=name, valid_from=on, **(keep | columns))
     session.add(new)
     session.flush()
+    audit.record(session, f"{model.__tablename__}.rename", user_id=actor, object_type=model.__tablename__,
+                 object_id=code, old=old.name, new=name, on=on)
     return new
 
 
