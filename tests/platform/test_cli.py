@@ -133,3 +133,12 @@ def test_serve_demo_twice_does_not_seed_again(served, database_url, tmp_path, mo
     second = runner.invoke(cli, ["serve", "--demo", *_args(database_url, tmp_path)])
     assert second.exit_code == 0 and "未重新生成演示数据" in second.output
     assert _demo_passwords(second.output) == {}
+
+
+def test_an_unreachable_database_is_a_plain_message(tmp_path):
+    # Port 1 on loopback: nothing listens there.
+    result = runner.invoke(cli, ["db", "upgrade", "--data", str(tmp_path / "d"), "--database",
+                                 "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert result.exit_code == 2
+    assert "无法连接数据库 postgresql+psycopg://nobody:***@127.0.0.1:1/none" in result.output
+    assert "secret" not in result.output and "Traceback" not in result.output

@@ -32,6 +32,7 @@ register_messages({
     "pf_cli_disabled": ("已停用用户 {user}，其登录会话已结束", "Disabled {user} and ended their sessions"),
     "pf_cli_reset": ("已重置 {user} 的密码并解除锁定", "Reset the password of {user} and unlocked it"),
     "pf_cli_no_user": ("没有用户 {user}", "There is no user {user}"),
+    "pf_cli_no_database": ("无法连接数据库 {url}：{reason}", "Cannot reach the database {url}: {reason}"),
     "pf_cli_bad_role": ("--role {role!r} 不是角色；可选：{roles}",
                         "--role {role!r} is not a role; one of {roles}"),
     "pf_cli_bad_scope": ("--scope {scope!r} 不是范围；可选：own（本单位）、below（本级及下级）、"
@@ -73,14 +74,27 @@ def _settings(data: Path | None, database: str | None, **kwargs: object) -> Sett
     return load_settings(data, database, **kwargs)
 
 
-def _upgraded(settings: Settings):
-    """Return a session factory for the settings' database, migrated to the newest revision."""
-    from zongheng.platform.db import make_engine, make_sessionmaker
+def _migrated_engine(settings: Settings):
+    """Return the engine of the settings' database, migrated; fail plainly if it cannot connect."""
+    from sqlalchemy.exc import OperationalError
+
+    from zongheng.platform.db import make_engine
     from zongheng.platform.migrate import upgrade
 
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return make_sessionmaker(engine)
+    try:
+        upgrade(engine)
+    except OperationalError as exc:
+        fail(text("pf_cli_no_database", url=engine.url.render_as_string(hide_password=True),
+                  reason=str(exc.orig).strip().splitlines()[0]))
+    return engine
+
+
+def _upgraded(settings: Settings):
+    """Return a session factory for the settings' database, migrated to the newest revision."""
+    from zongheng.platform.db import make_sessionmaker
+
+    return make_sessionmaker(_migrated_engine(settings))
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -98,12 +112,9 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 @db_app.command("upgrade")
 def db_upgrade(data: DataOpt = None, database: DatabaseOpt = None) -> None:
     """升级数据库到当前版本 bring the database to the installed platform's schema."""
-    from zongheng.platform.db import make_engine
-    from zongheng.platform.migrate import current_revision, upgrade
+    from zongheng.platform.migrate import current_revision
 
-    settings = _settings(data, database)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    engine = _migrated_engine(_settings(data, database))
     typer.echo(text("pf_cli_upgraded", revision=current_revision(engine),
                     url=engine.url.render_as_string(hide_password=True)))
 
