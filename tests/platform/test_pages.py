@@ -66,3 +66,14 @@ def test_a_returned_submission_shows_its_reason(client, world, factory):
     login(client, "approver")
     html = client.get(f"/submissions/{world.submissions['s3']}").text
     assert "退回原因：请核对" in html and "已退回" in html
+
+
+def test_english_is_one_click_away_and_sticks(client, world):
+    login(client, "reporter")
+    sid = world.submissions["s1"]
+    english = client.get(f"/submissions/{sid}?lang=en").text
+    assert "Last period" in english and "History" in english and "Draft" in english
+    assert 'lang="en"' in english
+    again = client.get(f"/submissions/{sid}").text          # the choice is kept in a cookie
+    assert "Last period" in again and "上期值" not in again
+    assert "上期值" in client.get(f"/submissions/{sid}?lang=zh").text
