@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,6 +54,11 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return render(request, "error.html", status=exc.status_code, message=message)
 
 
+def _bad_request(request: Request, _exc: Exception) -> Response:
+    # A malformed path or form (/submissions/abc): an HTML page, not FastAPI's JSON detail.
+    return render(request, "error.html", status=400, message="pf_bad_request")
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the platform application for ``settings`` (a database that is already migrated)."""
     app = FastAPI(title="zongheng", docs_url=None, redoc_url=None, openapi_url=None)
@@ -74,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(NotLoggedIn, _not_logged_in)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
     install(app, auth.routes, home.routes, submission.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     check_routes(app)

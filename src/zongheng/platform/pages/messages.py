@@ -23,6 +23,7 @@ register_messages({
                         "again."),
     "pf_forbidden": ("无权访问此页面。", "You may not open this page."),
     "pf_not_found": ("找不到此页面，或不在您的权限范围内。", "Not found, or outside what you may see."),
+    "pf_bad_request": ("请求无效，请检查地址或表单。", "Bad request: check the address or the form."),
     "pf_home": ("首页", "Home"),
     "pf_my_roles": ("我的报送任务", "My submissions"),
     "pf_role_scope": ("{role} · {scope}", "{role} · {scope}"),
