@@ -84,5 +84,12 @@ def test_set_value_keeps_history_and_skips_no_change(factory):
         submissions.set_value(s, value, None, user_id=None, reason="cleared")
         history = s.query(ValueHistory).order_by(ValueHistory.id).all()
         assert [(h.old, h.new, h.reason) for h in history] == [(None, 1.5, ""), (1.5, None, "cleared")]
-        submissions.set_state(s, sub, State.RETURNED, user_id=None, reason="核对")
-        assert (s.get(Submission, sub.id).state, sub.return_reason) == ("returned", "核对")
+        submissions.set_state(s, sub, State.RETURNED, user_id=None, reason="核对", due=date(2025, 4, 10))
+        assert (s.get(Submission, sub.id).state, sub.return_reason, sub.return_due) == (
+            "returned", "核对", date(2025, 4, 10))
+        # Approval keeps the approved numbers, so a later change shows as "changed since approval".
+        submissions.set_value(s, value, 2.0, user_id=None)
+        submissions.set_state(s, sub, State.APPROVED, user_id=None)
+        submissions.set_value(s, value, 2.5, user_id=None, reason="after approval")
+        assert (value.value, value.approved_value) == (2.5, 2.0)
+        assert all(v.approved_value is None for v in sub.values[1:])

@@ -49,6 +49,8 @@ class Submission(Base):
     due_date: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(16), default=State.DRAFT.value)
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    return_due: Mapped[date | None] = mapped_column(Date)
+    """When a returned submission must be back (退回后的补正期限)."""
     submitted_at: Mapped[datetime | None] = mapped_column()
     approved_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -66,6 +68,8 @@ class Value(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"))
     indicator_id: Mapped[int] = mapped_column(ForeignKey("framework_indicator.id"))
     value: Mapped[float | None] = mapped_column(Float)
+    approved_value: Mapped[float | None] = mapped_column(Float)
+    """The value when the submission was last approved: "changed since approval" compares the two."""
     comment: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

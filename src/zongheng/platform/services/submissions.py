@@ -74,8 +74,12 @@ def set_value(session: Session, value: Value, new: float | None, *, user_id: int
 
 
 def set_state(session: Session, submission: Submission, state: State, *, user_id: int | None,
-              reason: str = "") -> None:
-    """Move a submission to ``state`` and record it (no transition rules yet: part 2)."""
+              reason: str = "", due: date | None = None) -> None:
+    """Move a submission to ``state`` and record it (no transition rules yet: part 2).
+
+    Approving keeps each value as ``approved_value``; returning keeps the reason and the date
+    ``due`` by which it must come back.
+    """
     old = submission.state
     submission.state = state.value
     now = utcnow()
@@ -83,8 +87,10 @@ def set_state(session: Session, submission: Submission, state: State, *, user_id
         submission.submitted_at = now
     elif state is State.APPROVED:
         submission.approved_at = now
+        for value in submission.values:
+            value.approved_value = value.value
     elif state is State.RETURNED:
-        submission.return_reason = reason
+        submission.return_reason, submission.return_due = reason, due
     session.flush()
     audit.record(session, "submission.state", user_id=user_id, object_type="submission",
                  object_id=submission.id, old=old, new=state.value, reason=reason)
