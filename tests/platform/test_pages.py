@@ -77,3 +77,16 @@ def test_english_is_one_click_away_and_sticks(client, world):
     again = client.get(f"/submissions/{sid}").text          # the choice is kept in a cookie
     assert "Last period" in again and "上期值" not in again
     assert "上期值" in client.get(f"/submissions/{sid}?lang=zh").text
+
+
+def test_every_text_the_templates_name_is_in_the_catalogue():
+    from pathlib import Path
+
+    from zongheng.i18n import MESSAGES
+    from zongheng.platform.pages import messages  # importing it registers the keys
+
+    folder = Path(messages.__file__).resolve().parent.parent / "templates"
+    named = {k for f in folder.glob("*.html") for k in re.findall(r'\bt\("(\w+)"', f.read_text("utf-8"))}
+    assert len(named) > 20
+    assert named - set(MESSAGES) == set()
+    assert all(zh and en for zh, en in (MESSAGES[k] for k in named))
