@@ -53,6 +53,7 @@ def test_state_changing_requests_need_the_session_csrf_token(client, world):
     assert client.post("/logout", data={"csrf_token": "wrong"}, follow_redirects=False).status_code == 403
     wrong = client.post("/logout", headers={"X-CSRF-Token": "wrong"}, follow_redirects=False)
     assert wrong.status_code == 403
+    assert client.post("/logout", data={"csrf_token": "令牌"}, follow_redirects=False).status_code == 403
     assert client.get("/").status_code == 200        # still logged in after the refusals
     # The HTMX header form of the token works as well as the form field.
     assert client.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False).status_code == 303
@@ -64,6 +65,9 @@ def test_the_login_form_needs_its_own_token(client, world):
     response = client.post("/login", follow_redirects=False,
                            data={"username": "reporter", "password": PASSWORD, "csrf_token": "forged"})
     assert response.status_code == 403 and "表单已过期" in response.text
+    chinese = client.post("/login", follow_redirects=False,
+                          data={"username": "reporter", "password": PASSWORD, "csrf_token": "伪造"})
+    assert chinese.status_code == 403
     assert COOKIE not in client.cookies
 
 

@@ -54,7 +54,8 @@ def login(request: Request, db: DbDep, username: Annotated[str, Form(max_length=
           next: Annotated[str, Form(max_length=1000)] = "/") -> Response:
     """Check the password; on success start a fresh session and go on to ``next``."""
     cookie = request.cookies.get(PRELOGIN, "")
-    if not cookie or not secrets.compare_digest(cookie, csrf_token):
+    # Bytes: compare_digest refuses non-ASCII text, which a forged form may well carry.
+    if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, error="pf_form_expired", status=403)
     user = users.authenticate(db, username, password)
     if user is None:

@@ -101,7 +101,7 @@ def require(*roles: Role) -> Callable[..., Caller]:
             raise NotLoggedIn
         login, user = found
         if request.method not in SAFE_METHODS and (
-                csrf is None or not secrets.compare_digest(csrf, login.csrf_token)):
+                csrf is None or not secrets.compare_digest(csrf.encode(), login.csrf_token.encode())):
             raise HTTPException(status_code=403, detail="pf_form_expired")
         user_grants = access.grants(db, user)
         if not any(g.role in allowed for g in user_grants):
