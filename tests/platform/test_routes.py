@@ -101,6 +101,7 @@ def test_roles_of_the_matrix_are_all_the_roles():
 def test_a_malformed_address_is_an_html_error_after_login_and_a_redirect_before(client, world):
     assert client.get("/submissions/abc", follow_redirects=False).status_code == 303
     login(client, "analyst")
-    response = client.get("/submissions/abc")
-    assert response.status_code == 400 and "请求无效" in response.text
-    assert response.headers["content-type"].startswith("text/html")
+    for bad in ("abc", "0", "-1", "9" * 30):
+        response = client.get(f"/submissions/{bad}")
+        assert response.status_code == 400 and "请求无效" in response.text, bad
+        assert response.headers["content-type"].startswith("text/html")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
 from zongheng.platform.models import LoginSession, Role, Submission, User
@@ -29,6 +29,7 @@ COOKIE = "zongheng_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_ID = 2**31 - 1
 
 
 class NotLoggedIn(Exception):
@@ -117,7 +118,9 @@ def submission_in_scope(action: str) -> Callable[..., Submission]:
     """Return the dependency that loads path parameter ``submission_id`` if ``action`` is allowed."""
     roles = tuple(sorted(access.ACTIONS[action]))
 
-    def dependency(submission_id: int, caller: Annotated[Caller, Depends(require(*roles))]) -> Submission:
+    # Bounded: a 30-digit id would overflow the database's integer and fail as a server error.
+    def dependency(submission_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+                   caller: Annotated[Caller, Depends(require(*roles))]) -> Submission:
         if not access.can(caller.db, caller.user, action, submission_id):
             raise HTTPException(status_code=404, detail="pf_not_found")
         return caller.db.get(Submission, submission_id)
