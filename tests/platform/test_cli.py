@@ -29,6 +29,7 @@ def test_users_add_disable_reset(database_url, tmp_path, engine, factory):
                                 "--password-stdin", *where], input=PASSWORD + "\n")
     assert added.exit_code == 0, added.output
     assert "已新增用户 zhou" in added.output and PASSWORD not in added.output
+    assert "以下代码目前没有对应的地区或部门" in added.output and "：A" in added.output
     generated = runner.invoke(cli, ["users", "add", "wu", "--role", "analyst", "--scope", "below", "--region",
                                     "C", "--view-unapproved", *where])
     assert generated.exit_code == 0, generated.output
@@ -142,3 +143,13 @@ def test_an_unreachable_database_is_a_plain_message(tmp_path):
     assert result.exit_code == 2
     assert "无法连接数据库 postgresql+psycopg://nobody:***@127.0.0.1:1/none" in result.output
     assert "secret" not in result.output and "Traceback" not in result.output
+
+
+def test_users_add_names_the_codes_that_match_nothing(database_url, tmp_path, world):
+    where = _args(database_url, tmp_path)
+    known = runner.invoke(cli, ["users", "add", "zheng", "--role", "reporter", "--region", "A",
+                                "--department", "DA", *where])
+    assert known.exit_code == 0 and "没有对应的地区或部门" not in known.output
+    typo = runner.invoke(cli, ["users", "add", "feng", "--role", "人大", "--scope", "set",
+                               "--regions", "B,BB", *where])
+    assert typo.exit_code == 0 and "没有对应的地区或部门，该用户暂时看不到任何数据：BB\n" in typo.output

@@ -32,6 +32,9 @@ register_messages({
     "pf_cli_disabled": ("已停用用户 {user}，其登录会话已结束", "Disabled {user} and ended their sessions"),
     "pf_cli_reset": ("已重置 {user} 的密码并解除锁定", "Reset the password of {user} and unlocked it"),
     "pf_cli_no_user": ("没有用户 {user}", "There is no user {user}"),
+    "pf_cli_unknown_codes": ("注意：以下代码目前没有对应的地区或部门，该用户暂时看不到任何数据：{codes}",
+                             "Note: these codes name no current region or department; the user sees "
+                             "nothing until they exist: {codes}"),
     "pf_cli_no_database": ("无法连接数据库 {url}：{reason}", "Cannot reach the database {url}: {reason}"),
     "pf_cli_bad_role": ("--role {role!r} 不是角色；可选：{roles}",
                         "--role {role!r} is not a role; one of {roles}"),
@@ -174,17 +177,31 @@ def users_add(
         fail(text("pf_cli_bad_scope", scope=scope))
     password, generated = _password(password_stdin)
     factory = _upgraded(_settings(data, database))
+    chosen = [r.strip() for r in (regions or "").split(",") if r.strip()]
     try:
         with transaction(factory) as session:
             user = users.create(session, username, password, display_name=display_name)
             users.assign(session, user, Role(role_value), scope=Scope(scope), region=region,
-                         department=department, view_unapproved=view_unapproved,
-                         regions=[r.strip() for r in (regions or "").split(",") if r.strip()])
+                         department=department, view_unapproved=view_unapproved, regions=chosen)
+            unknown = _unknown_codes(session, [region, *chosen], [department])
     except ValueError as exc:
         fail(str(exc))
     typer.echo(text("pf_cli_user_added", user=username, role=role))
+    if unknown:
+        # Not refused: the organisation may be loaded after its users. But a typo would leave
+        # the user seeing nothing, so say it.
+        typer.echo(text("pf_cli_unknown_codes", codes=", ".join(unknown)))
     if generated:
         typer.echo(text("pf_cli_password_once", user=username, password=password))
+
+
+def _unknown_codes(session, regions: list[str | None], departments: list[str | None]) -> list[str]:
+    """Return the codes that name no current region or department."""
+    from zongheng.platform.models import Department, Region
+    from zongheng.platform.services.org import current
+
+    return [c for model, codes in ((Region, regions), (Department, departments)) for c in codes
+            if c is not None and current(session, model, c) is None]
 
 
 def _with_user(data: Path | None, database: str | None, username: str, change) -> None:
