@@ -14,7 +14,7 @@ $(UV):
 	.tools/bin/pip install --quiet "uv>=0.5"
 
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --extra platform --python $(PYTHON)
 	$(VENV)/bin/python -m compileall -q src
 	touch $@
 
@@ -26,7 +26,7 @@ $(VENV)/.demo: pyproject.toml uv.lock | $(UV)
 	touch $@
 
 $(VENV)/.bench: $(VENV)/.installed
-	$(UV) sync --frozen --extra dev --extra bench --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --extra platform --extra bench --python $(PYTHON)
 	touch $@
 
 uv.lock: pyproject.toml | $(UV)

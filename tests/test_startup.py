@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What the command line's help and version must not import (issue 10 §2).
 HEAVY = ("numpy", "pandas", "scipy", "scipy.optimize", "scipy.stats", "matplotlib", "dask",
-         "distributed", "SALib", "docx", "openpyxl", "pyarrow", "xlsxwriter", "jinja2")
+         "distributed", "SALib", "docx", "openpyxl", "pyarrow", "xlsxwriter", "jinja2",
+         "fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "argon2", "psycopg")
 
 COMMANDS = ("build", "methods", "progress", "rank", "strengths", "gap", "path", "whatif",
-            "attainment", "grade", "report", "template", "uncertainty", "demo")
+            "attainment", "grade", "report", "template", "uncertainty", "demo", "serve")
+# Command groups (the platform's): their subcommands' help is checked too.
+GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset")}
 
 
 def _fresh(code: str) -> dict:
@@ -59,7 +62,8 @@ def test_import_zongheng_loads_neither_pandas_nor_scipy():
 
 
 def test_help_and_version_load_no_heavy_library():
-    runs = [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS)]
+    runs = [["--help"], ["--version"], *([c, "--help"] for c in COMMANDS),
+            *([g, s, "--help"] for g, subs in GROUPS.items() for s in subs)]
     loaded = _fresh(_RUN_CLI.format(heavy=HEAVY, runs=runs))
     # One entry per run, each listing what was loaded after it: all empty.
     assert loaded == {key: [] for key in ["import zongheng.cli", *(" ".join(r) for r in runs)]}
@@ -70,6 +74,8 @@ def test_every_command_is_covered_by_the_help_check():
 
     registered = {c.name or c.callback.__name__ for c in app.registered_commands}
     assert registered == set(COMMANDS)
+    groups = {g.name: {c.name for c in g.typer_instance.registered_commands} for g in app.registered_groups}
+    assert groups == {g: set(subs) for g, subs in GROUPS.items()}
 
 
 def test_console_script_version_matches_the_package_metadata():

@@ -18,6 +18,7 @@ from zongheng.cli import (  # noqa: F401  (importing a module registers its comm
     commands_demo,
     commands_eco,
     commands_grade,
+    commands_platform,
     commands_report,
     commands_template,
     commands_uncertainty,

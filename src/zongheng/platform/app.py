@@ -1,0 +1,87 @@
+"""The web application (网页应用): ``create_app(settings)`` builds it; nothing is built at import.
+
+Security choices (docs/platform.md §Security): server-side sessions in an HttpOnly, SameSite=Lax
+cookie; a CSRF token per session on every state-changing request; a strict Content Security Policy
+(scripts and styles only from this site, no inline script, no framing); no OpenAPI or docs pages
+until the API exists and is gated like the pages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from zongheng.platform.db import make_engine, make_sessionmaker
+from zongheng.platform.pages import auth, home, submission
+from zongheng.platform.pages.deps import NotLoggedIn
+from zongheng.platform.pages.registry import check_routes, install
+from zongheng.platform.pages.render import environment, render
+from zongheng.platform.settings import Settings
+
+__all__ = ["SECURITY_HEADERS", "create_app"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _not_logged_in(request: Request, _exc: Exception) -> Response:
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": "/login"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={target}" if request.method == "GET" else "/login",
+                            status_code=303)
+
+
+def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail.startswith("pf_") else (
+        "pf_not_found" if exc.status_code == 404 else "pf_forbidden")
+    return render(request, "error.html", status=exc.status_code, message=message)
+
+
+def _bad_request(request: Request, _exc: Exception) -> Response:
+    # A malformed path or form (/submissions/abc): an HTML page, not FastAPI's JSON detail.
+    return render(request, "error.html", status=400, message="pf_bad_request")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the platform application for ``settings`` (a database that is already migrated)."""
+    app = FastAPI(title="zongheng", docs_url=None, redoc_url=None, openapi_url=None)
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.templates = environment(settings.timezone)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.add_exception_handler(NotLoggedIn, _not_logged_in)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    install(app, auth.routes, home.routes, submission.routes)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    check_routes(app)
+    return app

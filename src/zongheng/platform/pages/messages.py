@@ -1,0 +1,80 @@
+"""Texts of the platform pages (页面文本), zh-CN first, English second."""
+
+from __future__ import annotations
+
+from zongheng.i18n import register_messages, text
+from zongheng.platform.models import Role, Scope, State
+
+__all__ = ["ROLE_KEYS", "SCOPE_KEYS", "STATE_KEYS", "translator"]
+
+register_messages({
+    "pf_title": ("纵横 指标填报平台", "zongheng indicator platform"),
+    "pf_demo_banner": ("演示数据为合成数据：地区名称真实，数值由程序生成，不代表任何地区的真实情况。",
+                       "Demo data are synthetic: real region names, generated values that describe "
+                       "no real place."),
+    "pf_login": ("登录", "Log in"),
+    "pf_logout": ("退出", "Log out"),
+    "pf_username": ("用户名", "User name"),
+    "pf_password": ("密码", "Password"),
+    "pf_login_failed": ("用户名或密码不正确，或账号已停用、已锁定。",
+                        "Wrong user name or password, or the account is disabled or locked."),
+    "pf_form_expired": ("表单已过期或来源不明，请刷新页面后重试。",
+                        "The form has expired or did not come from this site; reload the page and try "
+                        "again."),
+    "pf_forbidden": ("无权访问此页面。", "You may not open this page."),
+    "pf_not_found": ("找不到此页面，或不在您的权限范围内。", "Not found, or outside what you may see."),
+    "pf_bad_request": ("请求无效，请检查地址或表单。", "Bad request: check the address or the form."),
+    "pf_home": ("首页", "Home"),
+    "pf_my_roles": ("我的报送任务", "My submissions"),
+    "pf_role_scope": ("{role} · {scope}", "{role} · {scope}"),
+    "pf_none_in_scope": ("权限范围内暂无报送任务。", "No submissions in your scope."),
+    "pf_framework": ("指标体系", "Framework"),
+    "pf_version": ("{year} 年版", "{year} version"),
+    "pf_period": ("期别", "Period"),
+    "pf_region": ("地区", "Region"),
+    "pf_department": ("部门", "Department"),
+    "pf_due": ("截止日期", "Due"),
+    "pf_state": ("状态", "State"),
+    "pf_open": ("查看", "Open"),
+    "pf_code": ("代码", "Code"),
+    "pf_indicator": ("指标", "Indicator"),
+    "pf_value": ("本期值", "Value"),
+    "pf_unit": ("计量单位", "Unit"),
+    "pf_previous": ("上期值", "Last period"),
+    "pf_history": ("修改记录", "History"),
+    "pf_history_count": ("{n} 条", "{n} change(s)"),
+    "pf_history_line": ("{at} {user}：{old} → {new}", "{at} {user}: {old} → {new}"),
+    "pf_reason": ("原因：{reason}", "reason: {reason}"),
+    "pf_returned_reason": ("退回原因：{reason}", "Returned because: {reason}"),
+    "pf_read_only": ("只读视图：填报、校验与审核流程在下一阶段提供。",
+                     "Read-only view: entry, checks and approval come in the next part."),
+    "pf_missing": ("—", "—"),
+    "pf_language": ("English", "中文"),
+    "pf_scope_own": ("{unit}（本单位）", "{unit} (own unit)"),
+    "pf_scope_below": ("{unit}（本级及下级）", "{unit} and below"),
+    "pf_scope_set": ("指定范围：{units}", "chosen set: {units}"),
+    "pf_unapproved": ("可查看未审核数据", "may view unapproved data"),
+    "pf_approved_only": ("仅已审核数据", "approved data only"),
+    "pf_role_reporter": ("填报员", "Reporter"),
+    "pf_role_approver": ("审核员", "Approver"),
+    "pf_role_analyst": ("汇总分析员", "Analyst"),
+    "pf_role_leader": ("领导", "Leader"),
+    "pf_role_congress": ("人大", "People's Congress"),
+    "pf_role_admin": ("管理员", "Administrator"),
+    "pf_state_draft": ("草稿", "Draft"),
+    "pf_state_submitted": ("已报送", "Submitted"),
+    "pf_state_returned": ("已退回", "Returned"),
+    "pf_state_approved": ("已审核", "Approved"),
+    "pf_state_locked": ("已锁定", "Locked"),
+})
+
+ROLE_KEYS = {r: f"pf_role_{r.value}" for r in Role}
+STATE_KEYS = {s: f"pf_state_{s.value}" for s in State}
+SCOPE_KEYS = {s: f"pf_scope_{s.value}" for s in Scope}
+
+
+def translator(lang: str):
+    """Return ``t(key, **params)`` for templates, in ``lang``."""
+    def t(key: str, **params: object) -> str:
+        return text(key, lang, **params)
+    return t

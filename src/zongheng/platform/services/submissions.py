@@ -1,0 +1,146 @@
+"""Submissions service (报送): derive expected submissions, set values, read a submission.
+
+Entry, checks and the workflow's transition rules are the next part of the platform; what is here
+is what the seed and the read-only page need, written so those can build on it: every value change
+goes through :func:`set_value` (history row + audit event), every state change through
+:func:`set_state`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from zongheng.platform.models import (
+    Department,
+    FrameworkIndicator,
+    FrameworkVersion,
+    State,
+    Submission,
+    Value,
+    ValueHistory,
+    utcnow,
+)
+from zongheng.platform.services import audit
+
+__all__ = ["ValueRow", "expected_submissions", "previous_values", "set_state", "set_value", "value_rows"]
+
+
+def expected_submissions(session: Session, version: FrameworkVersion, region_code: str, period: str,
+                         due: date, departments: dict[str, str]) -> list[Submission]:
+    """Create the submissions a region owes for a period (生成报送任务), one per lead department.
+
+    Parameters
+    ----------
+    departments : dict
+        牵头单位 as the framework names it (``统计局``) → the code of that department in the region.
+
+    Raises
+    ------
+    ValueError
+        An indicator's lead department has no department in ``departments``.
+    """
+    by_lead: dict[str, list[FrameworkIndicator]] = defaultdict(list)
+    for indicator in version.indicators:
+        by_lead[indicator.lead_department].append(indicator)
+    unknown = sorted(set(by_lead) - set(departments))
+    if unknown:
+        raise ValueError(f"no department for 牵头单位 {', '.join(map(repr, unknown))}")
+    out = []
+    for lead, indicators in by_lead.items():
+        submission = Submission(version_id=version.id, department_code=departments[lead],
+                                region_code=region_code, period=period, due_date=due,
+                                values=[Value(indicator_id=i.id) for i in indicators])
+        session.add(submission)
+        out.append(submission)
+    session.flush()
+    return out
+
+
+def set_value(session: Session, value: Value, new: float | None, *, user_id: int | None,
+              reason: str = "") -> None:
+    """Change a value (修改填报值), keeping its history and the audit log."""
+    if value.value == new:
+        return
+    value.history.append(ValueHistory(user_id=user_id, old=value.value, new=new, reason=reason))
+    old, value.value, value.updated_by, value.updated_at = value.value, new, user_id, utcnow()
+    session.flush()
+    audit.record(session, "value.set", user_id=user_id, object_type="value", object_id=value.id,
+                 submission=value.submission_id, old=old, new=new, reason=reason)
+
+
+def set_state(session: Session, submission: Submission, state: State, *, user_id: int | None,
+              reason: str = "", due: date | None = None) -> None:
+    """Move a submission to ``state`` and record it (no transition rules yet: part 2).
+
+    Approving keeps each value as ``approved_value``; returning keeps the reason and the date
+    ``due`` by which it must come back.
+    """
+    old = submission.state
+    submission.state = state.value
+    now = utcnow()
+    if state is State.SUBMITTED:
+        submission.submitted_at = now
+    elif state is State.APPROVED:
+        submission.approved_at = now
+        for value in submission.values:
+            value.approved_value = value.value
+    elif state is State.RETURNED:
+        submission.return_reason, submission.return_due = reason, due
+    session.flush()
+    audit.record(session, "submission.state", user_id=user_id, object_type="submission",
+                 object_id=submission.id, old=old, new=state.value, reason=reason)
+
+
+def previous_values(session: Session, submission: Submission) -> dict[str, tuple[str, float | None]]:
+    """Return last period's value of each indicator (上期值): code → (period, value).
+
+    "Last period" is the latest earlier period of the same framework (any year's version) and
+    region with a value for the indicator's code.
+    """
+    codes = [v.indicator.code for v in submission.values]
+    query = (select(FrameworkIndicator.code, Submission.period, Value.value)
+             .join(Value.submission).join(Value.indicator).join(Submission.version)
+             .where(FrameworkVersion.key == submission.version.key,
+                    Submission.region_code == submission.region_code,
+                    Submission.period < submission.period,
+                    FrameworkIndicator.code.in_(codes), Value.value.is_not(None))
+             .order_by(Submission.period.desc()))
+    out: dict[str, tuple[str, float | None]] = {}
+    for code, period, number in session.execute(query):
+        out.setdefault(code, (period, number))
+    return out
+
+
+@dataclass(frozen=True)
+class ValueRow:
+    """What the submission page shows for one indicator."""
+
+    value: Value
+    indicator: FrameworkIndicator
+    previous_period: str | None
+    previous: float | None
+    history: list[ValueHistory]
+
+
+def value_rows(session: Session, submission_id: int) -> tuple[Submission, list[ValueRow]]:
+    """Load a submission with, per indicator, its value, last period's value and history."""
+    submission = session.scalars(
+        select(Submission).where(Submission.id == submission_id).options(
+            selectinload(Submission.values).selectinload(Value.indicator),
+            selectinload(Submission.values).selectinload(Value.history),
+            selectinload(Submission.version))).one()
+    before = previous_values(session, submission)
+    rows = [ValueRow(v, v.indicator, *before.get(v.indicator.code, (None, None)), list(v.history))
+            for v in sorted(submission.values, key=lambda v: v.indicator.position)]
+    return submission, rows
+
+
+def department_names(session: Session) -> dict[str, str]:
+    """Return the open name of every department code (for lists)."""
+    rows = session.execute(select(Department.code, Department.name).where(Department.valid_to.is_(None)))
+    return dict(rows.all())

@@ -1,0 +1,107 @@
+"""Every registered route × every role × own and other scope; every route refuses anonymous callers.
+
+The route list comes from the app itself (zongheng.platform.pages.registry.routes), so a route
+added later is tested here without anyone remembering to: a route whose path parameters this
+test cannot fill fails it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from zongheng.platform.models import Role
+from zongheng.platform.pages.registry import routes
+
+from .conftest import READS, USERS, csrf_of, login
+
+PUBLIC = {("GET", "/login"), ("POST", "/login")}
+ROLES = {name: role for name, (role, _) in USERS.items()}
+
+
+def _url(path: str, submission_id: int | None) -> str:
+    if "{submission_id}" in path:
+        path = path.replace("{submission_id}", str(submission_id))
+    assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
+    return path
+
+
+def test_the_registry_lists_every_route_and_only_the_login_is_public(app):
+    specs = routes(app)
+    assert {(r.method, r.path) for r in specs if r.public} == PUBLIC
+    assert {(r.method, r.path) for r in specs} >= {("GET", "/"), ("GET", "/submissions/{submission_id}"),
+                                                   ("POST", "/logout")}
+
+
+def test_an_ungated_route_stops_the_app(settings):
+    from zongheng.platform.app import create_app
+    from zongheng.platform.pages.registry import check_routes
+
+    app = create_app(settings)
+    app.add_api_route("/leak", lambda: "data")
+    with pytest.raises(RuntimeError, match="/leak"):
+        check_routes(app)
+    app.state.engine.dispose()
+
+
+def test_every_data_route_refuses_an_anonymous_caller(app, client, world):
+    for spec in routes(app):
+        if spec.public:
+            continue
+        url = _url(spec.path, world.submissions["s2"])
+        response = client.request(spec.method, url, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login"), spec
+        assert "12.5" not in response.text
+        htmx = client.request(spec.method, url, headers={"HX-Request": "true"}, follow_redirects=False)
+        assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/login", spec
+
+
+@pytest.mark.parametrize("name", list(USERS))
+def test_every_route_every_role_own_and_other_scope(app, client, world, name):
+    login(client, name)
+    csrf = csrf_of(client.get("/").text)
+    own = sorted(READS[name])[0]
+    other = "s9"        # city D: outside every test user's scope
+    for spec in sorted(routes(app), key=lambda r: r.method == "POST"):      # logout last
+        if spec.public:
+            continue
+        headers = {"X-CSRF-Token": csrf} if spec.method != "GET" else {}
+        if ROLES[name] not in spec.roles:
+            response = client.request(spec.method, _url(spec.path, world.submissions[own]), headers=headers,
+                                      follow_redirects=False)
+            assert response.status_code == 403, spec
+            continue
+        if spec.object is not None:
+            assert spec.object[0] == "submission"
+            inside = client.request(spec.method, _url(spec.path, world.submissions[own]), headers=headers,
+                                    follow_redirects=False)
+            outside = client.request(spec.method, _url(spec.path, world.submissions[other]), headers=headers,
+                                     follow_redirects=False)
+            missing = client.request(spec.method, _url(spec.path, 999_999), headers=headers,
+                                     follow_redirects=False)
+            assert inside.status_code in (200, 303), spec
+            # Outside the scope looks exactly like not existing.
+            assert outside.status_code == missing.status_code == 404, spec
+            continue
+        response = client.request(spec.method, _url(spec.path, None), headers=headers, follow_redirects=False)
+        assert response.status_code in (200, 303), spec
+
+
+@pytest.mark.parametrize("name", list(USERS))
+def test_every_submission_page_opens_for_exactly_the_readers(client, world, name):
+    login(client, name)
+    for key, sid in world.submissions.items():
+        status = client.get(f"/submissions/{sid}").status_code
+        assert status == (200 if key in READS[name] else 404), (name, key)
+
+
+def test_roles_of_the_matrix_are_all_the_roles():
+    assert set(ROLES.values()) == set(Role)
+
+
+def test_a_malformed_address_is_an_html_error_after_login_and_a_redirect_before(client, world):
+    assert client.get("/submissions/abc", follow_redirects=False).status_code == 303
+    login(client, "analyst")
+    for bad in ("abc", "0", "-1", "9" * 30):
+        response = client.get(f"/submissions/{bad}")
+        assert response.status_code == 400 and "请求无效" in response.text, bad
+        assert response.headers["content-type"].startswith("text/html")
