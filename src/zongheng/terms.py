@@ -15,7 +15,8 @@ from typing import Any
 
 from zongheng.i18n import MESSAGES, get_lang, register_messages, text
 
-__all__ = ["method_line", "method_name", "param_name", "stage_name", "step_text"]
+__all__ = ["award_name", "dataset_caption", "measure_name", "method_line", "method_name", "param_name",
+           "stage_name", "step_text"]
 
 _STAGES = {
     "denominate": ("分母化", "denominate"),
@@ -208,3 +209,70 @@ def method_line(method: Any, lang: str | None = None) -> str:
     if lang == "en":
         return "; ".join(f"{stage_name(s, lang)}: {t}" for s, t in parts)
     return "；".join(f"{stage_name(s, lang)}：{t}" for s, t in parts)
+
+
+# -- words the data do not carry: units of measure, award names, dataset captions ----------------
+# The frameworks carry indicator and dimension names in both languages (name / name_en); these
+# they do not. One table each, for every writer and the command line.
+
+_MEASURES = {
+    "%": "%", "‰": "‰", "µg/m³": "µg/m³", "分": "points", "天": "days", "年": "years",
+    "次": "times", "家": "firms", "个": "items", "件": "items", "项": "items", "起": "cases",
+    "座": "sites", "处": "sites", "人": "persons", "亩": "mu", "公顷": "ha", "平方公里": "km²",
+    "千米": "km", "公里": "km", "吨": "t", "万吨": "10k t", "元": "yuan", "万元": "10k yuan",
+    "亿元": "100 m yuan", "万元/人": "10k yuan per person", "万元/亩": "10k yuan per mu",
+    "万元/吨": "10k yuan per tonne", "万元/吨标准煤": "10k yuan per tce",
+    "吨标准煤/万元": "tce per 10k yuan", "立方米/万元": "m³ per 10k yuan",
+    "m³/万元": "m³ per 10k yuan", "件/百亿元": "items per 10 bn yuan", "是/否": "yes/no",
+}
+register_messages({f"measure.{zh}": (zh, en) for zh, en in _MEASURES.items()})
+
+register_messages({
+    "award.天工鼎": ("天工鼎", "Tiangong Ding"),
+    "award.金鼎": ("金鼎", "Golden Ding"),
+    "award.非山区县前20": ("非山区县前20", "top 20 of the non-mountain counties"),
+    "award.山区26县前6": ("山区26县前6", "top 6 of the 26 mountain counties"),
+})
+
+register_messages({
+    "dataset.asem": ("亚欧会议可持续互联互通指数（ASEM，真实数据，COINr 示例）",
+                     "ASEM Sustainable Connectivity Index (real data, COINr's example)"),
+    "dataset.tiangong_demo": ("浙江制造天工鼎评价演示数据：全省90个县（市、区），2020—2024年（合成数据）",
+                              "Tiangong Ding demo: Zhejiang's 90 county-level units, 2020–2024 "
+                              "(synthetic data)"),
+    "dataset.eco_yongkang": ("金华市9个县（市、区）生态文明建设监督指标（合成数据）",
+                             "Eco-civilisation supervision indicators of the 9 county-level units "
+                             "of Jinhua (synthetic data)"),
+    "dataset.yongkang_enterprises": ("永康市工业企业亩均效益基础数据（合成数据）",
+                                     "亩均 base data of 2,000 firms in Yongkang (synthetic data)"),
+})
+
+
+def measure_name(unit: object, lang: str | None = None) -> str:
+    """Return a unit of measure (计量单位) in ``lang``: ``天`` → ``days``; empty when none.
+
+    Units without Chinese (``%``, ``µg/m³``) read the same in both languages; a unit the
+    table does not know is shown as written.
+
+    Examples
+    --------
+    >>> measure_name("万元/亩", "en"), measure_name("万元/亩", "zh"), measure_name(None)
+    ('10k yuan per mu', '万元/亩', '')
+    """
+    if unit is None or unit != unit or not str(unit).strip():  # None, NaN, blank
+        return ""
+    unit = str(unit).strip()
+    key = f"measure.{unit}"
+    return text(key, lang) if key in MESSAGES else unit
+
+
+def award_name(name: str, lang: str | None = None) -> str:
+    """Return an award's (or an award rule's) name in ``lang``; an unknown name as it is."""
+    key = f"award.{name}"
+    return text(key, lang) if key in MESSAGES else name
+
+
+def dataset_caption(name: str, fallback: str = "", lang: str | None = None) -> str:
+    """Return a bundled dataset's caption in ``lang``; ``fallback`` (or the name) if it has none."""
+    key = f"dataset.{name}"
+    return text(key, lang) if key in MESSAGES else (fallback or name)

@@ -35,7 +35,7 @@ def test_uncertainty_method_line_is_chinese():
 
 def test_dataset_captions_are_in_the_chosen_language():
     out = _out("build", "--dataset", "tiangong_demo", "--top", "2")
-    assert "天工鼎演示：浙江省 90 个县（市、区），2020–2024 年（合成数据）" in out
+    assert "浙江制造天工鼎评价演示数据：全省90个县（市、区），2020—2024年（合成数据）" in out  # terms.py
     assert "demo:" not in out and "Zhejiang" not in out
     out = _out("build", "--dataset", "tiangong_demo", "--top", "2", "--lang", "en")
     assert "Tiangong Ding demo: Zhejiang's 90 county-level units, 2020–2024 (synthetic data)" in out
@@ -94,7 +94,7 @@ def test_english_mode_translates_awards_dimensions_and_units():
     out = _out("rank", "--dataset", "tiangong_demo", "--lang", "en", "--top", "3",
                env={"COLUMNS": "160"})
     assert "Tiangong Ding award · 2024 winners" in out
-    assert "top 20 of the non-mountain counties" in out and "Gold Ding (3 Tiangong Ding award" in out
+    assert "top 20 of the non-mountain counties" in out and "Golden Ding (3 Tiangong Ding award" in out
     assert "金鼎" not in out and "非山区县前20" not in out
     out = _out("gap", "--dataset", "tiangong_demo", "--unit", "永康市", "--group", "设区市",
                "--lang", "en", env={"COLUMNS": "200"})

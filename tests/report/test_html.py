@@ -25,7 +25,7 @@ HEADINGS_ZH = ["总体情况", "综合排名", "综合指数分布", "分维度�
                "优势与短板", "差距分解", "保三争二", "天工鼎评选", "全省县域分布", "说明"]
 HEADINGS_EN = ["Overview", "Ranking", "Distribution of the index", "Dimension scores",
                "Rank trajectories", "Indicator heat map", "Strengths and weaknesses",
-               "Gap to the unit above", "Hold 3rd, reach 2nd", "The Tiangong Ding (天工鼎) award",
+               "Gap to the unit above", "Hold 3rd, reach 2nd", "The Tiangong Ding award",
                "Map of the counties", "Notes"]
 
 

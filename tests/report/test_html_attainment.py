@@ -78,7 +78,7 @@ def test_eco_dataset_report_is_the_attainment_page(eco, tmp_path):
     assert f"纳入监督的指标共 {len(now)} 项，其中可评价 30 项，达标 {attained} 项，达标率 66.7%" in text
     assert (f"预警情况：绿灯 {lights['green']} 项、黄灯 {lights['yellow']} 项、红灯 {lights['red']} 项。"
             in text)
-    assert "数据来源：永康市生态文明建设监督指标（合成演示数据）" in text
+    assert "数据来源：金华市9个县（市、区）生态文明建设监督指标（合成数据）" in text
     assert "SYNTHETIC" not in text and "Yongkang" not in text  # the Chinese title only
 
 
@@ -124,7 +124,8 @@ def test_english_attainment_page(eco, tmp_path):
     text = text_of(page)
     assert '<html lang="en">' in page
     assert "In 2024, 永康市 reports on 30 indicators: 30 can be assessed and 20 are attained (66.7%)" in text
-    assert "Data: Yongkang eco-civilisation indicators (synthetic demo data)" in text
+    assert ("Data: Eco-civilisation supervision indicators of the 9 county-level units of Jinhua "
+            "(synthetic data)") in text
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")

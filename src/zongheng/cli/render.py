@@ -58,9 +58,9 @@ __all__ = [
 
 register_messages({
     "cli_ranking": ("横向比进位 · {node} · {period}", "Ranking · {node} · {period}"),
-    "cli_award": ("{award} · {period} 获奖名单", "{award} · {period} winners"),
+    "cli_award": ("{award} · {period} 获奖名单", "{award} award · {period} winners"),
     "cli_streak": ("{streak}（连续 {n} 次获{award}）· {period}: {units}",
-                   "{streak} ({n} {award}s in a row) · {period}: {units}"),
+                   "{streak} ({n} {award} awards in a row) · {period}: {units}"),
     "cli_no_winner": ("（无）", "(none)"),
     "cli_yes": ("是", "yes"),
     "cli_no": ("否", "no"),

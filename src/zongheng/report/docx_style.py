@@ -47,8 +47,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from zongheng import display
-from zongheng.i18n import MESSAGES, register_messages, text
+from zongheng import display, terms
 from zongheng.report.provenance import is_synthetic
 
 __all__ = [
@@ -674,29 +673,13 @@ def join(lang: str, *sentences: str) -> str:
 
 # -- numbers with their units ---------------------------------------------------------------
 
-# Units of measure in English (计量单位); a Chinese draft prints them as in the framework.
-_MEASURES = {
-    "分": "points", "家": "firms", "个": "items", "件": "items", "项": "items", "起": "cases",
-    "人": "persons", "次": "times", "座": "sites", "亩": "mu", "天": "days", "元": "yuan",
-    "万元": "10k yuan", "亿元": "100m yuan", "万元/人": "10k yuan per person",
-    "万元/亩": "10k yuan per mu", "万元/吨": "10k yuan per tonne",
-    "万元/吨标准煤": "10k yuan per tce", "吨标准煤/万元": "tce per 10k yuan",
-    "立方米/万元": "m³ per 10k yuan", "m³/万元": "m³ per 10k yuan", "件/百亿元": "items per 10bn yuan",
-    "是/否": "yes/no",
-}
-register_messages({f"docx.measure.{k}": (k, v) for k, v in _MEASURES.items()})
-
-
 def measure_name(measure: str | None, lang: str = "zh") -> str:
     """Return a unit of measure in the document's language (``分`` → ``points``).
 
     Units with no Chinese in them (``%``, ``µg/m³``) are the same in both languages;
-    an unknown Chinese unit is kept as it is.
+    an unknown Chinese unit is kept as it is (one table: :func:`zongheng.terms.measure_name`).
     """
-    if not measure:
-        return ""
-    key = f"docx.measure.{measure}"
-    return text(key, lang) if key in MESSAGES else measure
+    return terms.measure_name(measure, lang)
 
 
 def with_unit(value: str, measure: str | None, lang: str = "zh", *, change: bool = False) -> str:

@@ -15,9 +15,9 @@ __all__ = ["award"]
 register({
     "h.award": ("{award}评选", "The {award} award"),
     "award_won": ("{p}年{unit}入选{award}（{rule}，{place}），已连续入选 {run} 年。",
-                  "In {p} {unit} won the {award} ({rule}; {place}): {run} wins in a row."),
+                  "In {p} {unit} won the {award} award ({rule}; {place}): {run} wins in a row."),
     "place_in": ("{group}内第 {rank} 名", "{rank} in {group}"),
-    "award_lost": ("{p}年{unit}未入选{award}。", "In {p} {unit} did not win the {award}."),
+    "award_lost": ("{p}年{unit}未入选{award}。", "In {p} {unit} did not win the {award} award."),
     "award_streak": ("{unit}于 {periods} 年获{streak}（连续 {k} 年入选）。",
                      "{unit} earned the {streak} in {periods} ({k} wins in a row)."),
     "award_rules": ("评选规则：{rules}；连续 {k} 年入选授予{streak}。",

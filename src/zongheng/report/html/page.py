@@ -21,8 +21,9 @@ import jinja2
 from zongheng.i18n import MESSAGES
 from zongheng.panel import Panel
 from zongheng.report.html.blocks import Section
-from zongheng.report.html.text import register, section_number, t
+from zongheng.report.html.text import section_number, t
 from zongheng.report.provenance import is_synthetic as is_panel_synthetic
+from zongheng.terms import dataset_caption
 
 __all__ = ["ECHARTS_VERSION", "FONT_STACK", "render_page", "source_title"]
 
@@ -35,17 +36,6 @@ FONT_STACK = ('"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "Pin
 """CSS fonts: Linux (Noto CJK, WenQuanYi), Windows (Microsoft YaHei), macOS (PingFang)."""
 
 
-# The bundled datasets' titles in each language (their README's first line mixes the two).
-register({
-    "dataset.tiangong_demo": ("浙江制造天工鼎评价演示数据：全省90个县（市、区），2020—2024年（合成数据）",
-                              "天工鼎 demo: Zhejiang's 90 county-level units, 2020–2024 (synthetic data)"),
-    "dataset.eco_yongkang": ("永康市生态文明建设监督指标（合成演示数据）",
-                             "Yongkang eco-civilisation indicators (synthetic demo data)"),
-    "dataset.asem": ("亚欧会议可持续互联互通指数（ASEM，真实数据）",
-                     "ASEM Sustainable Connectivity (real data)"),
-    "dataset.yongkang_enterprises": ("永康市工业企业亩均效益基础数据（合成数据）",
-                                     "Synthetic 亩均 base data of 2,000 firms in 永康"),
-})
 
 
 def font_face() -> tuple[str, str]:
@@ -102,8 +92,8 @@ def source_title(panel: Panel, source: str | None = None) -> str | None:
     if meta.get("title"):
         return str(meta["title"])
     name = meta.get("dataset")
-    if isinstance(name, str) and f"html.dataset.{name}" in MESSAGES:
-        return t(f"dataset.{name}")
+    if isinstance(name, str) and f"dataset.{name}" in MESSAGES:
+        return dataset_caption(name)
     if isinstance(name, str):
         from zongheng import datasets
 

@@ -8,7 +8,9 @@ language argument.
 
 from __future__ import annotations
 
-from zongheng.i18n import MESSAGES, get_lang, register_messages, text
+from zongheng.i18n import get_lang, register_messages, text
+from zongheng.terms import award_name as terms_award_name
+from zongheng.terms import measure_name
 
 __all__ = ["award_name", "group_rank", "in_group", "measure", "ordinal", "register", "section_number",
            "sentences", "sep", "t", "zh_number"]
@@ -63,22 +65,6 @@ register({
                 "offline."),
 })
 
-# Units of measure in English (the framework gives them in Chinese); others stay as written.
-_MEASURES = {
-    "天": "days", "个": "", "家": "firms", "件": "items", "项": "items", "亩": "mu", "人": "persons",
-    "元": "yuan", "万元": "10k yuan", "亿元": "100 m yuan", "万元/亩": "10k yuan/mu",
-    "万元/人": "10k yuan/person", "吨标准煤/万元": "tce/10k yuan", "立方米/万元": "m³/10k yuan",
-    "分": "points", "公顷": "ha", "平方公里": "km²", "吨": "t", "万吨": "10k t", "千米": "km",
-    "公里": "km", "年": "years", "次": "times", "座": "", "处": "sites", "起": "cases",
-}
-register({f"measure.{k}": (k, v) for k, v in _MEASURES.items()})
-
-# Award names in English. The award rule (YAML) has no English name yet: say it here, keyed.
-register({
-    "award.天工鼎": ("天工鼎", "Tiangong Ding (天工鼎)"),
-    "award.金鼎": ("金鼎", "Golden Ding (金鼎)"),
-})
-
 _ZH_DIGITS = "〇一二三四五六七八九"
 
 
@@ -124,16 +110,12 @@ def sentences(*parts: str) -> str:
 
 def measure(unit: object) -> str:
     """Return a unit of measure in the current language (``天`` → ``days``); empty when none."""
-    if unit is None or unit != unit or not str(unit).strip():
-        return ""
-    key = f"{PREFIX}measure.{str(unit).strip()}"
-    return text(key) if key in MESSAGES else str(unit)
+    return measure_name(unit)
 
 
 def award_name(name: str) -> str:
     """Return an award's name in the current language (the name itself when not catalogued)."""
-    key = f"{PREFIX}award.{name}"
-    return text(key) if key in MESSAGES else name
+    return terms_award_name(name)
 
 
 def group_rank(label: str | None) -> str:
