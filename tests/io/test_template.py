@@ -53,6 +53,18 @@ def test_template_sheets_headers_notes_and_validation(tmp_path, framework):
     assert [info.cell(row=3, column=c).value for c in (1, 5, 9)] == ["b", "逆向", "经信局"]
 
 
+def test_template_prints_one_page_wide_with_its_header(tmp_path, framework):
+    # Review 2026-12 #15 (and the xlsx helper's open point): the template prints like the results.
+    path = write_template(framework, tmp_path / "t.xlsx", units=["永康市", "义乌市"], periods=[2024])
+    book = openpyxl.load_workbook(path)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert int(setup.paperSize) == 9 and setup.orientation == "landscape"  # 9: A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert book["数据"].print_title_rows == "$1:$1"
+
+
 def test_filled_template_reads_back_unchanged(tmp_path, framework):
     path = write_template(framework, tmp_path / "t.xlsx", units=["永康市", "义乌市"],
                           periods=[2023, 2024])

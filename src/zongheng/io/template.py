@@ -84,8 +84,21 @@ def write_template(framework: Framework, path: str | Path, *,
     _instructions(book.active, framework)
     _data_sheet(book.create_sheet("数据"), framework, units, periods)
     _indicator_sheet(book.create_sheet("指标说明"), framework)
+    for sheet in book.worksheets:
+        _print_setup(sheet)
     # All at once: a kill or a second run writing the same file never leaves a broken workbook.
     return atomic_write(path, lambda tmp: book.save(tmp))
+
+
+def _print_setup(sheet) -> None:
+    """Print on A4 landscape, one page wide, the header row repeated on every page."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    if sheet.max_row > 1:
+        sheet.print_title_rows = "1:1"
 
 
 def _instructions(sheet, framework: Framework) -> None:
