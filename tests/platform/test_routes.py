@@ -18,9 +18,11 @@ PUBLIC = {("GET", "/login"), ("POST", "/login")}
 ROLES = {name: role for name, (role, _) in USERS.items()}
 
 
-def _url(path: str, submission_id: int | None) -> str:
+def _url(path: str, submission_id: int | None, token_id: int | None = None) -> str:
     if "{submission_id}" in path:
         path = path.replace("{submission_id}", str(submission_id))
+    if "{token_id}" in path:
+        path = path.replace("{token_id}", str(token_id or 1))
     assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
     return path
 
@@ -56,12 +58,12 @@ def test_every_data_route_refuses_an_anonymous_caller(app, client, world):
 
 
 @pytest.mark.parametrize("name", list(USERS))
-def test_every_route_every_role_own_and_other_scope(app, client, world, name):
+def test_every_route_every_role_own_and_other_scope(app, client, world, name, factory):
     login(client, name)
     csrf = csrf_of(client.get("/").text)
     own = sorted(READS[name])[0]
     other = "s9"        # city D: outside every test user's scope
-    for spec in sorted(routes(app), key=lambda r: r.method == "POST"):      # logout last
+    for spec in sorted(routes(app), key=lambda r: (r.method == "POST", r.path == "/logout")):  # logout last
         if spec.public:
             continue
         headers = {"X-CSRF-Token": csrf} if spec.method != "GET" else {}
@@ -69,6 +71,15 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name):
             response = client.request(spec.method, _url(spec.path, world.submissions[own]), headers=headers,
                                       follow_redirects=False)
             assert response.status_code == 403, spec
+            continue
+        if spec.object is not None and spec.object[0] == "token":
+            # A token belongs to its user: one's own opens, another user's looks like none.
+            mine, theirs = _tokens(factory, world, name)
+            inside = client.request(spec.method, _url(spec.path, None, mine), headers=headers,
+                                    follow_redirects=False)
+            outside = client.request(spec.method, _url(spec.path, None, theirs), headers=headers,
+                                     follow_redirects=False)
+            assert inside.status_code == 303 and outside.status_code == 404, spec
             continue
         if spec.object is not None:
             assert spec.object[0] == "submission"
@@ -83,7 +94,21 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name):
             assert outside.status_code == missing.status_code == 404, spec
             continue
         response = client.request(spec.method, _url(spec.path, None), headers=headers, follow_redirects=False)
-        assert response.status_code in (200, 303), spec
+        # Admitted: a page, a redirect, or (a form posted empty) a refusal of its input, never 403/404.
+        assert response.status_code in ((200, 303, 400) if spec.method == "POST" else (200, 303)), spec
+
+
+def _tokens(factory, world, name: str) -> tuple[int, int]:
+    """Make a token for ``name`` and one for another user; return their ids."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.models import User
+    from zongheng.platform.services import tokens
+
+    other = next(n for n in USERS if n != name)
+    with transaction(factory) as s:
+        mine = tokens.create(s, s.get(User, world.users[name]), "k", "mine")[1].id
+        theirs = tokens.create(s, s.get(User, world.users[other]), "k", "theirs")[1].id
+    return mine, theirs
 
 
 @pytest.mark.parametrize("name", list(USERS))

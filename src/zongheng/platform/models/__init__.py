@@ -6,10 +6,12 @@ from zongheng.platform.models.frameworks import FrameworkIndicator, FrameworkVer
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.sessions import LoginSession
 from zongheng.platform.models.submissions import UNAPPROVED, State, Submission, Value, ValueHistory
+from zongheng.platform.models.tokens import ApiToken
 from zongheng.platform.models.users import Role, RoleAssignment, RoleScopeRegion, Scope, User
 
 __all__ = [
-    "GENESIS", "UNAPPROVED", "AuditEvent", "AuditHead", "Base", "Department", "FrameworkIndicator",
-    "FrameworkVersion", "LoginSession", "Region", "RegionLevel", "Role", "RoleAssignment",
+    "GENESIS", "UNAPPROVED", "ApiToken", "AuditEvent", "AuditHead", "Base", "Department",
+    "FrameworkIndicator", "FrameworkVersion", "LoginSession", "Region", "RegionLevel", "Role",
+    "RoleAssignment",
     "RoleScopeRegion", "Scope", "State", "Submission", "User", "Value", "ValueHistory", "utcnow",
 ]

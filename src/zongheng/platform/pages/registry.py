@@ -33,7 +33,8 @@ class RouteSpec:
     roles: frozenset[Role]
     """Roles admitted (empty for a public route)."""
     object: tuple[str, str] | None
-    """``("submission", action)`` when the route opens a submission from its path."""
+    """``("submission", action)`` when the route opens a submission from its path (or another
+    object kind, e.g. ``("token", "revoke")``, that belongs to its owner)."""
 
 
 class Routes:

@@ -1,0 +1,30 @@
+"""The API application (接口应用), mounted by the platform at ``/api/v1``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from zongheng.platform.api.routes import router
+from zongheng.platform.settings import Settings
+
+__all__ = ["create_api"]
+
+
+def create_api(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
+    """Build the API for the platform's settings and session factory.
+
+    The OpenAPI description is served at ``/api/v1/openapi.json``; there is no interactive page
+    (Swagger UI would load its scripts from a CDN, which an intranet does not reach).
+    """
+    from zongheng import __version__
+
+    api = FastAPI(title="zongheng platform API", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="指标填报平台接口：令牌代表其用户，权限范围与网页相同。 "
+                              "The platform's REST API: a token acts as its user, with the same scopes "
+                              "as the pages.")
+    api.state.settings = settings
+    api.state.sessionmaker = factory
+    api.include_router(router)
+    return api
