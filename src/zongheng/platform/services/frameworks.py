@@ -11,20 +11,24 @@ from sqlalchemy.orm import Session
 from zongheng.platform.models import FrameworkIndicator, FrameworkVersion
 from zongheng.platform.services import audit
 
-__all__ = ["import_framework"]
+__all__ = ["freeze", "import_framework", "versions"]
 
 
 def import_framework(session: Session, key: str, year: int, file: Path, *,
                      actor: int | None = None) -> FrameworkVersion:
-    """Store a framework YAML file as version ``year`` of ``key`` (导入指标体系).
+    """Store a framework file as version ``year`` of ``key`` (导入指标体系).
 
-    The file is read by the library's own reader (every problem reported at once) and kept
-    verbatim with its SHA-256, so the version can be shown and rebuilt later.
+    Any file the library reads: YAML, an Excel/CSV table with a parent column, or COINr's iMeta
+    (every problem reported at once, as :class:`~zongheng.errors.FrameworkError`). A YAML file is
+    kept verbatim; a table is kept as the YAML the library writes for it (reading it back gives
+    an equal framework). The SHA-256 is of the file as uploaded.
 
     Raises
     ------
     ValueError
         Version ``year`` of ``key`` exists already: a new revision is a new year, not an edit.
+    FrameworkError
+        The file is not a valid framework.
     """
     from zongheng.io import read_framework
 
@@ -36,7 +40,7 @@ def import_framework(session: Session, key: str, year: int, file: Path, *,
         raise ValueError(f"framework {key!r} {year} exists already (version {exists.id})")
     version = FrameworkVersion(
         key=key, year=year, name=framework.root.name, content_sha256=hashlib.sha256(raw).hexdigest(),
-        source_text=raw.decode("utf-8"),
+        source_text=_as_yaml(framework, file),
         indicators=[FrameworkIndicator(
             code=i.code, name=i.name, name_en=i.name_en, unit=i.unit, direction=int(i.direction),
             parent_code=i.parent, lead_department=i.department, position=n)
@@ -47,3 +51,38 @@ def import_framework(session: Session, key: str, year: int, file: Path, *,
     audit.record(session, "framework.import", user_id=actor, object_type="framework_version",
                  object_id=version.id, key=key, year=year, sha256=version.content_sha256)
     return version
+
+
+def _as_yaml(framework, file: Path) -> str:
+    """Return the text kept for a version: the YAML as given, or the library's YAML of a table."""
+    if file.suffix.lower() in (".yaml", ".yml"):
+        from zongheng.io.text import read_text_any
+
+        return read_text_any(file)  # UTF-8 or GBK, as the reader accepted it
+    import tempfile
+
+    from zongheng.io import write_framework
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "framework.yaml"
+        write_framework(framework, out)
+        return out.read_text(encoding="utf-8")
+
+
+def freeze(session: Session, version: FrameworkVersion, *, actor: int | None = None) -> bool:
+    """Freeze a version once an approved period uses it (冻结); ``False`` if it was frozen already.
+
+    A frozen version is never edited: next year's revision is imported as a new version.
+    """
+    if version.frozen:
+        return False
+    version.frozen = True
+    audit.record(session, "framework.freeze", user_id=actor, object_type="framework_version",
+                 object_id=version.id, key=version.key, year=version.year)
+    return True
+
+
+def versions(session: Session) -> list[FrameworkVersion]:
+    """Return every framework version, by key then year (newest first)."""
+    return list(session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.key,
+                                                                  FrameworkVersion.year.desc())))
