@@ -32,6 +32,13 @@ register_messages({
     "pf_cli_disabled": ("已停用用户 {user}，其登录会话已结束", "Disabled {user} and ended their sessions"),
     "pf_cli_reset": ("已重置 {user} 的密码并解除锁定", "Reset the password of {user} and unlocked it"),
     "pf_cli_no_user": ("没有用户 {user}", "There is no user {user}"),
+    "pf_cli_org_kind": ("--kind 应为 region 或 department，实际为 {kind}",
+                        "--kind is region or department, not {kind}"),
+    "pf_cli_no_file": ("文件不存在：{file}", "No such file: {file}"),
+    "pf_cli_bad_date": ("--from 应为 YYYY-MM-DD 格式的日期，实际为 {value}",
+                        "--from is a date as YYYY-MM-DD, not {value}"),
+    "pf_cli_org_done": ("已导入：新增 {added} 个，更名 {renamed} 个，未变 {unchanged} 个（自 {on} 起生效）",
+                        "Imported: {added} added, {renamed} renamed, {unchanged} unchanged (from {on})"),
     "pf_cli_unknown_codes": ("注意：以下代码目前没有对应的地区或部门，该用户暂时看不到任何数据：{codes}",
                              "Note: these codes name no current region or department; the user sees "
                              "nothing until they exist: {codes}"),
@@ -289,3 +296,41 @@ def serve(
     typer.echo(text("pf_cli_serving", host=host, port=port))
     uvicorn.run(create_app(_settings(data, database, secure_cookies=secure_cookies)), host=host, port=port,
                 log_level="info", proxy_headers=True)
+
+
+org_app = typer.Typer(no_args_is_help=True, help="组织机构 organisation: import regions or departments")
+app.add_typer(org_app, name="org")
+
+
+@org_app.command("import")
+def org_import(
+    file: Annotated[Path, typer.Argument(help="地区或部门表 table of regions or departments (.csv, .xlsx)")],
+    kind: Annotated[str, typer.Option("--kind", help="region | department")] = "region",
+    valid_from: Annotated[str | None, typer.Option(
+        "--from", help="生效日期 in force from (YYYY-MM-DD; default today)")] = None,
+    data: DataOpt = None, database: DatabaseOpt = None,
+) -> None:
+    """导入地区或部门（按生效日期新增、更名）import regions or departments, effective-dated."""
+    from datetime import date
+
+    from zongheng.cli.common import run
+    from zongheng.platform.db import transaction
+    from zongheng.platform.services.org_import import import_org
+
+    if kind not in ("region", "department"):
+        fail(text("pf_cli_org_kind", kind=kind))
+    if not file.is_file():
+        fail(text("pf_cli_no_file", file=str(file)))
+    try:
+        on = date.fromisoformat(valid_from) if valid_from else date.today()
+    except ValueError:
+        fail(text("pf_cli_bad_date", value=valid_from))
+    factory = _upgraded(_settings(data, database))
+
+    def apply():
+        with transaction(factory) as session:
+            return import_org(session, file, kind, on)
+
+    outcome = run(apply)
+    typer.echo(text("pf_cli_org_done", added=len(outcome.added), renamed=len(outcome.renamed),
+                    unchanged=len(outcome.unchanged), on=on.isoformat()))
