@@ -27,7 +27,7 @@ HEAVY = ("numpy", "pandas", "scipy", "scipy.optimize", "scipy.stats", "matplotli
 COMMANDS = ("build", "methods", "progress", "rank", "strengths", "gap", "path", "whatif",
             "attainment", "grade", "report", "template", "uncertainty", "demo", "serve")
 # Command groups (the platform's): their subcommands' help is checked too.
-GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset")}
+GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset"), "org": ("import",)}
 
 
 def _fresh(code: str) -> dict:
