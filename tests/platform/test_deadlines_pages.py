@@ -138,3 +138,20 @@ def test_late_entry_request_and_decision(client, world, factory):
     with factory() as s:
         assert s.get(LateEntryRequest, outside_id).state == "pending"
         assert s.scalar(select(func.count()).where(AuditEvent.action.like("late_entry.%"))) == 3
+
+
+def test_the_deadline_pages_read_in_english_and_show_only_known_notices(client, world):
+    login(client, "analyst")
+    _post(client, f"/submissions/{world.submissions['s1']}/remind")
+    pages = (("/completeness?period=2024&lang=en", "Reporting rate"), ("/periods", "Open a period"),
+             ("/late-entry", "Requests to decide"), ("/inbox", "Inbox"))
+    for path, words in pages:
+        page = client.get(path)
+        assert page.status_code == 200 and words in page.text, path
+    # A notice is one of the platform's keys; anything else in the address shows nothing.
+    page = client.get("/completeness?notice=pf_title&period=2024").text
+    assert 'class="notice' not in page
+    page = client.get("/late-entry?notice=pf_done_reminded").text      # a missing parameter: "—"
+    assert "— reminder(s) sent." in page
+    login(client, "reporter")
+    assert "Reminder: 部门DA (甲县), period 2024, is" in client.get("/inbox").text
