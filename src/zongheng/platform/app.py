@@ -77,13 +77,14 @@ def create_app(settings: Settings) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # issue 12: deadlines (periods, completeness, inbox, late entry)
+    from zongheng.platform.pages import completeness, inbox, late_entry, periods
+    install(app, periods.routes, completeness.routes, inbox.routes, late_entry.routes)
     app.add_exception_handler(NotLoggedIn, _not_logged_in)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     install(app, auth.routes, home.routes, submission.routes)
-    from zongheng.platform.pages import completeness, inbox, late_entry, periods  # issue 12: deadlines
-    install(app, periods.routes, completeness.routes, inbox.routes, late_entry.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     check_routes(app)
     return app
