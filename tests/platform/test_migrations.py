@@ -14,6 +14,8 @@ TABLES = {"alembic_version", "api_token", "app_user", "audit_event", "audit_head
           "framework_indicator", "framework_version", "login_session", "region", "role_assignment",
           "role_scope_region", "submission", "value", "value_history"}
 
+TABLES |= {"late_entry_request", "message", "reporting_period"}     # issue 12: deadlines
+
 
 def test_upgrade_from_empty_matches_the_models(database_url):
     engine = make_engine(database_url)

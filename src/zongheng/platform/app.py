@@ -78,6 +78,9 @@ def create_app(settings: Settings) -> FastAPI:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    # issue 12: deadlines (periods, completeness, inbox, late entry)
+    from zongheng.platform.pages import completeness, inbox, late_entry, periods
+    install(app, periods.routes, completeness.routes, inbox.routes, late_entry.routes)
     app.add_exception_handler(NotLoggedIn, _not_logged_in)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)

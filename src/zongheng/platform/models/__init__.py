@@ -15,3 +15,8 @@ __all__ = [
     "RoleAssignment",
     "RoleScopeRegion", "Scope", "State", "Submission", "User", "Value", "ValueHistory", "utcnow",
 ]
+from zongheng.platform.models.inbox import Message  # issue 12: deadlines
+from zongheng.platform.models.late_entry import LateEntryRequest, LateState
+from zongheng.platform.models.periods import ReportingPeriod
+
+__all__ += ["LateEntryRequest", "LateState", "Message", "ReportingPeriod"]

@@ -78,3 +78,6 @@ def translator(lang: str):
     def t(key: str, **params: object) -> str:
         return text(key, lang, **params)
     return t
+
+
+from zongheng.platform.pages import deadline_texts  # noqa: E402, F401  (issue 12: registers its texts)

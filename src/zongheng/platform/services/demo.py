@@ -191,4 +191,30 @@ def seed(session: Session) -> list[DemoUser]:
     demo_users = _users(session, depts)
     ids = {u.username: users.by_name(session, u.username).id for u in demo_users}
     _submissions(session, depts, ids)
+    _deadlines(session, ids["admin"])    # issue 12: periods, due dates, some overdue
     return demo_users
+
+
+def _deadlines(session: Session, admin: int) -> None:
+    """Open the demo's periods: 2023 locked; 2024 due in two weeks, half its departments ten days ago.
+
+    The dates are relative to the day the demo is seeded, so the 报送进度 page always shows both
+    overdue drafts and late and timely submissions (the seed submits "today"). Within each framework,
+    the 1st, 3rd, 5th… submission (by id) has the past date: 统计局's 天工鼎 draft is overdue.
+    """
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from zongheng.platform.models import FrameworkVersion, Submission
+    from zongheng.platform.services import periods
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    for version in session.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)):
+        done = periods.open_period(session, version, "2023", date(2024, 3, 31), user_id=admin)
+        periods.lock_period(session, done.period, user_id=admin)
+        opened = periods.open_period(session, version, "2024", today + timedelta(days=14), user_id=admin)
+        owed = session.scalars(select(Submission).where(
+            Submission.version_id == version.id, Submission.period == "2024").order_by(Submission.id))
+        for n, sub in enumerate(owed):
+            due = today - timedelta(days=10) if n % 2 == 0 else opened.period.due_date
+            periods.set_department_due(session, opened.period, sub.department_code, due, user_id=admin)

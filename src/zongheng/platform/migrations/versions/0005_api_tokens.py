@@ -2,7 +2,7 @@
 """Personal API tokens (个人访问令牌).
 
 Revision ID: 0005_api_tokens
-Revises: 0001
+Revises: 0004_inbox_late
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_api_tokens"
-down_revision = "0001"
+down_revision = "0004_inbox_late"
 branch_labels = None
 depends_on = None
 
