@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zongheng.platform.db import make_engine, make_sessionmaker
-from zongheng.platform.pages import auth, home, submission
+from zongheng.platform.pages import auth, followup, home, submission
 from zongheng.platform.pages.deps import NotLoggedIn
 from zongheng.platform.pages.registry import check_routes, install
 from zongheng.platform.pages.render import environment, render
@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
-    install(app, auth.routes, home.routes, submission.routes)
+    install(app, auth.routes, home.routes, submission.routes, followup.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     check_routes(app)
     return app

@@ -2,6 +2,7 @@
 
 from zongheng.platform.models.audit import GENESIS, AuditEvent, AuditHead
 from zongheng.platform.models.base import Base, utcnow
+from zongheng.platform.models.checks import CheckFlag, CheckKind, Severity
 from zongheng.platform.models.frameworks import FrameworkIndicator, FrameworkVersion
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.sessions import LoginSession
@@ -13,3 +14,4 @@ __all__ = [
     "FrameworkVersion", "LoginSession", "Region", "RegionLevel", "Role", "RoleAssignment",
     "RoleScopeRegion", "Scope", "State", "Submission", "User", "Value", "ValueHistory", "utcnow",
 ]
+__all__ += ["CheckFlag", "CheckKind", "Severity"]
