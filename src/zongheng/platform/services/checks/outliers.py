@@ -64,7 +64,8 @@ def _robust_z(x: np.ndarray, reference: np.ndarray, log: np.ndarray, min_count: 
     return np.where(enough & (mad > 0) & np.isfinite(z), z, np.nan)
 
 
-def peer_outliers(values: np.ndarray, *, threshold: float = 3.5, min_peers: int = 5) -> Outliers:
+def peer_outliers(values: np.ndarray, *, threshold: float = 3.5, min_peers: int = 5,
+                  scale: str = "auto") -> Outliers:
     """Compare each region's value with its peers' in the same period (同期横向比较).
 
     Parameters
@@ -75,6 +76,8 @@ def peer_outliers(values: np.ndarray, *, threshold: float = 3.5, min_peers: int 
         |z| above which a value is flagged (3.5, Iglewicz and Hoaglin's recommendation).
     min_peers : int
         The fewest values (the region's own included) an indicator needs to be judged.
+    scale : {"auto", "plain"}
+        ``"plain"`` never takes the log (to show what the log scale saves).
 
     Returns
     -------
@@ -84,7 +87,7 @@ def peer_outliers(values: np.ndarray, *, threshold: float = 3.5, min_peers: int 
     """
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
-    log = np.all(~finite | (values > 0), axis=0)                       # per indicator
+    log = np.all(~finite | (values > 0), axis=0) & (scale != "plain")  # per indicator
     z = _robust_z(values, values, log, min_peers)
     count = np.broadcast_to(finite.sum(axis=0), values.shape)
     return Outliers(z, np.broadcast_to(_nanmedian(values), values.shape), count,

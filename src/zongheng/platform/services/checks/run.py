@@ -35,6 +35,7 @@ from zongheng.platform.services.checks.rules import (
     Context,
     Finding,
     OutlierSettings,
+    RuleSet,
     evaluate,
     fmt,
     load_rules,
@@ -155,16 +156,17 @@ def _first_row(result: Outliers) -> np.ndarray:
 
 
 def run_checks(db: Session, submission: Submission, *, on: Literal["save", "submit"] = "save",
-               user_id: int | None = None) -> list[CheckFlag]:
+               user_id: int | None = None, rules: RuleSet | None = None) -> list[CheckFlag]:
     """Check a submission's current values and update its flags (校验); return its open flags.
 
     ``on="save"`` runs every rule but ``required`` (a draft may be incomplete) and leaves the
-    ``required`` flags as they are; ``on="submit"`` runs them all. The caller commits.
+    ``required`` flags as they are; ``on="submit"`` runs them all. ``rules`` defaults to the
+    framework's rules file (:func:`.rules.load_rules`). The caller commits.
     """
     version = submission.version
     indicators = {i.id: i for i in version.indicators}
     by_code = {i.code: i for i in version.indicators}
-    rules = load_rules(version.key, set(by_code))
+    rules = rules if rules is not None else load_rules(version.key, set(by_code))
     region = current(db, Region, submission.region_code)
     region_name = region.name if region else submission.region_code
     values = dict(db.execute(
