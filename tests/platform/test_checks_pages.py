@@ -135,3 +135,13 @@ def test_the_navigation_links_the_queue_for_its_roles_only(client, world):
     client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
     login(client, "reporter")
     assert 'href="/followup"' not in client.get("/").text
+
+
+def test_the_flags_are_a_fragment_for_htmx_and_a_whole_page_otherwise(client, world, flagged):
+    login(client, "reporter")
+    url = f"/submissions/{world.submissions['s1']}/flags"
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text
+    assert 'id="flags-' in fragment.text
+    page = client.get(url)
+    assert "<html" in page.text and 'id="flags-' in page.text and "hx-headers" in page.text

@@ -100,7 +100,9 @@ def _fragment(request: Request, caller: Caller, submission: Submission, *, messa
     flags = open_flags(caller.db, submission)
     may_explain = (submission.state in EDITABLE
                    and access.can(caller.db, caller.user, "enter", submission.id))
-    return render(request, "followup_flags.html", caller=caller, submission=submission, flags=flags,
+    # An HTMX request swaps the fragment in; a plain one (no script, a bookmark) gets a whole page.
+    template = "followup_flags.html" if request.headers.get("HX-Request") else "followup_submission.html"
+    return render(request, template, caller=caller, submission=submission, flags=flags,
                   text_of=flag_text, names=_names(caller, flags), may_explain=may_explain,
                   message=message, error=error, max_length=EXPLANATION_MAX, status=status)
 
