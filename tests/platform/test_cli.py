@@ -68,7 +68,7 @@ def test_user_mistakes_are_plain_messages(tmp_path):
 def test_db_upgrade_backup_restore(tmp_path):
     where = ["--data", str(tmp_path / "data")]
     up = runner.invoke(cli, ["db", "upgrade", *where])
-    assert up.exit_code == 0 and "数据库已升级到版本 0001" in up.output
+    assert up.exit_code == 0 and "数据库已升级到版本 0003_check_flags" in up.output     # issue 12: checks
     add = ["users", "add", "--role", "admin", "--region", "A", *where]
     assert runner.invoke(cli, [*add, "sun"]).exit_code == 0
     saved = runner.invoke(cli, ["db", "backup", str(tmp_path / "b.db"), *where])

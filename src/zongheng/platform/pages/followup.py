@@ -14,8 +14,7 @@ from fastapi import Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from zongheng.i18n import register_messages
-from zongheng.platform.models import CheckFlag, Region, Role, Severity, State, Submission, User
+from zongheng.platform.models import CheckFlag, CheckKind, Region, Role, Severity, State, Submission, User
 from zongheng.platform.pages.deps import MAX_ID, Caller, require, submission_in_scope
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
@@ -31,40 +30,14 @@ from zongheng.platform.services.submissions import department_names
 
 __all__ = ["routes"]
 
-register_messages({
-    "pf_followup": ("跟进清单", "Follow-up"),
-    "pf_followup_intro": ("权限范围内报送任务的未解决校验标记，以及填报员的说明。",
-                          "Open check flags of the submissions in your scope, with the reporters' "
-                          "explanations."),
-    "pf_followup_none": ("没有符合条件的未解决校验标记。", "No open check flags match."),
-    "pf_ck_flags": ("校验标记", "Check flags"),
-    "pf_ck_flags_none": ("本报送任务没有未解决的校验标记。", "This submission has no open check flags."),
-    "pf_ck_severity": ("严重程度", "Severity"),
-    "pf_ck_severity_warning": ("提示", "Warning"),
-    "pf_ck_severity_blocking": ("须说明", "Needs explanation"),
-    "pf_ck_any": ("全部", "All"),
-    "pf_ck_filter": ("筛选", "Filter"),
-    "pf_ck_message": ("校验结果", "Finding"),
-    "pf_ck_explanation": ("说明", "Explanation"),
-    "pf_ck_explained": ("{user} 于 {at} 说明", "explained by {user} at {at}"),
-    "pf_ck_unexplained": ("尚未说明", "not explained yet"),
-    "pf_ck_save_explanation": ("保存说明", "Save explanation"),
-    "pf_ck_explanation_empty": ("说明不能为空，且不超过 {max} 个字。",
-                                "The explanation must not be empty nor longer than {max} characters."),
-    "pf_ck_explanation_saved": ("说明已保存。", "Explanation saved."),
-    "pf_ck_not_editable": ("该报送任务当前状态下不能修改说明。",
-                           "Explanations cannot be changed in this submission's state."),
-    "pf_ck_kind_required": ("必填", "Required"), "pf_ck_kind_range": ("取值范围", "Range"),
-    "pf_ck_kind_yoy": ("同比变动", "Year-on-year"), "pf_ck_kind_relation": ("指标关系", "Relation"),
-    "pf_ck_kind_sum": ("合计", "Sum"), "pf_ck_kind_peer": ("同期离群", "Outlier among peers"),
-    "pf_ck_kind_history": ("历史离群", "Outlier in own history"),
-})
 
 routes = Routes()
 FOLLOWUP_ROLES = (Role.APPROVER, Role.ANALYST)
 READ_ROLES = tuple(sorted(access.ACTIONS["read"]))
 ENTER_ROLES = tuple(sorted(access.ACTIONS["enter"]))
 EDITABLE = frozenset({State.DRAFT.value, State.RETURNED.value})
+SEVERITY_KEYS = {s.value: f"pf_ck_severity_{s.value}" for s in Severity}
+KIND_KEYS = {k.value: f"pf_ck_kind_{k.value}" for k in CheckKind}
 
 
 def _names(caller: Caller, flags: list[CheckFlag]) -> dict[int, str]:
@@ -89,6 +62,7 @@ def followup(request: Request, caller: Annotated[Caller, Depends(require(*FOLLOW
     regions = dict(caller.db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
     indicators = sorted({(f.indicator.position, f.indicator.code, f.indicator.name) for f in every})
     return render(request, "followup.html", caller=caller, flags=shown, text_of=flag_text,
+                  severity_keys=SEVERITY_KEYS, kind_keys=KIND_KEYS,
                   names=_names(caller, shown), regions=regions, depts=department_names(caller.db),
                   region_choices=sorted({f.submission.region_code for f in every}),
                   indicator_choices=[(c, n) for _, c, n in indicators],
@@ -103,6 +77,7 @@ def _fragment(request: Request, caller: Caller, submission: Submission, *, messa
     # An HTMX request swaps the fragment in; a plain one (no script, a bookmark) gets a whole page.
     template = "followup_flags.html" if request.headers.get("HX-Request") else "followup_submission.html"
     return render(request, template, caller=caller, submission=submission, flags=flags,
+                  severity_keys=SEVERITY_KEYS,
                   text_of=flag_text, names=_names(caller, flags), may_explain=may_explain,
                   message=message, error=error, max_length=EXPLANATION_MAX, status=status)
 

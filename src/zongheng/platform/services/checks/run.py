@@ -89,7 +89,7 @@ def _describe(scope: str, x: float, median: float, z: float, params: dict[str, A
     return f"pf_ck_{scope}_{form}", out | {"diff": fmt(abs(x - median))}
 
 
-def _level_peers(db: Session, submission: Submission, own: Region | None) -> Select:
+def _level_peers(submission: Submission, own: Region | None) -> Select:
     """Values of the same version and period, in regions of the submission's region's level."""
     query = (select(Submission.region_code, Value.indicator_id, Value.value)
              .join(Value.submission)
@@ -111,7 +111,7 @@ def outlier_findings(db: Session, submission: Submission, settings: OutlierSetti
     # Peers: one row per region of the same level, one column per indicator of this submission.
     rows: dict[str, int] = {submission.region_code: 0}
     cells = []
-    for code, indicator_id, number in db.execute(_level_peers(db, submission, region).where(
+    for code, indicator_id, number in db.execute(_level_peers(submission, region).where(
             Value.indicator_id.in_(ids))):
         cells.append((rows.setdefault(code, len(rows)), col[indicator_id], number))
     peers = np.full((len(rows), len(ids)), np.nan)
