@@ -158,3 +158,22 @@ def test_the_framework_reader_refuses_a_checks_key_so_rules_live_beside_the_plat
     file.write_text("code: I\nname: 指数\nchecks: []\nchildren:\n  - {code: A, name: 甲}\n", encoding="utf-8")
     with pytest.raises(FrameworkError, match="checks"):
         read_framework(file)
+
+
+def test_a_rules_file_is_read_again_when_it_changes_and_a_bad_one_is_named(tmp_path):
+    import os
+
+    file = tmp_path / "mini.yaml"
+    file.write_text("checks:\n  - {kind: range, indicators: [A], max: 100}\n", encoding="utf-8")
+    assert load_rules("mini", CODES, folder=tmp_path).rules[0].max == 100
+    file.write_text("checks:\n  - {kind: range, indicators: [A], max: 50}\n", encoding="utf-8")
+    os.utime(file, ns=(1, 10**18))              # a new modification time, whatever the clock
+    assert load_rules("mini", CODES, folder=tmp_path).rules[0].max == 50
+    file.write_text("checks:\n  - {kind: range, indicators: [Z], max: 50}\n", encoding="utf-8")
+    os.utime(file, ns=(1, 2 * 10**18 // 2 + 1))
+    with pytest.raises(FrameworkError) as caught:
+        load_rules("mini", CODES, folder=tmp_path)
+    (problem,) = caught.value.problems
+    assert (problem.kind, problem.file, problem.key, problem.params) == (
+        "ck_rule_code", "mini.yaml", "checks[0].indicators", {"code": "Z"})
+    assert load_rules("other", CODES, folder=tmp_path).rules == ()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -260,12 +261,18 @@ def _outlier_settings(raw: Any, bad) -> OutlierSettings:
     return OutlierSettings(**out)
 
 
+@lru_cache(maxsize=64)
+def _read(file: Path, _mtime_ns: int) -> Any:
+    # Every save runs the checks: read each rules file once per change, not once per save.
+    return read_yaml(file, error=FrameworkError)
+
+
 def load_rules(key: str, codes: set[str] | None = None, *, folder: Path = RULES_DIR) -> RuleSet:
     """Read the rules of framework ``key`` (``rules/<key>.yaml``); no file means no rules."""
     file = folder / f"{key}.yaml"
     if not file.is_file():
         return RuleSet()
-    return parse_rules(read_yaml(file, error=FrameworkError), codes, file=file.name)
+    return parse_rules(_read(file, file.stat().st_mtime_ns), codes, file=file.name)
 
 
 def _holds(left: float, op: str, right: float, tolerance: float) -> bool:
