@@ -15,6 +15,7 @@ TABLES = {"alembic_version", "api_token", "app_user", "audit_event", "audit_head
           "role_scope_region", "submission", "value", "value_history"}
 
 TABLES |= {"late_entry_request", "message", "reporting_period"}     # issue 12: deadlines
+TABLES |= {"check_flag"}        # issue 12: checks (0003_check_flags)
 
 
 def test_upgrade_from_empty_matches_the_models(database_url):

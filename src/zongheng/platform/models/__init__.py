@@ -2,6 +2,7 @@
 
 from zongheng.platform.models.audit import GENESIS, AuditEvent, AuditHead
 from zongheng.platform.models.base import Base, utcnow
+from zongheng.platform.models.checks import CheckFlag, CheckKind, Severity
 from zongheng.platform.models.frameworks import FrameworkIndicator, FrameworkVersion
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.sessions import LoginSession
@@ -20,3 +21,4 @@ from zongheng.platform.models.late_entry import LateEntryRequest, LateState
 from zongheng.platform.models.periods import ReportingPeriod
 
 __all__ += ["LateEntryRequest", "LateState", "Message", "ReportingPeriod"]
+__all__ += ["CheckFlag", "CheckKind", "Severity"]

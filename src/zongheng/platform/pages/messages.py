@@ -80,4 +80,33 @@ def translator(lang: str):
     return t
 
 
+# Issue 12, checks: the follow-up queue and the 说明 form (pages/followup.py).
+register_messages({
+    "pf_followup": ("跟进清单", "Follow-up"),
+    "pf_followup_intro": ("权限范围内报送任务的未解决校验标记，以及填报员的说明。",
+                          "Open check flags of the submissions in your scope, with the reporters' "
+                          "explanations."),
+    "pf_followup_none": ("没有符合条件的未解决校验标记。", "No open check flags match."),
+    "pf_ck_flags": ("校验标记", "Check flags"),
+    "pf_ck_flags_none": ("本报送任务没有未解决的校验标记。", "This submission has no open check flags."),
+    "pf_ck_severity": ("严重程度", "Severity"),
+    "pf_ck_severity_warning": ("提示", "Warning"),
+    "pf_ck_severity_blocking": ("须说明", "Needs explanation"),
+    "pf_ck_any": ("全部", "All"),
+    "pf_ck_filter": ("筛选", "Filter"),
+    "pf_ck_message": ("校验结果", "Finding"),
+    "pf_ck_explanation": ("说明", "Explanation"),
+    "pf_ck_explained": ("{user} 于 {at} 说明", "explained by {user} at {at}"),
+    "pf_ck_unexplained": ("尚未说明", "not explained yet"),
+    "pf_ck_save_explanation": ("保存说明", "Save explanation"),
+    "pf_ck_explanation_empty": ("说明不能为空，且不超过 {max} 个字。",
+                                "The explanation must not be empty nor longer than {max} characters."),
+    "pf_ck_explanation_saved": ("说明已保存。", "Explanation saved."),
+    "pf_ck_not_editable": ("该报送任务当前状态下不能修改说明。",
+                           "Explanations cannot be changed in this submission's state."),
+    "pf_ck_kind_required": ("必填", "Required"), "pf_ck_kind_range": ("取值范围", "Range"),
+    "pf_ck_kind_yoy": ("同比变动", "Year-on-year"), "pf_ck_kind_relation": ("指标关系", "Relation"),
+    "pf_ck_kind_sum": ("合计", "Sum"), "pf_ck_kind_peer": ("同期离群", "Outlier among peers"),
+    "pf_ck_kind_history": ("历史离群", "Outlier in own history"),
+})
 from zongheng.platform.pages import deadline_texts  # noqa: E402, F401  (issue 12: registers its texts)

@@ -2,7 +2,7 @@
 """Inbox, late-entry requests and reporting periods (站内消息、补报申请、报送期).
 
 Revision ID: 0004_inbox_late
-Revises: 0001
+Revises: 0003_check_flags
 Create Date: 2026-12-03
 
 Only new tables, referring to tables of 0001 (app_user, framework_version, submission), so the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_inbox_late"
-down_revision = "0001"
+down_revision = "0003_check_flags"
 branch_labels = None
 depends_on = None
 
