@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zongheng.platform.db import make_engine, make_sessionmaker
-from zongheng.platform.pages import auth, home, submission
+from zongheng.platform.pages import auth, board, change_requests, entry, home, submission
 from zongheng.platform.pages.deps import NotLoggedIn
 from zongheng.platform.pages.registry import check_routes, install
 from zongheng.platform.pages.render import environment, render
@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
     install(app, auth.routes, home.routes, submission.routes)
+    install(app, entry.routes, board.routes, change_requests.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     check_routes(app)
     return app

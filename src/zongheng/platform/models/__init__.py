@@ -13,3 +13,6 @@ __all__ = [
     "FrameworkVersion", "LoginSession", "Region", "RegionLevel", "Role", "RoleAssignment",
     "RoleScopeRegion", "Scope", "State", "Submission", "User", "Value", "ValueHistory", "utcnow",
 ]
+from zongheng.platform.models.change_requests import ChangeRequest, RequestState
+
+__all__ += ["ChangeRequest", "RequestState"]
