@@ -43,12 +43,12 @@ __all__ = ["TRANSITIONS", "Change", "Transition", "WorkflowError", "bulk_approve
            "checks_before_submit", "decide_change", "request_change", "transition"]
 
 register_messages({
-    "pf_wf_submit": ("报送", "Submit"),
-    "pf_wf_return": ("退回", "Return"),
-    "pf_wf_approve": ("审核通过", "Approve"),
-    "pf_wf_lock": ("锁定", "Lock"),
+    "pf_wf_submit": ("报送", "submit"),
+    "pf_wf_return": ("退回", "return"),
+    "pf_wf_approve": ("审核通过", "approve"),
+    "pf_wf_lock": ("锁定", "lock"),
     "pf_wf_bad_state": ("“{name}”：状态为“{state}”时不能{action}。",
-                        "\"{name}\": cannot {action} while it is {state}."),
+                        "\"{name}\": cannot {action} it while it is {state}."),
     "pf_wf_bad_role": ("“{name}”：您没有{action}此报送任务的权限。",
                        "\"{name}\": you may not {action} this submission."),
     "pf_wf_reason_needed": ("退回须填写原因。", "A return needs a reason."),
