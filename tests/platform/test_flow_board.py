@@ -118,3 +118,15 @@ def test_the_reporter_submits_from_the_grid_and_sees_the_return_reason(client, f
                    reason="请补充说明", due=date.today() + timedelta(days=2))
     page = client.get(f"/submissions/{sid}/entry").text
     assert "退回原因：请补充说明" in page and 'name="v-' in page
+
+
+def test_the_new_pages_speak_english_too(client, world):
+    login(client, "reporter")
+    entry = client.get(f"/submissions/{world.submissions['s1']}/entry?lang=en").text
+    assert "Submit for approval" in entry and "Comment" in entry and "提交申请" not in entry
+    assert "My entry" in client.get("/entry").text
+    client.cookies.clear()
+    login(client, "analyst")
+    board = client.get("/board?lang=en").text
+    assert "Approval board" in board and "Changed since approval" in board and "审核看板" not in board
+    assert "No change requests in your scope." in client.get("/change-requests").text
