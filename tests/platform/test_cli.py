@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from zongheng.cli import app as cli
-from zongheng.platform.migrate import head_revision
 from zongheng.platform.models import Role
 from zongheng.platform.services import passwords, users
 from zongheng.platform.services.demo import STATES_2024
@@ -69,7 +68,9 @@ def test_user_mistakes_are_plain_messages(tmp_path):
 def test_db_upgrade_backup_restore(tmp_path):
     where = ["--data", str(tmp_path / "data")]
     up = runner.invoke(cli, ["db", "upgrade", *where])
-    assert up.exit_code == 0 and f"数据库已升级到版本 {head_revision()}" in up.output
+    from zongheng.platform.migrate import head_revision
+
+    assert up.exit_code == 0 and f"数据库已升级到版本 {head_revision()}：" in up.output
     add = ["users", "add", "--role", "admin", "--region", "A", *where]
     assert runner.invoke(cli, [*add, "sun"]).exit_code == 0
     saved = runner.invoke(cli, ["db", "backup", str(tmp_path / "b.db"), *where])
