@@ -17,6 +17,8 @@ TABLES = {"alembic_version", "api_token", "app_user", "audit_event", "audit_head
 TABLES |= {"late_entry_request", "message", "reporting_period"}     # issue 12: deadlines
 TABLES |= {"check_flag"}        # issue 12: checks (0003_check_flags)
 
+TABLES |= {"change_request"}                # part 2: change requests (0002_change_requests)
+
 
 def test_upgrade_from_empty_matches_the_models(database_url):
     engine = make_engine(database_url)

@@ -18,7 +18,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from zongheng.platform.api import create_api
 from zongheng.platform.db import make_engine, make_sessionmaker
-from zongheng.platform.pages import auth, followup, frameworks, home, submission, tokens
+from zongheng.platform.pages import (
+    auth,
+    board,
+    change_requests,
+    entry,
+    followup,
+    frameworks,
+    home,
+    submission,
+    tokens,
+)
 from zongheng.platform.pages.deps import NotLoggedIn
 from zongheng.platform.pages.registry import check_routes, install
 from zongheng.platform.pages.render import environment, render
@@ -87,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _bad_request)
     install(app, auth.routes, home.routes, submission.routes, tokens.routes, frameworks.routes,
             followup.routes)
+    install(app, entry.routes, board.routes, change_requests.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

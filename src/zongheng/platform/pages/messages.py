@@ -109,4 +109,67 @@ register_messages({
     "pf_ck_kind_sum": ("合计", "Sum"), "pf_ck_kind_peer": ("同期离群", "Outlier among peers"),
     "pf_ck_kind_history": ("历史离群", "Outlier in own history"),
 })
+# Entry, workflow board and change requests (issue 12, part 2).
+register_messages({
+    "pf_flow_nav_entry": ("我的填报", "My entry"),
+    "pf_flow_nav_board": ("审核看板", "Approval board"),
+    "pf_flow_nav_requests": ("变更申请", "Change requests"),
+    "pf_flow_entry_title": ("填报", "Entry"),
+    "pf_flow_open_entry": ("填报", "Enter"),
+    "pf_flow_comment": ("说明", "Comment"),
+    "pf_flow_save": ("保存", "Save"),
+    "pf_flow_saved": ("已保存：{n} 项有变动。", "Saved: {n} change(s)."),
+    "pf_flow_nothing_saved": ("有 {n} 处错误，本次未保存任何数值，请改正后再保存。",
+                              "{n} problem(s): nothing was saved; correct them and save again."),
+    "pf_flow_help": ("Enter 或方向键在单元格间移动；从 Excel 复制一列或一块数据，"
+                     "粘贴到起始单元格即可依次填入。"
+                     "可填“1,234”“12%”“１２３”；“—”或留空表示无数据。",
+                     "Enter and the arrow keys move between cells; paste a column or block copied from "
+                     "Excel into its first cell. \"1,234\", \"12%\" and \"１２３\" are read; \"—\" or blank "
+                     "means no value."),
+    "pf_flow_closed": ("此任务状态为“{state}”，不能直接修改；已审核的数据请提交变更申请。",
+                       "This submission is {state} and cannot be edited; approved data change through a "
+                       "change request."),
+    "pf_flow_submit": ("报送审核", "Submit for approval"),
+    "pf_flow_submit_note": ("请先保存。报送后不能修改，除非被退回。",
+                            "Save first. After submitting, values cannot change unless returned."),
+    "pf_flow_return_due": ("补正期限：{due}", "back by {due}"),
+    "pf_flow_cr_title": ("申请修改已审核数据", "Ask to change approved data"),
+    "pf_flow_cr_new": ("新值", "New value"),
+    "pf_flow_cr_reason": ("原因", "Reason"),
+    "pf_flow_cr_send": ("提交申请", "Send request"),
+    "pf_flow_cr_list": ("变更申请", "Change requests"),
+    "pf_flow_cr_pending": ("待审批", "Pending"),
+    "pf_flow_cr_approved": ("已批准", "Approved"),
+    "pf_flow_cr_rejected": ("已驳回", "Rejected"),
+    "pf_board_title": ("审核看板", "Approval board"),
+    "pf_board_all": ("全部", "All"),
+    "pf_board_filter": ("筛选", "Filter"),
+    "pf_board_select": ("选择", "Select"),
+    "pf_board_changes": ("审核后变动", "Changed since approval"),
+    "pf_board_actions": ("操作", "Actions"),
+    "pf_board_first": ("首次报送", "First submission"),
+    "pf_board_no_change": ("上次审核后无变动", "No change since approval"),
+    "pf_board_changed": ("{n} 项变动", "{n} changed"),
+    "pf_board_approved_value": ("审核值", "Approved"),
+    "pf_board_current_value": ("当前值", "Current"),
+    "pf_board_approve": ("审核通过", "Approve"),
+    "pf_board_return": ("退回", "Return"),
+    "pf_board_lock": ("锁定", "Lock"),
+    "pf_board_return_reason": ("退回原因", "Reason"),
+    "pf_board_return_due": ("补正期限", "Back by"),
+    "pf_board_approve_selected": ("批量审核通过所选", "Approve the selected"),
+    "pf_board_done_approve": ("已审核通过。", "Approved."),
+    "pf_board_done_return": ("已退回。", "Returned."),
+    "pf_board_done_lock": ("已锁定。", "Locked."),
+    "pf_board_empty": ("没有符合条件的报送任务。", "No submission matches."),
+    "pf_board_submission": ("报送任务", "Submission"),
+    "pf_board_requested_by": ("申请人", "Asked by"),
+    "pf_board_note": ("审批意见", "Note"),
+    "pf_board_cr_approve": ("批准", "Approve"),
+    "pf_board_cr_reject": ("驳回", "Reject"),
+    "pf_board_no_requests": ("权限范围内暂无变更申请。", "No change requests in your scope."),
+})
+
+
 from zongheng.platform.pages import deadline_texts  # noqa: E402, F401  (issue 12: registers its texts)

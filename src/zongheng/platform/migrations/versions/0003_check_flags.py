@@ -2,7 +2,7 @@
 """Check flags (校验标记): rule and outlier findings per submission and indicator, with the 说明.
 
 Revision ID: 0003_check_flags
-Revises: 0001
+Revises: 0002_change_requests
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_check_flags'
-down_revision = '0001'
+down_revision = "0002_change_requests"
 branch_labels = None
 depends_on = None
 
