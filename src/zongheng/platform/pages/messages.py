@@ -46,8 +46,9 @@ register_messages({
     "pf_history_line": ("{at} {user}：{old} → {new}", "{at} {user}: {old} → {new}"),
     "pf_reason": ("原因：{reason}", "reason: {reason}"),
     "pf_returned_reason": ("退回原因：{reason}", "Returned because: {reason}"),
-    "pf_read_only": ("只读视图：填报、校验与审核流程在下一阶段提供。",
-                     "Read-only view: entry, checks and approval come in the next part."),
+    "pf_read_only": ("只读视图：填报请打开“填报”，校验标记见“跟进清单”，审核见“审核看板”。",
+                     "Read-only view: enter values in the entry grid; check flags are in Follow-up, "
+                     "approval on the board."),
     "pf_missing": ("—", "—"),
     "pf_language": ("English", "中文"),
     "pf_scope_own": ("{unit}（本单位）", "{unit} (own unit)"),

@@ -1,9 +1,8 @@
 """Submissions service (报送): derive expected submissions, set values, read a submission.
 
-Entry, checks and the workflow's transition rules are the next part of the platform; what is here
-is what the seed and the read-only page need, written so those can build on it: every value change
-goes through :func:`set_value` (history row + audit event), every state change through
-:func:`set_state`.
+The building blocks the entry grid (:mod:`.entry`), the workflow (:mod:`.workflow`), the checks
+and the API share: every value change goes through :func:`set_value` (history row + audit
+event), every state change through :func:`set_state`.
 """
 
 from __future__ import annotations
