@@ -8,6 +8,7 @@ until the API exists and is gated like the pages.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -34,7 +35,10 @@ from zongheng.platform.pages.registry import check_routes, install
 from zongheng.platform.pages.render import environment, render
 from zongheng.platform.settings import Settings
 
-__all__ = ["SECURITY_HEADERS", "create_app"]
+__all__ = ["IN_FLIGHT", "SECURITY_HEADERS", "create_app"]
+
+IN_FLIGHT = 12
+"""Requests handled at once: below the connection pool (SQLAlchemy's default 5 + 10 overflow)."""
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -78,6 +82,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = environment(settings.timezone)
+
+    # At most IN_FLIGHT requests reach the handlers at once; the rest wait here, holding neither a
+    # worker thread nor a database connection. Without it, a deadline-day crowd (300 reporters
+    # saving at once, bench/bench_platform_save.py) deadlocked: requests between two dependency
+    # steps held every pooled connection while the threads that would release them waited for one.
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    @app.middleware("http")
+    async def one_at_a_time_per_connection(request: Request, call_next):
+        if request.url.path.startswith("/static/"):
+            return await call_next(request)
+        async with gate:
+            return await call_next(request)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
