@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from zongheng.errors import FrameworkError, Problem
 from zongheng.i18n import register_messages
+from zongheng.report.targets import has_targets, is_attainment
 
 if TYPE_CHECKING:
     from zongheng.analysis.attainment import WarningRule
@@ -53,22 +54,6 @@ _NAMES = {
     ("eco", "docx"): "生态文明建设情况报告.docx",
     ("eco", "xlsx"): "生态文明建设指标完成情况.xlsx",
 }
-
-
-def is_attainment(framework: Framework) -> bool:
-    """Return whether a framework is judged by target attainment (目标达成类指标体系).
-
-    Such a framework gives its indicators an attainment rule (``rule: ">="``, ``"<="`` or
-    ``"yes"``), as the 生态文明建设情况监督指标 do: each indicator is judged against its own
-    target, and a normalised composite score, a rank among units, a gap or a path to a
-    rank would be an invented number.
-    """
-    return any(ind.rule for ind in framework.indicators)
-
-
-def has_targets(framework: Framework) -> bool:
-    """Return whether any indicator can be judged against a target (a target, or a yes/no rule)."""
-    return any(ind.target is not None or ind.rule == "yes" for ind in framework.indicators)
 
 
 def template_for(framework: Framework, template: str | None = None) -> str:

@@ -28,6 +28,7 @@ from zongheng.report.html import charts
 from zongheng.report.html.blocks import Section, cell, chart, missing, raw_change, signed_value, table
 from zongheng.report.html.page import ECHARTS_VERSION, render_page, source_title, synthetic_default
 from zongheng.report.html.text import measure, register, sentences, sep, t
+from zongheng.report.targets import is_attainment
 
 __all__ = ["check_targets", "is_attainment_framework", "render_attainment_html", "unit_attainment",
            "write_attainment_html", "write_unit_attainment_html"]
@@ -355,14 +356,8 @@ def _notes(table_: pd.DataFrame, period: Hashable, source: str | None, synthetic
     return sec
 
 
-def is_attainment_framework(framework: Framework) -> bool:
-    """Return whether the framework is assessed against targets (目标达成类指标体系).
-
-    True when any indicator has an attainment rule (``rule: ">=" | "<=" | "yes"``), as the
-    生态文明 supervision indicators do: such a framework gets an attainment report, never a
-    composite score or a ranking.
-    """
-    return any(i.rule for i in framework.indicators)
+is_attainment_framework = is_attainment
+"""The page's name for :func:`zongheng.report.targets.is_attainment`."""
 
 
 def _assessable(table_: pd.DataFrame) -> bool:

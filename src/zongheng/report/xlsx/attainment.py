@@ -29,6 +29,7 @@ from zongheng.i18n import register_messages, text
 from zongheng.io.atomic import atomic_write
 from zongheng.io.safe_cells import write_csv
 from zongheng.panel import Panel
+from zongheng.report.targets import has_targets, is_attainment
 from zongheng.report.xlsx.book import (
     GREEN_FILL,
     GREEN_FONT,
@@ -207,22 +208,6 @@ class AttainmentBook(Book):
         rows.append((self.t("a_tool"), f"zongheng {__version__}", False))
         toc = [(self.t(f"sheet_{k}"), self.t(f"toc_{k}")) for k in ATTAINMENT_SHEETS[1:]]
         self.about(ws, rows, toc)
-
-
-def is_attainment(framework: Framework) -> bool:
-    """Return whether a framework is judged by target attainment (目标达成类指标体系).
-
-    Its indicators carry an attainment rule (``>=``, ``<=``, ``yes``), as the
-    生态文明建设 supervision indicators do: a composite score or rank would be an
-    invented number.
-    """
-    return any(getattr(ind, "rule", "") for ind in framework.indicators)
-
-
-def has_targets(framework: Framework) -> bool:
-    """Return whether any indicator can be judged: it has a target, or is a yes/no item."""
-    return any(getattr(ind, "target", None) is not None or getattr(ind, "rule", "") == "yes"
-               for ind in framework.indicators)
 
 
 def write_attainment_xlsx(table: pd.DataFrame, path: str | Path, *, title: str | None = None,

@@ -684,7 +684,8 @@ def results_book(ev: Evaluation, *, group: str | None = None, period: Hashable |
 
     An attainment framework gives the attainment workbook of every unit, up to ``period``.
     """
-    from zongheng.report.xlsx.attainment import attainment_book, is_attainment
+    from zongheng.report.targets import is_attainment
+    from zongheng.report.xlsx.attainment import attainment_book
 
     if is_attainment(ev.framework):
         return attainment_book(ev.framework, ev.panel, None, period=period, lang=lang,

@@ -26,7 +26,8 @@ from zongheng.analysis.gap import GapResult
 from zongheng.i18n import register_messages
 from zongheng.io.atomic import atomic_write
 from zongheng.report.brief import UnitBrief
-from zongheng.report.xlsx.attainment import is_attainment, write_eco_xlsx
+from zongheng.report.targets import is_attainment
+from zongheng.report.xlsx.attainment import write_eco_xlsx
 from zongheng.report.xlsx.book import GREEN_FONT, RED_FONT, Column, Table, cell_value, raw_column
 from zongheng.report.xlsx.evaluation import EvaluationBook
 from zongheng.report.xlsx.formats import ARROW, PCT, RANK, SCORE, SIGNED, SIGNED_PCT, shown_value
