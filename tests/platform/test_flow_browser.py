@@ -1,6 +1,8 @@
-"""The flow in Debian's Chromium: enter, paste, save, submit → return → fix, resubmit → approve on the board.
+"""The flow in Debian's Chromium: enter, paste, save, submit → return → fix, resubmit → approve on the board →
+the analyst sees the department's 报送率 at 100% and the value's history.
 
-Set ``ZONGHENG_DOCS_IMG=1`` to also write docs/img/platform_entry.png and platform_board.png.
+Set ``ZONGHENG_DOCS_IMG=1`` to also write docs/img/platform_entry.png, platform_board.png,
+platform_completeness_done.png and platform_history.png.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def test_enter_submit_return_fix_and_approve_in_the_browser(live_demo, tmp_path)
             reporter.click("tr[data-state=draft] a")
             reporter.wait_for_selector("table.entry")
             sid = int(re.search(r"/submissions/(\d+)/entry", reporter.url).group(1))
+            period = reporter.inner_text("h1").split("·")[-1].strip()
             # Type, then Enter moves down a row; paste a 3-cell column from Excel at row 3.
             reporter.fill(_cell(reporter, 0), "1,234")
             reporter.press(_cell(reporter, 0), "Enter")
@@ -132,11 +135,28 @@ def test_enter_submit_return_fix_and_approve_in_the_browser(live_demo, tmp_path)
             approver.wait_for_selector(".saved")
             approver.goto(base + "/board")
             assert approver.locator(f"tr[data-submission='{sid}']").get_attribute("data-state") == "approved"
+
+            # The analyst office: 统计局 owed one submission this period; it is in, so 100%.
+            analyst = _login(browser, base, "fenxi", accounts["fenxi"], log)
+            analyst.goto(f"{base}/completeness?period={period}")
+            dept = analyst.locator("table.by-department tr", has_text="统计局")
+            assert dept.locator(".rate-reporting").inner_text() == "100.0%"
+            overall = analyst.inner_text("table.overall .rate-reporting")
+            assert overall != "100.0%"     # the other departments' drafts are still owed
+            analyst.screenshot(path=str(tmp_path / "platform_completeness_done.png"), full_page=True)
+            # …and the first value's history: typed 1,234, corrected to 1,235 after the return.
+            analyst.goto(f"{base}/submissions/{sid}")
+            first = analyst.locator("table tbody tr").first.locator("td.history")
+            first.locator("summary").click()
+            lines = first.locator("li").all_inner_texts()
+            assert any("1,234" in x and "1,235" in x and "tianbao" in x for x in lines), lines
+            analyst.screenshot(path=str(tmp_path / "platform_history.png"), full_page=True)
         finally:
             browser.close()
     assert log["errors"] == []
     assert [m for m in log["console"] if m[0] == "error"] == []     # a CSP violation would show here
     assert all(url.startswith((base, "data:")) for url in log["requests"]), log["requests"]
     if os.environ.get("ZONGHENG_DOCS_IMG"):
-        for name in ("platform_entry.png", "platform_board.png"):
+        for name in ("platform_entry.png", "platform_board.png", "platform_completeness_done.png",
+                     "platform_history.png"):
             shutil.copy(tmp_path / name, DOCS_IMG / name)
