@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from zongheng.platform.db import transaction
-from zongheng.platform.models import AuditEvent, LateEntryRequest, Message, Submission
+from zongheng.platform.models import AuditEvent, LateEntryRequest, Message, ReportingPeriod, Submission
 from zongheng.platform.services import late_entry
 
 from .conftest import csrf_of, login
@@ -155,3 +155,30 @@ def test_the_deadline_pages_read_in_english_and_show_only_known_notices(client, 
     assert "— reminder(s) sent." in page
     login(client, "reporter")
     assert "Reminder: 部门DA (甲县), period 2024, is" in client.get("/inbox").text
+
+
+def test_periods_are_scoped_to_the_callers_regions(client, world, factory):
+    # Periods are shared: 2024 has s1 (DA@A), s3 (DA1@A) and s8 (DB@B); 2023 also reaches city D (s9).
+    with transaction(factory) as s:
+        version = s.get(Submission, world.submissions["s1"]).version
+        for period in ("2023", "2024"):
+            s.add(ReportingPeriod(version_id=version.id, period=period, due_date=date(2025, 3, 31)))
+    login(client, "admin")                                  # 管理员 of county A only
+    page = client.get("/periods").text
+    counts = dict(re.findall(r'<tr data-period="\d+">.*?<td>(\d{4})</td>.*?<td class="num">(\d+)</td>',
+                              page, re.S))
+    assert counts == {"2024": "2", "2023": "3"}             # A's submissions: s1 s3 / s2 s4 s5
+    ids = {p: i for i, p in re.findall(r'<option value="(\d+)">小指标体系 · (\d+)</option>', page)}
+    due = _post(client, "/periods/due", period_id=ids["2024"], department_code="DB", due="2026-04-15")
+    assert "已更新 0 项报送任务" in client.get(due.headers["location"]).text      # B is not A's
+    lock = _post(client, "/periods/lock", period_id=ids["2024"], locked="1")
+    assert "权限范围以外的地区" in client.get(lock.headers["location"]).text
+    login(client, "analyst")                                # below city C: A and B, not D
+    assert "报送期已锁定" in client.get(_post(client, "/periods/lock", period_id=ids["2024"],
+                                                 locked="1").headers["location"]).text
+    refused = _post(client, "/periods/lock", period_id=ids["2023"], locked="1")
+    assert "权限范围以外的地区" in client.get(refused.headers["location"]).text
+    with factory() as s:
+        locked = dict(s.execute(select(ReportingPeriod.period, ReportingPeriod.locked)).all())
+        assert locked == {"2023": False, "2024": True}
+        assert s.get(Submission, world.submissions["s8"]).due_date == date(2025, 3, 31)

@@ -41,6 +41,10 @@ register_messages({
                               "Some regions lack a department for a 牵头单位: {detail}"),
     "pf_err_no_regions": ("您的权限范围内没有具备全部牵头单位的地区。",
                           "No region in your scope has every 牵头单位."),
+    "pf_err_lock_scope": ("此报送期还包括您权限范围以外的地区，"
+                          "只有覆盖全部地区的管理员或汇总分析员可以锁定或解锁。",
+                          "This period includes regions outside your scope: only an administrator or "
+                          "analyst over every region may lock or unlock it."),
     "pf_err_reason": ("请填写补报原因。", "Give the reason for entering late."),
     "pf_err_decided": ("该申请已处理过。", "This request was already decided."),
     "pf_err_until": ("批准补报需填写截止日期（含当日）。", "An approval needs the last day it is open."),

@@ -23,7 +23,7 @@ __all__ = ["NOTICES", "form_of", "notice_of", "parse_day", "redirect", "region_n
 NOTICES = frozenset({
     "pf_done_opened", "pf_done_due", "pf_done_locked", "pf_done_unlocked", "pf_done_reminded",
     "pf_done_requested", "pf_done_decided", "pf_err_form", "pf_err_date", "pf_err_no_departments",
-    "pf_err_no_regions", "pf_err_reason", "pf_err_decided", "pf_err_until",
+    "pf_err_no_regions", "pf_err_lock_scope", "pf_err_reason", "pf_err_decided", "pf_err_until",
 })
 """Notices a redirect may name in ``?notice=``; any other key is ignored (no text from the URL)."""
 

@@ -43,13 +43,20 @@ def _regions_in_scope(caller: Caller) -> set[str]:
 
 @routes.add("GET", "/periods")
 def periods_page(request: Request, caller: CallerDep) -> Response:
-    """List the opened periods with their counts; forms to open, set a due date, lock."""
+    """List the opened periods that reach the caller's regions, with the submissions there.
+
+    Periods are shared (a province opens 2024 for every county), so the list and its counts are
+    limited to the regions of the caller's 管理员/汇总分析员 grants: a county sees its own.
+    """
     db = caller.db
-    rows = list(db.scalars(select(ReportingPeriod).options(selectinload(ReportingPeriod.version))
-                           .order_by(ReportingPeriod.period.desc(), ReportingPeriod.version_id)))
+    scope = _regions_in_scope(caller)
     counts = {(v, p): n for v, p, n in db.execute(
         select(Submission.version_id, Submission.period, func.count(Submission.id))
+        .where(Submission.region_code.in_(sorted(scope)))
         .group_by(Submission.version_id, Submission.period))}
+    rows = [r for r in db.scalars(select(ReportingPeriod).options(selectinload(ReportingPeriod.version))
+                                  .order_by(ReportingPeriod.period.desc(), ReportingPeriod.version_id))
+            if (r.version_id, r.period) in counts]
     order = (FrameworkVersion.key, FrameworkVersion.year)
     versions = list(db.scalars(select(FrameworkVersion).order_by(*order)))
     depts = department_names(db)
@@ -96,19 +103,23 @@ async def department_due(request: Request, caller: CallerDep) -> Response:
     due = parse_day(form.get("due", ""))
     if due is None:
         return redirect("/periods", "pf_err_date")
-    n = periods.set_department_due(caller.db, row, dept, due, user_id=caller.user.id)
+    n = periods.set_department_due(caller.db, row, dept, due, regions=_regions_in_scope(caller),
+                                   user_id=caller.user.id)
     caller.db.commit()
     return redirect("/periods", "pf_done_due", n=n)
 
 
 @routes.add("POST", "/periods/lock")
 async def lock(request: Request, caller: CallerDep) -> Response:
-    """Lock or unlock a period."""
+    """Lock or unlock a period, if every region that reports in it is in the caller's scope."""
     form = await form_of(request)
     row = _period_of(caller, form)
     if row is None:
         return redirect("/periods", "pf_err_form")
     locked = form.get("locked") != "0"
+    # A lock closes entry for every region of the period: only a caller over all of them may.
+    if not periods.regions_of(caller.db, row) <= _regions_in_scope(caller):
+        return redirect("/periods", "pf_err_lock_scope")
     periods.lock_period(caller.db, row, locked, user_id=caller.user.id)
     caller.db.commit()
     return redirect("/periods", "pf_done_locked" if locked else "pf_done_unlocked")

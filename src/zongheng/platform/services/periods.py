@@ -9,6 +9,7 @@ administrator may re-open after adding a region. Every change is audited.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +26,8 @@ from zongheng.platform.models import (
 )
 from zongheng.platform.services import audit
 
-__all__ = ["Opened", "entry_closed", "lead_departments", "lock_period", "open_period", "set_department_due"]
+__all__ = ["Opened", "entry_closed", "lead_departments", "lock_period", "open_period", "regions_of",
+           "set_department_due"]
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,16 @@ def open_period(session: Session, version: FrameworkVersion, period: str, due: d
 
 
 def set_department_due(session: Session, period: ReportingPeriod, department_code: str, due: date, *,
-                       user_id: int | None = None) -> int:
-    """Give one department its own due date in ``period`` (单独设置截止日期); return the rows changed."""
-    result = session.execute(update(Submission).where(
-        Submission.version_id == period.version_id, Submission.period == period.period,
-        Submission.department_code == department_code).values(due_date=due))
+                       regions: Collection[str] | None = None, user_id: int | None = None) -> int:
+    """Give one department its own due date in ``period`` (单独设置截止日期); return the rows changed.
+
+    ``regions`` limits the change to those regions' submissions (a county sets its own dates only).
+    """
+    condition = [Submission.version_id == period.version_id, Submission.period == period.period,
+                 Submission.department_code == department_code]
+    if regions is not None:
+        condition.append(Submission.region_code.in_(sorted(regions)))
+    result = session.execute(update(Submission).where(*condition).values(due_date=due))
     audit.record(session, "period.due", user_id=user_id, object_type="reporting_period", object_id=period.id,
                  department=department_code, due=due.isoformat(), submissions=result.rowcount)
     return result.rowcount
@@ -121,6 +128,12 @@ def lock_period(session: Session, period: ReportingPeriod, locked: bool = True, 
     session.flush()
     audit.record(session, "period.lock" if locked else "period.unlock", user_id=user_id,
                  object_type="reporting_period", object_id=period.id)
+
+
+def regions_of(session: Session, period: ReportingPeriod) -> set[str]:
+    """Return the regions that owe submissions in ``period`` (who a lock affects)."""
+    return set(session.scalars(select(Submission.region_code).distinct().where(
+        Submission.version_id == period.version_id, Submission.period == period.period)))
 
 
 def entry_closed(session: Session, submission: Submission, today: date) -> bool:
