@@ -42,6 +42,18 @@ def test_differences_are_computed_from_the_shown_numbers():
     assert display.signed(display.difference(a, b)) == "+1.25"
 
 
+def test_raw_value_differences_are_those_of_the_values_as_shown():
+    # 12,345,678 is shown whole: the change on 12,000,000 is 345,678, not 4-digit-rounded 350,000.
+    assert display.value(12345678) == "12,345,678"
+    assert display.value_difference(12345678, 12000000) == 345678
+    # a requirement is shown rounded toward improvement, and so is the change it implies
+    assert display.value(81.98125, direction=1) == "81.99"
+    assert display.value_difference(81.98125, 80, direction=1) == pytest.approx(1.99)
+    assert display.value_difference(81.98125, 80) == pytest.approx(1.98)
+    assert display.signed_value(display.value_difference(82.17, 81.98875)) == "+0.18"
+    assert display.signed_value(-0.0) == "0"
+
+
 def test_ranks_show_ties():
     assert display.rank(5, last=7) == "并列第5–7位"
     assert display.rank(5, last=5) == "第5位"

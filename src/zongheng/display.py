@@ -40,8 +40,10 @@ __all__ = [
     "score",
     "shown",
     "signed",
+    "signed_value",
     "value",
     "value_decimals",
+    "value_difference",
 ]
 
 SIGNIFICANT = 4
@@ -147,6 +149,43 @@ def value(x: Any, *, direction: int | None = None, digits: int = SIGNIFICANT) ->
         x = float(round_significant([x], digits)[0])
     text = f"{x:,.{value_decimals(x, digits)}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _decimals_shown(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def value_difference(new: Any, old: Any, *, direction: int | None = None) -> float:
+    """Return ``new − old`` of two raw values as :func:`value` prints them (the reader's subtraction checks).
+
+    ``direction`` shows ``new`` as a requirement (rounded toward improvement), as :func:`value` does.
+
+    Examples
+    --------
+    >>> value_difference(82.1734, 81.98875), value_difference(81.98875, 82.17, direction=-1)
+    (0.18, -0.19)
+    >>> value_difference(12345678, 12000000)
+    345678.0
+    """
+    a, b = value(new, direction=direction), value(old)
+    if MISSING in (a, b):
+        return math.nan
+    decimals = max(_decimals_shown(a), _decimals_shown(b))
+    return round(float(a.replace(",", "")) - float(b.replace(",", "")), decimals)
+
+
+def signed_value(x: Any) -> str:
+    """Show a change of a raw value with its sign (``+6.1``, ``-0.19``, ``0``), as :func:`value` does.
+
+    Examples
+    --------
+    >>> signed_value(6.1), signed_value(-0.1912), signed_value(-0.0), signed_value(None)
+    ('+6.1', '-0.1912', '0', '—')
+    """
+    text = value(x)
+    if text == MISSING or text.startswith("-") or float(text.replace(",", "")) == 0:
+        return "0" if text in ("0", "-0") else text
+    return f"+{text}"
 
 
 def shown(x: Any, kind: str = "score") -> float:

@@ -57,6 +57,26 @@ def test_which_frameworks_are_judged_against_targets(eco, tiangong):
     assert "没有目标值和达标规则" in str(err.value) and "不能生成目标达成报告" in str(err.value)
 
 
+def test_a_target_without_a_rule_cannot_be_judged(eco):
+    # One definition for every writer (report/targets.py): a target needs its >=/<= rule.
+    from dataclasses import replace
+
+    from zongheng.framework import Indicator
+    from zongheng.report.targets import has_targets
+
+    assert has_targets(eco.framework)
+    first = next(i.code for i in eco.framework.indicators if i.rule == ">=")
+    nodes = []
+    for n in eco.framework.nodes:   # no rule keeps its target, except one target whose rule is gone
+        if isinstance(n, Indicator) and n.rule:
+            n = replace(n, rule=None) if n.code == first else replace(n, target=None, rule=">=")
+        nodes.append(n)
+    stripped = eco.framework.with_nodes(nodes)
+    assert not has_targets(stripped)
+    with pytest.raises(FrameworkError):
+        check_targets(stripped)
+
+
 def test_eco_dataset_report_is_the_attainment_page(eco, tmp_path):
     # what `zongheng report --dataset eco_yongkang --format html` writes (review screenshot 08
     # showed a min-max composite "71.80 分, 第5/9名" with gap and path sections instead)

@@ -110,6 +110,14 @@ def test_requirements_are_rounded_toward_improvement(page, brief):
     assert f"得第 {brief.path.achieved_rank} 名" in text_of(page)
 
 
+def test_each_change_is_the_difference_of_the_numbers_shown(page):
+    # The change column is read off "now" and "needed" as printed (needed rounded toward improvement):
+    # a reader subtracting the two printed numbers gets the printed change, row by row.
+    for row in table_rows(page, "path-table")[1:]:
+        now, needed, change = (float(x.replace(",", "")) for x in (row[2], row[4], row[5]))
+        assert change == pytest.approx(needed - now, abs=1e-9), row
+
+
 def test_no_solver_internals_in_the_page(page, brief):
     text = text_of(page)
     assert not re.search(r"\d[eE][-+]?\d", text)  # no scientific notation anywhere

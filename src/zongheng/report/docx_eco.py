@@ -58,8 +58,6 @@ from zongheng.report.docx_style import (
     merge_row,
     new_document,
     shade,
-    signed_value,
-    value_change,
     with_unit,
 )
 
@@ -356,12 +354,12 @@ def _value_text(r: pd.Series, lang: str) -> str:
 
 def _signed_change(r: pd.Series) -> str:
     """Return the change on last year from the values as printed (``-0.7``, ``+2``)."""
-    return signed_value(value_change(r["value"], r["previous"]))
+    return display.signed_value(display.value_difference(r["value"], r["previous"]))
 
 
 def _abs_change(r: pd.Series, other: str) -> str:
     """Return |value − other| from the values as printed (the reader's subtraction checks)."""
-    return display.value(abs(value_change(r["value"], r[other])))
+    return display.value(abs(display.value_difference(r["value"], r[other])))
 
 
 # -- 三、存在问题 ------------------------------------------------------------------------------
@@ -384,7 +382,7 @@ def _fact(r: pd.Series, year: str, lang: str) -> str:
     else:
         text_ += _t("fact_not", lang)
     if not pd.isna(r["change"]) and r["rule"] != "yes":
-        if value_change(r["value"], r["previous"]) == 0:
+        if display.value_difference(r["value"], r["previous"]) == 0:
             text_ += _t("fact_same", lang)
         else:
             text_ += _t("fact_change", lang, direction=_t("rise" if r["change"] > 0 else "fall",

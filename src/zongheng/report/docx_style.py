@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,10 +69,8 @@ __all__ = [
     "merge_row",
     "new_document",
     "shade",
-    "signed_value",
     "title_lines",
     "typeset",
-    "value_change",
     "with_unit",
 ]
 
@@ -698,31 +695,3 @@ def with_unit(value: str, measure: str | None, lang: str = "zh", *, change: bool
     if lang == "zh" or measure == "%":
         return f"{value}{measure}"
     return f"{value} {measure_name(measure, lang)}"
-
-
-def _decimals(shown: str) -> int:
-    return len(shown.split(".")[1]) if "." in shown else 0
-
-
-def value_change(new: object, old: object, *, direction: int | None = None) -> float:
-    """Return ``new − old`` from the values as printed, so that the reader's subtraction checks.
-
-    ``direction`` rounds ``new`` as a requirement (toward improvement).
-
-    >>> value_change(82.1734, 81.98875, direction=None), value_change(81.98875, 82.17, direction=-1)
-    (0.18, -0.19)
-    """
-    a = display.value(new, direction=direction)
-    b = display.value(old)
-    if display.MISSING in (a, b):
-        return math.nan
-    return round(float(a.replace(",", "")) - float(b.replace(",", "")),
-                 max(_decimals(a), _decimals(b)))
-
-
-def signed_value(x: object) -> str:
-    """Return a change of a raw value with its sign (``+6.1``, ``-0.19``, ``0``), as display shows it."""
-    shown = display.value(x)
-    if shown == display.MISSING or shown.startswith("-") or float(shown.replace(",", "")) == 0:
-        return "0" if shown in ("0", "-0") else shown
-    return f"+{shown}"

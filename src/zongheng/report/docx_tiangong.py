@@ -51,8 +51,6 @@ from zongheng.report.docx_style import (
     join,
     measure_name,
     new_document,
-    signed_value,
-    value_change,
     with_unit,
 )
 
@@ -620,7 +618,7 @@ def _weaknesses(doc: DocumentObject, f: _Facts, n: _Numbering, rows: pd.DataFram
                     _t("c_delta", lang), _t("c_dept", lang)],
               [[_ind_name(f, r), f.label(r["dimension"]), f.measure(r["indicator"]),
                 f.value(r["value"], r["indicator"]), f.rank(r["indicator"], r["rank"]),
-                signed_value(value_change(r["value"], r["previous"])), _dept(r)]
+                display.signed_value(display.value_difference(r["value"], r["previous"])), _dept(r)]
                for _, r in rows.iterrows()],
               widths_cm=f.widths([3.9, 1.8, 1.7, 1.5, 2.7, 1.5, 2.5], [3.4, 2.4, 1.5, 1.3, 2.4, 1.5, 3.1]),
               align="lccrcrc")
@@ -647,7 +645,7 @@ def _declines(doc: DocumentObject, f: _Facts, n: _Numbering, rows: pd.DataFrame,
                         _t("c_now", lang), _t("c_delta", lang), _t("c_dept", lang)],
                   [[_ind_name(f, r), f.measure(r["indicator"]),
                     f.value(r["previous"], r["indicator"]), f.value(r["value"], r["indicator"]),
-                    signed_value(value_change(r["value"], r["previous"])), _dept(r)]
+                    display.signed_value(display.value_difference(r["value"], r["previous"])), _dept(r)]
                    for _, r in shown.iterrows()],
                   widths_cm=[5.0, 2.0, 2.0, 2.0, 2.0, 2.6], align="lcrrrc")
         _pp_note(doc, f, shown)
@@ -878,12 +876,12 @@ def _path(doc: DocumentObject, f: _Facts, n: _Numbering) -> None:
     for _, r in pr.changes.iterrows():
         code = str(r["indicator"])
         direction = 1 if str(r["direction"]) == "+" else -1
-        change = value_change(r["needed"], r["now"], direction=direction)
+        change = display.value_difference(r["needed"], r["now"], direction=direction)
         now = display.value(r["now"])
         pct = (change / float(now.replace(",", "")) * 100
                if now != display.MISSING and float(now.replace(",", "")) != 0 else math.nan)
         rows.append([_ind_name(f, r), f.measure(code), f.value(r["now"], code),
-                     display.value(r["needed"], direction=direction), signed_value(change),
+                     display.value(r["needed"], direction=direction), display.signed_value(change),
                      display.signed(pct, "percent"), _dept(r)])
     add_table(doc, [_t("c_ind", lang), _t("c_measure", lang), _t("c_now", lang),
                     _t("c_needed", lang), _t("c_delta", lang), _t("c_change_pct", lang),

@@ -19,5 +19,9 @@ def is_attainment(framework: Framework) -> bool:
 
 
 def has_targets(framework: Framework) -> bool:
-    """Return whether any indicator can be judged: it has a target, or is a yes/no item."""
-    return any(ind.target is not None or ind.rule == "yes" for ind in framework.indicators)
+    """Return whether any indicator can be judged: a ``>=``/``<=`` rule with its target, or a yes/no item.
+
+    A target without a rule says nothing about which side of it is good, so it does not count.
+    """
+    return any((ind.rule in (">=", "<=") and ind.target is not None) or ind.rule == "yes"
+               for ind in framework.indicators)

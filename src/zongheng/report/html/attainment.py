@@ -25,10 +25,10 @@ from zongheng.i18n import using_lang
 from zongheng.io.atomic import atomic_write
 from zongheng.panel import Panel
 from zongheng.report.html import charts
-from zongheng.report.html.blocks import Section, cell, chart, missing, raw_change, signed_value, table
+from zongheng.report.html.blocks import Section, cell, chart, missing, table
 from zongheng.report.html.page import ECHARTS_VERSION, render_page, source_title, synthetic_default
 from zongheng.report.html.text import measure, register, sentences, sep, t
-from zongheng.report.targets import is_attainment
+from zongheng.report.targets import has_targets, is_attainment
 
 __all__ = ["check_targets", "is_attainment_framework", "render_attainment_html", "unit_attainment",
            "write_attainment_html", "write_unit_attainment_html"]
@@ -160,7 +160,7 @@ def _vs_target(r: Any) -> str:
     """Return the distance to the target in words that keep their sense for ≥ and ≤ indicators."""
     if r["rule"] == "yes" or missing(r["gap"]):
         return display.MISSING
-    gap = raw_change(r["value"], r["target"]) * _direction(r)   # > 0: better than the target
+    gap = display.value_difference(r["value"], r["target"]) * _direction(r)   # > 0: better than the target
     if gap == 0:
         return t("att.on_target")
     return t("att.better_than" if gap > 0 else "att.short_of", x=display.value(abs(gap)))
@@ -180,9 +180,10 @@ def _with_measure(text: str, unit: object, change: bool = False) -> str:
 def _change(r: Any, lang: str) -> str:
     if r["rule"] == "yes" or missing(r["change"]):
         return display.MISSING
-    delta = raw_change(r["value"], r["previous"])
+    delta = display.value_difference(r["value"], r["previous"])
     word = value_label("change_dir", r["change_dir"], lang)
-    return f"{signed_value(delta)}（{word}）" if lang == "zh" else f"{signed_value(delta)} ({word})"
+    shown = display.signed_value(delta)
+    return f"{shown}（{word}）" if lang == "zh" else f"{shown} ({word})"
 
 
 def _light_cell(light: object, lang: str) -> Any:
@@ -284,14 +285,14 @@ def _fact(r: Any, year: Hashable, lang: str) -> str:
         if bool(r["attained"]):
             state = t("att.state.ok")
         elif r["rule"] in (">=", "<="):
-            gap = abs(raw_change(r["value"], r["target"]))
+            gap = abs(display.value_difference(r["value"], r["target"]))
             state = t("att.state.short_ge" if r["rule"] == ">=" else "att.state.short_le",
                       gap=_with_measure(display.value(gap), unit, change=True))
         else:
             state = t("att.state.not")
     change = ""
     if r["rule"] != "yes" and not missing(r["change"]):
-        delta = raw_change(r["value"], r["previous"])
+        delta = display.value_difference(r["value"], r["previous"])
         if delta == 0:
             change = t("att.change_same")
         else:
@@ -372,11 +373,10 @@ def check_targets(framework: Framework) -> None:
     Raises
     ------
     FrameworkError
-        When no indicator has both an attainment rule and a target (a ``yes`` rule needs none).
+        When no indicator has both an attainment rule and a target (a ``yes`` rule needs none):
+        :func:`zongheng.report.targets.has_targets`, the definition every writer uses.
     """
-    ok = any((i.rule in (">=", "<=") and i.target is not None) or i.rule == "yes"
-             for i in framework.indicators)
-    if not ok:
+    if not has_targets(framework):
         name = framework.meta.get("title") or framework.root.name
         raise FrameworkError([Problem("html.att.no_targets", {"name": name})])
 

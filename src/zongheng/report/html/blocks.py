@@ -21,8 +21,8 @@ from markupsafe import Markup
 from zongheng import display
 from zongheng.report.html.text import t
 
-__all__ = ["Section", "arrow", "cell", "chart", "finite", "missing", "raw_change", "rounded",
-           "shown_value", "signed_value", "table", "tip"]
+__all__ = ["Section", "arrow", "cell", "chart", "finite", "missing", "rounded",
+           "shown_value", "table", "tip"]
 
 
 def missing(x: object) -> bool:
@@ -48,24 +48,6 @@ def shown_value(value: object, imputed: object = None) -> str:
     if missing(value) and finite(imputed):
         return t("imputed", value=display.value(imputed))
     return display.value(value)
-
-
-def raw_change(now: object, before: object) -> float:
-    """Return ``now − before`` from the two raw values as shown (4 significant digits).
-
-    So that the change a reader computes from the printed values is the one printed.
-    """
-    if missing(now) or missing(before):
-        return math.nan
-    a, b = display.round_significant([float(now), float(before)])  # type: ignore[arg-type]
-    return float(display.round_significant([a - b])[0])
-
-
-def signed_value(x: object) -> str:
-    """Return a change of a raw value with its sign (``+2.2``, ``-0.19``), as :func:`display.value`."""
-    if missing(x):
-        return display.MISSING
-    return ("+" if float(x) > 0 else "") + display.value(x)  # type: ignore[arg-type]
 
 
 def arrow(change: object) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from zongheng import display
 from zongheng.analysis.gap import GapResult
 from zongheng.i18n import text
 from zongheng.report.html import charts
-from zongheng.report.html.blocks import Section, cell, chart, missing, raw_change, signed_value, table, tip
+from zongheng.report.html.blocks import Section, cell, chart, missing, table, tip
 from zongheng.report.html.facts import UnitFacts
 from zongheng.report.html.text import measure, ordinal, register, sep, t, zh_number
 from zongheng.report.html.uncertainty import Spread
@@ -232,9 +232,11 @@ def _reach(f: UnitFacts, sec: Section) -> None:
     for _, r in pr.changes.iterrows():
         direction = 1 if str(r["direction"]).strip() in ("+", "1", "1.0") else -1
         needed = display.value(r["needed"], direction=direction)
+        # The change is read off the two numbers as shown: "needed" rounded toward improvement.
+        change = display.value_difference(r["needed"], r["now"], direction=direction)
         rows.append([cell(r["indicator"]), cell(f.node(r["indicator"])), cell(display.value(r["now"]), "num"),
                      cell("→"), cell(needed, "num strong"),
-                     cell(signed_value(raw_change(r["needed"], r["now"])), "num"),
+                     cell(display.signed_value(change), "num"),
                      cell(_signed_percent(r["change_pct"]), "num"), cell(measure(r["measure"])),
                      cell(r["department"] or display.MISSING)])
     sec.table(table(columns, rows, table_id="path-table"))

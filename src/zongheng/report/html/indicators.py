@@ -11,9 +11,7 @@ from zongheng.report.html.blocks import (
     Section,
     cell,
     chart,
-    raw_change,
     shown_value,
-    signed_value,
     table,
     tip,
 )
@@ -82,7 +80,7 @@ def strengths(f: UnitFacts) -> Section:
                  cell(display.rank(r["rank"], last=r["_last"], of=r["group_size"]), "num"),
                  cell(shown_value(r["value"], r["_imputed"]), "num"),
                  cell(display.value(r["previous"]), "num"),
-                 cell(signed_value(raw_change(r["value"], r["previous"])), "num"),
+                 cell(display.signed_value(display.value_difference(r["value"], r["previous"])), "num"),
                  cell(measure(r["unit_of_measure"])), cell(r["department"] or display.MISSING)]
                 for _, r in part.iterrows()]
         sec.table(table(columns, rows, table_id=f"{kind}-table",
