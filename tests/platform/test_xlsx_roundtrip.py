@@ -211,6 +211,49 @@ def test_dry_run_lists_every_problem_cell_then_the_fixed_file_is_confirmed(clien
     assert "预览之后数据已被修改（K1 比率一）" in again.text
 
 
+def _with_cached_result(data: bytes, ref: str, formula: str, cached: str) -> bytes:
+    """Give a formula cell the result Excel would have saved with it (openpyxl writes none)."""
+    source, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                pattern = rf'<c r="{ref}"[^>]*><f>{re.escape(formula)}</f><v\s*/?>(</v>)?'
+                cell = re.search(pattern, content.decode())
+                assert cell, "the formula cell was not written as expected"
+                content = content.replace(cell.group(0).encode(),
+                                          f'<c r="{ref}"><f>{formula}</f><v>{cached}</v>'.encode())
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_formula_with_its_result_is_read_and_booleans_and_dates_are_refused(client, world, factory):
+    _, sid = add_pair(factory)
+    login(client, "reporter")
+    edited = _edit(_download(client, sid), {"E6": "=1+2", "E7": True, "E8": date(2024, 5, 1)})
+    page = _upload(client, sid, edited)
+    assert _problems(page.text) == [
+        "填报!E6（K1 比率一）：公式“=1+2”没有计算结果（文件未经 Excel 计算保存）；"
+        "应填数值，或在 Excel 中打开、保存后再上传。",
+        "填报!E7（K2 产值二）：“TRUE”是逻辑值，不是数值。",
+        "填报!E8（K3 个数三）：单元格是日期或时间 2024-05-01 00:00:00，不是数值。",
+    ]
+    cached = _with_cached_result(_edit(_download(client, sid), {"E6": "=1+2"}), "E6", "1+2", "3")
+    preview = _upload(client, sid, cached)
+    assert "xlsx-problems" not in preview.text
+    client.post(f"/submissions/{sid}/upload/confirm", data=_confirm_fields(preview.text))
+    assert _values(factory, sid)["K1"] == (3.0, "")
+
+
+def test_a_declared_oversized_request_is_refused_before_it_is_read(client, world, factory):
+    _, sid = add_pair(factory)
+    login(client, "reporter")
+    csrf = csrf_of(client.get(f"/submissions/{sid}/entry").text)
+    response = client.post(f"/submissions/{sid}/upload", data={"csrf_token": csrf},
+                           files={"file": ("t.xlsx", b"PK\x03\x04" + b"\0" * (6 * 1024 * 1024), XLSX)})
+    assert response.status_code == 413 and "上传的文件超过 5 MB，未读取。" in response.text
+
+
 def test_an_unchanged_file_has_nothing_to_confirm(client, world, factory):
     _, sid = add_pair(factory)
     login(client, "reporter")

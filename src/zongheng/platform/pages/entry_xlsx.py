@@ -18,7 +18,7 @@ import time
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
@@ -62,6 +62,20 @@ def download(request: Request, submission: ReadDep, caller: ReaderDep) -> Respon
     disposition = (f'attachment; filename="submission-{submission.id}.xlsx"; '
                    f"filename*=UTF-8''{quote(name, safe='')}")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": disposition})
+
+
+MAX_BODY = MAX_BYTES + 64 * 1024
+"""The largest upload request read at all: the file limit and room for the form around it."""
+
+
+def small_body(request: Request) -> None:
+    """Refuse a declared-oversized upload before the form is parsed (the first dependency to run)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise HTTPException(status_code=413, detail="pf_xlsx_body_too_large")
+
+
+SmallDep = Annotated[None, Depends(small_body)]
 
 
 async def uploaded_file(request: Request) -> bytes | None:
@@ -139,7 +153,8 @@ def _messages(problems: list[Problem], lang: str) -> list[str]:
 
 
 @routes.add("POST", "/submissions/{submission_id}/upload")
-def upload(request: Request, submission: EnterDep, caller: ReporterDep, data: FileDep) -> Response:
+def upload(request: Request, _small: SmallDep, submission: EnterDep, caller: ReporterDep,
+           data: FileDep) -> Response:
     """Read an uploaded template and preview it (试导入): problem cells or changes; nothing saved."""
     if data is None:
         return _page(request, caller, submission, problems=_messages([Problem("pf_xlsx_no_file", {})],

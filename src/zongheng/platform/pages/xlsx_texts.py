@@ -31,6 +31,8 @@ register_messages({
     "pf_xlsx_file_digest": ("文件 SHA-256：{sha}", "File SHA-256: {sha}"),
     "pf_xlsx_saved": ("已从 Excel 保存 {n} 项修改。", "{n} change(s) saved from Excel."),
     "pf_xlsx_back": ("返回填报表格", "Back to the entry grid"),
+    "pf_xlsx_body_too_large": ("上传的文件超过 5 MB，未读取。",
+                               "The upload is larger than 5 MB; it was not read."),
     "pf_xlsx_confirm_expired": ("确认已失效或不属于本次上传（超过 1 小时、已退出登录或内容不符），"
                                 "未保存；请重新上传文件。",
                                 "The confirmation has expired or does not belong to this upload (over an "
