@@ -29,11 +29,12 @@ from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
 from zongheng.platform.pages.xlsx_texts import EXPIRED
 from zongheng.platform.services.access import ACTIONS
-from zongheng.platform.services.entry import Problem
+from zongheng.platform.services.entry import EDITABLE, Problem
 from zongheng.platform.services.entry_xlsx import (
     MAX_BYTES,
     DryRun,
     build_template,
+    comment_digest,
     confirm,
     dry_run,
     template_filename,
@@ -113,7 +114,8 @@ def _sign(request: Request, caller: Caller, payload: str) -> str:
 def _payload(caller: Caller, submission: Submission, result: DryRun) -> str:
     body = {"s": submission.id, "t": int(time.time()), "sha": result.sha256,
             "changes": [{"id": c.value_id, "old": c.old_value, "new": c.new_value,
-                         "old_comment": c.old_comment, "new_comment": c.new_comment} for c in result.changes]}
+                         "old_comment": comment_digest(c.old_comment), "new_comment": c.new_comment}
+                        for c in result.changes]}
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
@@ -143,6 +145,7 @@ def _page(request: Request, caller: Caller, submission: Submission, **context: A
     context.setdefault("result", None)
     context.setdefault("problems", [])
     context.setdefault("saved", None)
+    context["editable"] = submission.state in EDITABLE
     return render(request, "entry_upload.html", caller=caller, submission=submission,
                   region=region.name if region else submission.region_code,
                   department=dept.name if dept else submission.department_code, **context)

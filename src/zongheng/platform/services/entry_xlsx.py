@@ -37,8 +37,8 @@ from zongheng.platform.services.entry import COMMENT_LIMIT, EDITABLE, Problem, r
 from zongheng.platform.services.org import current
 from zongheng.platform.services.submissions import ValueRow, value_rows
 
-__all__ = ["FORMAT", "MAX_BYTES", "Change", "DryRun", "build_template", "confirm", "dry_run",
-           "template_filename"]
+__all__ = ["FORMAT", "MAX_BYTES", "Change", "DryRun", "build_template", "comment_digest", "confirm",
+           "dry_run", "template_filename"]
 
 register_messages({
     "pf_xlsx_no_file": ("请选择要上传的 Excel 文件（.xlsx）。", "Choose an Excel file (.xlsx) to upload."),
@@ -472,6 +472,11 @@ def _read_sheet(shown_book: Any, formula_book: Any, submission: Submission, rows
         result.changes = []
 
 
+def comment_digest(comment: str) -> str:
+    """Return a short digest of a comment: the confirmation carries it instead of the old text."""
+    return hashlib.sha256(comment.encode()).hexdigest()[:32]
+
+
 def confirm(session: Session, submission: Submission, changes: list[dict[str, Any]], *, user_id: int | None,
             sha256: str) -> int:
     """Save the changes of a confirmed dry run (确认导入) through the entry service; all or nothing.
@@ -480,7 +485,8 @@ def confirm(session: Session, submission: Submission, changes: list[dict[str, An
     ----------
     changes : list of dict
         ``{"id", "old", "new", "old_comment", "new_comment"}`` per changed value, as the dry run
-        found them (the page carries them signed).
+        found them (the page carries them signed); ``old_comment`` is the digest of the comment
+        (:func:`comment_digest`), which is all the staleness check needs.
 
     Returns
     -------
@@ -500,14 +506,16 @@ def confirm(session: Session, submission: Submission, changes: list[dict[str, An
     stale = []
     for change in changes:
         value = values.get(change["id"])
-        if value is None or value.value != change["old"] or (value.comment or "") != change["old_comment"]:
+        if (value is None or value.value != change["old"]
+                or comment_digest(value.comment or "") != change["old_comment"]):
             indicator = value.indicator if value is not None else None
             stale.append(Problem("pf_xlsx_stale", {"code": indicator.code if indicator else change["id"],
                                                    "name": indicator.name if indicator else ""}))
     if stale:
         raise EntryError(stale)
     typed = {c["id"]: "" if c["new"] is None else _plain(c["new"]) for c in changes if c["new"] != c["old"]}
-    comments = {c["id"]: c["new_comment"] for c in changes if c["new_comment"] != c["old_comment"]}
+    comments = {c["id"]: c["new_comment"] for c in changes
+                if comment_digest(c["new_comment"]) != c["old_comment"]}
     changed = save_entries(session, submission, typed, comments, user_id=user_id)
     audit.record(session, "submission.xlsx_upload", user_id=user_id, object_type="submission",
                  object_id=submission.id, sha256=sha256, changed=changed)
