@@ -6,6 +6,7 @@ import base64
 import html
 import io
 import re
+import struct
 import zipfile
 from datetime import date
 from urllib.parse import unquote
@@ -355,6 +356,30 @@ def test_files_that_are_not_small_honest_xlsx_are_refused_unopened(client, world
     login(client, "reporter")
     page = _upload(client, sid, data)
     assert page.status_code == 200 and _problems(page.text) == [message]
+
+
+def _lying(data: bytes, name: bytes, size: int) -> bytes:
+    """Make the zip's headers claim ``size`` unpacked bytes for member ``name`` (a bomb in disguise)."""
+    out = bytearray(data)
+    for signature, offset, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):
+        at = out.find(signature)
+        while at >= 0 and out[at + name_at:at + name_at + len(name)] != name:
+            at = out.find(signature, at + 1)
+        assert at >= 0
+        out[at + offset:at + offset + 4] = struct.pack("<I", size)
+    return bytes(out)
+
+
+def test_a_zip_that_understates_its_unpacked_size_is_not_inflated_past_it(client, world, factory):
+    _, sid = add_pair(factory)
+    login(client, "reporter")
+    bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"\0" * (20 * 1024 * 1024)})
+    disguised = _lying(bomb, b"xl/workbook.xml", 1000)
+    with zipfile.ZipFile(io.BytesIO(disguised)) as archive:      # the headers now say 1000 bytes
+        assert archive.getinfo("xl/workbook.xml").file_size == 1000
+    page = _upload(client, sid, disguised)
+    # zipfile stops at the declared 1000 bytes and the CRC fails: unreadable, never 20 MB unpacked.
+    assert _problems(page.text) == ["无法读取此工作簿（文件已损坏）。"]
 
 
 def test_an_upload_without_a_file_or_to_a_closed_submission_is_refused(client, world, factory):
