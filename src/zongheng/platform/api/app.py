@@ -27,4 +27,8 @@ def create_api(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
     api.state.settings = settings
     api.state.sessionmaker = factory
     api.include_router(router)
+    # issue 12: writes (values, workflow actions, 说明, bulk values) and their located refusals
+    from zongheng.platform.api import problems, writes
+    api.include_router(writes.router)
+    problems.install_handlers(api)
     return api
