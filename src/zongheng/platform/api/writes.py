@@ -98,11 +98,17 @@ def _open(caller: ApiCaller, submission_id: int, gate: Gate) -> Submission:
     return submission
 
 
-def _audit(caller: ApiCaller, action: str, submission_id: int | None, **detail: object) -> None:
+def _done(caller: ApiCaller, action: str, submission_id: int | None, **detail: object) -> None:
+    """Audit the write with its token (``via="api"``) and commit before answering.
+
+    The request session's own commit (when its dependency exits) runs after the answer is sent; a
+    write must not answer 200 for data that then failed to commit, so it commits here.
+    """
     assert caller.token is not None     # writes are reached through api_writer only
     audit.record(caller.db, f"api.{action}", user_id=caller.user.id, object_type="submission",
                  object_id=submission_id if submission_id is not None else "", via="api",
                  token=caller.token.id, **detail)
+    caller.db.commit()
 
 
 def _flags(db: Session, submission: Submission) -> dict[str, Any]:
@@ -200,7 +206,7 @@ def put_values(caller: WriterDep, submission_id: IdPath, body: ValuesIn) -> dict
     if problems:
         raise ApiRefusal(422, problems)
     result = _save(caller, submission, typed, comments)
-    _audit(caller, "values", submission.id, cells=len(body.values), changed=result["changed"])
+    _done(caller, "values", submission.id, cells=len(body.values), changed=result["changed"])
     return result
 
 
@@ -242,8 +248,8 @@ def bulk_values(caller: WriterDep, body: BulkValuesIn) -> dict[str, Any]:
         raise ApiRefusal(422, sorted(problems, key=lambda p: (p.index is None, p.index)))
     results = [_save(caller, submission, typed, comments) for submission, typed, comments in prepared]
     total = sum(r["changed"] for r in results)
-    _audit(caller, "bulk_values", None, cells=len(body.values), changed=total,
-           submissions=[r["submission"] for r in results])
+    _done(caller, "bulk_values", None, cells=len(body.values), changed=total,
+          submissions=[r["submission"] for r in results])
     return {"changed": total, "submissions": results}
 
 
@@ -284,9 +290,10 @@ def take_action(caller: WriterDep, submission_id: IdPath,
             raise ApiRefusal(409, _unexplained(caller.db, submission)) from None
         status = max((_WF_STATUS.get(k, 422) for k in keys), default=422)
         raise ApiRefusal(status, [Located.of(p, submission=submission.id) for p in exc.problems]) from None
-    _audit(caller, action, submission.id, reason=body.reason.strip(),
-           due=body.due.isoformat() if body.due else None)
-    return {**_flags(caller.db, submission), "action": action}
+    result = {**_flags(caller.db, submission), "action": action}
+    _done(caller, action, submission.id, reason=body.reason.strip(),
+          due=body.due.isoformat() if body.due else None)
+    return result
 
 
 @router.get("/submissions/{submission_id}/flags", response_model=FlagsOut,
@@ -315,5 +322,6 @@ def explain_flag(caller: WriterDep, submission_id: IdPath, flag_id: IdPath, body
         explain(caller.db, flag, body.explanation, user_id=caller.user.id)
     except ValueError:
         raise refusal(422, "pf_api_explanation", id=submission.id, max=EXPLANATION_MAX) from None
-    _audit(caller, "explain", submission.id, flag=flag.id)
-    return _flags(caller.db, submission)
+    result = _flags(caller.db, submission)
+    _done(caller, "explain", submission.id, flag=flag.id)
+    return result
