@@ -439,3 +439,23 @@ def test_every_api_route_every_role_own_and_other_scope(client, factory, world, 
         assert bulk.status_code == 403
     else:
         assert bulk.status_code == 422 and bulk.json()["problems"][0]["key"] == "pf_api_not_found"
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client, ten, make_token):
+    from zongheng.platform.api.limits import MAX_BODY
+
+    token, _ = make_token("reporter")
+    url = f"/api/v1/submissions/{ten}/values"
+    headers = _bearer(token) | {"content-type": "application/json"}
+    big = b'{"values": [], "pad": "' + b"x" * MAX_BODY + b'"}'
+    declared = client.put(url, headers=headers, content=big)
+    assert declared.status_code == 413 and declared.json()["problems"][0]["key"] == "pf_api_too_large"
+
+    def chunks():       # no Content-Length: counted as it arrives
+        yield b'{"values": [], "pad": "'
+        for _ in range(9):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+    streamed = client.put(url, headers=headers, content=chunks())
+    assert streamed.status_code == 413
+    assert set(_values(client, token, ten).values()) == {None}

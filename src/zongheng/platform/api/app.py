@@ -28,7 +28,8 @@ def create_api(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
     api.state.sessionmaker = factory
     api.include_router(router)
     # issue 12: writes (values, workflow actions, 说明, bulk values) and their located refusals
-    from zongheng.platform.api import problems, writes
+    from zongheng.platform.api import limits, problems, writes
     api.include_router(writes.router)
     problems.install_handlers(api)
+    api.add_middleware(limits.BodyLimit)
     return api
