@@ -10,15 +10,24 @@ nor null) answer the same way, with ``key = "pf_api_invalid"``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from zongheng.i18n import register_messages
+from zongheng.platform.api.schemas import ProblemsOut
 from zongheng.platform.services.entry import Problem
 
-__all__ = ["ApiRefusal", "Located", "install_handlers", "refusal"]
+__all__ = ["READ_ERRORS", "UNAUTHORIZED", "ApiRefusal", "Located", "install_handlers", "refusal"]
+
+UNAUTHORIZED = {"description": "No, an unknown, expired or revoked token (no cookie is ever read)"}
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: UNAUTHORIZED,
+    422: {"model": ProblemsOut, "description": "A malformed parameter, located (pf_api_invalid)"},
+}
+"""Error answers every read route documents (set where the reads' router is included)."""
 
 register_messages({
     "pf_api_read_only": ("此访问令牌只能读取；写入须使用生成时勾选“允许写入”的令牌。",

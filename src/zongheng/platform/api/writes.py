@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from zongheng.i18n import text
 from zongheng.platform.api.deps import ApiCaller, CallerDep, WriterDep
-from zongheng.platform.api.problems import ApiRefusal, Located, refusal
+from zongheng.platform.api.problems import UNAUTHORIZED, ApiRefusal, Located, refusal
 from zongheng.platform.api.schemas import (
     ActionIn,
     ActionOut,
@@ -78,14 +78,19 @@ GATES: dict[str, Gate] = {
 
 _ERROR = {"model": ProblemsOut}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No, an unknown, expired or revoked token (no cookie is ever read)"},
+    401: UNAUTHORIZED,
     403: {**_ERROR, "description": "A read-only token, or no role that may take this action"},
     404: {**_ERROR, "description": "No such submission (or flag) in the caller's scope"},
     409: {**_ERROR, "description": "The submission's state does not allow it, or a blocking flag is "
                                    "unexplained (submit)"},
+    413: {**_ERROR, "description": "The body is over 8 MiB (pf_api_too_large); nothing was read"},
     422: {**_ERROR, "description": "The body is malformed or some cells were refused; each problem is "
                                    "located (index, submission, indicator); nothing was changed"},
 }
+
+
+def _only(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {k: v for k, v in ERRORS.items() if k in statuses}
 
 
 def _open(caller: ApiCaller, submission_id: int, gate: Gate) -> Submission:
@@ -210,7 +215,7 @@ def put_values(caller: WriterDep, submission_id: IdPath, body: ValuesIn) -> dict
     return result
 
 
-@router.post("/bulk/values", response_model=BulkValuesOut, responses=ERRORS,
+@router.post("/bulk/values", response_model=BulkValuesOut, responses=_only(401, 403, 413, 422),
              summary="Enter values of several submissions in one transaction (批量填报)")
 def bulk_values(caller: WriterDep, body: BulkValuesIn) -> dict[str, Any]:
     """Save cells of several of the caller's submissions: every cell of every submission, or none.
@@ -297,7 +302,7 @@ def take_action(caller: WriterDep, submission_id: IdPath,
 
 
 @router.get("/submissions/{submission_id}/flags", response_model=FlagsOut,
-            responses={k: v for k, v in ERRORS.items() if k in (401, 403, 404)},
+            responses=_only(401, 403, 404, 422),
             summary="The open check flags of a submission (校验标记)")
 def get_flags(caller: CallerDep, submission_id: IdPath) -> dict[str, Any]:
     """Return a submission's open flags with their 说明, counted by severity (any token may read)."""
