@@ -26,5 +26,12 @@ def create_api(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
                               "as the pages.")
     api.state.settings = settings
     api.state.sessionmaker = factory
-    api.include_router(router)
+    # issue 12: the reads' error answers documented too (401; 422 in the writes' ProblemsOut shape)
+    from zongheng.platform.api.problems import READ_ERRORS
+    api.include_router(router, responses=READ_ERRORS)
+    # issue 12: writes (values, workflow actions, 说明, bulk values) and their located refusals
+    from zongheng.platform.api import limits, problems, writes
+    api.include_router(writes.router)
+    problems.install_handlers(api)
+    api.add_middleware(limits.BodyLimit)
     return api

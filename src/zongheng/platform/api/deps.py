@@ -14,10 +14,11 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from zongheng.platform.models import User
+from zongheng.platform.api.problems import refusal
+from zongheng.platform.models import ApiToken, User
 from zongheng.platform.services import access, tokens
 
-__all__ = ["ApiCaller", "api_caller"]
+__all__ = ["ApiCaller", "api_caller", "api_writer"]
 
 _bearer = HTTPBearer(auto_error=False, description="个人访问令牌 personal API token (zh_…)")
 
@@ -35,6 +36,7 @@ class ApiCaller:
     user: User
     grants: list[access.Grant]
     db: Session
+    token: ApiToken | None = None
 
 
 def api_caller(request: Request, db: Annotated[Session, Depends(get_db)],
@@ -45,8 +47,22 @@ def api_caller(request: Request, db: Annotated[Session, Depends(get_db)],
     if found is None:
         raise HTTPException(status_code=401, detail="missing, unknown, expired or revoked token",
                             headers={"WWW-Authenticate": "Bearer"})
-    _token, user = found
-    return ApiCaller(user, access.grants(db, user), db)
+    token, user = found
+    return ApiCaller(user, access.grants(db, user), db, token)
 
 
 CallerDep = Annotated[ApiCaller, Depends(api_caller)]
+
+
+def api_writer(caller: CallerDep) -> ApiCaller:
+    """Return the caller of a token that may write (``can_write``), or refuse with 403.
+
+    Only a bearer token reaches here: the API reads no cookie, so a browser's login session cannot
+    call a write route (which is why the API's writes need no CSRF token).
+    """
+    if caller.token is None or not caller.token.can_write:
+        raise refusal(403, "pf_api_read_only")
+    return caller
+
+
+WriterDep = Annotated[ApiCaller, Depends(api_writer)]

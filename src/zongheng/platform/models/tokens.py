@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from zongheng.platform.models.base import Base, utcnow
@@ -29,3 +29,6 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column()
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    can_write: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The token may change data (填报、流转) through the API; a token reads only unless its user
+    chose otherwise when making it (migration 0007_token_write)."""

@@ -43,6 +43,11 @@ register_messages({
                           "A token needs a name of 1–100 characters."),
     "pf_token_bad_days": ("有效天数应为 1 至 {max} 天。", "Valid for 1 to {max} days."),
     "pf_nav_tokens": ("访问令牌", "API tokens"),
+    "pf_token_can_write": ("允许写入（填报数值、报送与审核、填写说明）；不勾选则只能读取",
+                           "May write (enter values, workflow actions, explanations); else it only reads"),
+    "pf_token_access": ("权限", "Access"),
+    "pf_token_read_write": ("读写", "Read and write"),
+    "pf_token_read_only": ("只读", "Read only"),
 })
 
 
@@ -62,10 +67,12 @@ def token_list(request: Request, caller: Annotated[Caller, Depends(require())]) 
 @routes.add("POST", "/tokens")
 def token_create(request: Request, caller: Annotated[Caller, Depends(require())],
                  name: Annotated[str, Form(max_length=100)],
-                 days: Annotated[int, Form(ge=1, le=tokens.MAX_DAYS)] = 90) -> Response:
-    """Make a token and show it once."""
+                 days: Annotated[int, Form(ge=1, le=tokens.MAX_DAYS)] = 90,
+                 can_write: Annotated[bool, Form()] = False) -> Response:
+    """Make a token and show it once (read-only unless ``can_write`` was ticked)."""
     try:
-        token, _row = tokens.create(caller.db, caller.user, get_settings(request).secret_key, name, days=days)
+        token, _row = tokens.create(caller.db, caller.user, get_settings(request).secret_key, name, days=days,
+                                    can_write=can_write)
     except ValueError as exc:
         return _page(request, caller, error=str(exc), status=400)
     caller.db.commit()

@@ -24,9 +24,13 @@ MAX_DAYS = 366
 """Longest life of a token: a forgotten integration stops within a year."""
 
 
-def create(session: Session, user: User, secret_key: str, name: str, *, days: int = 90
-           ) -> tuple[str, ApiToken]:
-    """Make a token for ``user``; return the token (shown once, never stored) and its row."""
+def create(session: Session, user: User, secret_key: str, name: str, *, days: int = 90,
+           can_write: bool = False) -> tuple[str, ApiToken]:
+    """Make a token for ``user``; return the token (shown once, never stored) and its row.
+
+    ``can_write`` lets the token change data through the API (values, workflow actions, 说明)
+    within its user's roles and scopes; without it the token only reads.
+    """
     name = name.strip()
     if not name or len(name) > 100:
         raise ValueError("pf_token_bad_name")
@@ -34,11 +38,11 @@ def create(session: Session, user: User, secret_key: str, name: str, *, days: in
         raise ValueError("pf_token_bad_days")
     token = PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_digest=digest(secret_key, token),
-                   expires_at=utcnow() + timedelta(days=days))
+                   expires_at=utcnow() + timedelta(days=days), can_write=can_write)
     session.add(row)
     session.flush()
     audit.record(session, "token.create", user_id=user.id, object_type="api_token",
-                 object_id=row.id, name=name, days=days)
+                 object_id=row.id, name=name, days=days, can_write=can_write)
     return token, row
 
 
