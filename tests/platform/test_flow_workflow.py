@@ -182,3 +182,20 @@ def test_bulk_approve_of_nothing_is_refused(factory, world):
     with pytest.raises(WorkflowError) as caught, transaction(factory) as s:
         bulk_approve(s, [], user=_user(s, world, "approver"))
     assert caught.value.problems[0].key == "pf_wf_none_selected"
+
+
+def test_a_refused_submit_says_which_flag_in_words(factory, world, monkeypatch):
+    # The refusal once showed "报送前校验未通过：Problem(key='pf_wf_flag_unexplained', …)".
+    from zongheng.platform.services import workflow
+    from zongheng.platform.services.entry import Problem
+
+    found = [Problem("pf_wf_flag_unexplained", {"finding": "X1 = 150，超出 0–100", "id": 7})]
+    monkeypatch.setattr(workflow, "checks_before_submit", lambda db, submission: found)
+    with factory() as s:
+        submission = s.get(Submission, world.submissions["s1"])
+        with pytest.raises(workflow.WorkflowError) as err:
+            workflow.transition(s, submission, "submit", user=s.get(User, world.users["reporter"]))
+    (problem,) = err.value.problems
+    assert problem.message("zh") == ("报送前校验未通过：X1 = 150，超出 0–100"
+                                     "——请先在 /submissions/7/flags 填写说明")
+    assert "Problem(" not in str(err.value)

@@ -173,7 +173,7 @@ def transition(db: Session, submission: Submission, name: str, *, user: User, re
     if name == "submit":
         found = checks_before_submit(db, submission)
         if found:
-            raise WorkflowError([Problem("pf_wf_checks", {"problem": str(p)}) for p in found])
+            raise WorkflowError([Problem("pf_wf_checks", {"problem": p.message(get_lang())}) for p in found])
     set_state(db, submission, TRANSITIONS[name].target, user_id=user.id, reason=reason.strip(), due=due)
     audit.record(db, f"workflow.{name}", user_id=user.id, object_type="submission", object_id=submission.id,
                  reason=reason.strip(), due=due.isoformat() if due else None)
