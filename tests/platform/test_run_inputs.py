@@ -51,7 +51,8 @@ def entered(factory, demo):
             unit = panel.units.index(name)
             for period in panel.periods:
                 row = panel.values[panel.periods.index(period), unit]
-                for sub in expected_submissions(s, version, code, str(period), date(period + 1, 3, 31), depts):
+                due = date(period + 1, 3, 31)
+                for sub in expected_submissions(s, version, code, str(period), due, depts):
                     sub.state = State.APPROVED.value
                     for value in sub.values:
                         x = float(row[column[value.indicator.code]])

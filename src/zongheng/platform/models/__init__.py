@@ -9,6 +9,7 @@ from zongheng.platform.models.inbox import Message
 from zongheng.platform.models.late_entry import LateEntryRequest, LateState
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.periods import ReportingPeriod
+from zongheng.platform.models.runs import Job, JobState, Run
 from zongheng.platform.models.sessions import LoginSession
 from zongheng.platform.models.submissions import UNAPPROVED, State, Submission, Value, ValueHistory
 from zongheng.platform.models.tokens import ApiToken
@@ -16,8 +17,9 @@ from zongheng.platform.models.users import Role, RoleAssignment, RoleScopeRegion
 
 __all__ = [
     "GENESIS", "UNAPPROVED", "ApiToken", "AuditEvent", "AuditHead", "Base", "ChangeRequest", "CheckFlag",
-    "CheckKind", "Department", "FrameworkIndicator", "FrameworkVersion", "LateEntryRequest", "LateState",
+    "CheckKind", "Department", "FrameworkIndicator", "FrameworkVersion", "Job", "JobState",
+    "LateEntryRequest", "LateState",
     "LoginSession", "Message", "Region", "RegionLevel", "ReportingPeriod", "RequestState", "Role",
-    "RoleAssignment", "RoleScopeRegion", "Scope", "Severity", "State", "Submission", "User", "Value",
+    "RoleAssignment", "RoleScopeRegion", "Run", "Scope", "Severity", "State", "Submission", "User", "Value",
     "ValueHistory", "utcnow",
 ]

@@ -43,6 +43,8 @@ class RunInputs:
     version_id: int
     period: str
     """The period evaluated (the panel's last)."""
+    regions: tuple[str, ...]
+    """Region codes, in the panel's unit order."""
     approved: bool
     """Every value used was approved; ``False`` marks the run 未审核."""
     unapproved_values: int
@@ -124,7 +126,7 @@ def gather(db: Session, version: FrameworkVersion, period: str, *, regions: Sequ
     units = _unit_names(db, regions)
     panel = Panel(values, units, [_period_label(p) for p in periods], codes,
                   source=f"zongheng platform: {version.name} {version.year}, through {period}")
-    return RunInputs(framework, panel, version.id, period, unapproved == 0, unapproved,
+    return RunInputs(framework, panel, version.id, period, tuple(regions), unapproved == 0, unapproved,
                      _digest(version, units, periods, codes, values))
 
 
