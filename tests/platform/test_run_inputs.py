@@ -82,7 +82,7 @@ def test_the_library_gives_the_same_scores_from_the_panel_and_from_the_export(fa
         inputs = gather(s, s.get(FrameworkVersion, entered), "2024")
     ours = zh.build(inputs.framework, inputs.panel, demo.method)
     theirs = zh.build(demo.framework, demo.panel.select_units(list(COUNTIES.values())), demo.method)
-    framework_file, data_file = export_inputs(inputs, tmp_path / "run")
+    framework_file, data_file = export_inputs(inputs.framework, inputs.panel, tmp_path / "run")
     framework = zh.read_framework(framework_file)
     again = zh.build(framework, zh.read_panel(data_file, framework), demo.method)
     np.testing.assert_array_equal(ours.scores, again.scores)

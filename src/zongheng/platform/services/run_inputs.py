@@ -141,8 +141,8 @@ def _digest(version: FrameworkVersion, units: list[str], periods: list[str], cod
     return hashlib.sha256((head + "\n" + body).encode("utf-8")).hexdigest()
 
 
-def export_inputs(inputs: RunInputs, folder: str | Path) -> tuple[Path, Path]:
-    """Write the run's inputs as ``framework.yaml`` and ``data.csv`` (导出评价输入); return the paths.
+def export_inputs(framework: Framework, panel: Panel, folder: str | Path) -> tuple[Path, Path]:
+    """Write a run's inputs as ``framework.yaml`` and ``data.csv`` (导出评价输入); return the paths.
 
     ``zongheng build framework.yaml data.csv`` (or :func:`zongheng.read_panel`) reads them back to
     the same panel: the run can be reproduced by the library alone.
@@ -155,8 +155,7 @@ def export_inputs(inputs: RunInputs, folder: str | Path) -> tuple[Path, Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     framework_path, data_path = folder / "framework.yaml", folder / "data.csv"
-    write_framework(inputs.framework, framework_path)
-    panel = inputs.panel
+    write_framework(framework, framework_path)
     frames = []
     for p, label in enumerate(panel.periods):
         frame = pd.DataFrame(panel.values[p], columns=list(panel.indicators))

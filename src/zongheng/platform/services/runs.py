@@ -21,11 +21,17 @@ from zongheng.platform.services import audit, jobs
 from zongheng.platform.services.run_inputs import RunInputs, gather
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import numpy as np
 
+    from zongheng.evaluation import Evaluation
+    from zongheng.framework import Framework
     from zongheng.method import Method
+    from zongheng.panel import Panel
 
-__all__ = ["DEFAULT_METHOD", "EVALUATE", "Results", "methods_for", "perform", "results_of", "start"]
+__all__ = ["DEFAULT_METHOD", "EVALUATE", "Results", "export", "inputs_of", "methods_for", "perform",
+           "results_of", "start", "store"]
 
 EVALUATE = "evaluate"
 DEFAULT_METHOD = "default"
@@ -94,8 +100,6 @@ def _inputs_record(inputs: RunInputs) -> bytes:
 
 def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
     """Do an ``evaluate`` job (执行评价): gather, build, store the run; return its id."""
-    import yaml
-
     import zongheng as zh
 
     args = json.loads(job.payload)
@@ -110,24 +114,34 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
     progress(30, "计算得分 building the evaluation")
     evaluation = zh.build(inputs.framework, inputs.panel, method, keep="final")
     progress(80, "保存结果 saving the run")
+    with factory() as db:
+        run = store(db, inputs, evaluation, args["method"], user_id=job.created_by, job_id=job.id)
+        db.commit()
+        return run.id
+
+
+def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: str, *,
+          user_id: int | None, job_id: int | None = None) -> Run:
+    """Write the immutable record of an evaluation of ``inputs`` (保存评价结果); the caller commits."""
+    import yaml
+
+    import zongheng as zh
+
     results = {"nodes": list(evaluation.node_codes), "units": list(evaluation.panel.units),
                "periods": list(evaluation.panel.periods), "scores": _plain(evaluation.scores),
                "ranks": _plain(evaluation.ranks)}
-    with factory() as db:
-        run = Run(version_id=inputs.version_id, period=inputs.period,
-                  regions=json.dumps(list(inputs.regions), ensure_ascii=False),
-                  method_name=args["method"],
-                  method_text=yaml.safe_dump(method.to_dict(), allow_unicode=True, sort_keys=False),
-                  input_sha256=inputs.sha256, approved=inputs.approved,
-                  unapproved_values=inputs.unapproved_values, code_version=zh.__version__,
-                  created_by=job.created_by, inputs=_inputs_record(inputs), results=_pack(results))
-        db.add(run)
-        db.flush()
-        audit.record(db, "run.create", user_id=job.created_by, object_type="run", object_id=run.id,
-                     job=job.id, version=inputs.version_id, period=inputs.period, method=args["method"],
-                     sha256=inputs.sha256, approved=inputs.approved)
-        db.commit()
-        return run.id
+    run = Run(version_id=inputs.version_id, period=inputs.period,
+              regions=json.dumps(list(inputs.regions), ensure_ascii=False), method_name=method_name,
+              method_text=yaml.safe_dump(evaluation.method.to_dict(), allow_unicode=True, sort_keys=False),
+              input_sha256=inputs.sha256, approved=inputs.approved,
+              unapproved_values=inputs.unapproved_values, code_version=zh.__version__, created_by=user_id,
+              inputs=_inputs_record(inputs), results=_pack(results))
+    db.add(run)
+    db.flush()
+    audit.record(db, "run.create", user_id=user_id, object_type="run", object_id=run.id, job=job_id,
+                 version=inputs.version_id, period=inputs.period, method=method_name, sha256=inputs.sha256,
+                 approved=inputs.approved)
+    return run
 
 
 @dataclass(frozen=True)
@@ -149,3 +163,47 @@ def results_of(run: Run) -> Results:
     # null → NaN
     return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
                    np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64))
+
+
+def inputs_of(run: Run) -> tuple[Framework, Panel]:
+    """Return the framework and panel a run evaluated, from its record."""
+    import numpy as np
+
+    from zongheng.io.framework_yaml import framework_from_dict
+    from zongheng.panel import Panel
+
+    data = _unpack(run.inputs)
+    values = np.array(data["values"], dtype=np.float64)
+    panel = Panel(values, data["units"], data["periods"], data["indicators"],
+                  source=f"zongheng platform run {run.id}")
+    return framework_from_dict(data["framework"]), panel
+
+
+README = """zongheng 评价结果 #{id} 的输入 (inputs of evaluation run #{id})
+
+{version} · {period} · 方法 method: {method} · 输入哈希 input SHA-256: {sha}
+{approved}
+用 zongheng 重算 (rebuild with the library):
+
+    zongheng build framework.yaml data.csv --method method.yaml
+
+得分与平台上的结果相同 (the scores equal the platform's).
+"""
+
+
+def export(run: Run, folder: Path) -> list[Path]:
+    """Write a run's inputs, method and a README into ``folder`` (导出); return the files."""
+    from zongheng.io.atomic import atomic_write
+    from zongheng.platform.services.run_inputs import export_inputs
+
+    framework, panel = inputs_of(run)
+    written = list(export_inputs(framework, panel, folder))
+    method = folder / "method.yaml"
+    atomic_write(method, lambda tmp: tmp.write_text(run.method_text, encoding="utf-8"))
+    readme = folder / "README.txt"
+    approved = "全部数据已审核 (all data approved)" if run.approved else \
+        f"未审核：{run.unapproved_values} 个数值尚未审核 (NOT APPROVED: {run.unapproved_values} values)"
+    text = README.format(id=run.id, version=f"{run.version.name} {run.version.year}", period=run.period,
+                         method=run.method_name, sha=run.input_sha256, approved=approved)
+    atomic_write(readme, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return [*written, method, readme]
