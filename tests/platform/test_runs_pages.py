@@ -158,3 +158,31 @@ def test_the_world_run_shows_rank_changes(client, factory, world):
     with factory() as s:
         found = runs.results_of(s.get(Run, run_id))
     assert np.isfinite(found.scores).all()
+
+
+def test_the_server_s_own_worker_does_the_run(settings, factory, people):
+    # `zongheng serve` starts a worker thread with the app: the job page turns into the run by itself.
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from zongheng.platform.app import create_app
+
+    app = create_app(settings, worker=True)
+    try:
+        with TestClient(app) as client:
+            login(client, "fenxi")
+            version_id = re.search(r'name="version_id" value="(\d+)"', client.get("/runs").text).group(1)
+            job_url = _post(client, "/runs", version_id=version_id, period="2024",
+                            method="tiangong_method").headers["location"]
+            for _ in range(600):    # a bounded wait, not a timing assertion
+                progress = client.get(job_url + "/progress", headers={"HX-Request": "true"})
+                if "HX-Redirect" in progress.headers or 'data-state="failed"' in progress.text:
+                    break
+                time.sleep(0.1)
+            assert progress.headers.get("HX-Redirect", "").startswith("/runs/"), progress.text
+            assert client.get(progress.headers["HX-Redirect"]).status_code == 200
+    finally:
+        app.state.engine.dispose()
+    with factory() as s:
+        assert [j.state for j in s.query(Job)] == ["done"] and s.query(Run).count() == 1
