@@ -186,3 +186,37 @@ def test_the_server_s_own_worker_does_the_run(settings, factory, people):
         app.state.engine.dispose()
     with factory() as s:
         assert [j.state for j in s.query(Job)] == ["done"] and s.query(Run).count() == 1
+
+
+def test_two_runs_side_by_side_say_whether_data_or_method_changed(client, factory, world):
+    import dataclasses as dc
+
+    from zongheng.platform.services.run_inputs import RunInputs
+
+    first = tiny_run(factory, ["A", "B"])
+    same = tiny_run(factory, ["A", "B"])
+    with transaction(factory) as s:      # the same method on data where 甲县's 2024 X1 is 15, not 10
+        run = s.get(Run, first)
+        framework, panel = runs.inputs_of(run)
+        values = panel.values.copy()
+        values[1, 0, 0] = 15.0
+        inputs = RunInputs(framework, panel.with_values(values), run.version_id, "2024", ("A", "B"), True, 0,
+                           "1" * 64)
+        other_data = runs.store(s, inputs, zh.build(framework, inputs.panel), "default", user_id=None).id
+        zscores = zh.build(framework, panel, {"normalise": "zscore"})
+        other_method = runs.store(s, dc.replace(inputs, panel=panel, sha256=run.input_sha256), zscores,
+                                  "zscore", user_id=None).id
+    login(client, "analyst")
+    page = client.get(f"/runs/compare?a={first}&b={same}").text
+    assert 'data-why="nothing"' in page and "结果一致" in page
+    page = client.get(f"/runs/compare?a={first}&b={other_data}").text
+    assert 'data-why="data"' in page
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td><td>(\w+)</td><td class=\"num\">([^<]+)</td>"
+                      r"<td class=\"num\">([^<]+)</td></tr>", page)
+    assert rows == [("甲县", "2024", "X1", "10", "15")]
+    assert 'data-why="method"' in client.get(f"/runs/compare?a={first}&b={other_method}").text
+    assert client.get("/runs/compare", follow_redirects=False).status_code == 303
+    login(client, "congress")                    # 乙县 only: reads both runs (B is in them)
+    assert client.get(f"/runs/compare?a={first}&b={same}").status_code == 200
+    far = tiny_run(factory, ["D"])
+    assert client.get(f"/runs/compare?a={first}&b={far}").status_code == 404

@@ -154,6 +154,22 @@ def job_progress(request: Request, job: Annotated[Job, Depends(_own_job)], calle
     return response
 
 
+# Before /runs/{run_id}: routes match in order, and "compare" is not a run id.
+@routes.add("GET", "/runs/compare")
+def run_compare(request: Request, caller: ReaderDep) -> Response:
+    """Show two runs side by side: rank and score per unit, and why they differ (data or method)."""
+    ids = [request.query_params.get(k, "") for k in ("a", "b")]
+    if not all(i.isdigit() and len(i) < 10 for i in ids):
+        return RedirectResponse("/runs", status_code=303)
+    found = [caller.db.get(Run, int(i)) for i in ids]
+    if any(r is None or not run_access.sees_run(caller.db, caller.grants, r) for r in found):
+        raise HTTPException(status_code=404, detail="pf_not_found")
+    first, second = found
+    result = runs.compare(first, second)
+    return render(request, "run_compare.html", caller=caller, first=first, second=second, result=result,
+                  score=display.score, value=display.value)
+
+
 def _ranking(run: Run, lang: str) -> tuple[list[dict], list[str]]:
     """Rows of the last period's ranking: rank, unit, score, change of rank, dimension scores."""
     import math
@@ -197,3 +213,18 @@ def run_export(request: Request, run: Annotated[Run, Depends(_run_readable)], ca
     name = f"zongheng-run-{run.id}.zip"
     return Response(buffer.getvalue(), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+register_messages({
+    "pf_compare_title": ("对比评价结果 #{a} 与 #{b}", "Evaluation #{a} against #{b}"),
+    "pf_compare_choose": ("选择两个评价结果进行对比", "Choose two evaluations to compare"),
+    "pf_compare_why_nothing": ("两次评价的数据和方法都相同，结果一致。",
+                               "Same data and same method: the results are the same."),
+    "pf_compare_why_data": ("方法相同，数据不同：结果的变化来自数据。",
+                            "Same method, different data: the results changed with the data."),
+    "pf_compare_why_method": ("数据相同，方法不同：结果的变化来自方法。",
+                              "Same data, different method: the results changed with the method."),
+    "pf_compare_why_both": ("数据和方法都不同。", "Both the data and the method differ."),
+    "pf_compare_values": ("数据差异（前 {n} 项）", "Values that differ (first {n})"),
+    "pf_compare_indicator": ("指标", "Indicator"),
+})

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from zongheng.method import Method
     from zongheng.panel import Panel
 
-__all__ = ["DEFAULT_METHOD", "EVALUATE", "Results", "export", "inputs_of", "methods_for", "perform",
-           "results_of", "start", "store"]
+__all__ = ["DEFAULT_METHOD", "EVALUATE", "Comparison", "Results", "compare", "export", "inputs_of",
+           "methods_for", "perform", "results_of", "start", "store"]
 
 EVALUATE = "evaluate"
 DEFAULT_METHOD = "default"
@@ -207,3 +207,55 @@ def export(run: Run, folder: Path) -> list[Path]:
                          method=run.method_name, sha=run.input_sha256, approved=approved)
     atomic_write(readme, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [*written, method, readme]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two runs side by side (对比): what differs in their inputs and method, and in their results."""
+
+    same_inputs: bool
+    same_method: bool
+    units: tuple[str, ...]
+    """Units of both runs, in the first run's order."""
+    before: list[tuple[float, float]]
+    """Per unit: (score, rank) of the index in the first run's last period."""
+    after: list[tuple[float, float]]
+    changed_values: list[tuple[str, Any, str, float, float]]
+    """(unit, period, indicator, first run's value, second run's value) that differ."""
+
+    @property
+    def why(self) -> str:
+        """``data``, ``method``, ``both`` or ``nothing``: what makes the results differ."""
+        return {(True, True): "nothing", (False, True): "data", (True, False): "method"}.get(
+            (self.same_inputs, self.same_method), "both")
+
+
+def compare(first: Run, second: Run, *, limit: int = 200) -> Comparison:
+    """Compare two runs unit by unit, and list the input values that differ (up to ``limit``)."""
+    import numpy as np
+
+    fw_a, panel_a = inputs_of(first)
+    fw_b, panel_b = inputs_of(second)
+    res_a, res_b = results_of(first), results_of(second)
+    units = tuple(u for u in res_a.units if u in set(res_b.units))
+    root_a, root_b = res_a.nodes.index(fw_a.root.code), res_b.nodes.index(fw_b.root.code)
+
+    def at(res: Results, root: int, unit: str) -> tuple[float, float]:
+        u = res.units.index(unit)
+        return float(res.scores[-1, u, root]), float(res.ranks[-1, u, root])
+
+    def common(a: tuple, b: tuple) -> tuple[list, list, list]:
+        shared = [x for x in a if x in set(b)]
+        return shared, [a.index(x) for x in shared], [b.index(x) for x in shared]
+
+    periods, pa, pb = common(panel_a.periods, panel_b.periods)
+    shared_units, ua, ub = common(panel_a.units, panel_b.units)
+    codes, ca, cb = common(panel_a.indicators, panel_b.indicators)
+    x = panel_a.values[np.ix_(pa, ua, ca)]
+    y = panel_b.values[np.ix_(pb, ub, cb)]
+    differs = ~((x == y) | (np.isnan(x) & np.isnan(y)))
+    changed = [(shared_units[u], periods[p], codes[c], float(x[p, u, c]), float(y[p, u, c]))
+               for p, u, c in zip(*np.nonzero(differs), strict=True)][:limit]
+    return Comparison(first.input_sha256 == second.input_sha256, first.method_text == second.method_text,
+                      units, [at(res_a, root_a, u) for u in units], [at(res_b, root_b, u) for u in units],
+                      changed)
