@@ -132,8 +132,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, auth.routes, home.routes, submission.routes, tokens.routes, frameworks.routes,
             followup.routes)
     install(app, entry.routes, board.routes, change_requests.routes)
-    from zongheng.platform.pages import runs  # issue 13: evaluation runs
-    install(app, runs.routes)
+    from zongheng.platform.pages import reference, runs  # issue 13: evaluation runs
+    install(app, runs.routes, reference.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

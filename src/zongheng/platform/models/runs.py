@@ -63,6 +63,8 @@ class Run(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("framework_version.id"))
     period: Mapped[str] = mapped_column(String(16))
+    reference_id: Mapped[int | None] = mapped_column(ForeignKey("reference_data.id"))
+    """The peers' release the run ranks among, if any."""
     regions: Mapped[str] = mapped_column(Text)
     """Region codes evaluated, as JSON."""
     method_name: Mapped[str] = mapped_column(String(100))

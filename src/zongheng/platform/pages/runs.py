@@ -26,6 +26,7 @@ from zongheng.platform.pages.deps import MAX_ID, Caller, require
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
 from zongheng.platform.services import run_access, runs
+from zongheng.platform.services.reference import references_for
 
 __all__ = ["routes"]
 
@@ -59,6 +60,8 @@ register_messages({
     "pf_run_error_form": ("请选择指标体系、评价期和方法。", "Choose a framework, a period and a method."),
     "pf_run_error_regions": ("您的权限范围内没有该指标体系在此期间的报送任务。",
                              "No submission of this framework in this period within your scope."),
+    "pf_run_reference": ("参照数据", "Peers from"),
+    "pf_run_reference_none": ("不用（只比较本平台填报的地区）", "None (only the regions entered here)"),
     "pf_job_title": ("评价进行中 · 任务 #{id}", "Evaluation in progress · job #{id}"),
     "pf_job_state_queued": ("排队中", "Queued"),
     "pf_job_state_running": ("运行中", "Running"),
@@ -95,8 +98,8 @@ ReaderDep = Annotated[Caller, Depends(require(*run_access.READERS))]
 StarterDep = Annotated[Caller, Depends(require(*run_access.STARTERS))]
 
 
-def _startable(caller: Caller) -> list[tuple[FrameworkVersion, list[str], list[str]]]:
-    """Versions with submissions in the analyst's regions: (version, periods, methods)."""
+def _startable(caller: Caller) -> list[tuple[FrameworkVersion, list[str], list[str], list]]:
+    """Versions with submissions in the analyst's regions: (version, periods, methods, references)."""
     mine = sorted(run_access.regions_in_scope(caller.db, caller.grants, run_access.STARTERS))
     rows = caller.db.execute(select(Submission.version_id, Submission.period).distinct()
                              .where(Submission.region_code.in_(mine))).all()
@@ -105,7 +108,8 @@ def _startable(caller: Caller) -> list[tuple[FrameworkVersion, list[str], list[s
         periods.setdefault(version_id, set()).add(period)
     versions = caller.db.scalars(select(FrameworkVersion).where(FrameworkVersion.id.in_(list(periods)))
                                  .order_by(FrameworkVersion.key, FrameworkVersion.year)).all()
-    return [(v, sorted(periods[v.id], reverse=True), runs.methods_for(v)) for v in versions]
+    return [(v, sorted(periods[v.id], reverse=True), runs.methods_for(v), references_for(caller.db, v))
+            for v in versions]
 
 
 @routes.add("GET", "/runs")
@@ -133,8 +137,13 @@ async def run_start(request: Request, caller: StarterDep) -> Response:
         Submission.version_id == version.id, Submission.period == period))) & mine)
     if not regions:
         return RedirectResponse("/runs?error=pf_run_error_regions", status_code=303)
+    reference = form.get("reference_id", "")
+    known = {r.id for r in references_for(caller.db, version)}
+    reference_id = int(reference) if reference.isdigit() and len(reference) < 10 else None
+    if reference and reference_id not in known:
+        return RedirectResponse("/runs?error=pf_run_error_form", status_code=303)
     job = runs.start(caller.db, version, period, method=method, user_id=caller.user.id, regions=regions,
-                     approved_only=form.get("approved_only") == "1")
+                     approved_only=form.get("approved_only") == "1", reference_id=reference_id)
     caller.db.commit()
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 

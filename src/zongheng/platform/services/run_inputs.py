@@ -18,14 +18,24 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from zongheng.platform.models import FrameworkIndicator, FrameworkVersion, Region, State, Submission, Value
+from zongheng.platform.models import (
+    FrameworkIndicator,
+    FrameworkVersion,
+    ReferenceData,
+    Region,
+    State,
+    Submission,
+    Value,
+)
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from zongheng.framework import Framework
     from zongheng.panel import Panel
 
@@ -51,6 +61,8 @@ class RunInputs:
     """How many values used were not approved (0 when ``approved_only``)."""
     sha256: str
     """Hash of the canonical inputs: framework text, units, periods, indicators, values."""
+    reference_id: int | None = None
+    """The reference data (peers' release) the panel includes."""
 
 
 def framework_of(version: FrameworkVersion) -> Framework:
@@ -78,7 +90,7 @@ def _unit_names(db: Session, codes: Sequence[str]) -> list[str]:
 
 
 def gather(db: Session, version: FrameworkVersion, period: str, *, regions: Sequence[str] | None = None,
-           approved_only: bool = False) -> RunInputs:
+           approved_only: bool = False, reference: ReferenceData | None = None) -> RunInputs:
     """Assemble the inputs of a run of ``version`` through ``period`` (汇集评价输入).
 
     Parameters
@@ -88,6 +100,9 @@ def gather(db: Session, version: FrameworkVersion, period: str, *, regions: Sequ
         ``period``.
     approved_only : bool
         Leave out values that are not approved (they become missing) instead of using them.
+    reference : ReferenceData, optional
+        Peers' released values (参照数据): their units join the panel, with their groups; a value
+        entered here for the same region, period and indicator takes the released one's place.
 
     Raises
     ------
@@ -112,29 +127,73 @@ def gather(db: Session, version: FrameworkVersion, period: str, *, regions: Sequ
         .join(Value.submission).join(Value.indicator).join(Submission.version)
         .where(FrameworkVersion.key == version.key, Submission.period <= period,
                Submission.region_code.in_(regions), FrameworkIndicator.code.in_(codes))).all()
-    periods = sorted({r.period for r in rows} | {period})
-    p_at, u_at, i_at = ({x: n for n, x in enumerate(seq)} for seq in (periods, regions, codes))
-    values = np.full((len(periods), len(regions), len(codes)), np.nan)
-    unapproved = 0
-    for r in rows:
-        approved = r.state in APPROVED
-        number = r.approved_value if approved else (None if approved_only else r.value)
-        if number is None:
-            continue
-        unapproved += not approved
-        values[p_at[r.period], u_at[r.region_code], i_at[r.code]] = number
-    units = _unit_names(db, regions)
-    panel = Panel(values, units, [_period_label(p) for p in periods], codes,
-                  source=f"zongheng platform: {version.name} {version.year}, through {period}")
+    entered_units = _unit_names(db, regions)
+    released = _released(reference, codes, period) if reference is not None else None
+    periods = sorted({_period_label(r.period) for r in rows} | {_period_label(period)}
+                     | set(released.periods if released is not None else ()), key=str)
+    units = list(released.units) if released is not None else []
+    units += [u for u in entered_units if u not in set(units)]
+    values = np.full((len(periods), len(units), len(codes)), np.nan)
+    if released is not None:
+        p_of = [periods.index(p) for p in released.periods]
+        values[np.ix_(p_of, range(len(released.units)), range(len(codes)))] = released.values
+    approved = np.array([r.state in APPROVED for r in rows], dtype=bool)
+    taken = np.array([r.approved_value if ok else (None if approved_only else r.value)
+                      for r, ok in zip(rows, approved, strict=True)], dtype=float)
+    kept = ~np.isnan(taken)
+    if kept.any():
+        p_at, i_at = {p: n for n, p in enumerate(periods)}, {c: n for n, c in enumerate(codes)}
+        u_at = {code: units.index(name) for code, name in zip(regions, entered_units, strict=True)}
+        where = np.array([(p_at[_period_label(r.period)], u_at[r.region_code], i_at[r.code]) for r in rows])
+        values[tuple(where[kept].T)] = taken[kept]
+    unapproved = int((kept & ~approved).sum())
+    groups = _groups(released, units) if released is not None else None
+    panel = Panel(values, units, periods, codes, attributes=groups,
+                  source=f"zongheng platform: {version.name} {version.year}, through {period}"
+                         + (f"; peers from {reference.name}" if reference is not None else ""))
+    digest = _digest(version, units, [str(p) for p in periods], codes, values,
+                     reference.sha256 if reference is not None else "")
     return RunInputs(framework, panel, version.id, period, tuple(regions), unapproved == 0, unapproved,
-                     _digest(version, units, periods, codes, values))
+                     digest, reference.id if reference is not None else None)
+
+
+@dataclass(frozen=True)
+class _Released:
+    """A reference panel cut to the run: its periods through the run's, the framework's indicators."""
+
+    units: tuple[str, ...]
+    periods: tuple[Any, ...]
+    values: np.ndarray
+    groups: dict[str, list]
+
+
+def _released(reference: ReferenceData, codes: list[str], period: str) -> _Released:
+    import numpy as np
+
+    from zongheng.platform.services.reference import panel_of
+
+    panel = panel_of(reference)
+    keep = [n for n, p in enumerate(panel.periods) if str(p) <= str(_period_label(period))]
+    values = np.full((len(keep), len(panel.units), len(codes)), np.nan)
+    for n, code in enumerate(codes):       # an indicator the release lacks stays missing
+        if code in panel.indicators:
+            values[:, :, n] = panel.values[keep, :, panel.indicators.index(code)]
+    groups = {name: list(panel.group(name)) for name in panel.groups}
+    return _Released(panel.units, tuple(panel.periods[n] for n in keep), values, groups)
+
+
+def _groups(released: _Released, units: list[str]) -> dict[str, list]:
+    """Return the released units' groups (设区市, 山区26县 …), blank for units only entered here."""
+    at = {u: n for n, u in enumerate(released.units)}
+    return {name: [column[at[u]] if u in at else None for u in units]
+            for name, column in released.groups.items()}
 
 
 def _digest(version: FrameworkVersion, units: list[str], periods: list[str], codes: list[str],
-            values) -> str:
+            values, reference: str = "") -> str:
     head = json.dumps({"framework": version.content_sha256, "source": hashlib.sha256(
         version.source_text.encode("utf-8")).hexdigest(), "units": units, "periods": periods,
-        "indicators": codes}, ensure_ascii=False, sort_keys=True)
+        "indicators": codes, "reference": reference}, ensure_ascii=False, sort_keys=True)
     # NaN has many bit patterns: write one, so equal panels hash equal.
     canonical = [None if math.isnan(x) else float(x) for x in values.ravel().tolist()]
     body = json.dumps(canonical, separators=(",", ":"))
@@ -159,6 +218,8 @@ def export_inputs(framework: Framework, panel: Panel, folder: str | Path) -> tup
     frames = []
     for p, label in enumerate(panel.periods):
         frame = pd.DataFrame(panel.values[p], columns=list(panel.indicators))
+        for name in reversed(panel.groups):     # 设区市, 山区26县 …: ranks within groups read them
+            frame.insert(0, name, list(panel.group(name)))
         frame.insert(0, "period", label)
         frame.insert(0, "unit", list(panel.units))
         frames.append(frame)

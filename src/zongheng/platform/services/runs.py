@@ -9,15 +9,15 @@ gives the same numbers; and the scores and ranks of every node, unit and period.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from zongheng.platform.models import FrameworkVersion, Job, Run
+from zongheng.platform.models import FrameworkVersion, Job, ReferenceData, Run
 from zongheng.platform.services import audit, jobs
+from zongheng.platform.services.packed import pack, plain, unpack
 from zongheng.platform.services.run_inputs import RunInputs, gather
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ def _method(name: str) -> Method:
 
 
 def start(db: Session, version: FrameworkVersion, period: str, *, method: str, user_id: int | None,
-          regions: Sequence[str] | None = None, approved_only: bool = False) -> Job:
+          regions: Sequence[str] | None = None, approved_only: bool = False,
+          reference_id: int | None = None) -> Job:
     """Queue an evaluation of ``version`` through ``period`` (发起评价); the caller commits.
 
     Raises
@@ -70,32 +71,19 @@ def start(db: Session, version: FrameworkVersion, period: str, *, method: str, u
     if method not in methods_for(version):
         raise ValueError(f"method {method!r} is not available for {version.key}")
     payload = {"version_id": version.id, "period": period, "method": method,
-               "regions": list(regions) if regions is not None else None, "approved_only": approved_only}
+               "regions": list(regions) if regions is not None else None, "approved_only": approved_only,
+               "reference_id": reference_id}
     return jobs.enqueue(db, EVALUATE, payload, user_id=user_id)
-
-
-def _pack(obj: Any) -> bytes:
-    return zlib.compress(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
-
-
-def _unpack(blob: bytes) -> Any:
-    return json.loads(zlib.decompress(blob).decode("utf-8"))
-
-
-def _plain(array: np.ndarray) -> list:
-    import numpy as np
-
-    # JSON has no NaN: a missing score is null.
-    return np.where(np.isnan(array), None, array).tolist()
 
 
 def _inputs_record(inputs: RunInputs) -> bytes:
     from zongheng.io.framework_yaml import framework_to_dict
 
     panel = inputs.panel
-    return _pack({"framework": framework_to_dict(inputs.framework), "units": list(panel.units),
+    return pack({"framework": framework_to_dict(inputs.framework), "units": list(panel.units),
                   "periods": list(panel.periods), "indicators": list(panel.indicators),
-                  "values": _plain(panel.values), "sha256": inputs.sha256})
+                  "values": plain(panel.values), "sha256": inputs.sha256,
+                  "groups": {g: list(panel.group(g)) for g in panel.groups}})
 
 
 def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
@@ -108,8 +96,11 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
         version = db.get(FrameworkVersion, args["version_id"])
         if version is None:
             raise ValueError(f"framework version {args['version_id']} no longer exists")
+        reference = db.get(ReferenceData, args["reference_id"]) if args.get("reference_id") else None
+        if args.get("reference_id") and reference is None:
+            raise ValueError(f"reference data {args['reference_id']} no longer exists")
         inputs = gather(db, version, args["period"], regions=args["regions"],
-                        approved_only=args["approved_only"])
+                        approved_only=args["approved_only"], reference=reference)
     method = _method(args["method"])
     progress(30, "计算得分 building the evaluation")
     evaluation = zh.build(inputs.framework, inputs.panel, method, keep="final")
@@ -128,14 +119,14 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
     import zongheng as zh
 
     results = {"nodes": list(evaluation.node_codes), "units": list(evaluation.panel.units),
-               "periods": list(evaluation.panel.periods), "scores": _plain(evaluation.scores),
-               "ranks": _plain(evaluation.ranks)}
-    run = Run(version_id=inputs.version_id, period=inputs.period,
+               "periods": list(evaluation.panel.periods), "scores": plain(evaluation.scores),
+               "ranks": plain(evaluation.ranks)}
+    run = Run(version_id=inputs.version_id, period=inputs.period, reference_id=inputs.reference_id,
               regions=json.dumps(list(inputs.regions), ensure_ascii=False), method_name=method_name,
               method_text=yaml.safe_dump(evaluation.method.to_dict(), allow_unicode=True, sort_keys=False),
               input_sha256=inputs.sha256, approved=inputs.approved,
               unapproved_values=inputs.unapproved_values, code_version=zh.__version__, created_by=user_id,
-              inputs=_inputs_record(inputs), results=_pack(results))
+              inputs=_inputs_record(inputs), results=pack(results))
     db.add(run)
     db.flush()
     audit.record(db, "run.create", user_id=user_id, object_type="run", object_id=run.id, job=job_id,
@@ -159,7 +150,7 @@ def results_of(run: Run) -> Results:
     """Read a run's scores and ranks back as arrays (NaN where missing)."""
     import numpy as np
 
-    data = _unpack(run.results)
+    data = unpack(run.results)
     # null → NaN
     return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
                    np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64))
@@ -172,10 +163,10 @@ def inputs_of(run: Run) -> tuple[Framework, Panel]:
     from zongheng.io.framework_yaml import framework_from_dict
     from zongheng.panel import Panel
 
-    data = _unpack(run.inputs)
+    data = unpack(run.inputs)
     values = np.array(data["values"], dtype=np.float64)
     panel = Panel(values, data["units"], data["periods"], data["indicators"],
-                  source=f"zongheng platform run {run.id}")
+                  attributes=data.get("groups") or None, source=f"zongheng platform run {run.id}")
     return framework_from_dict(data["framework"]), panel
 
 

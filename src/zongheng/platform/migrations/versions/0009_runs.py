@@ -1,5 +1,5 @@
 # ruff: noqa: D103
-"""Background jobs and evaluation runs (后台任务与评价结果).
+"""Background jobs, reference data and evaluation runs (后台任务、参照数据与评价结果).
 
 Revision ID: 0009_runs
 Revises: 0005_api_tokens
@@ -40,10 +40,29 @@ def upgrade() -> None:
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.create_index("ix_job_state", ["state", "id"], unique=False)
     op.create_table(
+        "reference_data",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("units", sa.Integer(), nullable=False),
+        sa.Column("periods", sa.Text(), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), nullable=True),
+        sa.Column("uploaded_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["uploaded_by"], ["app_user.id"],
+                                name=op.f("fk_reference_data_uploaded_by_app_user")),
+        sa.ForeignKeyConstraint(["version_id"], ["framework_version.id"],
+                                name=op.f("fk_reference_data_version_id_framework_version")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reference_data")),
+    )
+    op.create_table(
         "run",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("period", sa.String(length=16), nullable=False),
+        sa.Column("reference_id", sa.Integer(), nullable=True),
         sa.Column("regions", sa.Text(), nullable=False),
         sa.Column("method_name", sa.String(length=100), nullable=False),
         sa.Column("method_text", sa.Text(), nullable=False),
@@ -56,6 +75,8 @@ def upgrade() -> None:
         sa.Column("inputs", sa.LargeBinary(), nullable=False),
         sa.Column("results", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["app_user.id"], name=op.f("fk_run_created_by_app_user")),
+        sa.ForeignKeyConstraint(["reference_id"], ["reference_data.id"],
+                                name=op.f("fk_run_reference_id_reference_data")),
         sa.ForeignKeyConstraint(["version_id"], ["framework_version.id"],
                                 name=op.f("fk_run_version_id_framework_version")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_run")),
@@ -68,6 +89,7 @@ def downgrade() -> None:
     with op.batch_alter_table("run", schema=None) as batch_op:
         batch_op.drop_index("ix_run_version_period")
     op.drop_table("run")
+    op.drop_table("reference_data")
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_index("ix_job_state")
     op.drop_table("job")
