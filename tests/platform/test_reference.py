@@ -141,3 +141,31 @@ def test_the_analyst_imports_a_release_and_a_run_uses_it(client, factory, entere
     assert page.count('<tr data-unit="') == 90
     login(client, "lingdao")      # 永康 is among the run's regions: the leader reads the 90-county ranking
     assert client.get(f"/runs/{done.result_id}").status_code == 200
+
+
+def test_the_run_page_ranks_within_a_group(client, factory, entered, released, demo):  # noqa: F811
+    import re
+
+    from zongheng.platform.models import Role, Scope
+    from zongheng.platform.services import users
+
+    from .conftest import PASSWORD, login
+
+    with transaction(factory) as s:
+        users.assign(s, users.create(s, "fenxi", PASSWORD), Role.ANALYST,
+                     scope=Scope.BELOW, region="3307", view_unapproved=True)
+        runs.start(s, s.get(FrameworkVersion, entered), "2024", method="tiangong_method", user_id=None,
+                   reference_id=released)
+    done = jobs.run_one(factory, {runs.EVALUATE: runs.perform}, "w")
+    login(client, "fenxi")
+    page = client.get(f"/runs/{done.result_id}?group=设区市&label=金华市").text
+    shown = re.findall(r'<tr data-unit="([^"]+)">\s*<td class="num rank">(\d+)</td>', page)
+    ev = zh.build(demo.framework, demo.panel, demo.method)
+    root = ev.node_codes.index(demo.framework.root.code)
+    jinhua = [u for u, c in zip(demo.panel.units, demo.panel.group("设区市"), strict=True) if c == "金华市"]
+    expected = {u: int(ev.group_ranks("设区市")[-1, demo.panel.units.index(u), root]) for u in jinhua}
+    assert {u: int(r) for u, r in shown} == expected and len(shown) == 9
+    assert "设区市：金华市（组内排名）" in page
+    assert page.count('<tr data-unit="') == 9
+    unknown = client.get(f"/runs/{done.result_id}?group=设区市&label=火星市").text   # not a label: everyone
+    assert unknown.count('<tr data-unit="') == 90

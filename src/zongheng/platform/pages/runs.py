@@ -55,6 +55,9 @@ register_messages({
     "pf_run_unit": ("地区", "Region"),
     "pf_run_score": ("综合得分", "Score"),
     "pf_run_change": ("较上期", "vs last period"),
+    "pf_run_group": ("分组", "Group"),
+    "pf_run_all": ("全部地区", "All regions"),
+    "pf_run_in_group": ("{column}：{label}（组内排名）", "{column}: {label} (ranked within the group)"),
     "pf_run_export": ("导出输入（可用 zongheng build 重算）",
                       "Export the inputs (rebuild with zongheng build)"),
     "pf_run_error_form": ("请选择指标体系、评价期和方法。", "Choose a framework, a period and a method."),
@@ -179,22 +182,29 @@ def run_compare(request: Request, caller: ReaderDep) -> Response:
                   score=display.score, value=display.value)
 
 
-def _ranking(run: Run, lang: str) -> tuple[list[dict], list[str]]:
-    """Rows of the last period's ranking: rank, unit, score, change of rank, dimension scores."""
+def _ranking(found: "runs.Results", framework, lang: str, group: tuple[str, str] | None
+             ) -> tuple[list[dict], list[str]]:
+    """Rows of the last period's ranking: rank, unit, score, change of rank, dimension scores.
+
+    With ``group`` = (column, label) only that group's units, ranked within it (组内排名).
+    """
     import math
 
-    framework, _ = runs.inputs_of(run)
-    found = runs.results_of(run)
     root = framework.root.code
     dims = list(framework.children.get(root, ()))
     at = {c: n for n, c in enumerate(found.nodes)}
     last = len(found.periods) - 1
+    ranks, keep = found.ranks, range(len(found.units))
+    if group is not None:
+        column, label = group
+        ranks = found.group_ranks[column]
+        keep = [u for u, x in enumerate(found.groups[column]) if x == label]
     rows = []
-    for u, unit in enumerate(found.units):
-        rank = found.ranks[last, u, at[root]]
-        before = found.ranks[last - 1, u, at[root]] if last > 0 else math.nan
+    for u in keep:
+        rank = ranks[last, u, at[root]]
+        before = ranks[last - 1, u, at[root]] if last > 0 else math.nan
         change = before - rank if not (math.isnan(rank) or math.isnan(before)) else None
-        rows.append({"unit": unit, "rank": None if math.isnan(rank) else int(rank),
+        rows.append({"unit": found.units[u], "rank": None if math.isnan(rank) else int(rank),
                      "score": display.score(found.scores[last, u, at[root]]),
                      "change": None if change is None else int(change),
                      "dims": [display.score(found.scores[last, u, at[d]]) for d in dims]})
@@ -206,10 +216,18 @@ def _ranking(run: Run, lang: str) -> tuple[list[dict], list[str]]:
 
 @routes.add("GET", "/runs/{run_id}")
 def run_page(request: Request, run: Annotated[Run, Depends(_run_readable)], caller: ReaderDep) -> Response:
-    """Show a run: its provenance, the 未审核 mark if any, the last period's ranking with ▲▼."""
-    rows, dims = _ranking(run, caller.lang)
-    return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims,
-                  regions=json.loads(run.regions))
+    """Show a run: its provenance, the 未审核 mark if any, the last period's ranking with ▲▼.
+
+    ``?group=设区市&label=金华市`` shows one group, ranked within it.
+    """
+    framework, _ = runs.inputs_of(run)
+    found = runs.results_of(run)
+    column, label = request.query_params.get("group", ""), request.query_params.get("label", "")
+    choices = {g: sorted({x for x in labels if x is not None}) for g, labels in found.groups.items()}
+    group = (column, label) if column in choices and label in choices[column] else None
+    rows, dims = _ranking(found, framework, caller.lang, group)
+    return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims, choices=choices,
+                  group=group, regions=json.loads(run.regions))
 
 
 @routes.add("GET", "/runs/{run_id}/inputs.zip")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -120,7 +120,10 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
 
     results = {"nodes": list(evaluation.node_codes), "units": list(evaluation.panel.units),
                "periods": list(evaluation.panel.periods), "scores": plain(evaluation.scores),
-               "ranks": plain(evaluation.ranks)}
+               "ranks": plain(evaluation.ranks),
+               "groups": {g: [None if x is None else str(x) for x in evaluation.panel.group(g)]
+                          for g in evaluation.panel.groups},
+               "group_ranks": {g: plain(evaluation.group_ranks(g)) for g in evaluation.panel.groups}}
     run = Run(version_id=inputs.version_id, period=inputs.period, reference_id=inputs.reference_id,
               regions=json.dumps(list(inputs.regions), ensure_ascii=False), method_name=method_name,
               method_text=yaml.safe_dump(evaluation.method.to_dict(), allow_unicode=True, sort_keys=False),
@@ -137,13 +140,17 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
 
 @dataclass(frozen=True)
 class Results:
-    """What a run found: scores and ranks by (period, unit, node)."""
+    """What a run found: scores and ranks by (period, unit, node), and ranks within groups."""
 
     nodes: tuple[str, ...]
     units: tuple[str, ...]
     periods: tuple[Any, ...]
     scores: np.ndarray
     ranks: np.ndarray
+    groups: dict[str, list[str | None]] = field(default_factory=dict)
+    """Each group column's label per unit (设区市 → 金华市 …)."""
+    group_ranks: dict[str, np.ndarray] = field(default_factory=dict)
+    """Ranks within each unit's group, per group column, shaped like ``ranks``."""
 
 
 def results_of(run: Run) -> Results:
@@ -153,7 +160,9 @@ def results_of(run: Run) -> Results:
     data = unpack(run.results)
     # null → NaN
     return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
-                   np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64))
+                   np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64),
+                   data.get("groups", {}),
+                   {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()})
 
 
 def inputs_of(run: Run) -> tuple[Framework, Panel]:
