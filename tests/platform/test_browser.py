@@ -26,8 +26,11 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromi
 
 
 @pytest.fixture
-def live_demo(tmp_path):
-    """Serve the seeded demo on a free loopback port with uvicorn in a thread."""
+def live_demo(tmp_path, request):
+    """Serve the seeded demo on a free loopback port with uvicorn in a thread.
+
+    Parametrise it indirectly with ``True`` to also run the background worker (evaluation runs).
+    """
     import uvicorn
 
     from zongheng.platform.app import create_app
@@ -41,7 +44,8 @@ def live_demo(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings, worker=getattr(request, "param", False))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

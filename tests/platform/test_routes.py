@@ -18,11 +18,14 @@ PUBLIC = {("GET", "/login"), ("POST", "/login")}
 ROLES = {name: role for name, (role, _) in USERS.items()}
 
 
-def _url(path: str, submission_id: int | None, token_id: int | None = None) -> str:
+def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
+         job_id: int | None = None) -> str:
     if "{submission_id}" in path:
         path = path.replace("{submission_id}", str(submission_id))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(token_id or 1))
+    for name, value in (("{run_id}", run_id), ("{job_id}", job_id)):
+        path = path.replace(name, str(value or 1))
     assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
     return path
 
@@ -81,6 +84,20 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
                                      follow_redirects=False)
             assert inside.status_code == 303 and outside.status_code == 404, spec
             continue
+        if spec.object is not None and spec.object[0] in ("run", "job"):
+            # A run is read by everyone whose scope touches one of its regions (city C's A and B
+            # reach every test user; city D's reach none); a job by the analyst who started it.
+            mine, theirs = _runs_and_jobs(factory, world, name)[spec.object[0]]
+            key = f"{spec.object[0]}_id"
+            inside = client.request(spec.method, _url(spec.path, None, **{key: mine}), headers=headers,
+                                    follow_redirects=False)
+            outside = client.request(spec.method, _url(spec.path, None, **{key: theirs}), headers=headers,
+                                     follow_redirects=False)
+            missing = client.request(spec.method, _url(spec.path, None, **{key: 999_999}), headers=headers,
+                                     follow_redirects=False)
+            assert inside.status_code == 200, spec
+            assert outside.status_code == missing.status_code == 404, spec
+            continue
         if spec.object is not None:
             assert spec.object[0] == "submission"
             inside = client.request(spec.method, _url(spec.path, world.submissions[own]), headers=headers,
@@ -96,6 +113,21 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
         response = client.request(spec.method, _url(spec.path, None), headers=headers, follow_redirects=False)
         # Admitted: a page, a redirect, or (a form posted empty) a refusal of its input, never 403/404.
         assert response.status_code in ((200, 303, 400) if spec.method == "POST" else (200, 303)), spec
+
+
+def _runs_and_jobs(factory, world, name: str) -> dict[str, tuple[int, int]]:
+    """Make a run over A and B and one over D, a job of ``name`` and one of another user."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.services import jobs
+
+    from .run_world import tiny_run
+
+    ours, far = tiny_run(factory, ["A", "B"]), tiny_run(factory, ["D"])
+    other = next(n for n in USERS if n != name)
+    with transaction(factory) as s:
+        mine = jobs.enqueue(s, "evaluate", {}, user_id=world.users[name]).id
+        theirs = jobs.enqueue(s, "evaluate", {}, user_id=world.users[other]).id
+    return {"run": (ours, far), "job": (mine, theirs)}
 
 
 def _tokens(factory, world, name: str) -> tuple[int, int]:

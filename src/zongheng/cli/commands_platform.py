@@ -56,6 +56,8 @@ register_messages({
                            "`zongheng users reset` for a forgotten password"),
     "pf_cli_serving": ("纵横平台：http://{host}:{port}/  （Ctrl+C 停止）",
                        "zongheng platform at http://{host}:{port}/ (Ctrl+C stops it)"),
+    "pf_cli_worker": ("纵横后台任务：等待评价任务（Ctrl+C 停止）",
+                      "zongheng worker: waiting for evaluation jobs (Ctrl+C stops it)"),
     "pf_cli_exposed": ("注意：监听 {host} 会让其他电脑访问本平台；"
                        "请放在 HTTPS 反向代理之后并加 --secure-cookies。",
                        "Note: listening on {host} lets other computers reach the platform; put it behind an "
@@ -281,6 +283,9 @@ def serve(
     demo: Annotated[bool, typer.Option("--demo", help="生成演示数据（合成）seed the synthetic demo")] = False,
     secure_cookies: Annotated[bool, typer.Option(
         help="Cookie 仅经 HTTPS 发送 (behind an HTTPS proxy)")] = False,
+    worker: Annotated[bool, typer.Option(
+        help="在服务进程内执行评价任务 do evaluation jobs in the server process "
+             "(--no-worker: run `zongheng worker` separately)")] = True,
 ) -> None:
     """启动填报平台 run the web platform (SQLite in the data folder, or --database PostgreSQL)."""
     import uvicorn
@@ -294,8 +299,22 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(text("pf_cli_exposed", host=host))
     typer.echo(text("pf_cli_serving", host=host, port=port))
-    uvicorn.run(create_app(_settings(data, database, secure_cookies=secure_cookies)), host=host, port=port,
-                log_level="info", proxy_headers=True)
+    served = create_app(_settings(data, database, secure_cookies=secure_cookies), worker=worker)
+    uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=True)
+
+
+@app.command("worker")
+def worker_command(data: DataOpt = None, database: DatabaseOpt = None) -> None:
+    """执行后台任务（评价运行），直到 Ctrl-C do queued jobs (evaluation runs) until interrupted."""
+    from zongheng.platform.worker import Worker
+
+    factory = _upgraded(_settings(data, database))
+    typer.echo(text("pf_cli_worker"))
+    running = Worker(factory)
+    try:
+        running.run()
+    except KeyboardInterrupt:
+        running.stop()
 
 
 org_app = typer.Typer(no_args_is_help=True, help="组织机构 organisation: import regions or departments")

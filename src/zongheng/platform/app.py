@@ -9,6 +9,7 @@ until the API exists and is gated like the pages.
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -74,9 +75,25 @@ def _bad_request(request: Request, _exc: Exception) -> Response:
     return render(request, "error.html", status=400, message="pf_bad_request")
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the platform application for ``settings`` (a database that is already migrated)."""
-    app = FastAPI(title="zongheng", docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
+    """Build the platform application for ``settings`` (a database that is already migrated).
+
+    ``worker=True`` also does queued jobs (evaluation runs) in a thread while the app runs.
+    """
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from zongheng.platform.worker import Worker
+
+        running = Worker(app.state.sessionmaker) if worker else None
+        if running is not None:
+            running.start()
+        try:
+            yield
+        finally:
+            if running is not None:
+                await asyncio.to_thread(running.stop)
+
+    app = FastAPI(title="zongheng", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -118,6 +135,8 @@ def create_app(settings: Settings) -> FastAPI:
     # issue 12: the Excel template round trip
     from zongheng.platform.pages import entry_xlsx
     install(app, entry_xlsx.routes)
+    from zongheng.platform.pages import reference, runs  # issue 13: evaluation runs
+    install(app, runs.routes, reference.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

@@ -9,15 +9,47 @@ from zongheng.platform.models.inbox import Message
 from zongheng.platform.models.late_entry import LateEntryRequest, LateState
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.periods import ReportingPeriod
+from zongheng.platform.models.reference import ReferenceData
+from zongheng.platform.models.runs import Job, JobState, Run
 from zongheng.platform.models.sessions import LoginSession
 from zongheng.platform.models.submissions import UNAPPROVED, State, Submission, Value, ValueHistory
 from zongheng.platform.models.tokens import ApiToken
 from zongheng.platform.models.users import Role, RoleAssignment, RoleScopeRegion, Scope, User
 
 __all__ = [
-    "GENESIS", "UNAPPROVED", "ApiToken", "AuditEvent", "AuditHead", "Base", "ChangeRequest", "CheckFlag",
-    "CheckKind", "Department", "FrameworkIndicator", "FrameworkVersion", "LateEntryRequest", "LateState",
-    "LoginSession", "Message", "Region", "RegionLevel", "ReportingPeriod", "RequestState", "Role",
-    "RoleAssignment", "RoleScopeRegion", "Scope", "Severity", "State", "Submission", "User", "Value",
-    "ValueHistory", "utcnow",
+    "GENESIS",
+    "UNAPPROVED",
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "ChangeRequest",
+    "CheckFlag",
+    "CheckKind",
+    "Department",
+    "FrameworkIndicator",
+    "FrameworkVersion",
+    "Job",
+    "JobState",
+    "LateEntryRequest",
+    "LateState",
+    "LoginSession",
+    "Message",
+    "ReferenceData",
+    "Region",
+    "RegionLevel",
+    "ReportingPeriod",
+    "RequestState",
+    "Role",
+    "RoleAssignment",
+    "RoleScopeRegion",
+    "Run",
+    "Scope",
+    "Severity",
+    "State",
+    "Submission",
+    "User",
+    "Value",
+    "ValueHistory",
+    "utcnow",
 ]

@@ -192,6 +192,7 @@ def seed(session: Session) -> list[DemoUser]:
     ids = {u.username: users.by_name(session, u.username).id for u in demo_users}
     _submissions(session, depts, ids)
     _deadlines(session, ids["admin"])    # issue 12: periods, due dates, some overdue
+    _reference(session, ids["fenxi"])    # issue 13: the peers a run ranks 永康 among
     return demo_users
 
 
@@ -218,3 +219,16 @@ def _deadlines(session: Session, admin: int) -> None:
         for n, sub in enumerate(owed):
             due = today - timedelta(days=10) if n % 2 == 0 else opened.period.due_date
             periods.set_department_due(session, opened.period, sub.department_code, due, user_id=admin)
+
+
+def _reference(session: Session, analyst: int) -> None:
+    """Import the bundled synthetic 天工鼎 table of all 90 counties as the province's release."""
+    from zongheng import datasets
+    from zongheng.platform.models import FrameworkVersion
+    from zongheng.platform.services.reference import import_reference
+
+    version = session.scalars(select(FrameworkVersion).where(FrameworkVersion.key == "tiangong")).first()
+    folder = datasets.path("tiangong_demo")
+    import_reference(session, version, folder / "data.csv", units=folder / "units.csv",
+                     name="全省各县（市、区）天工鼎指标 2020–2024（合成演示数据）",
+                     source="zongheng 内置合成数据 tiangong_demo（非真实统计数据）", user_id=analyst)

@@ -1,0 +1,159 @@
+"""The background-job queue (后台任务队列): rows in the database, claimed one worker at a time.
+
+No broker and no second server: a county's platform runs on one machine, often on SQLite. A
+worker claims the oldest queued job with a conditional UPDATE (``… WHERE state = 'queued'``), so
+two workers racing for one job cannot both win, on SQLite (one writer at a time) or PostgreSQL
+(the loser's UPDATE waits for the winner's commit, then matches no row). A running job writes a
+heartbeat with its progress; :func:`recover` puts a job whose worker died (no heartbeat for a
+while) back in the queue, or marks it failed after ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from zongheng.platform.models import Job, JobState, utcnow
+from zongheng.platform.services import audit
+
+__all__ = ["Handler", "Progress", "beat", "claim", "enqueue", "recover", "run_one", "work"]
+
+log = logging.getLogger("zongheng.platform.jobs")
+
+Progress = Callable[[int, str], None]
+"""What a handler calls to report progress: percent (0–100) and a short message."""
+Handler = Callable[[sessionmaker, Job, Progress], "int | None"]
+"""Does a job's work; returns the id of what it made (a run), or ``None``."""
+
+
+def enqueue(db: Session, kind: str, payload: Mapping[str, Any], *, user_id: int | None) -> Job:
+    """Put a job in the queue (提交后台任务) in the caller's transaction."""
+    job = Job(kind=kind, payload=json.dumps(payload, ensure_ascii=False, sort_keys=True), created_by=user_id,
+              state=JobState.QUEUED.value, progress=0, message="", attempts=0, worker="")
+    db.add(job)
+    db.flush()
+    audit.record(db, "job.enqueue", user_id=user_id, object_type="job", object_id=job.id, kind=kind,
+                 payload=dict(payload))
+    return job
+
+
+def claim(db: Session, worker: str, kinds: Collection[str] | None = None) -> Job | None:
+    """Take the oldest queued job for ``worker`` and commit; ``None`` when the queue is empty."""
+    for _ in range(20):     # another worker may take the candidate first: try the next one
+        query = select(Job.id).where(Job.state == JobState.QUEUED.value).order_by(Job.id).limit(1)
+        if kinds is not None:
+            query = query.where(Job.kind.in_(sorted(kinds)))
+        candidate = db.scalar(query)
+        if candidate is None:
+            db.rollback()
+            return None
+        now = utcnow()
+        taken = db.execute(update(Job).where(Job.id == candidate, Job.state == JobState.QUEUED.value).values(
+            state=JobState.RUNNING.value, worker=worker[:100], started_at=now, heartbeat_at=now,
+            attempts=Job.attempts + 1, message=""))
+        if taken.rowcount == 1:
+            db.commit()
+            return db.get(Job, candidate)
+        db.rollback()
+    return None
+
+
+def beat(db: Session, job_id: int, progress: int, message: str = "") -> None:
+    """Record a running job's progress and that its worker is alive (心跳); commits."""
+    db.execute(update(Job).where(Job.id == job_id, Job.state == JobState.RUNNING.value).values(
+        progress=max(0, min(100, int(progress))), message=message[:500], heartbeat_at=utcnow()))
+    db.commit()
+
+
+def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
+            result_id: int | None = None) -> None:
+    job = db.get(Job, job_id)
+    if job is None:
+        return
+    job.state, job.finished_at, job.result_id = state.value, utcnow(), result_id
+    job.message = message[:2000]
+    if state is JobState.DONE:
+        job.progress = 100
+    audit.record(db, f"job.{state.value}", user_id=None, object_type="job", object_id=job_id,
+                 kind=job.kind, result=result_id, message=message[:500])
+    db.commit()
+
+
+def recover(db: Session, *, stale: timedelta = timedelta(minutes=5), max_attempts: int = 3,
+            now: datetime | None = None) -> tuple[int, int]:
+    """Requeue running jobs whose worker went silent, or fail them after ``max_attempts``; commit.
+
+    Returns
+    -------
+    (requeued, failed)
+    """
+    cutoff = (now or utcnow()) - stale
+    silent = list(db.scalars(select(Job).where(Job.state == JobState.RUNNING.value,
+                                               Job.heartbeat_at < cutoff)))
+    requeued = failed = 0
+    for job in silent:
+        if job.attempts >= max_attempts:
+            job.state, job.finished_at = JobState.FAILED.value, utcnow()
+            job.message = f"worker {job.worker} stopped responding {job.attempts} times"
+            failed += 1
+        else:
+            job.state, job.worker = JobState.QUEUED.value, ""
+            requeued += 1
+        audit.record(db, "job.recover", object_type="job", object_id=job.id, state=job.state,
+                     attempts=job.attempts)
+    db.commit()
+    return requeued, failed
+
+
+def run_one(factory: sessionmaker, handlers: Mapping[str, Handler], worker: str) -> Job | None:
+    """Claim one job and do it; return the job (done or failed), ``None`` if there was none."""
+    with factory() as db:
+        job = claim(db, worker, handlers)
+        if job is None:
+            return None
+        db.expunge(job)
+
+    def progress(percent: int, message: str = "") -> None:
+        with factory() as beat_db:
+            beat(beat_db, job.id, percent, message)
+
+    try:
+        result = handlers[job.kind](factory, job, progress)
+    except Exception as exc:   # a job's failure is recorded, never kills the worker
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        with factory() as db:
+            _finish(db, job.id, JobState.FAILED, message=_reason(exc))
+    else:
+        with factory() as db:
+            _finish(db, job.id, JobState.DONE, result_id=result)
+    with factory() as db:
+        return db.get(Job, job.id)
+
+
+def _reason(exc: BaseException) -> str:
+    from zongheng.errors import ZonghengError
+
+    # A user's mistake (a framework or method the library refuses) is shown as the library says it.
+    return str(exc) if isinstance(exc, ZonghengError | ValueError) else f"{type(exc).__name__}: {exc}"
+
+
+def work(factory: sessionmaker, handlers: Mapping[str, Handler], *, worker: str, stop: threading.Event,
+         poll: float = 1.0, stale: timedelta = timedelta(minutes=5)) -> None:
+    """Do jobs until ``stop`` is set (工作循环): recover silent ones, then claim, do, repeat."""
+    while not stop.is_set():
+        try:
+            with factory() as db:
+                recover(db, stale=stale)
+            done = run_one(factory, handlers, worker)
+        except Exception:   # the database restarting must not end the loop: wait and try again
+            log.exception("job worker %s: the queue is not reachable", worker)
+            done = None
+        if done is None:
+            stop.wait(poll)

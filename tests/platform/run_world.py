@@ -1,0 +1,45 @@
+"""A tiny evaluation run for the small test world (conftest.build_world): scope and page tests."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sqlalchemy import select
+
+import zongheng as zh
+from zongheng.errors import ConstantIndicatorWarning
+from zongheng.io.framework_yaml import framework_from_dict
+from zongheng.panel import Panel
+from zongheng.platform.db import transaction
+from zongheng.platform.models import FrameworkVersion, Region
+from zongheng.platform.services import runs
+from zongheng.platform.services.run_inputs import RunInputs
+
+FRAMEWORK = {"code": "M", "name": "小指标体系", "children": [
+    {"code": "D1", "name": "维度一", "children": [{"code": "X1", "name": "指标一", "direction": 1},
+                                                 {"code": "X2", "name": "指标二", "direction": 1}]},
+    {"code": "D2", "name": "维度二", "children": [{"code": "X3", "name": "指标三", "direction": -1}]}]}
+
+
+def tiny_run(factory, regions: list[str], *, approved: bool = True, user_id: int | None = None) -> int:
+    """Store a run over ``regions`` (two periods, values made up by hand); return its id."""
+    framework = framework_from_dict(FRAMEWORK)
+    n = len(regions)
+    # 2023 then 2024; in 2024 the last region's X1 jumps by 20 and its X3 (lower is better) falls to
+    # the best value, so it climbs. With two regions (default min-max pooled, means): 2023 甲 50.00,
+    # 乙 26.19; 2024 甲 50.00, 乙 100.00: 乙 ▲1, 甲 ▼1.
+    last = n - 1
+    values = np.array([[[10 + u, 5 + u, 3.0 + u] for u in range(n)],
+                       [[10 + u + 20 * (u == last), 5 + u, 3.0 + u * (u != last)] for u in range(n)]],
+                      dtype=float)
+    with transaction(factory) as s:
+        names = dict(s.execute(select(Region.code, Region.name)).all())
+        panel = Panel(values, [names[r] for r in regions], [2023, 2024], ["X1", "X2", "X3"])
+        version = s.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)).first()
+        inputs = RunInputs(framework, panel, version.id, "2024", tuple(regions), approved,
+                           0 if approved else 3, "0" * 64)
+        with warnings.catch_warnings():     # one region alone: every indicator is constant
+            warnings.simplefilter("ignore", ConstantIndicatorWarning)
+            evaluation = zh.build(framework, panel)
+        return runs.store(s, inputs, evaluation, "default", user_id=user_id).id
