@@ -147,3 +147,17 @@ def test_an_evaluation_run_is_the_library_s_result_and_rebuilds_from_its_record(
     np.testing.assert_array_equal(found.scores, expected.scores)
     np.testing.assert_array_equal(found.ranks, expected.ranks)
     assert found.scores.shape == (5, 3, len(expected.node_codes)) and not np.isnan(found.scores[-1]).all()
+
+
+@pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
+def test_a_run_rebuilds_to_its_own_scores(factory, entered):  # noqa: F811
+    with transaction(factory) as s:
+        runs.start(s, s.get(FrameworkVersion, entered), "2024", method="tiangong_method", user_id=None)
+    done = jobs.run_one(factory, {runs.EVALUATE: runs.perform}, "w1")
+    with factory() as s:
+        run = s.get(Run, done.result_id)
+        rebuilt = runs.evaluation_of(run)
+        found = runs.results_of(run)
+        assert runs.evaluation_of(run) is rebuilt                  # cached
+    np.testing.assert_array_equal(rebuilt.scores, found.scores)
+    np.testing.assert_array_equal(rebuilt.ranks, found.ranks)

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from zongheng.method import Method
     from zongheng.panel import Panel
 
-__all__ = ["DEFAULT_METHOD", "EVALUATE", "Comparison", "Results", "compare", "export", "inputs_of",
-           "methods_for", "perform", "results_of", "start", "store"]
+__all__ = ["DEFAULT_METHOD", "EVALUATE", "Comparison", "Results", "compare", "evaluation_of", "export",
+           "inputs_of", "methods_for", "perform", "results_of", "start", "store"]
 
 EVALUATE = "evaluate"
 DEFAULT_METHOD = "default"
@@ -259,3 +259,29 @@ def compare(first: Run, second: Run, *, limit: int = 200) -> Comparison:
     return Comparison(first.input_sha256 == second.input_sha256, first.method_text == second.method_text,
                       units, [at(res_a, root_a, u) for u in units], [at(res_b, root_b, u) for u in units],
                       changed)
+
+
+_REBUILT: dict[tuple[int, str], Evaluation] = {}
+_REBUILT_MAX = 8
+
+
+def evaluation_of(run: Run) -> Evaluation:
+    """Return the library's evaluation of a run, rebuilt from its record (重建评价), cached.
+
+    The unit and dashboard pages ask the library's analyses (progress, strengths, gap, path,
+    what-if) of the very inputs and method the run used; the scores are the run's (a test checks).
+    A few recent runs are kept in memory: a page view does not rebuild twice.
+    """
+    import yaml
+
+    import zongheng as zh
+    from zongheng.method import Method
+
+    key = (run.id, run.input_sha256)
+    if key not in _REBUILT:
+        framework, panel = inputs_of(run)
+        method = Method.from_dict(yaml.safe_load(run.method_text) or {})
+        if len(_REBUILT) >= _REBUILT_MAX:
+            _REBUILT.pop(next(iter(_REBUILT)))
+        _REBUILT[key] = zh.build(framework, panel, method)
+    return _REBUILT[key]
