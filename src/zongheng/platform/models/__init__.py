@@ -21,3 +21,8 @@ __all__ = [
     "RoleAssignment", "RoleScopeRegion", "Scope", "Severity", "State", "Submission", "User", "Value",
     "ValueHistory", "utcnow",
 ]
+
+# issue 12: evidence files (佐证材料)
+from zongheng.platform.models.evidence import Evidence, EvidenceContent
+
+__all__ += ["Evidence", "EvidenceContent"]
