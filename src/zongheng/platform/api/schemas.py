@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Grant", "HistoryEntry", "Me", "SubmissionDetail", "SubmissionItem", "ValueItem"]
+__all__ = ["EvidenceItem", "Grant", "HistoryEntry", "Me", "SubmissionDetail", "SubmissionItem", "ValueItem"]
 
 
 class Grant(BaseModel):
@@ -52,6 +52,15 @@ class HistoryEntry(BaseModel):
     reason: str
 
 
+class EvidenceItem(BaseModel):
+    """One evidence file of a value (佐证材料); its type is read from the content."""
+
+    id: int
+    name: str
+    type: str = Field(description="media type, e.g. application/pdf")
+    size: int = Field(description="bytes")
+
+
 class ValueItem(BaseModel):
     """One indicator's value in a submission, with last period's and its history."""
 
@@ -63,6 +72,7 @@ class ValueItem(BaseModel):
     previous_period: str | None
     previous: float | None
     history: list[HistoryEntry]
+    evidence: list[EvidenceItem] = []
 
 
 class SubmissionDetail(SubmissionItem):

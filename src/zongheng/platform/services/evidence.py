@@ -131,8 +131,9 @@ def safe_name(raw: str) -> str:
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1]
-    name = "".join(c for c in name if unicodedata.category(c) not in DROPPED)
-    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = "".join(" " if c in "\t\n\r\f\v" or unicodedata.category(c) == "Zs" else c for c in name
+                   if c in "\t\n\r\f\v" or unicodedata.category(c) not in DROPPED)
+    name = re.sub(" +", " ", name).strip(" .")
     if len(name) > NAME_LIMIT:
         stem, dot, ext = name.rpartition(".")
         name = (stem[:NAME_LIMIT - len(ext) - 1].rstrip(" .") + "." + ext) if dot and len(ext) <= 10 \
