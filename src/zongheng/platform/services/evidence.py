@@ -178,7 +178,8 @@ def add(session: Session, submission: Submission, value_id: int | None, filename
         raise _refuse("pf_ev_no_file")
     # A write on the value row first: a second upload to the same value waits here and then
     # counts this one's file, so two at once cannot pass the limit together (SQLite and PostgreSQL).
-    session.execute(update(Value).where(Value.id == value.id).values(id=Value.id))
+    session.execute(update(Value).where(Value.id == value.id).values(updated_at=Value.updated_at)
+                    .execution_options(synchronize_session=False))
     live = session.scalar(select(func.count()).select_from(Evidence).where(
         Evidence.value_id == value.id, Evidence.removed_at.is_(None)))
     if live >= limits.max_files:
