@@ -19,7 +19,9 @@ ROLES = {name: role for name, (role, _) in USERS.items()}
 
 
 def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
-         job_id: int | None = None) -> str:
+         job_id: int | None = None, evidence_id: int | None = None) -> str:
+    if "{evidence_id}" in path:
+        path = path.replace("{evidence_id}", str(evidence_id or 1))
     if "{submission_id}" in path:
         path = path.replace("{submission_id}", str(submission_id))
     if "{token_id}" in path:
@@ -98,6 +100,15 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
             assert inside.status_code == 200, spec
             assert outside.status_code == missing.status_code == 404, spec
             continue
+        if spec.object is not None and spec.object[0] == "evidence":
+            # An evidence file opens like the submission it belongs to (issue 12, evidence files).
+            mine, theirs = _evidence(factory, world, own), _evidence(factory, world, other)
+            inside, outside, missing = (
+                client.request(spec.method, _url(spec.path, None, evidence_id=i), headers=headers,
+                               follow_redirects=False) for i in (mine, theirs, 999_999))
+            assert inside.status_code in (200, 303), spec
+            assert outside.status_code == missing.status_code == 404, spec
+            continue
         if spec.object is not None:
             assert spec.object[0] == "submission"
             inside = client.request(spec.method, _url(spec.path, world.submissions[own]), headers=headers,
@@ -141,6 +152,20 @@ def _tokens(factory, world, name: str) -> tuple[int, int]:
         mine = tokens.create(s, s.get(User, world.users[name]), "k", "mine")[1].id
         theirs = tokens.create(s, s.get(User, world.users[other]), "k", "theirs")[1].id
     return mine, theirs
+
+
+def _evidence(factory, world, key: str) -> int:
+    """Attach a small text file to the value of submission ``key`` (any state); return its id."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.models import Evidence, EvidenceContent, Submission
+
+    with transaction(factory) as s:
+        value = s.get(Submission, world.submissions[key]).values[0]
+        row = Evidence(value_id=value.id, name="a.txt", media_type="text/plain; charset=utf-8", size=2,
+                       sha256="0" * 64, content=EvidenceContent(data=b"ok"))
+        s.add(row)
+        s.flush()
+        return row.id
 
 
 @pytest.mark.parametrize("name", list(USERS))

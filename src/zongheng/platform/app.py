@@ -140,5 +140,9 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")
+    # issue 12: evidence files (佐证材料)
+    from zongheng.platform.pages import evidence
+    install(app, evidence.routes)
+    app.state.templates.globals.update(evidence.TEMPLATE_GLOBALS)
     check_routes(app)
     return app

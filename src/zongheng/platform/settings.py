@@ -39,6 +39,11 @@ class Settings:
         Zone the pages show times in; the database keeps UTC.
     demo : bool
         The database holds the synthetic demo data: pages say so.
+    evidence_max_bytes : int
+        Largest evidence file (佐证材料) accepted, in bytes (default 20 MB;
+        ``ZONGHENG_EVIDENCE_MAX_MB`` sets it in MB).
+    evidence_max_files : int
+        Most evidence files one value may have (default 10; ``ZONGHENG_EVIDENCE_MAX_FILES``).
     """
 
     data_dir: Path
@@ -48,6 +53,8 @@ class Settings:
     secure_cookies: bool = False
     demo: bool = False
     timezone: str = "Asia/Shanghai"
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    evidence_max_files: int = 10
 
 
 def _normalise_url(url: str) -> str:
@@ -89,4 +96,18 @@ def load_settings(data_dir: Path | str | None = None, database_url: str | None =
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     url = _normalise_url(database_url) if database_url else f"sqlite:///{(folder / 'zongheng.db').resolve()}"
     demo = demo or (folder / DEMO_MARKER).exists()
-    return Settings(folder, url, secret_key(folder), demo=demo, secure_cookies=secure_cookies)
+    return Settings(folder, url, secret_key(folder), demo=demo, secure_cookies=secure_cookies,
+                    **_evidence_limits())
+
+
+def _evidence_limits() -> dict[str, int]:
+    # issue 12: evidence files; read when the settings are made, never at import.
+    out = {}
+    for variable, field_name, scale in (("ZONGHENG_EVIDENCE_MAX_MB", "evidence_max_bytes", 1024 * 1024),
+                                        ("ZONGHENG_EVIDENCE_MAX_FILES", "evidence_max_files", 1)):
+        raw = os.environ.get(variable, "").strip()
+        if raw:
+            if not raw.isdigit() or int(raw) < 1:
+                raise ValueError(f"{variable} 应为正整数 (must be a positive whole number): {raw!r}")
+            out[field_name] = int(raw) * scale
+    return out

@@ -11,9 +11,11 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from zongheng.platform.api import schemas
 from zongheng.platform.api.deps import CallerDep
 from zongheng.platform.api.schemas import Grant, HistoryEntry, Me, SubmissionDetail, SubmissionItem, ValueItem
 from zongheng.platform.models import State, Submission, User
+from zongheng.platform.services import evidence
 from zongheng.platform.services.access import can, submissions_under
 from zongheng.platform.services.submissions import value_rows
 
@@ -70,10 +72,13 @@ def get_submission(caller: CallerDep,
     submission, rows = value_rows(caller.db, submission_id)
     user_ids = {h.user_id for r in rows for h in r.history if h.user_id is not None}
     names = dict(caller.db.execute(select(User.id, User.username).where(User.id.in_(user_ids))).all())
+    files = evidence.listing(caller.db, [r.value.id for r in rows])
     values = [ValueItem(indicator=r.indicator.code, name=r.indicator.name, unit=r.indicator.unit or "",
                         value=r.value.value, comment=r.value.comment or "",
                         previous_period=r.previous_period, previous=r.previous,
                         history=[HistoryEntry(at=h.at, user=names.get(h.user_id), old=h.old, new=h.new,
-                                              reason=h.reason or "") for h in r.history])
+                                              reason=h.reason or "") for h in r.history],
+                        evidence=[schemas.EvidenceItem(id=f.id, name=f.name, type=f.media_type, size=f.size)
+                                  for f in files.get(r.value.id, [])])
               for r in rows]
     return {**_item(submission), "values": values}

@@ -8,8 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 __all__ = ["ActionIn", "ActionOut", "BulkValueIn", "BulkValuesIn", "BulkValuesOut", "ChangeOut",
-           "ExplanationIn", "FlagOut", "FlagsOut", "Grant", "HistoryEntry", "Me", "ProblemOut", "ProblemsOut",
-           "SubmissionDetail", "SubmissionItem", "ValueIn", "ValueItem", "ValuesIn", "ValuesOut"]
+           "EvidenceItem", "ExplanationIn", "FlagOut", "FlagsOut", "Grant", "HistoryEntry", "Me",
+           "ProblemOut", "ProblemsOut", "SubmissionDetail", "SubmissionItem", "ValueIn", "ValueItem",
+           "ValuesIn", "ValuesOut"]
 
 
 class Grant(BaseModel):
@@ -55,6 +56,15 @@ class HistoryEntry(BaseModel):
     reason: str
 
 
+class EvidenceItem(BaseModel):
+    """One evidence file of a value (佐证材料); its type is read from the content."""
+
+    id: int
+    name: str
+    type: str = Field(description="media type, e.g. application/pdf")
+    size: int = Field(description="bytes")
+
+
 class ValueItem(BaseModel):
     """One indicator's value in a submission, with last period's and its history."""
 
@@ -66,6 +76,7 @@ class ValueItem(BaseModel):
     previous_period: str | None
     previous: float | None
     history: list[HistoryEntry]
+    evidence: list[EvidenceItem] = []
 
 
 class SubmissionDetail(SubmissionItem):

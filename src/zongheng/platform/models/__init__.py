@@ -53,3 +53,8 @@ __all__ = [
     "ValueHistory",
     "utcnow",
 ]
+
+# issue 12: evidence files (佐证材料)
+from zongheng.platform.models.evidence import Evidence, EvidenceContent
+
+__all__ += ["Evidence", "EvidenceContent"]

@@ -174,3 +174,23 @@ register_messages({
 
 
 from zongheng.platform.pages import deadline_texts  # noqa: E402, F401  (issue 12: registers its texts)
+
+# Issue 12, evidence files (佐证材料): templates/evidence.html, evidence_refused.html (pages/evidence.py).
+register_messages({
+    "pf_ev_title": ("佐证材料", "Evidence files"),
+    "pf_ev_help": ("每个文件不超过 {limit}，每项指标最多 {n} 个；文件类型按内容识别，扩展名须与内容一致。"
+                   "可上传：{accepted}。上传会离开本页，请先保存已填写的数值。",
+                   "Up to {limit} per file and {n} files per indicator; the type is read from the content "
+                   "and the extension must agree with it. Accepted: {accepted}. Uploading leaves this page: "
+                   "save typed values first."),
+    "pf_ev_none": ("暂无佐证材料。", "No evidence files."),
+    "pf_ev_line": ("{size} · {type} · {user} · {at}", "{size} · {type} · {user} · {at}"),
+    "pf_ev_upload": ("上传", "Upload"),
+    "pf_ev_choose": ("{code} 的佐证材料", "Evidence for {code}"),
+    "pf_ev_remove": ("删除", "Remove"),
+    "pf_ev_refused_title": ("佐证材料未保存", "Evidence file not saved"),
+    "pf_ev_back": ("返回填报页", "Back to the entry page"),
+    "pf_ev_body_too_large": ("上传内容超过佐证材料的大小上限，未保存任何文件；请压缩或拆分后重新上传。",
+                             "The upload is larger than the evidence size limit; nothing was saved. "
+                             "Compress or split the file and upload again."),
+})
