@@ -18,6 +18,7 @@ TABLES |= {"late_entry_request", "message", "reporting_period"}     # issue 12: 
 TABLES |= {"check_flag"}        # issue 12: checks (0003_check_flags)
 
 TABLES |= {"change_request"}                # part 2: change requests (0002_change_requests)
+TABLES |= {"approval_chain_step", "submission_approval"}    # issue 12: approval chain (0008)
 
 
 def test_upgrade_from_empty_matches_the_models(database_url):

@@ -21,3 +21,7 @@ __all__ = [
     "RoleAssignment", "RoleScopeRegion", "Scope", "Severity", "State", "Submission", "User", "Value",
     "ValueHistory", "utcnow",
 ]
+
+from zongheng.platform.models.approval import ApprovalChainStep, Covers, SubmissionApproval
+
+__all__ += ["ApprovalChainStep", "Covers", "SubmissionApproval"]
