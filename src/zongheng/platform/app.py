@@ -115,6 +115,8 @@ def create_app(settings: Settings) -> FastAPI:
     install(app, auth.routes, home.routes, submission.routes, tokens.routes, frameworks.routes,
             followup.routes)
     install(app, entry.routes, board.routes, change_requests.routes)
+    from zongheng.platform.pages import approval_chain  # issue 12: approval chain (审核链)
+    install(app, approval_chain.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

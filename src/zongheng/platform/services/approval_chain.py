@@ -62,6 +62,8 @@ register_messages({
                          "who approves must be department, parent or any ({value})"),
     "pf_ac_bad_file": ("审核链文件格式不对：{problem}", "The approval chain file is not right: {problem}"),
     "pf_ac_default_name": ("审核", "Review"),
+    "pf_ac_mine": ("仅待我审核", "Waiting for me only"),
+    "pf_ac_chain": ("审核链", "Approval chain"),
 })
 
 APPROVING_ROLES = frozenset({Role.APPROVER, Role.ANALYST})
