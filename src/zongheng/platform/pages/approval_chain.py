@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from zongheng.i18n import register_messages
 from zongheng.platform.models import Covers, Role
 from zongheng.platform.pages.deps import Caller, require
 from zongheng.platform.pages.registry import Routes
@@ -23,36 +22,6 @@ from zongheng.platform.services import approval_chain
 from zongheng.platform.services.approval_chain import ChainError, Step
 
 __all__ = ["ROWS", "routes"]
-
-register_messages({
-    "pf_ac_title": ("审核链设置", "Approval chain"),
-    "pf_ac_intro": ("报送任务按审核链逐级审核，最后一级通过即为“已审核”；"
-                    "任一级退回即回到填报员并从第一级重新开始。"
-                    "已报送的任务沿用报送时的审核链，修改只影响此后的报送。",
-                    "A submission is approved level by level; the last level makes it approved. A return "
-                    "at any level sends it back to the reporter and starts again at the first level. "
-                    "Submissions already submitted keep the chain they were submitted under; a change "
-                    "applies to later submits."),
-    "pf_ac_global": ("全部指标体系（默认）", "Every framework (default)"),
-    "pf_ac_builtin": ("未设置：单级审核（审核员）", "Not set: one level (approver)"),
-    "pf_ac_position": ("级", "Level"),
-    "pf_ac_name": ("名称", "Name"),
-    "pf_ac_name_en": ("英文名称", "English name"),
-    "pf_ac_role": ("审核角色", "Role"),
-    "pf_ac_covers": ("审核范围", "Who approves"),
-    "pf_ac_covers_department": ("本科室负责人（授权范围含报送部门）",
-                                "department head (grant covers the submitting department)"),
-    "pf_ac_covers_parent": ("牵头单位（授权范围含上级部门）",
-                            "lead unit (grant covers the department above)"),
-    "pf_ac_covers_any": ("权限范围内任一人", "anyone of the role in scope"),
-    "pf_ac_same": ("允许与上一级同一人", "same person as the level before allowed"),
-    "pf_ac_set_for": ("设置对象", "Set the chain of"),
-    "pf_ac_save": ("保存审核链", "Save the chain"),
-    "pf_ac_blank_hint": ("名称留空的级不计；全部留空即删除该审核链。",
-                         "Levels with a blank name are left out; all blank removes the chain."),
-    "pf_ac_saved": ("审核链已保存。", "The chain was saved."),
-    "pf_ac_yes": ("是", "yes"),
-})
 
 routes = Routes()
 ROWS = 5
@@ -69,7 +38,9 @@ def _page(request: Request, caller: Caller, *, key: str = "", problems: list[str
     rows = shown + [None] * (ROWS - len(shown))
     return render(request, "approval_chain.html", caller=caller, status=status, keys=keys, key=key,
                   chains=chains, rows=rows[:ROWS], roles=sorted(approval_chain.APPROVING_ROLES),
-                  covers=[c.value for c in Covers], problems=problems or [],
+                  covers=[c.value for c in Covers],
+                  covers_keys={c.value: f"pf_ac_covers_{c.value}" for c in Covers},
+                  problems=problems or [],
                   saved=request.query_params.get("saved") == "1")
 
 

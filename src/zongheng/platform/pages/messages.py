@@ -174,3 +174,7 @@ register_messages({
 
 
 from zongheng.platform.pages import deadline_texts  # noqa: E402, F401  (issue 12: registers its texts)
+
+# issue 12: the approval chain's texts (审核链), named by the board, submission and settings pages.
+for _module in ("zongheng.platform.pages.approval_chain_texts", "zongheng.platform.services.approval_chain"):
+    __import__(_module)
