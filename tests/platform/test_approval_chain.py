@@ -318,3 +318,41 @@ def test_the_board_and_the_submission_page_show_the_level(client, factory, world
     one = client.post(f"/submissions/{sid}/approve", data={"csrf_token": csrf_of(board.text)},
                       follow_redirects=False)
     assert one.status_code == 303 and _state(factory, sid) == ("approved", 3)
+
+
+# -- command line ---------------------------------------------------------------------------------------
+
+def test_the_command_line_sets_and_shows_a_chain(database_url, tmp_path, engine, factory):
+    from typer.testing import CliRunner
+
+    from zongheng.cli import app as cli
+
+    runner = CliRunner(env={"COLUMNS": "200"})
+    where = ["--data", str(tmp_path / "data")]
+    where += [] if database_url.startswith("sqlite") else ["--database", database_url]
+    chain = tmp_path / "chain.yaml"
+    chain.write_text("framework: eco\nsteps:\n"
+                     "  - {name: 科室审核, name_en: Section review, role: 审核员, covers: department}\n"
+                     "  - {name: 牵头单位审核, role: approver, covers: parent}\n"
+                     "  - {name: 汇总部门审核, role: 汇总分析员, same_approver: true}\n", encoding="utf-8")
+    done = runner.invoke(cli, ["approval-chain", "set", str(chain), *where])
+    assert done.exit_code == 0, done.output
+    assert "已设置审核链（eco）：科室审核 → 牵头单位审核 → 汇总部门审核" in done.output
+    with factory() as s:
+        assert approval_chain.configured(s, "eco") == (
+            Step(1, "科室审核", "Section review", Role.APPROVER, Covers.DEPARTMENT),
+            Step(2, "牵头单位审核", "", Role.APPROVER, Covers.PARENT),
+            Step(3, "汇总部门审核", "", Role.ANALYST, Covers.ANY, same_approver=True))
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "approval_chain.set")).one()
+        assert (event.user_id, event.object_id) == (None, "eco")
+    shown = runner.invoke(cli, ["approval-chain", "show", *where])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == ["eco:", "  1. 科室审核 (approver, department)",
+                                         "  2. 牵头单位审核 (approver, parent)",
+                                         "  3. 汇总部门审核 (analyst, any same_approver)"]
+    chain.write_text("steps:\n  - {name: 领导审核, role: 领导}\n", encoding="utf-8")
+    bad = runner.invoke(cli, ["approval-chain", "set", str(chain), *where])
+    assert bad.exit_code != 0 and "第 1 级：审核角色须为审核员或汇总分析员（领导）" in bad.output
+    chain.write_text("- just a list\n", encoding="utf-8")
+    bad = runner.invoke(cli, ["approval-chain", "set", str(chain), *where])
+    assert bad.exit_code != 0 and "审核链文件格式不对" in bad.output

@@ -43,8 +43,8 @@ from zongheng.platform.services.entry import Problem
 from zongheng.platform.services.org import valid_on
 
 __all__ = ["APPROVING_ROLES", "DEFAULT", "ChainError", "Progress", "Step", "approvable", "approve_step",
-           "configured", "progress", "progresses", "refusal", "restart", "set_chain", "start",
-           "steps_from_mapping"]
+           "chain_from_yaml", "configured", "progress", "progresses", "refusal", "restart", "set_chain",
+           "start", "steps_from_mapping"]
 
 register_messages({
     "pf_ac_level": ("第 {k}/{n} 级：{name}", "Level {k}/{n}: {name}"),
@@ -64,9 +64,14 @@ register_messages({
     "pf_ac_default_name": ("审核", "Review"),
     "pf_ac_mine": ("仅待我审核", "Waiting for me only"),
     "pf_ac_chain": ("审核链", "Approval chain"),
+    "pf_ac_cli_set": ("已设置审核链（{key}）：{steps}", "Approval chain ({key}) set: {steps}"),
+    "pf_ac_cli_removed": ("已删除审核链（{key}），改用上一级设置",
+                          "Approval chain ({key}) removed: the one above applies"),
 })
 
 APPROVING_ROLES = frozenset({Role.APPROVER, Role.ANALYST})
+ROLE_NAMES = {"审核员": Role.APPROVER.value, "汇总分析员": Role.ANALYST.value}
+"""The Chinese role names a chain file may use instead of ``approver``/``analyst``."""
 
 
 class ChainError(ValueError):
@@ -153,6 +158,35 @@ def steps_from_mapping(items: Sequence[dict[str, object]]) -> tuple[Step, ...]:
     if problems:
         raise ChainError(problems)
     return tuple(steps)
+
+
+def chain_from_yaml(text: str) -> tuple[str, tuple[Step, ...]]:
+    """Read a chain file (审核链文件): return its framework key (``""``: every framework) and steps.
+
+    ::
+
+        framework: eco            # optional; omitted for every framework
+        steps:
+          - {name: 科室审核, name_en: Section review, role: 审核员, covers: department}
+          - {name: 牵头单位审核, role: approver, covers: parent}
+          - {name: 汇总部门审核, role: 汇总分析员, covers: any, same_approver: false}
+
+    Raises
+    ------
+    ChainError
+        Not YAML, not that shape, or a step that :func:`steps_from_mapping` refuses.
+    """
+    import yaml
+
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ChainError([Problem("pf_ac_bad_file", {"problem": str(exc).splitlines()[0]})]) from None
+    steps = document.get("steps") if isinstance(document, dict) else None
+    if not isinstance(steps, list) or not all(isinstance(x, dict) for x in steps):
+        raise ChainError([Problem("pf_ac_bad_file", {"problem": "steps: [{name, role, covers}, …]"})])
+    items = [{**x, "role": ROLE_NAMES.get(str(x.get("role")), x.get("role"))} for x in steps]
+    return str(document.get("framework") or ""), steps_from_mapping(items)
 
 
 def set_chain(db: Session, steps: Sequence[Step], *, framework_key: str = "", user_id: int | None) -> None:
