@@ -347,7 +347,8 @@ def test_the_command_line_sets_and_shows_a_chain(database_url, tmp_path, engine,
         assert (event.user_id, event.object_id) == (None, "eco")
     shown = runner.invoke(cli, ["approval-chain", "show", *where])
     assert shown.exit_code == 0, shown.output
-    assert shown.output.splitlines() == ["eco:", "  1. 科室审核 (approver, department)",
+    assert shown.output.splitlines() == ["*:", "  1. 审核 (approver, any)",
+                                         "eco:", "  1. 科室审核 (approver, department)",
                                          "  2. 牵头单位审核 (approver, parent)",
                                          "  3. 汇总部门审核 (analyst, any same_approver)"]
     chain.write_text("steps:\n  - {name: 领导审核, role: 领导}\n", encoding="utf-8")

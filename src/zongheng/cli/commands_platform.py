@@ -348,7 +348,7 @@ def approval_chain_show(data: DataOpt = None, database: DatabaseOpt = None) -> N
 
     factory = _upgraded(_settings(data, database))
     with factory() as session:
-        chains = approval_chain.overrides(session) or {"": approval_chain.DEFAULT}
+        chains = {"": approval_chain.DEFAULT, **approval_chain.overrides(session)}
     for key, steps in sorted(chains.items()):
         typer.echo(f"{key or '*'}:")
         for s in steps:
