@@ -282,6 +282,8 @@ def test_the_admin_sets_a_chain_on_the_page(client, factory, world):
         assert event.user_id == world.users["admin"] and event.object_id == "mini"
     bad = client.post("/settings/approval-chain", data={**form, "role_1": "leader"})
     assert bad.status_code == 400 and "第 1 级：审核角色须为审核员或汇总分析员（leader）" in bad.text
+    forged = client.post("/settings/approval-chain", data={**form, "framework_key": "nosuch"})
+    assert forged.status_code == 400 and "没有指标体系“nosuch”，审核链未改变。" in forged.text
     no_csrf = client.post("/settings/approval-chain",
                           data={k: v for k, v in form.items() if k != "csrf_token"})
     assert no_csrf.status_code == 403

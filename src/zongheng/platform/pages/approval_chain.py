@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from zongheng.i18n import text
 from zongheng.platform.models import Covers, Role
 from zongheng.platform.pages.deps import Caller, require
 from zongheng.platform.pages.registry import Routes
@@ -57,7 +58,8 @@ async def set_chain(request: Request, caller: CallerDep) -> Response:
     field = {k: v.strip() for k, v in form.items() if isinstance(v, str)}
     key = field.get("framework_key", "")[:64]
     if key and key not in approval_chain.framework_keys(caller.db):
-        key = ""
+        # Never fall back to the global chain: a stale or forged key must not overwrite it.
+        return _page(request, caller, problems=[text("pf_ac_unknown_key", caller.lang, key=key)], status=400)
     items = [{"name": field.get(f"name_{n}", ""), "name_en": field.get(f"name_en_{n}", ""),
               "role": field.get(f"role_{n}", ""), "covers": field.get(f"covers_{n}", ""),
               "same_approver": field.get(f"same_{n}") == "1"}

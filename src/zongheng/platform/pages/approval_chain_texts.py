@@ -32,4 +32,6 @@ register_messages({
                          "Levels with a blank name are left out; all blank removes the chain."),
     "pf_ac_saved": ("审核链已保存。", "The chain was saved."),
     "pf_ac_yes": ("是", "yes"),
+    "pf_ac_unknown_key": ("没有指标体系“{key}”，审核链未改变。",
+                          "No framework \"{key}\": the chain was not changed."),
 })
