@@ -359,3 +359,21 @@ def test_the_command_line_sets_and_shows_a_chain(database_url, tmp_path, engine,
     chain.write_text("- just a list\n", encoding="utf-8")
     bad = runner.invoke(cli, ["approval-chain", "set", str(chain), *where])
     assert bad.exit_code != 0 and "审核链文件格式不对" in bad.output
+
+
+def test_two_approvals_of_one_level_from_the_same_reading_advance_it_once(factory, world, people):
+    # Both the 局 head and the 科室 head may approve level 1; each decided on the level they read.
+    _set(factory, THREE)
+    sid = _submitted(factory, people, "2026")
+    with factory() as first, factory() as second:
+        one, two = first.get(Submission, sid), second.get(Submission, sid)
+        assert approval_chain.refusal(first, one, first.get(User, people["head1"]), {"name": "x"}) is None
+        head = second.get(User, people["approver"])
+        assert approval_chain.refusal(second, two, head, {"name": "x"}) is None
+        approval_chain.approve_step(first, one, first.get(User, people["head1"]))
+        first.commit()
+        with pytest.raises(WorkflowError) as caught:
+            approval_chain.approve_step(second, two, second.get(User, people["approver"]))
+        second.rollback()
+    assert caught.value.problems[0].key == "pf_ac_moved"
+    assert _state(factory, sid) == ("submitted", 1)

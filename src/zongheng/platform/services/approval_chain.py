@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from zongheng.i18n import register_messages
@@ -64,6 +64,8 @@ register_messages({
     "pf_ac_default_name": ("审核", "Review"),
     "pf_ac_mine": ("仅待我审核", "Waiting for me only"),
     "pf_ac_chain": ("审核链", "Approval chain"),
+    "pf_ac_moved": ("此级刚由他人审核，请刷新页面后再看。",
+                    "Someone else just approved this level; reload the page."),
     "pf_ac_cli_set": ("已设置审核链（{key}）：{steps}", "Approval chain ({key}) set: {steps}"),
     "pf_ac_cli_removed": ("已删除审核链（{key}），改用上一级设置",
                           "Approval chain ({key}) removed: the one above applies"),
@@ -361,8 +363,16 @@ def approve_step(db: Session, submission: Submission, user: User) -> bool:
     row = db.scalars(select(SubmissionApproval).where(
         SubmissionApproval.submission_id == submission.id, SubmissionApproval.round == where.round,
         SubmissionApproval.position == step.position)).one()
+    # Only from the level this approval was decided on: of two approvers of one level at once,
+    # the second finds the level moved and is refused (PostgreSQL re-reads the row after the lock).
+    moved = db.execute(update(Submission).where(Submission.id == submission.id,
+                                                Submission.approval_step == where.level)
+                       .values(approval_step=where.level + 1))
+    if moved.rowcount != 1:
+        from zongheng.platform.services.workflow import WorkflowError
+
+        raise WorkflowError([Problem("pf_ac_moved", {})])
     row.approved_by, row.approved_at = user.id, utcnow()
-    submission.approval_step = where.level + 1
     db.flush()
     audit.record(db, "approval.step", user_id=user.id, object_type="submission", object_id=submission.id,
                  step=step.position, of=len(where.steps), name=step.name, round=where.round)
