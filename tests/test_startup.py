@@ -28,6 +28,7 @@ COMMANDS = ("build", "methods", "progress", "rank", "strengths", "gap", "path", 
             "attainment", "grade", "report", "template", "uncertainty", "demo", "serve")
 # Command groups (the platform's): their subcommands' help is checked too.
 GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset"), "org": ("import",)}
+GROUPS["approval-chain"] = ("show", "set")     # issue 12: approval chain (审核链)
 
 
 def _fresh(code: str) -> dict:

@@ -353,3 +353,44 @@ def org_import(
     outcome = run(apply)
     typer.echo(text("pf_cli_org_done", added=len(outcome.added), renamed=len(outcome.renamed),
                     unchanged=len(outcome.unchanged), on=on.isoformat()))
+
+
+# -- issue 12: the approval chain (审核链) ------------------------------------------------------------
+chain_app = typer.Typer(no_args_is_help=True, help="审核链 approval chain: show, set")
+app.add_typer(chain_app, name="approval-chain")
+
+
+@chain_app.command("show")
+def approval_chain_show(data: DataOpt = None, database: DatabaseOpt = None) -> None:
+    """显示审核链 show the global chain and each framework's own."""
+    from zongheng.platform.services import approval_chain
+
+    factory = _upgraded(_settings(data, database))
+    with factory() as session:
+        chains = {"": approval_chain.DEFAULT, **approval_chain.overrides(session)}
+    for key, steps in sorted(chains.items()):
+        typer.echo(f"{key or '*'}:")
+        for s in steps:
+            same = " same_approver" if s.same_approver else ""
+            typer.echo(f"  {s.position}. {s.name} ({s.role.value}, {s.covers.value}{same})")
+
+
+@chain_app.command("set")
+def approval_chain_set(file: Annotated[Path, typer.Argument(help="审核链文件 chain file (.yaml)")],
+                       data: DataOpt = None, database: DatabaseOpt = None) -> None:
+    """设置审核链 set a chain from a YAML file (已报送的任务沿用原审核链 submitted ones keep theirs)."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.services import approval_chain
+
+    if not file.is_file():
+        fail(text("pf_cli_no_file", file=str(file)))
+    try:
+        key, steps = approval_chain.chain_from_yaml(file.read_text(encoding="utf-8"))
+    except approval_chain.ChainError as exc:
+        fail("\n".join(p.message() for p in exc.problems))
+    factory = _upgraded(_settings(data, database))
+    with transaction(factory) as session:
+        approval_chain.set_chain(session, steps, framework_key=key, user_id=None)
+    where = key or "*"
+    typer.echo(text("pf_ac_cli_set", key=where, steps=" → ".join(s.name for s in steps)) if steps
+               else text("pf_ac_cli_removed", key=where))

@@ -1,9 +1,11 @@
 """Platform tables (数据表), SQLAlchemy 2 declarative with typed columns; one module per concept."""
 
+from zongheng.platform.models.approval import ApprovalChainStep, Covers, SubmissionApproval
 from zongheng.platform.models.audit import GENESIS, AuditEvent, AuditHead
 from zongheng.platform.models.base import Base, utcnow
 from zongheng.platform.models.change_requests import ChangeRequest, RequestState
 from zongheng.platform.models.checks import CheckFlag, CheckKind, Severity
+from zongheng.platform.models.evidence import Evidence, EvidenceContent
 from zongheng.platform.models.frameworks import FrameworkIndicator, FrameworkVersion
 from zongheng.platform.models.inbox import Message
 from zongheng.platform.models.late_entry import LateEntryRequest, LateState
@@ -20,13 +22,17 @@ __all__ = [
     "GENESIS",
     "UNAPPROVED",
     "ApiToken",
+    "ApprovalChainStep",
     "AuditEvent",
     "AuditHead",
     "Base",
     "ChangeRequest",
     "CheckFlag",
     "CheckKind",
+    "Covers",
     "Department",
+    "Evidence",
+    "EvidenceContent",
     "FrameworkIndicator",
     "FrameworkVersion",
     "Job",
@@ -48,13 +54,9 @@ __all__ = [
     "Severity",
     "State",
     "Submission",
+    "SubmissionApproval",
     "User",
     "Value",
     "ValueHistory",
     "utcnow",
 ]
-
-# issue 12: evidence files (佐证材料)
-from zongheng.platform.models.evidence import Evidence, EvidenceContent
-
-__all__ += ["Evidence", "EvidenceContent"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from zongheng.platform.models.base import Base, utcnow
@@ -54,6 +54,8 @@ class Submission(Base):
     submitted_at: Mapped[datetime | None] = mapped_column()
     approved_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    approval_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Steps of the approval chain (审核链) approved since the last submit (0 … the chain's length)."""
 
     version: Mapped[FrameworkVersion] = relationship()
     values: Mapped[list[Value]] = relationship(back_populates="submission", cascade="all, delete-orphan")

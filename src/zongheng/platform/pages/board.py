@@ -21,6 +21,7 @@ from zongheng.platform.pages.deps import Caller, require, submission_in_scope
 from zongheng.platform.pages.entry import write
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
+from zongheng.platform.services import approval_chain
 from zongheng.platform.services.access import submissions_under
 from zongheng.platform.services.entry import Problem
 from zongheng.platform.services.submissions import department_names
@@ -34,7 +35,7 @@ BoardDep = Annotated[Caller, Depends(require(*BOARD_ROLES))]
 
 
 def _board(request: Request, caller: Caller, *, problems: list[Problem] | None = None,
-           state: str = "", department: str = "", region: str = "") -> Response:
+           state: str = "", department: str = "", region: str = "", mine: bool = False) -> Response:
     grants = [g for g in caller.grants if g.role in BOARD_ROLES]
     query = (submissions_under(grants, "read")
              .options(selectinload(Submission.version),
@@ -44,6 +45,12 @@ def _board(request: Request, caller: Caller, *, problems: list[Problem] | None =
     every = list(caller.db.scalars(query))
     shown = [s for s in every if (not state or s.state == state) and (not department or
              s.department_code == department) and (not region or s.region_code == region)]
+    # Each submitted one waits at a level of its approval chain; the caller approves only at theirs.
+    waiting = [s for s in shown if s.state == State.SUBMITTED.value]
+    levels = approval_chain.progresses(caller.db, waiting)
+    approvable = approval_chain.approvable(caller.db, caller.user, waiting, levels, caller.grants)
+    if mine:
+        shown = [s for s in shown if s.id in approvable]
     regions = dict(caller.db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
     depts = department_names(caller.db)
     roles = {g.role for g in grants}
@@ -52,7 +59,8 @@ def _board(request: Request, caller: Caller, *, problems: list[Problem] | None =
                   states=[s.value for s in State],
                   departments=sorted({s.department_code for s in every}),
                   region_codes=sorted({s.region_code for s in every}),
-                  chosen={"state": state, "department": department, "region": region},
+                  chosen={"state": state, "department": department, "region": region, "mine": mine},
+                  levels=levels, approvable=approvable,
                   may_approve=Role.APPROVER in roles, may_lock=Role.ANALYST in roles,
                   problems=[p.message(caller.lang) for p in problems or []],
                   done=request.query_params.get("done", ""), today=date.today().isoformat())
@@ -60,15 +68,16 @@ def _board(request: Request, caller: Caller, *, problems: list[Problem] | None =
 
 @routes.add("GET", "/board")
 def board(request: Request, caller: BoardDep, state: str = "", department: str = "",
-          region: str = "") -> Response:
-    """Show the submissions in scope, filtered by state, department and region."""
-    return _board(request, caller, state=state[:16], department=department[:64], region=region[:64])
+          region: str = "", mine: str = "") -> Response:
+    """Show the submissions in scope, filtered by state, department, region and "waiting for me"."""
+    return _board(request, caller, state=state[:16], department=department[:64], region=region[:64],
+                  mine=mine == "1")
 
 
 @routes.add("POST", "/board/approve")
-def approve_selected(request: Request, caller: Annotated[Caller, Depends(require(Role.APPROVER))],
+def approve_selected(request: Request, caller: BoardDep,
                      ids: Annotated[list[int] | None, Form()] = None) -> Response:
-    """Approve the selected submissions, all or nothing (批量审核)."""
+    """Approve the selected submissions at the caller's level of their chain, all or nothing (批量审核)."""
     chosen = [i for i in (ids or []) if 1 <= i <= 2**31 - 1]
     problems = write(caller, lambda db: bulk_approve(db, chosen, user=caller.user))
     if problems:
@@ -84,9 +93,9 @@ def _one(request: Request, caller: Caller, submission: Submission, name: str, **
 
 
 @routes.add("POST", "/submissions/{submission_id}/approve")
-def approve_one(request: Request, submission: Annotated[Submission, Depends(submission_in_scope("approve"))],
-                caller: Annotated[Caller, Depends(require(Role.APPROVER))]) -> Response:
-    """Approve one submission (审核通过)."""
+def approve_one(request: Request, submission: Annotated[Submission, Depends(submission_in_scope("return"))],
+                caller: BoardDep) -> Response:
+    """Approve one submission at its current level (审核通过); the chain says who may (审核链)."""
     return _one(request, caller, submission, "approve")
 
 

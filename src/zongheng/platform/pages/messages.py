@@ -194,3 +194,7 @@ register_messages({
                              "The upload is larger than the evidence size limit; nothing was saved. "
                              "Compress or split the file and upload again."),
 })
+
+# issue 12: the approval chain's texts (审核链), named by the board, submission and settings pages.
+for _module in ("zongheng.platform.pages.approval_chain_texts", "zongheng.platform.services.approval_chain"):
+    __import__(_module)

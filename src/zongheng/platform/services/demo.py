@@ -193,6 +193,7 @@ def seed(session: Session) -> list[DemoUser]:
     _submissions(session, depts, ids)
     _deadlines(session, ids["admin"])    # issue 12: periods, due dates, some overdue
     _reference(session, ids["fenxi"])    # issue 13: the peers a run ranks 永康 among
+    _approval_chain(session, depts, ids)     # issue 12: a two-level chain for 生态文明
     return demo_users
 
 
@@ -232,3 +233,32 @@ def _reference(session: Session, analyst: int) -> None:
     import_reference(session, version, folder / "data.csv", units=folder / "units.csv",
                      name="全省各县（市、区）天工鼎指标 2020–2024（合成演示数据）",
                      source="zongheng 内置合成数据 tiangong_demo（非真实统计数据）", user_id=analyst)
+
+
+def _approval_chain(session: Session, depts: dict[str, str], demo_users: dict[str, int]) -> None:
+    """Give 生态文明 (eco) a two-level chain (部门审核 → 汇总部门审核), its 2024 submissions at both levels.
+
+    天工鼎 keeps the default single level (统计局's 审核员 ``shenhe`` approves it). Of eco's submitted
+    ones, the first waits at level 1; the second had level 1 approved by 交通运输局's department head
+    (a seeded account that cannot log in: the demo prints one account per role) and waits for
+    ``fenxi`` at level 2.
+    """
+    from zongheng.platform.models import Covers, FrameworkVersion, Submission
+    from zongheng.platform.services import approval_chain
+    from zongheng.platform.services.approval_chain import Step
+
+    approval_chain.set_chain(session, (
+        Step(1, "部门审核", "Department review", Role.APPROVER, Covers.DEPARTMENT),
+        Step(2, "汇总部门审核", "Analyst office review", Role.ANALYST, Covers.ANY),
+    ), framework_key="eco", user_id=demo_users["admin"])
+    head = users.create(session, "shenhe_jtj", generate_password(),
+                        display_name="交通运输局审核员（演示，不能登录）")
+    users.assign(session, head, Role.APPROVER, region=COUNTY, department=depts["交通运输局"])
+    head.disabled = True
+    waiting = session.scalars(select(Submission).join(Submission.version).where(
+        FrameworkVersion.key == "eco", Submission.period == "2024",
+        Submission.state == State.SUBMITTED.value).order_by(Submission.id)).all()
+    for sub in waiting:
+        approval_chain.start(session, sub)
+        if sub.department_code == depts["交通运输局"]:
+            approval_chain.approve_step(session, sub, head)

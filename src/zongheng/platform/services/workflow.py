@@ -11,6 +11,10 @@ scope (the same SQL condition as every page, :mod:`~zongheng.platform.services.a
 through :func:`~zongheng.platform.services.submissions.set_state` (stamps, audit event). Approving
 keeps each value as ``approved_value``, which :func:`changed_since_approval` compares with. A value
 of an approved or locked submission changes only through a change request (变更申请).
+
+"approve" walks the submission's approval chain (审核链, :mod:`.approval_chain`): each level is
+approved in turn by whoever the chain names; the last level makes the submission approved. The
+default chain is the single level above (an 审核员 in scope).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from zongheng.platform.models import (
     Value,
     utcnow,
 )
-from zongheng.platform.services import access, audit
+from zongheng.platform.services import access, approval_chain, audit
 from zongheng.platform.services.entry import Problem, read_value
 from zongheng.platform.services.org import current
 from zongheng.platform.services.submissions import set_state, set_value
@@ -142,6 +146,8 @@ def _refusal(db: Session, submission: Submission, name: str, user: User) -> Prob
         roles = frozenset({Role.ANALYST})
     elif state not in rule.sources:
         return Problem("pf_wf_bad_state", params)
+    if name == "approve":   # the submission's approval chain says who approves its current level
+        return approval_chain.refusal(db, submission, user, params)
     if not _in_scope(db, user, roles, submission):
         if name == "return" and state in ANALYST_RETURNS_APPROVED:
             return Problem("pf_wf_bad_state", params)
@@ -174,9 +180,15 @@ def transition(db: Session, submission: Submission, name: str, *, user: User, re
         found = checks_before_submit(db, submission)
         if found:
             raise WorkflowError([Problem("pf_wf_checks", {"problem": p.message(get_lang())}) for p in found])
+    if name == "approve" and not approval_chain.approve_step(db, submission, user):
+        return      # a level before the last: the submission waits for the next one
     set_state(db, submission, TRANSITIONS[name].target, user_id=user.id, reason=reason.strip(), due=due)
     audit.record(db, f"workflow.{name}", user_id=user.id, object_type="submission", object_id=submission.id,
                  reason=reason.strip(), due=due.isoformat() if due else None)
+    if name == "submit":
+        approval_chain.start(db, submission)
+    elif name == "return":
+        approval_chain.restart(submission)
 
 
 def bulk_approve(db: Session, submission_ids: list[int], *, user: User) -> list[Submission]:
