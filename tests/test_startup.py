@@ -25,7 +25,7 @@ HEAVY = ("numpy", "pandas", "scipy", "scipy.optimize", "scipy.stats", "matplotli
          "fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "argon2", "psycopg")
 
 COMMANDS = ("build", "methods", "progress", "rank", "strengths", "gap", "path", "whatif",
-            "attainment", "grade", "report", "template", "uncertainty", "demo", "serve")
+            "attainment", "grade", "report", "template", "uncertainty", "demo", "serve", "worker")
 # Command groups (the platform's): their subcommands' help is checked too.
 GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset"), "org": ("import",)}
 GROUPS["approval-chain"] = ("show", "set")     # issue 12: approval chain (审核链)
