@@ -2,14 +2,16 @@
 
 The building blocks the entry grid (:mod:`.entry`), the workflow (:mod:`.workflow`), the checks
 and the API share: every value change goes through :func:`set_value` (history row + audit
-event), every state change through :func:`set_state`.
+event) or, for a whole grid, :func:`set_values` (a history row per value, one audit event), every
+state change through :func:`set_state`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -26,7 +28,8 @@ from zongheng.platform.models import (
 )
 from zongheng.platform.services import audit
 
-__all__ = ["ValueRow", "expected_submissions", "previous_values", "set_state", "set_value", "value_rows"]
+__all__ = ["ValueRow", "expected_submissions", "previous_values", "set_state", "set_value", "set_values",
+           "value_rows"]
 
 
 def expected_submissions(session: Session, version: FrameworkVersion, region_code: str, period: str,
@@ -65,11 +68,51 @@ def set_value(session: Session, value: Value, new: float | None, *, user_id: int
     """Change a value (修改填报值), keeping its history and the audit log."""
     if value.value == new:
         return
-    value.history.append(ValueHistory(user_id=user_id, old=value.value, new=new, reason=reason))
-    old, value.value, value.updated_by, value.updated_at = value.value, new, user_id, utcnow()
+    old = value.value
+    _change(session, value, new, user_id=user_id, reason=reason, at=utcnow())
     session.flush()
     audit.record(session, "value.set", user_id=user_id, object_type="value", object_id=value.id,
                  submission=value.submission_id, old=old, new=new, reason=reason)
+
+
+def _change(session: Session, value: Value, new: float | None, *, user_id: int | None, reason: str,
+            at: datetime) -> None:
+    # ``entry=value`` puts the row in the value's history without loading that history first
+    # (a backref append to an unloaded collection is queued, not fetched): appending to
+    # ``value.history`` cost a SELECT per value on every save. Backrefs do not cascade into the
+    # session (SQLAlchemy 2), hence the add.
+    session.add(ValueHistory(entry=value, user_id=user_id, old=value.value, new=new, reason=reason, at=at))
+    value.value, value.updated_by, value.updated_at = new, user_id, at
+
+
+def set_values(session: Session, changes: Iterable[tuple[Value, float | None]], *, user_id: int | None,
+               reason: str = "", record: bool = True) -> list[dict[str, object]]:
+    """Change several values at once (批量修改填报值): a history row each, one audit event.
+
+    Values whose number does not change are skipped. With ``record`` the changes are flushed and
+    one ``values.set`` event lists them all; without, nothing is flushed or recorded and the caller
+    records the returned list in its own event (the entry grid does, as late as it can: see
+    :func:`zongheng.platform.services.entry.save_entries`).
+
+    Returns
+    -------
+    list of dict
+        One per changed value, in the order given: ``value`` (id), ``indicator`` (code), ``old``,
+        ``new``.
+    """
+    changes = list(changes)
+    at = utcnow()
+    done: list[dict[str, object]] = []
+    for value, new in changes:
+        if value.value == new:
+            continue
+        done.append({"value": value.id, "indicator": value.indicator.code, "old": value.value, "new": new})
+        _change(session, value, new, user_id=user_id, reason=reason, at=at)
+    if done and record:
+        submissions = sorted({v.submission_id for v, _ in changes})
+        audit.record(session, "values.set", user_id=user_id, object_type="submission",
+                     object_id=submissions[0] if len(submissions) == 1 else "", changes=done, reason=reason)
+    return done
 
 
 def set_state(session: Session, submission: Submission, state: State, *, user_id: int | None,
