@@ -1,13 +1,17 @@
 """Benchmark: many reporters saving at once on a deadline (issue 12), on SQLite and PostgreSQL.
 
-Run: ``.venv/bin/python bench/bench_platform_save.py --reporters 300 --saves 5``.
+Run: ``.venv/bin/python bench/bench_platform_save.py --reporters 300 --saves 5`` (saturation: every
+reporter saves again as soon as the last save answers) or ``... --think 5`` (a person typing between
+saves: each reporter waits 5 s ± 50 %, drawn from a seeded generator, before each save, the first
+included, so the crowd does not start in one instant).
 Seeds a platform database with ``--reporters`` departments × one region each, every one a 填报员
 with a draft submission of ``--indicators`` indicators (synthetic values), starts ``zongheng
 serve`` on 127.0.0.1 as its own process, logs every reporter in (a session made in the database:
 the logins are not what is measured), then all reporters save their grid ``--saves`` times at
 once over HTTP (the entry grid's POST, CSRF header included). Reports per backend: saves,
 errors, throughput, p50/p95/p99 latency, and whether every saved value is in the database with
-its history row and audit event (counted). Passwords use argon2id's cheapest parameters here
+its history row and in the audit log (counted: one ``entry.save`` event per save listing its values;
+a ``value.set`` event per value before that change). Passwords use argon2id's cheapest parameters here
 (the logins are not measured). PostgreSQL is a throwaway cluster (Debian's postgresql).
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -76,7 +82,8 @@ def seed(settings, reporters: int, indicators: int) -> list[tuple[int, str, str,
     return out
 
 
-async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float]:
+async def run_load(base: str, plan, saves: int, think: float = 0.0,
+                   seed: int = 12) -> tuple[list[float], int, float]:
     import httpx2
 
     latencies: list[float] = []
@@ -86,7 +93,10 @@ async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float
     async with httpx2.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         async def reporter(sub_id: int, cookie: str, csrf: str, value_ids: list[int]) -> None:
             nonlocal errors
+            pauses = random.Random(seed * 100_003 + sub_id)
             for k in range(saves):
+                if think:
+                    await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
                 form = {f"v-{vid}": f"{1000 + 7 * k + j:,}" for j, vid in enumerate(value_ids)}
                 began = time.perf_counter()
                 try:
@@ -109,7 +119,12 @@ async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float
 
 
 def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
-    """Return (values with the last saved number, history rows, audit value events, expected)."""
+    """Return (values with the last saved number, history rows, values changed in the audit log, expected).
+
+    The audit count adds the values listed by every ``entry.save`` event (one per save) to the
+    ``value.set`` events (one per value, as saves were recorded before), so the same count reads a
+    database written by either.
+    """
     from sqlalchemy import func, select
 
     from zongheng.platform.db import make_engine
@@ -123,6 +138,8 @@ def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
         history = con.execute(select(func.count()).select_from(ValueHistory)).scalar()
         audited = con.execute(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "value.set")).scalar()
+        audited += sum(len(json.loads(detail)["values"]) for detail in con.execute(
+            select(AuditEvent.detail).where(AuditEvent.action == "entry.save")).scalars())
     engine.dispose()
     return right, history, audited, len(plan) * len(plan[0][3])
 
@@ -149,7 +166,8 @@ def one_backend(name: str, url: str | None, args) -> dict:
                     break
             except httpx2.HTTPError:
                 time.sleep(0.1)
-        latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves))
+        latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves,
+                                                      args.think, args.seed))
     finally:
         server.terminate()
         try:
@@ -171,6 +189,9 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=5)
     parser.add_argument("--indicators", type=int, default=10)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a reporter waits before each save, ± 50 %% (0: none, saturation)")
+    parser.add_argument("--seed", type=int, default=12, help="seed of the think times")
     args = parser.parse_args()
     results = []
     for name in args.backends.split(","):
@@ -186,13 +207,13 @@ def main() -> None:
         with throwaway_postgres(bindir, max_connections=200) as base:
             results.append(one_backend("postgresql", create_database(base, "bench"), args))
     sys.stdout.write(f"{args.reporters} reporters × {args.saves} saves × {args.indicators} values, "
-                     f"load {os.getloadavg()[0]:.1f}\n")
+                     f"think {args.think:g} s ± 50 %, load {os.getloadavg()[0]:.1f}\n")
     for r in results:
         sys.stdout.write(
             f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
             f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
             f"p99 {r['p99'] * 1000:.0f} ms; values as last saved {r['values_right']}/{r['expected']}, "
-            f"history rows {r['history']}, audit value events {r['audited']}\n")
+            f"history rows {r['history']}, values in the audit log {r['audited']}\n")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from zongheng.platform.models import (
@@ -75,14 +75,34 @@ def set_value(session: Session, value: Value, new: float | None, *, user_id: int
                  submission=value.submission_id, old=old, new=new, reason=reason)
 
 
+_PENDING_HISTORY = "zongheng.pending_value_history"
+
+
 def _change(session: Session, value: Value, new: float | None, *, user_id: int | None, reason: str,
             at: datetime) -> None:
-    # ``entry=value`` puts the row in the value's history without loading that history first
-    # (a backref append to an unloaded collection is queued, not fetched): appending to
-    # ``value.history`` cost a SELECT per value on every save. Backrefs do not cascade into the
-    # session (SQLAlchemy 2), hence the add.
-    session.add(ValueHistory(entry=value, user_id=user_id, old=value.value, new=new, reason=reason, at=at))
+    row = {"value_id": value.id, "user_id": user_id, "at": at, "old": value.value, "new": new,
+           "reason": reason}
+    if value.id is not None and "history" in inspect(value).unloaded:
+        # The value's history is not loaded (a save never loads it): the row waits for the next
+        # flush, which writes every waiting row in one executemany (_write_history). Appending to
+        # ``value.history`` instead cost a SELECT of the whole history per value, and SQLite then
+        # inserted the rows one statement each (the ORM needs their ids back, in order).
+        session.info.setdefault(_PENDING_HISTORY, []).append(row)
+    else:
+        value.history.append(ValueHistory(**row))
     value.value, value.updated_by, value.updated_at = new, user_id, at
+
+
+@event.listens_for(Session, "after_flush")
+def _write_history(session: Session, _context: object) -> None:
+    rows = session.info.pop(_PENDING_HISTORY, None)
+    if rows:
+        session.connection().execute(insert(ValueHistory), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_history(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING_HISTORY, None)
 
 
 def set_values(session: Session, changes: Iterable[tuple[Value, float | None]], *, user_id: int | None,
