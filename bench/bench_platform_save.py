@@ -144,6 +144,19 @@ def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
     return right, history, audited, len(plan) * len(plan[0][3])
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used, from /proc (0 where there is none).
+
+    Six people share the benchmark machine's two cores: the latencies depend on their load, the
+    server's CPU seconds per save do not, so the report gives both.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_backend(name: str, url: str | None, args) -> dict:
     from zongheng.platform.settings import load_settings
     from zongheng.platform.throwaway import _free_port
@@ -166,8 +179,10 @@ def one_backend(name: str, url: str | None, args) -> dict:
                     break
             except httpx2.HTTPError:
                 time.sleep(0.1)
+        cpu_before = cpu_seconds(server.pid)
         latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves,
                                                       args.think, args.seed))
+        cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         try:
@@ -180,7 +195,7 @@ def one_backend(name: str, url: str | None, args) -> dict:
     return {"backend": name, "saves": len(latencies), "errors": errors, "wall": wall,
             "throughput": len(latencies) / wall, "p50": statistics.median(latencies), "p95": q[94],
             "p99": q[98], "values_right": right, "expected": expected, "history": history,
-            "audited": audited}
+            "audited": audited, "cpu_ms": cpu / len(latencies) * 1000}
 
 
 def main() -> None:
@@ -212,7 +227,8 @@ def main() -> None:
         sys.stdout.write(
             f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
             f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
-            f"p99 {r['p99'] * 1000:.0f} ms; values as last saved {r['values_right']}/{r['expected']}, "
+            f"p99 {r['p99'] * 1000:.0f} ms, server CPU {r['cpu_ms']:.0f} ms/save; "
+            f"values as last saved {r['values_right']}/{r['expected']}, "
             f"history rows {r['history']}, values in the audit log {r['audited']}\n")
 
 
