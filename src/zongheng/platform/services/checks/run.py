@@ -94,8 +94,9 @@ def _level_peers(submission: Submission, own: Region | None) -> Select:
              .join(Value.submission)
              .where(Submission.version_id == submission.version_id, Submission.period == submission.period))
     if own is not None:
-        query = query.join(Region, (Region.code == Submission.region_code) & Region.valid_to.is_(None)).where(
-            Region.level == own.level)
+        # A list of the level's regions, not a join: SQLite joined the region once per value row.
+        query = query.where(Submission.region_code.in_(
+            select(Region.code).where(Region.valid_to.is_(None), Region.level == own.level)))
     return query
 
 
