@@ -208,10 +208,11 @@ def main() -> None:
                         help="seconds a reporter waits before each save, ± 50 %% (0: none, saturation)")
     parser.add_argument("--seed", type=int, default=12, help="seed of the think times")
     args = parser.parse_args()
-    results = []
+    sys.stdout.write(f"{args.reporters} reporters × {args.saves} saves × {args.indicators} values, "
+                     f"think {args.think:g} s ± 50 %\n")
     for name in args.backends.split(","):
         if name == "sqlite":
-            results.append(one_backend("sqlite", None, args))
+            report(one_backend("sqlite", None, args))
             continue
         from zongheng.platform.throwaway import create_database, postgres_bin, throwaway_postgres
 
@@ -220,17 +221,19 @@ def main() -> None:
             sys.stdout.write("postgresql: server binaries not installed, skipped\n")
             continue
         with throwaway_postgres(bindir, max_connections=200) as base:
-            results.append(one_backend("postgresql", create_database(base, "bench"), args))
-    sys.stdout.write(f"{args.reporters} reporters × {args.saves} saves × {args.indicators} values, "
-                     f"think {args.think:g} s ± 50 %, load {os.getloadavg()[0]:.1f}\n")
-    for r in results:
-        sys.stdout.write(
-            f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
-            f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
-            f"p99 {r['p99'] * 1000:.0f} ms, server CPU {r['cpu_ms']:.0f} ms/save; "
-            f"values as last saved {r['values_right']}/{r['expected']}, "
-            f"history rows {r['history']}, values in the audit log {r['audited']}\n")
+            report(one_backend("postgresql", create_database(base, "bench"), args))
 
+
+def report(r: dict) -> None:
+    """Print one backend's line as soon as it is measured (a later backend may be cut short)."""
+    sys.stdout.write(
+        f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
+        f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+        f"p99 {r['p99'] * 1000:.0f} ms, server CPU {r['cpu_ms']:.0f} ms/save; "
+        f"values as last saved {r['values_right']}/{r['expected']}, "
+        f"history rows {r['history']}, values in the audit log {r['audited']}; "
+        f"load {os.getloadavg()[0]:.1f}\n")
+    sys.stdout.flush()
 
 if __name__ == "__main__":
     main()
