@@ -1,13 +1,17 @@
 """Benchmark: many reporters saving at once on a deadline (issue 12), on SQLite and PostgreSQL.
 
-Run: ``.venv/bin/python bench/bench_platform_save.py --reporters 300 --saves 5``.
+Run: ``.venv/bin/python bench/bench_platform_save.py --reporters 300 --saves 5`` (saturation: every
+reporter saves again as soon as the last save answers) or ``... --think 5`` (a person typing between
+saves: each reporter waits 5 s ± 50 %, drawn from a seeded generator, before each save, the first
+included, so the crowd does not start in one instant).
 Seeds a platform database with ``--reporters`` departments × one region each, every one a 填报员
 with a draft submission of ``--indicators`` indicators (synthetic values), starts ``zongheng
 serve`` on 127.0.0.1 as its own process, logs every reporter in (a session made in the database:
 the logins are not what is measured), then all reporters save their grid ``--saves`` times at
 once over HTTP (the entry grid's POST, CSRF header included). Reports per backend: saves,
 errors, throughput, p50/p95/p99 latency, and whether every saved value is in the database with
-its history row and audit event (counted). Passwords use argon2id's cheapest parameters here
+its history row and in the audit log (counted: one ``entry.save`` event per save listing its values;
+a ``value.set`` event per value before that change). Passwords use argon2id's cheapest parameters here
 (the logins are not measured). PostgreSQL is a throwaway cluster (Debian's postgresql).
 """
 
@@ -15,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -76,7 +82,8 @@ def seed(settings, reporters: int, indicators: int) -> list[tuple[int, str, str,
     return out
 
 
-async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float]:
+async def run_load(base: str, plan, saves: int, think: float = 0.0,
+                   seed: int = 12) -> tuple[list[float], int, float]:
     import httpx2
 
     latencies: list[float] = []
@@ -86,7 +93,10 @@ async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float
     async with httpx2.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         async def reporter(sub_id: int, cookie: str, csrf: str, value_ids: list[int]) -> None:
             nonlocal errors
+            pauses = random.Random(seed * 100_003 + sub_id)
             for k in range(saves):
+                if think:
+                    await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
                 form = {f"v-{vid}": f"{1000 + 7 * k + j:,}" for j, vid in enumerate(value_ids)}
                 began = time.perf_counter()
                 try:
@@ -109,7 +119,12 @@ async def run_load(base: str, plan, saves: int) -> tuple[list[float], int, float
 
 
 def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
-    """Return (values with the last saved number, history rows, audit value events, expected)."""
+    """Return (values with the last saved number, history rows, values changed in the audit log, expected).
+
+    The audit count adds the values listed by every ``entry.save`` event (one per save) to the
+    ``value.set`` events (one per value, as saves were recorded before), so the same count reads a
+    database written by either.
+    """
     from sqlalchemy import func, select
 
     from zongheng.platform.db import make_engine
@@ -123,8 +138,23 @@ def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
         history = con.execute(select(func.count()).select_from(ValueHistory)).scalar()
         audited = con.execute(select(func.count()).select_from(AuditEvent)
                               .where(AuditEvent.action == "value.set")).scalar()
+        audited += sum(len(json.loads(detail)["values"]) for detail in con.execute(
+            select(AuditEvent.detail).where(AuditEvent.action == "entry.save")).scalars())
     engine.dispose()
     return right, history, audited, len(plan) * len(plan[0][3])
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process has used, from /proc (0 where there is none).
+
+    Six people share the benchmark machine's two cores: the latencies depend on their load, the
+    server's CPU seconds per save do not, so the report gives both.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def one_backend(name: str, url: str | None, args) -> dict:
@@ -149,7 +179,10 @@ def one_backend(name: str, url: str | None, args) -> dict:
                     break
             except httpx2.HTTPError:
                 time.sleep(0.1)
-        latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves))
+        cpu_before = cpu_seconds(server.pid)
+        latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves,
+                                                      args.think, args.seed))
+        cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         try:
@@ -162,7 +195,7 @@ def one_backend(name: str, url: str | None, args) -> dict:
     return {"backend": name, "saves": len(latencies), "errors": errors, "wall": wall,
             "throughput": len(latencies) / wall, "p50": statistics.median(latencies), "p95": q[94],
             "p99": q[98], "values_right": right, "expected": expected, "history": history,
-            "audited": audited}
+            "audited": audited, "cpu_ms": cpu / len(latencies) * 1000}
 
 
 def main() -> None:
@@ -171,11 +204,15 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=5)
     parser.add_argument("--indicators", type=int, default=10)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds a reporter waits before each save, ± 50 %% (0: none, saturation)")
+    parser.add_argument("--seed", type=int, default=12, help="seed of the think times")
     args = parser.parse_args()
-    results = []
+    sys.stdout.write(f"{args.reporters} reporters × {args.saves} saves × {args.indicators} values, "
+                     f"think {args.think:g} s ± 50 %\n")
     for name in args.backends.split(","):
         if name == "sqlite":
-            results.append(one_backend("sqlite", None, args))
+            report(one_backend("sqlite", None, args))
             continue
         from zongheng.platform.throwaway import create_database, postgres_bin, throwaway_postgres
 
@@ -184,16 +221,19 @@ def main() -> None:
             sys.stdout.write("postgresql: server binaries not installed, skipped\n")
             continue
         with throwaway_postgres(bindir, max_connections=200) as base:
-            results.append(one_backend("postgresql", create_database(base, "bench"), args))
-    sys.stdout.write(f"{args.reporters} reporters × {args.saves} saves × {args.indicators} values, "
-                     f"load {os.getloadavg()[0]:.1f}\n")
-    for r in results:
-        sys.stdout.write(
-            f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
-            f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
-            f"p99 {r['p99'] * 1000:.0f} ms; values as last saved {r['values_right']}/{r['expected']}, "
-            f"history rows {r['history']}, audit value events {r['audited']}\n")
+            report(one_backend("postgresql", create_database(base, "bench"), args))
 
+
+def report(r: dict) -> None:
+    """Print one backend's line as soon as it is measured (a later backend may be cut short)."""
+    sys.stdout.write(
+        f"{r['backend']:<10} {r['saves']} saves in {r['wall']:.1f} s ({r['throughput']:.0f}/s), "
+        f"errors {r['errors']}, p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+        f"p99 {r['p99'] * 1000:.0f} ms, server CPU {r['cpu_ms']:.0f} ms/save; "
+        f"values as last saved {r['values_right']}/{r['expected']}, "
+        f"history rows {r['history']}, values in the audit log {r['audited']}; "
+        f"load {os.getloadavg()[0]:.1f}\n")
+    sys.stdout.flush()
 
 if __name__ == "__main__":
     main()

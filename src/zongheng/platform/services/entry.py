@@ -18,7 +18,7 @@ from zongheng.i18n import MESSAGES, register_messages, text
 from zongheng.io.tables import parse_number
 from zongheng.platform.models import State, Submission, Value
 from zongheng.platform.services import audit
-from zongheng.platform.services.submissions import set_value
+from zongheng.platform.services.submissions import set_values
 
 __all__ = ["EDITABLE", "EntryError", "Problem", "read_value", "save_entries"]
 
@@ -112,6 +112,9 @@ def save_entries(session: Session, submission: Submission, typed: dict[int, str]
     """
     if submission.state not in EDITABLE:
         raise EntryError([Problem("pf_entry_closed", {"state": f"pf_state_{submission.state}"})])
+    # One query for the framework's indicators: each value's ``.indicator`` is then found in the
+    # session's identity map instead of a SELECT per value.
+    _ = submission.version.indicators
     ordered = sorted(submission.values, key=lambda v: v.indicator.position)
     rows = {v.id: (n, v) for n, v in enumerate(ordered, start=1)}
     problems: list[Problem] = []
@@ -133,24 +136,28 @@ def save_entries(session: Session, submission: Submission, typed: dict[int, str]
                                     {**_located(value, row), "limit": COMMENT_LIMIT}))
     if problems:
         raise EntryError(problems)
-    changed = 0
-    for value_id, number in parsed.items():
-        value = rows[value_id][1]
-        if value.value != number:
-            set_value(session, value, number, user_id=user_id)
-            changed += 1
+    changes = set_values(session, [(rows[i][1], number) for i, number in parsed.items()], user_id=user_id,
+                         record=False)
+    commented = []
     for value_id, comment in comments.items():
         value = rows[value_id][1]
         if value.comment != comment.strip():
-            old, value.comment = value.comment, comment.strip()
-            audit.record(session, "value.comment", user_id=user_id, object_type="value", object_id=value.id,
-                         submission=submission.id, old=old, new=value.comment)
-            changed += 1
-    session.flush()
-    if changed:
-        # Warnings on save (every rule but "required": a draft may be incomplete), so the grid
-        # and the follow-up queue show them at once; blocking ones stop the submit later.
-        from zongheng.platform.services.checks.run import run_checks
+            commented.append({"value": value.id, "indicator": value.indicator.code, "old": value.comment,
+                              "new": comment.strip()})
+            value.comment = comment.strip()
+    changed = len(changes) + len(commented)
+    if not changed:
+        return 0
+    # Warnings on save (every rule but "required": a draft may be incomplete), so the grid and the
+    # follow-up queue show them at once; blocking ones stop the submit later. The checks read the
+    # values as they stand in the session and write everything (values, history, flags) in one flush.
+    from zongheng.platform.services.checks.run import check_submission
 
-        run_checks(session, submission, on="save", user_id=user_id)
+    _, checks = check_submission(session, submission, on="save")
+    # The audit event comes LAST, after the checks: appending takes the chain's head row lock
+    # (services.audit.record), which every other save waits for until this transaction commits.
+    # Recorded first, that lock was held over the whole save and serialised every reporter's;
+    # recorded here, it is held for one UPDATE and one INSERT before the commit.
+    audit.record(session, "entry.save", user_id=user_id, object_type="submission", object_id=submission.id,
+                 values=changes, comments=commented, checks=checks)
     return changed

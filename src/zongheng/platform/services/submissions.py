@@ -2,16 +2,18 @@
 
 The building blocks the entry grid (:mod:`.entry`), the workflow (:mod:`.workflow`), the checks
 and the API share: every value change goes through :func:`set_value` (history row + audit
-event), every state change through :func:`set_state`.
+event) or, for a whole grid, :func:`set_values` (a history row per value, one audit event), every
+state change through :func:`set_state`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from zongheng.platform.models import (
@@ -26,7 +28,8 @@ from zongheng.platform.models import (
 )
 from zongheng.platform.services import audit
 
-__all__ = ["ValueRow", "expected_submissions", "previous_values", "set_state", "set_value", "value_rows"]
+__all__ = ["ValueRow", "expected_submissions", "previous_values", "set_state", "set_value", "set_values",
+           "value_rows"]
 
 
 def expected_submissions(session: Session, version: FrameworkVersion, region_code: str, period: str,
@@ -65,11 +68,71 @@ def set_value(session: Session, value: Value, new: float | None, *, user_id: int
     """Change a value (修改填报值), keeping its history and the audit log."""
     if value.value == new:
         return
-    value.history.append(ValueHistory(user_id=user_id, old=value.value, new=new, reason=reason))
-    old, value.value, value.updated_by, value.updated_at = value.value, new, user_id, utcnow()
+    old = value.value
+    _change(session, value, new, user_id=user_id, reason=reason, at=utcnow())
     session.flush()
     audit.record(session, "value.set", user_id=user_id, object_type="value", object_id=value.id,
                  submission=value.submission_id, old=old, new=new, reason=reason)
+
+
+_PENDING_HISTORY = "zongheng.pending_value_history"
+
+
+def _change(session: Session, value: Value, new: float | None, *, user_id: int | None, reason: str,
+            at: datetime) -> None:
+    row = {"value_id": value.id, "user_id": user_id, "at": at, "old": value.value, "new": new,
+           "reason": reason}
+    if value.id is not None and "history" in inspect(value).unloaded:
+        # The value's history is not loaded (a save never loads it): the row waits for the next
+        # flush, which writes every waiting row in one executemany (_write_history). Appending to
+        # ``value.history`` instead cost a SELECT of the whole history per value, and SQLite then
+        # inserted the rows one statement each (the ORM needs their ids back, in order).
+        session.info.setdefault(_PENDING_HISTORY, []).append(row)
+    else:
+        value.history.append(ValueHistory(**row))
+    value.value, value.updated_by, value.updated_at = new, user_id, at
+
+
+@event.listens_for(Session, "after_flush")
+def _write_history(session: Session, _context: object) -> None:
+    rows = session.info.pop(_PENDING_HISTORY, None)
+    if rows:
+        session.connection().execute(insert(ValueHistory), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_history(session: Session, _previous: object) -> None:
+    session.info.pop(_PENDING_HISTORY, None)
+
+
+def set_values(session: Session, changes: Iterable[tuple[Value, float | None]], *, user_id: int | None,
+               reason: str = "", record: bool = True) -> list[dict[str, object]]:
+    """Change several values at once (批量修改填报值): a history row each, one audit event.
+
+    Values whose number does not change are skipped. With ``record`` the changes are flushed and
+    one ``values.set`` event lists them all; without, nothing is flushed or recorded and the caller
+    records the returned list in its own event (the entry grid does, as late as it can: see
+    :func:`zongheng.platform.services.entry.save_entries`).
+
+    Returns
+    -------
+    list of dict
+        One per changed value, in the order given: ``value`` (id), ``indicator`` (code), ``old``,
+        ``new``.
+    """
+    changes = list(changes)
+    at = utcnow()
+    done: list[dict[str, object]] = []
+    for value, new in changes:
+        if value.value == new:
+            continue
+        done.append({"value": value.id, "indicator": value.indicator.code, "old": value.value, "new": new})
+        _change(session, value, new, user_id=user_id, reason=reason, at=at)
+    if done and record:
+        submissions = sorted({v.submission_id for v, _ in changes})
+        audit.record(session, "values.set", user_id=user_id, object_type="submission",
+                     object_id=submissions[0] if len(submissions) == 1 else "", changes=done, reason=reason)
+    return done
 
 
 def set_state(session: Session, submission: Submission, state: State, *, user_id: int | None,

@@ -10,7 +10,6 @@ negative the plain scale is used. Pure numpy, no database: :mod:`.run` feeds it 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,10 +45,22 @@ class Outliers:
 
 
 def _nanmedian(a: np.ndarray) -> np.ndarray:
-    # An all-NaN slice is a median of NaN; numpy's warning about it says nothing new here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(a, axis=0)
+    """Return the median over the first axis ignoring NaN (NaN for an all-NaN column): ``np.nanmedian``.
+
+    ``np.nanmedian`` went through masked arrays and cost a millisecond and a half per call on a
+    300 × 10 array; every save calls this six times. A sort (NaN sorts last) and the middle pair
+    give the same numbers: the mean of the two middle values, ``(low + high) / 2``, the middle one
+    twice when the count is odd, as numpy's masked median computes it.
+    """
+    a = np.asarray(a, dtype=float)
+    if a.shape[0] == 0:
+        return np.full(a.shape[1:], np.nan)
+    ordered = np.sort(a, axis=0)
+    count = np.sum(~np.isnan(ordered), axis=0)
+    high = count // 2
+    low = np.where(count % 2 == 1, high, high - 1).clip(min=0)
+    pair = np.take_along_axis(ordered, np.stack([low, high]), axis=0)
+    return np.where(count > 0, (pair[0] + pair[1]) / 2.0, np.nan)
 
 
 def _robust_z(x: np.ndarray, reference: np.ndarray, log: np.ndarray, min_count: int) -> np.ndarray:

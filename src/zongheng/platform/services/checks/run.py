@@ -41,10 +41,9 @@ from zongheng.platform.services.checks.rules import (
     load_rules,
 )
 from zongheng.platform.services.org import current
-from zongheng.platform.services.submissions import previous_values
 
-__all__ = ["EXPLANATION_MAX", "blocking_unexplained", "explain", "flag_text", "flags_in_scope", "open_flags",
-           "outlier_findings", "run_checks"]
+__all__ = ["EXPLANATION_MAX", "blocking_unexplained", "check_submission", "explain", "flag_text",
+           "flags_in_scope", "open_flags", "outlier_findings", "run_checks"]
 
 EXPLANATION_MAX = 2000
 
@@ -95,45 +94,97 @@ def _level_peers(submission: Submission, own: Region | None) -> Select:
              .join(Value.submission)
              .where(Submission.version_id == submission.version_id, Submission.period == submission.period))
     if own is not None:
-        query = query.join(Region, (Region.code == Submission.region_code) & Region.valid_to.is_(None)).where(
-            Region.level == own.level)
+        # A list of the level's regions, not a join: SQLite joined the region once per value row.
+        query = query.where(Submission.region_code.in_(
+            select(Region.code).where(Region.valid_to.is_(None), Region.level == own.level)))
     return query
+
+
+def _tuples(db: Session, query: Select) -> list[tuple]:
+    """Run ``query`` on the session's connection and return plain tuples.
+
+    The peer query returns a row per region and indicator (3,000 for 300 counties × 10): building
+    SQLAlchemy rows for them cost three times the query itself, on every save. The DB-API cursor's
+    tuples carry the same values (strings, integers and floats need no conversion).
+    """
+    connection = db.connection()
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), [params[k] for k in compiled.positiontup or ()] if compiled.positional
+                       else params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+Past = list[tuple[str, str, float]]
+"""The region's own past values: (period, indicator code, value), any year's version of the framework."""
+
+
+def _past(db: Session, submission: Submission, codes: list[str]) -> Past:
+    # One query serves both the yoy rule (last period's value) and the history outlier test.
+    query = (select(Submission.period, FrameworkIndicator.code, Value.value)
+             .join(Value.submission).join(Value.indicator).join(Submission.version)
+             .where(FrameworkVersion.key == submission.version.key,
+                    Submission.region_code == submission.region_code, Submission.period < submission.period,
+                    FrameworkIndicator.code.in_(codes), Value.value.is_not(None)))
+    return [tuple(r) for r in db.connection().execute(query)]
+
+
+def _previous(past: Past) -> dict[str, tuple[str, float | None]]:
+    """Last period's value of each code (as :func:`..submissions.previous_values` finds it)."""
+    out: dict[str, tuple[str, float | None]] = {}
+    for period, code, number in sorted(past, key=lambda r: r[0], reverse=True):
+        out.setdefault(code, (period, number))
+    return out
+
+
+def _own_numbers(submission: Submission, ids: list[int]) -> np.ndarray:
+    # The submission's values as they stand in this session, flushed or not: the entry grid runs
+    # the checks before it writes anything (see services.entry.save_entries).
+    own = {v.indicator_id: v.value for v in submission.values}
+    return np.array([np.nan if own[i] is None else own[i] for i in ids], dtype=float)
 
 
 def outlier_findings(db: Session, submission: Submission, settings: OutlierSettings, *,
                      region_name: str, region: Region | None,
-                     indicators: dict[int, FrameworkIndicator]) -> list[Finding]:
-    """Run both outlier tests on a submission's indicators (离群值检测)."""
+                     indicators: dict[int, FrameworkIndicator], past: Past | None = None) -> list[Finding]:
+    """Run both outlier tests on a submission's indicators (离群值检测).
+
+    Every indicator is judged at once: one query for the peers' values (a regions × indicators
+    array), one for the region's past values (``past``, read here if not given), and numpy over
+    the columns.
+    """
     if not settings.enabled:
         return []
     ids = [v.indicator_id for v in submission.values]
-    col = {i: n for n, i in enumerate(ids)}
-    # Peers: one row per region of the same level, one column per indicator of this submission.
+    # Peers: one row per region of the same level, one column per indicator of this submission;
+    # the submission's own region is row 0 and holds its values as they stand in the session.
+    found = _tuples(db, _level_peers(submission, region).where(Value.indicator_id.in_(ids)))
     rows: dict[str, int] = {submission.region_code: 0}
-    cells = []
-    for code, indicator_id, number in db.execute(_level_peers(submission, region).where(
-            Value.indicator_id.in_(ids))):
-        cells.append((rows.setdefault(code, len(rows)), col[indicator_id], number))
-    peers = np.full((len(rows), len(ids)), np.nan)
-    for r, c, number in cells:
-        if number is not None:
-            peers[r, c] = number
+    peers = np.full((1, len(ids)), np.nan)
+    if found:
+        codes, indicator_ids, numbers = zip(*found, strict=True)
+        r = np.fromiter((rows.setdefault(c, len(rows)) for c in codes), dtype=np.intp, count=len(codes))
+        lookup = {i: n for n, i in enumerate(ids)}
+        c = np.fromiter((lookup[i] for i in indicator_ids), dtype=np.intp, count=len(codes))
+        x = np.array(numbers, dtype=float)          # None becomes NaN
+        peers = np.full((len(rows), len(ids)), np.nan)
+        peers[r, c] = x
+    peers[0] = _own_numbers(submission, ids)
     peer = peer_outliers(peers, threshold=settings.threshold, min_peers=settings.min_peers)
     # History: the region's own past periods of the same framework (any year's version).
-    codes = {indicators[i].code: n for n, i in enumerate(ids)}
-    past = db.execute(
-        select(Submission.period, FrameworkIndicator.code, Value.value)
-        .join(Value.submission).join(Value.indicator).join(Submission.version)
-        .where(FrameworkVersion.key == submission.version.key,
-               Submission.region_code == submission.region_code, Submission.period < submission.period,
-               FrameworkIndicator.code.in_(codes),
-               Value.value.is_not(None))).all()
+    codes_at = {indicators[i].code: n for n, i in enumerate(ids)}
+    if past is None:
+        past = _past(db, submission, list(codes_at))
     periods = sorted({p for p, _, _ in past}, reverse=True)[:settings.history]
     slot = {p: n for n, p in enumerate(periods)}
     history = np.full((len(periods), 1, len(ids)), np.nan)
     for period, code, number in past:
         if period in slot:
-            history[slot[period], 0, codes[code]] = number
+            history[slot[period], 0, codes_at[code]] = number
     hist = history_outliers(history, peers[:1], threshold=settings.threshold,
                             min_history=settings.min_history)
     span = "pf_ck_span_years" if all(len(p) == 4 and p.isdigit() for p in periods) else "pf_ck_span_periods"
@@ -163,32 +214,51 @@ def run_checks(db: Session, submission: Submission, *, on: Literal["save", "subm
     ``required`` flags as they are; ``on="submit"`` runs them all. ``rules`` defaults to the
     framework's rules file (:func:`.rules.load_rules`). The caller commits.
     """
+    still, summary = check_submission(db, submission, on=on, rules=rules)
+    audit.record(db, "checks.run", user_id=user_id, object_type="submission", object_id=submission.id,
+                 on=on, **summary)
+    return still
+
+
+def check_submission(db: Session, submission: Submission, *, on: Literal["save", "submit"] = "save",
+                     rules: RuleSet | None = None) -> tuple[list[CheckFlag], dict[str, int]]:
+    """:func:`run_checks` without its audit event: return the open flags and what changed.
+
+    The second item (``opened``, ``resolved``, ``open``) is for the caller's own audit event: the
+    entry grid records one event per save (:func:`zongheng.platform.services.entry.save_entries`).
+    Everything is read first, without flushing, from the values as they stand in the session; the
+    flags are written at the end, in one flush.
+    """
     version = submission.version
     indicators = {i.id: i for i in version.indicators}
     by_code = {i.code: i for i in version.indicators}
     rules = rules if rules is not None else load_rules(version.key, set(by_code))
-    region = current(db, Region, submission.region_code)
-    region_name = region.name if region else submission.region_code
-    values = dict(db.execute(
-        select(FrameworkIndicator.code, Value.value).join(Value.indicator).join(Value.submission)
-        .where(Submission.version_id == submission.version_id,
-               Submission.region_code == submission.region_code,
-               Submission.period == submission.period)).all())
-    own = frozenset(indicators[v.indicator_id].code for v in submission.values)
-    ctx = Context(region_name, values, own, previous_values(db, submission),
-                  {c: i.name for c, i in by_code.items()}, {c: i.unit for c, i in by_code.items()})
-    findings = evaluate(rules, ctx)
-    findings += outlier_findings(db, submission, rules.outliers, region_name=region_name, region=region,
-                                 indicators=indicators)
+    with db.no_autoflush:
+        region = current(db, Region, submission.region_code)
+        region_name = region.name if region else submission.region_code
+        values = dict(db.connection().execute(
+            select(FrameworkIndicator.code, Value.value).join(Value.indicator).join(Value.submission)
+            .where(Submission.version_id == submission.version_id,
+                   Submission.region_code == submission.region_code,
+                   Submission.period == submission.period)).all())
+        values.update({indicators[v.indicator_id].code: v.value for v in submission.values})
+        own = frozenset(indicators[v.indicator_id].code for v in submission.values)
+        past = _past(db, submission, sorted(own))
+        ctx = Context(region_name, values, own, _previous(past),
+                      {c: i.name for c, i in by_code.items()}, {c: i.unit for c, i in by_code.items()})
+        findings = evaluate(rules, ctx)
+        findings += outlier_findings(db, submission, rules.outliers, region_name=region_name, region=region,
+                                     indicators=indicators, past=past)
+        existing = open_flags(db, submission)
     checked = {k for k in CheckKind if on == "submit" or k is not CheckKind.REQUIRED}
-    return _reconcile(db, submission, [f for f in findings if f.kind in checked], checked, by_code,
-                      on=on, user_id=user_id)
+    return _reconcile(db, submission, existing, [f for f in findings if f.kind in checked], checked, by_code)
 
 
-def _reconcile(db: Session, submission: Submission, findings: list[Finding], checked: set[CheckKind],
-               by_code: dict[str, FrameworkIndicator], *, on: str, user_id: int | None) -> list[CheckFlag]:
+def _reconcile(db: Session, submission: Submission, flags: list[CheckFlag], findings: list[Finding],
+               checked: set[CheckKind], by_code: dict[str, FrameworkIndicator]
+               ) -> tuple[list[CheckFlag], dict[str, int]]:
     now = utcnow()
-    existing = {(f.indicator_id, f.rule_key): f for f in open_flags(db, submission)}
+    existing = {(f.indicator_id, f.rule_key): f for f in flags}
     seen, opened = set(), 0
     for finding in findings:
         key = (by_code[finding.indicator].id, finding.rule_key)
@@ -213,9 +283,8 @@ def _reconcile(db: Session, submission: Submission, findings: list[Finding], che
             resolved += 1
     db.flush()
     still = [f for k, f in existing.items() if not f.resolved]
-    audit.record(db, "checks.run", user_id=user_id, object_type="submission", object_id=submission.id,
-                 on=on, opened=opened, resolved=resolved, open=len(still))
-    return sorted(still, key=lambda f: (f.indicator_id, f.rule_key))
+    summary = {"opened": opened, "resolved": resolved, "open": len(still)}
+    return sorted(still, key=lambda f: (f.indicator_id, f.rule_key)), summary
 
 
 def open_flags(db: Session, submission: Submission) -> list[CheckFlag]:
