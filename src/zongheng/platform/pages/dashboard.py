@@ -9,6 +9,7 @@ islands read by ``static/dashboard.js`` (the CSP forbids inline script).
 """
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
+import functools
 import json
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -129,12 +130,20 @@ def _groups(request: Request, found: Results, focus: str
     return choices, table, mine
 
 
+@functools.lru_cache(maxsize=16)
+def _match(units: tuple[str, ...]):
+    """Match units to the bundled boundaries once per set of units (parsing them takes ~40 ms)."""
+    from zongheng.report.maps import load_counties, match_units
+
+    return match_units(units, load_counties())
+
+
 def _map(found: Results, root: str, focus: str, series: str) -> tuple[dict, list[str]]:
-    from zongheng.report.maps import choropleth_option, load_counties, match_units
+    from zongheng.report.maps import choropleth_option
 
     last, col = len(found.periods) - 1, found.nodes.index(root)
     values = {unit: float(found.scores[last, u, col]) for u, unit in enumerate(found.units)}
-    match = match_units(found.units, load_counties())
+    match = _match(tuple(found.units))
     option = choropleth_option(values, match, highlight=focus, series_name=series)
     # Tooltips drawn on the canvas (richText): the HTML ones carry inline styles the CSP refuses.
     option["tooltip"] = {"trigger": "item", "renderMode": "richText", "formatter": "{b}\n{a}: {c}"}
