@@ -167,6 +167,9 @@ def test_the_group_filter_and_the_focus_unit(client, factory, made):
     assert 'data-unit="婺城区"' in client.get(f"/runs/{made}/dashboard").text
     missing = client.get(f"/runs/{made}/dashboard?unit=火星市")
     assert missing.status_code == 404 and "该地区不在本次评价中" in unescape(missing.text)
+    english = client.get(f"/runs/{made}/dashboard?unit=永康市&lang=en").text
+    assert "Rank target: hold 3rd, reach 2nd" in english and "Points needed" in english
+    assert "not a 标准地图" in english and "驾驶舱" not in english
 
 
 def test_who_reads_the_dashboard_and_old_runs(client, factory, made):
@@ -194,3 +197,28 @@ def test_units_without_a_boundary_are_listed(client, factory, world):
     html = client.get(f"/runs/{run}/dashboard").text
     assert re.findall(r'<span class="unmatched-unit">([^<]+)</span>', html) == ["甲县", "乙县"]
     assert 'data-unit="甲县"' in html and "未计算" in html
+
+
+def test_indicators_with_targets_take_the_attainment_light():
+    """A framework with targets (生态文明, 9 金华 counties): indicators by target, dimensions by peers."""
+    import warnings
+
+    from zongheng.analysis.attainment import attainment
+    from zongheng.platform.services.dashboard import scorecard
+    from zongheng.platform.services.runs import Results
+
+    eco = zh.datasets.load("eco_yongkang")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ev = zh.build(eco.framework, eco.panel, eco.method)
+    found = Results(tuple(ev.node_codes), ev.panel.units, ev.panel.periods, ev.scores, ev.ranks)
+    lights = {x.code: x for x in scorecard(found, eco.framework, eco.panel, "永康市", None, "zh")}
+    table = attainment(eco.framework, eco.panel, unit="永康市", period=2024).set_index("indicator")
+    judged = [i.code for i in eco.framework.indicators if i.target is not None or i.rule == "yes"]
+    assert judged and all(lights[c].rule == "target" and lights[c].colour == table.loc[c, "light"]
+                          for c in judged)
+    u = ev.panel.units.index("永康市")
+    for dim in eco.framework.children[eco.framework.root.code]:       # 9 peers: ≤ 3 green, > 6 red
+        rank = ev.ranks[-1, u, ev.node_codes.index(dim)]
+        assert lights[dim].rule == "peers" and lights[dim].colour == (
+            "green" if rank <= 3 else "red" if rank > 6 else "yellow")

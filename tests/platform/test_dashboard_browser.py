@@ -46,6 +46,9 @@ def test_the_dashboard_draws_its_charts(live_demo, tmp_path):  # noqa: F811
             assert page.locator("section.headline").get_attribute("data-unit") == "永康市"
             page.wait_for_selector("#dash-map[data-ready='1'] canvas", timeout=30_000)
             page.wait_for_selector("#dash-trajectory canvas", timeout=30_000)
+            # Tooltips are drawn on the canvas (richText): hovering adds no styled HTML the CSP refuses.
+            page.hover("#dash-map", position={"x": 250, "y": 220})
+            page.hover("#dash-trajectory", position={"x": 200, "y": 100})
             body = page.inner_text("body")
             assert "未审核" in body and "不是标准地图" in body and "合成演示数据" in body
             assert page.locator("table.ranking tbody tr").count() == 9        # 永康's 金华 by default
