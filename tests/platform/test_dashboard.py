@@ -163,6 +163,15 @@ def test_the_group_filter_and_the_focus_unit(client, factory, made):
     assert len(_ranking(everyone)) == 90 and 'class="rank-group"' not in everyone
     assert {u: r for u, (r, _) in _ranking(everyone).items()} == {
         unit: str(int(ev.ranks[-1, p, root])) for p, unit in enumerate(ev.panel.units)}
+    part = everyone[everyone.index('<table class="list ranking">'):]
+    changes = dict(re.findall(r'<tr data-unit="([^"]+)"[^>]*>.*?<td class="num change">(.*?)</td>',
+                              part, re.S))
+    expected = {}
+    for p, unit in enumerate(ev.panel.units):           # ▲ up so many places on 2023, ▼ down, – same
+        now, before = int(ev.ranks[-1, p, root]), int(ev.ranks[-2, p, root])
+        expected[unit] = f"▲{before - now}" if before > now else f"▼{now - before}" if now > before else "–"
+    assert {u: re.sub(r"<[^>]+>", "", c) for u, c in changes.items()} == expected
+    assert {c[0] for c in expected.values()} >= {"▲", "▼"}
     # The analyst's default focus is the first of its regions in the run (by code: 婺城区 330702).
     assert 'data-unit="婺城区"' in client.get(f"/runs/{made}/dashboard").text
     missing = client.get(f"/runs/{made}/dashboard?unit=火星市")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from zongheng.panel import Panel
     from zongheng.platform.services.runs import Results
 
-__all__ = ["HOLD", "REACH", "Dashboard", "Light", "RankTarget", "peer_colour", "rank_target", "scorecard",
-           "trajectory"]
+__all__ = ["HOLD", "REACH", "Light", "RankTarget", "peer_colour", "peers_of", "probabilities", "rank_target",
+           "scorecard", "trajectory"]
 
 HOLD, REACH = 3, 2
 """保三争二: hold 3rd place, reach 2nd, within the group."""
@@ -83,26 +83,6 @@ class RankTarget:
     marks: list[dict[str, Any]]
     """Per target rank k (3 then 2): ``k``, ``score`` (the k-th best score), ``needed`` (points to
     reach it; ``0.00`` when held) and ``held``."""
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """What the dashboard shows of one run for one focus unit."""
-
-    focus: str
-    group: tuple[str, str] | None
-    """The focus unit's group (column, label): its peers; None = every unit of the run."""
-    rows: list[dict]
-    dims: list[str]
-    lights: list[Light]
-    target: RankTarget
-    periods: list[str]
-    ranks: list[int | None]
-    group_ranks: list[int | None]
-    p_top: list[float | None] | None
-    group_p_top: list[float | None] | None
-    uncertainty: dict[str, Any] | None
-    map_values: dict[str, float] = field(default_factory=dict)
 
 
 def _int(x: float) -> int | None:
