@@ -139,6 +139,10 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, runs.routes, reference.routes)
     from zongheng.platform.pages import approval_chain  # issue 12: approval chain (审核链)
     install(app, approval_chain.routes)
+    from zongheng.platform.pages import dashboard  # issue 13: the dashboard, its ECharts and county map
+    install(app, dashboard.routes)
+    app.mount("/static/report", StaticFiles(directory=dashboard.REPORT_STATIC), name="report-static")
+    app.mount("/static/maps", StaticFiles(directory=dashboard.MAP_DATA), name="maps")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

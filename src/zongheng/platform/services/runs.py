@@ -104,16 +104,33 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
     method = _method(args["method"])
     progress(30, "计算得分 building the evaluation")
     evaluation = zh.build(inputs.framework, inputs.panel, method, keep="final")
+    progress(60, "排名不确定性 rank uncertainty")
+    uncertainty = _uncertainty(evaluation)
     progress(80, "保存结果 saving the run")
     with factory() as db:
-        run = store(db, inputs, evaluation, args["method"], user_id=job.created_by, job_id=job.id)
+        run = store(db, inputs, evaluation, args["method"], user_id=job.created_by, job_id=job.id,
+                    uncertainty=uncertainty)
         db.commit()
         return run.id
 
 
+def _uncertainty(evaluation: Evaluation) -> dict | None:
+    """P(rank ≤ k) for the dashboard (:mod:`.rank_uncertainty`); None when the library cannot vary it."""
+    from zongheng.errors import ZonghengError
+    from zongheng.platform.services.rank_uncertainty import summarise
+
+    try:
+        return summarise(evaluation)
+    except (ZonghengError, ValueError):   # e.g. a single unit, or no weight to vary: the page says 未计算
+        return None
+
+
 def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: str, *,
-          user_id: int | None, job_id: int | None = None) -> Run:
-    """Write the immutable record of an evaluation of ``inputs`` (保存评价结果); the caller commits."""
+          user_id: int | None, job_id: int | None = None, uncertainty: dict | None = None) -> Run:
+    """Write the immutable record of an evaluation of ``inputs`` (保存评价结果); the caller commits.
+
+    ``uncertainty``: the rank-uncertainty summary (:func:`.rank_uncertainty.summarise`), if any.
+    """
     import yaml
 
     import zongheng as zh
@@ -124,6 +141,8 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
                "groups": {g: [None if x is None else str(x) for x in evaluation.panel.group(g)]
                           for g in evaluation.panel.groups},
                "group_ranks": {g: plain(evaluation.group_ranks(g)) for g in evaluation.panel.groups}}
+    if uncertainty is not None:
+        results["rank_uncertainty"] = uncertainty
     run = Run(version_id=inputs.version_id, period=inputs.period, reference_id=inputs.reference_id,
               regions=json.dumps(list(inputs.regions), ensure_ascii=False), method_name=method_name,
               method_text=yaml.safe_dump(evaluation.method.to_dict(), allow_unicode=True, sort_keys=False),
@@ -151,6 +170,8 @@ class Results:
     """Each group column's label per unit (设区市 → 金华市 …)."""
     group_ranks: dict[str, np.ndarray] = field(default_factory=dict)
     """Ranks within each unit's group, per group column, shaped like ``ranks``."""
+    uncertainty: dict[str, Any] | None = None
+    """P(rank ≤ k) (:mod:`.rank_uncertainty`); None for a run made without it (未计算)."""
 
 
 def results_of(run: Run) -> Results:
@@ -162,7 +183,8 @@ def results_of(run: Run) -> Results:
     return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
                    np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64),
                    data.get("groups", {}),
-                   {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()})
+                   {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()},
+                   data.get("rank_uncertainty"))
 
 
 def inputs_of(run: Run) -> tuple[Framework, Panel]:
