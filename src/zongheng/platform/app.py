@@ -137,6 +137,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, entry_xlsx.routes)
     from zongheng.platform.pages import reference, runs  # issue 13: evaluation runs
     install(app, runs.routes, reference.routes)
+    from zongheng.platform.pages import unit  # issue 13: the unit page
+    install(app, unit.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")
