@@ -269,3 +269,20 @@ def test_a_run_on_unapproved_data_says_so_on_the_unit_page(client, world, factor
     assert page.status_code == 200 and "未审核" in page.text
     assert math.isfinite(float(lxml.html.fromstring(page.text).xpath(
         "//p[@class='unit-summary']")[0].get("data-score")))
+    english = client.get(_url(run, unit) + "?lang=en").text
+    assert "NOT APPROVED" in english and "Progress on its own past" in english
+
+
+def test_the_first_unit_has_no_unit_ahead_and_says_so(client, world, factory):
+    run = tiny_run(factory, ["A", "B"])
+    with factory() as s:
+        found = runs.results_of(s.get(Run, run))
+    first = found.units[int(np.nanargmin(found.ranks[-1, :, -1]))]   # 2024: the last region leads (run_world)
+    login(client, "analyst")
+    tree = lxml.html.fromstring(client.get(_url(run, first)).text)
+    assert tree.xpath("//p[@class='unit-summary']")[0].get("data-rank") == "1"
+    block = tree.xpath("//div[@class='gap' and @data-kind='next']")[0]
+    assert "已排第一" in block.text_content()                      # the library's gap_no_next
+    leader = tree.xpath("//div[@class='gap' and @data-kind='leader']//p[@class='gap-total']")[0]
+    assert leader.get("data-gap").startswith("-")                   # the leader's lead over the runner-up
+    assert tree.xpath("//div[@class='path-result']")[0].get("data-target") == "1"

@@ -150,6 +150,15 @@ def _neighbours(scores: np.ndarray, members: np.ndarray, u: int, names: Sequence
     return pick(above, np.min), pick(below, np.max)
 
 
+def _label(labels: Sequence[Any], label: Any, lang: str) -> str:
+    """Return a group label as text; a 0/1 column (山区26县) says 是/否 (yes/no)."""
+    from zongheng.i18n import text
+
+    if {str(x) for x in labels if x is not None} <= {"0", "1", "0.0", "1.0", "True", "False"}:
+        return text("pf_unit_yes" if str(label) in ("1", "1.0", "True") else "pf_unit_no", lang)
+    return str(label)
+
+
 def standing(ev: Evaluation, u: int, lang: str) -> list[dict[str, Any]]:
     """横向比进位: the unit's rank overall and within each of its groups, the change, its neighbours.
 
@@ -175,8 +184,8 @@ def standing(ev: Evaluation, u: int, lang: str) -> list[dict[str, Any]]:
         rank = _int(ranks[p, u, root])
         before = _int(ranks[p - 1, u, root]) if p > 0 else None
         ahead, behind = _neighbours(scores, members & scored, u, names)
-        rows.append({"column": column, "label": None if label is None else str(label), "rank": rank,
-                     "of": int((members & scored).sum()),
+        rows.append({"column": column, "rank": rank, "of": int((members & scored).sum()),
+                     "label": None if column is None else _label(panel.group(column), label, lang),
                      "change": None if rank is None or before is None else before - rank,
                      "ahead": ahead, "behind": behind})
     return rows
@@ -348,8 +357,19 @@ def whatif_inputs(ev: Evaluation, u: int, lang: str) -> list[dict[str, Any]]:
     """Return the sandbox's inputs: every indicator's last-period value of the unit, exactly (repr)."""
     row = ev.panel.values[-1, u]
     return [{"code": ind.code, "name": indicator_label(ind, lang), "measure": ind.unit or "",
-             "value": "" if math.isnan(row[i]) else repr(float(row[i])), "shown": display.value(row[i])}
+             "value": exact(row[i]), "shown": display.value(row[i])}
             for i, ind in enumerate(ev.framework.indicators)]
+
+
+def exact(x: float) -> str:
+    """Return a value as text that reads back as the same float: ``5`` for 5.0, ``0.221``; blank if missing.
+
+    The sandbox compares what comes back with the run's value: a rounded figure would count as a change.
+    """
+    x = float(x)
+    if math.isnan(x):
+        return ""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
 def whatif_of(ev: Evaluation, u: int, typed: Mapping[str, str], lang: str
