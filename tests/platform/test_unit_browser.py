@@ -65,9 +65,9 @@ def test_the_analyst_reads_yongkang_and_tries_the_path(live_demo, tmp_path):  # 
             answer.wait_for(timeout=60_000)
             assert answer.get_attribute("data-rank") == achieved
             assert int(answer.get_attribute("data-rank")) < rank
-            page.screenshot(path=str(tmp_path / "platform_unit_full.png"), full_page=True)
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.locator("section.unit-whatif h2").scroll_into_view_if_needed()
+            # The path, its 责任分解 and the what-if answer in one screen.
+            page.set_viewport_size({"width": 1280, "height": 1060})
+            page.evaluate("document.querySelector('section.unit-path').scrollIntoView()")
             page.screenshot(path=str(tmp_path / "platform_unit.png"), full_page=False)
         finally:
             browser.close()

@@ -19,7 +19,7 @@ import numpy as np
 
 from zongheng import display
 from zongheng.errors import Problem, ZonghengError
-from zongheng.i18n import using_lang
+from zongheng.i18n import register_messages, using_lang
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,7 +33,14 @@ __all__ = ["PathForm", "department_lines", "gaps", "indicator_label", "longitudi
            "path_rows", "position", "progress_of", "read_path_form", "standing", "strengths_of",
            "whatif_inputs", "whatif_of"]
 
-_PROGRESS: dict[tuple[int, str], tuple[pd.DataFrame, tuple[str, ...]]] = {}
+register_messages({
+    "pf_unit_yes": ("是", "yes"),
+    "pf_unit_no": ("否", "no"),
+    "pf_unit_whatif_not_number": ("指标 {indicator} 的输入 “{value}” 不是数值",
+                                  "the value “{value}” typed for {indicator} is not a number"),
+})
+
+_PROGRESS: dict[tuple[int, str, str], tuple[pd.DataFrame, tuple[str, ...]]] = {}
 _PROGRESS_MAX = 8
 
 
@@ -72,7 +79,7 @@ def _int(x: Any) -> int | None:
 
 def progress_of(run: Run, ev: Evaluation, lang: str) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Return ``ev.progress()`` for a run and its warnings (kept: the frame covers every unit)."""
-    key = (run.id, run.input_sha256)
+    key = (run.id, run.input_sha256, run.method_text)     # a run is immutable: its analyses are too
     if key not in _PROGRESS:
         with warnings.catch_warnings(record=True) as caught, using_lang(lang):
             warnings.simplefilter("always")
