@@ -7,6 +7,8 @@ test cannot fill fails it.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from zongheng.platform.models import Role
@@ -19,7 +21,7 @@ ROLES = {name: role for name, (role, _) in USERS.items()}
 
 
 def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
-         job_id: int | None = None, evidence_id: int | None = None) -> str:
+         job_id: int | None = None, evidence_id: int | None = None, unit: str = "A") -> str:
     if "{evidence_id}" in path:
         path = path.replace("{evidence_id}", str(evidence_id or 1))
     if "{submission_id}" in path:
@@ -28,6 +30,7 @@ def _url(path: str, submission_id: int | None, token_id: int | None = None, *, r
         path = path.replace("{token_id}", str(token_id or 1))
     for name, value in (("{run_id}", run_id), ("{job_id}", job_id)):
         path = path.replace(name, str(value or 1))
+    path = path.replace("{unit}", quote(unit))      # a unit of the run, by its name (URL-encoded)
     assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
     return path
 
@@ -91,12 +94,13 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
             # reach every test user; city D's reach none); a job by the analyst who started it.
             mine, theirs = _runs_and_jobs(factory, world, name)[spec.object[0]]
             key = f"{spec.object[0]}_id"
-            inside = client.request(spec.method, _url(spec.path, None, **{key: mine}), headers=headers,
-                                    follow_redirects=False)
-            outside = client.request(spec.method, _url(spec.path, None, **{key: theirs}), headers=headers,
-                                     follow_redirects=False)
-            missing = client.request(spec.method, _url(spec.path, None, **{key: 999_999}), headers=headers,
-                                     follow_redirects=False)
+            unit = {"unit": _first_unit(factory, mine)} if spec.object[0] == "run" else {}
+            inside = client.request(spec.method, _url(spec.path, None, **{key: mine}, **unit),
+                                    headers=headers, follow_redirects=False)
+            outside = client.request(spec.method, _url(spec.path, None, **{key: theirs}, **unit),
+                                     headers=headers, follow_redirects=False)
+            missing = client.request(spec.method, _url(spec.path, None, **{key: 999_999}, **unit),
+                                     headers=headers, follow_redirects=False)
             assert inside.status_code == 200, spec
             assert outside.status_code == missing.status_code == 404, spec
             continue
@@ -139,6 +143,15 @@ def _runs_and_jobs(factory, world, name: str) -> dict[str, tuple[int, int]]:
         mine = jobs.enqueue(s, "evaluate", {}, user_id=world.users[name]).id
         theirs = jobs.enqueue(s, "evaluate", {}, user_id=world.users[other]).id
     return {"run": (ours, far), "job": (mine, theirs)}
+
+
+def _first_unit(factory, run_id: int) -> str:
+    """Return the first unit of a run, as the run names it (fills {unit})."""
+    from zongheng.platform.models import Run
+    from zongheng.platform.services import runs
+
+    with factory() as s:
+        return runs.results_of(s.get(Run, run_id)).units[0]
 
 
 def _tokens(factory, world, name: str) -> tuple[int, int]:

@@ -55,7 +55,8 @@ def _post(client, url: str, **data):
 
 
 def _ranking(html: str) -> dict[str, tuple[str, str, str]]:
-    rows = re.findall(r'<tr data-unit="([^"]+)">\s*<td class="num rank">([^<]+)</td><td>[^<]+</td>\s*'
+    rows = re.findall(r'<tr data-unit="([^"]+)">\s*<td class="num rank">([^<]+)</td>'
+                      r'<td>(?:<a [^>]+>)?[^<]+(?:</a>)?</td>\s*'
                       r'<td class="num score">([^<]+)</td>\s*<td class="num change">(.*?)</td>', html, re.S)
     return {u: (rank, score, re.sub(r"<[^>]+>", "", change)) for u, rank, score, change in rows}
 

@@ -143,6 +143,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, dashboard.routes)
     app.mount("/static/report", StaticFiles(directory=dashboard.REPORT_STATIC), name="report-static")
     app.mount("/static/maps", StaticFiles(directory=dashboard.MAP_DATA), name="maps")
+    from zongheng.platform.pages import unit  # issue 13: the unit page
+    install(app, unit.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")
