@@ -283,7 +283,7 @@ def compare(first: Run, second: Run, *, limit: int = 200) -> Comparison:
                       changed)
 
 
-_REBUILT: dict[tuple[int, str], Evaluation] = {}
+_REBUILT: dict[tuple[int, str, str], Evaluation] = {}
 _REBUILT_MAX = 8
 
 
@@ -299,7 +299,7 @@ def evaluation_of(run: Run) -> Evaluation:
     import zongheng as zh
     from zongheng.method import Method
 
-    key = (run.id, run.input_sha256)
+    key = (run.id, run.input_sha256, run.method_text)
     if key not in _REBUILT:
         framework, panel = inputs_of(run)
         method = Method.from_dict(yaml.safe_load(run.method_text) or {})
