@@ -15,11 +15,23 @@ from zongheng.platform.models.reference import ReferenceData
 from zongheng.platform.models.runs import Job, JobState, Run
 from zongheng.platform.models.sessions import LoginSession
 from zongheng.platform.models.submissions import UNAPPROVED, State, Submission, Value, ValueHistory
+from zongheng.platform.models.tasks import (
+    MANUAL_SOURCES,
+    Milestone,
+    Problem,
+    ProblemSource,
+    Task,
+    TaskEvent,
+    TaskEvidence,
+    TaskFile,
+    TaskState,
+)
 from zongheng.platform.models.tokens import ApiToken
 from zongheng.platform.models.users import Role, RoleAssignment, RoleScopeRegion, Scope, User
 
 __all__ = [
     "GENESIS",
+    "MANUAL_SOURCES",
     "UNAPPROVED",
     "ApiToken",
     "ApprovalChainStep",
@@ -41,6 +53,9 @@ __all__ = [
     "LateState",
     "LoginSession",
     "Message",
+    "Milestone",
+    "Problem",
+    "ProblemSource",
     "ReferenceData",
     "Region",
     "RegionLevel",
@@ -55,6 +70,11 @@ __all__ = [
     "State",
     "Submission",
     "SubmissionApproval",
+    "Task",
+    "TaskEvent",
+    "TaskEvidence",
+    "TaskFile",
+    "TaskState",
     "User",
     "Value",
     "ValueHistory",

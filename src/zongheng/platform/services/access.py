@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from zongheng.platform.models import UNAPPROVED, Department, Region, Role, Scope, Submission, User
 from zongheng.platform.services.org import valid_on
 
-__all__ = ["ACTIONS", "Grant", "can", "grants", "submission_condition", "submissions_under",
+__all__ = ["ACTIONS", "Grant", "can", "grants", "placed_under", "submission_condition", "submissions_under",
            "visible_submissions"]
 
 READERS = frozenset(Role)
@@ -67,11 +67,13 @@ def grants(session: Session, user: User, *, on: date | None = None) -> list[Gran
     return out
 
 
-def _in_scope(grant: Grant, region: type[Region], dept: type[Department]) -> ColumnElement[bool]:
+def _in_scope(grant: Grant, region: type[Region], dept: type[Department], owner: type = Submission
+              ) -> ColumnElement[bool]:
+    """Return the grant's scope over rows of ``owner`` (any table with region_code and department_code)."""
     if grant.scope is Scope.SET:
-        where = Submission.region_code.in_(grant.regions)
+        where = owner.region_code.in_(grant.regions)
     elif grant.scope is Scope.OWN:
-        where = Submission.region_code == grant.region_code
+        where = owner.region_code == grant.region_code
     elif grant.region_path is None:     # the anchor region no longer exists: nothing below it
         return false()
     else:
@@ -80,8 +82,25 @@ def _in_scope(grant: Grant, region: type[Region], dept: type[Department]) -> Col
         if grant.scope is Scope.BELOW and grant.department_path is not None:
             where = and_(where, dept.path.startswith(grant.department_path, autoescape=True))
         else:
-            where = and_(where, Submission.department_code == grant.department_code)
+            where = and_(where, owner.department_code == grant.department_code)
     return where
+
+
+def placed_under(user_grants: list[Grant], roles: frozenset[Role], owner: type, *,
+                 on: date | None = None) -> Select:
+    """Return the query of ``owner`` rows inside the scope of a grant of one of ``roles``.
+
+    ``owner`` is a table placed by ``region_code`` and ``department_code`` (a task, say): the same
+    scope rule as submissions (本单位, 本级及下级, 指定范围; a department grant sees its department
+    only), without the approval rule, which only data has.
+    """
+    on = on or date.today()
+    region, dept = aliased(Region), aliased(Department)
+    terms = [_in_scope(g, region, dept, owner) for g in user_grants if g.role in roles]
+    return (select(owner)
+            .outerjoin(region, and_(region.code == owner.region_code, valid_on(region, on)))
+            .outerjoin(dept, and_(dept.code == owner.department_code, valid_on(dept, on)))
+            .where(or_(*terms) if terms else false()))
 
 
 def submission_condition(user_grants: list[Grant], action: str, region: type[Region],

@@ -27,8 +27,8 @@ from zongheng.platform.services import audit
 from zongheng.platform.services.entry import EDITABLE, Problem
 from zongheng.platform.services.sniff import ACCEPTED, Refusal, label_of, sniff
 
-__all__ = ["NAME_LIMIT", "EvidenceError", "Limits", "Listed", "add", "content", "listing", "remove",
-           "safe_name", "size_text"]
+__all__ = ["NAME_LIMIT", "EvidenceError", "Limits", "Listed", "add", "checked_file", "content", "listing",
+           "remove", "safe_name", "size_text"]
 
 register_messages({
     "pf_ev_unknown_value": ("所选指标不属于此报送任务。",
@@ -149,6 +149,42 @@ def _refuse(key: str, **params: object) -> EvidenceError:
     return EvidenceError([Problem(key, params)])
 
 
+def checked_file(filename: str, stream: BinaryIO | None, limits: Limits) -> tuple[str, str, bytes]:
+    """Read an uploaded file and check it (校验上传文件): return its safe name, media type and bytes.
+
+    The checks of every upload on the platform (佐证材料, 销号 evidence): not empty, at most
+    ``limits.max_bytes``, a type sniffed from the content that is accepted, and an extension that
+    agrees with it (a missing extension is added).
+
+    Raises
+    ------
+    EvidenceError
+        No file, or the file fails a check; the message names the file.
+    """
+    if stream is None:
+        raise _refuse("pf_ev_no_file")
+    name = safe_name(filename) or DEFAULT_NAME
+    data = stream.read(limits.max_bytes + 1)
+    if not data:
+        raise _refuse("pf_ev_empty", name=name)
+    if len(data) > limits.max_bytes:
+        raise _refuse("pf_ev_too_large", name=name, limit=size_text(limits.max_bytes))
+    found = sniff(data)
+    if isinstance(found, Refusal):
+        raise _refuse("pf_ev_refused", name=name, found=found.found, accepted="pf_ev_accepted")
+    kind, charset = found
+    stem, dot, ext = name.rpartition(".")
+    ext = ext.lower() if dot and stem else ""
+    if kind.key == "txt" and ext in ("txt", "csv"):
+        kind = ACCEPTED[ext]
+    if not ext:
+        name = f"{name}.{kind.extensions[0]}"
+    elif ext not in kind.extensions:
+        raise _refuse("pf_ev_mislabelled", name=name, ext=ext, kind=kind.label)
+    media_type = kind.media_type + (f"; charset={charset}" if charset else "")
+    return name, media_type, data
+
+
 def add(session: Session, submission: Submission, value_id: int | None, filename: str,
         stream: BinaryIO | None, *, user_id: int | None, limits: Limits) -> Evidence:
     """Attach a file to a value of ``submission`` (上传佐证材料), or refuse it whole.
@@ -184,25 +220,7 @@ def add(session: Session, submission: Submission, value_id: int | None, filename
         Evidence.value_id == value.id, Evidence.removed_at.is_(None)))
     if live >= limits.max_files:
         raise _refuse("pf_ev_too_many", code=value.indicator.code, limit=limits.max_files)
-    name = safe_name(filename) or DEFAULT_NAME
-    data = stream.read(limits.max_bytes + 1)
-    if not data:
-        raise _refuse("pf_ev_empty", name=name)
-    if len(data) > limits.max_bytes:
-        raise _refuse("pf_ev_too_large", name=name, limit=size_text(limits.max_bytes))
-    found = sniff(data)
-    if isinstance(found, Refusal):
-        raise _refuse("pf_ev_refused", name=name, found=found.found, accepted="pf_ev_accepted")
-    kind, charset = found
-    stem, dot, ext = name.rpartition(".")
-    ext = ext.lower() if dot and stem else ""
-    if kind.key == "txt" and ext in ("txt", "csv"):
-        kind = ACCEPTED[ext]
-    if not ext:
-        name = f"{name}.{kind.extensions[0]}"
-    elif ext not in kind.extensions:
-        raise _refuse("pf_ev_mislabelled", name=name, ext=ext, kind=kind.label)
-    media_type = kind.media_type + (f"; charset={charset}" if charset else "")
+    name, media_type, data = checked_file(filename, stream, limits)
     row = Evidence(value_id=value.id, name=name, media_type=media_type, size=len(data),
                    sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user_id, uploaded_at=utcnow(),
                    content=EvidenceContent(data=data))
