@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
@@ -43,3 +47,17 @@ def tiny_run(factory, regions: list[str], *, approved: bool = True, user_id: int
             warnings.simplefilter("ignore", ConstantIndicatorWarning)
             evaluation = zh.build(framework, panel)
         return runs.store(s, inputs, evaluation, "default", user_id=user_id).id
+
+
+def rebuilt_scores(folder: Path) -> dict[tuple[str, str], str]:
+    """Run ``zongheng build`` on a run's unpacked inputs.zip, as a user would; return the composite.
+
+    The CLI's ``(unit, year) → 得分`` of the highest level (the index), as the CSV writes it.
+    """
+    out = folder / "scores.csv"
+    subprocess.run([str(Path(sys.executable).parent / "zongheng"), "build", "framework.yaml", "data.csv",
+                    "--method", "method.yaml", "-o", str(out)], cwd=folder, check=True, capture_output=True)
+    with open(out, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    top = max(int(r["层级"]) for r in rows)
+    return {(r["单位名称"], r["年份"]): r["得分"] for r in rows if int(r["层级"]) == top}

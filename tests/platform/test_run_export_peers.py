@@ -6,17 +6,13 @@ in the CLI's output equals the library's evaluation of the run record (both data
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from zongheng import display
 from zongheng.platform.models import Run
 from zongheng.platform.services import runs
 
+from .run_world import rebuilt_scores
 from .test_reference import released  # noqa: F401  (fixture)
 from .test_run_inputs import demo, entered  # noqa: F401  (fixtures)
 from .test_unit_page import run_id  # noqa: F401  (fixture)
@@ -29,13 +25,8 @@ def test_the_export_of_a_run_with_peers_rebuilds_its_scores(factory, run_id, tmp
         run = s.get(Run, run_id)
         ev = runs.evaluation_of(run)
         runs.export(run, tmp_path)
-    out = tmp_path / "scores.csv"
-    subprocess.run([str(Path(sys.executable).parent / "zongheng"), "build", "framework.yaml", "data.csv",
-                    "--method", "method.yaml", "-o", str(out)], cwd=tmp_path, check=True, capture_output=True)
-    with open(out, encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
-    root, last = ev.framework.root.code, str(ev.panel.periods[-1])
-    cli = {r["单位名称"]: float(r["得分"]) for r in rows if r["指标代码"] == root and r["年份"] == last}
+    last = str(ev.panel.periods[-1])
+    cli = {unit: float(score) for (unit, year), score in rebuilt_scores(tmp_path).items() if year == last}
     library = {u: float(display.score(ev.scores[-1, i, -1])) for i, u in enumerate(ev.panel.units)}
     assert len(library) == 90
     assert cli == library

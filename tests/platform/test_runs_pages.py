@@ -6,15 +6,11 @@ with the CLI as a user would run it.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import re
-import subprocess
-import sys
 import zipfile
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +23,7 @@ from zongheng.platform.services import jobs, runs, users
 from zongheng.platform.services.run_inputs import gather
 
 from .conftest import PASSWORD, csrf_of, login
-from .run_world import tiny_run
+from .run_world import rebuilt_scores, tiny_run
 from .test_run_inputs import COUNTIES, demo, entered  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
@@ -93,12 +89,7 @@ def test_the_analyst_starts_a_run_and_reads_the_library_s_numbers(client, factor
     folder = tmp_path / "export"
     zipfile.ZipFile(io.BytesIO(archive.content)).extractall(folder)
     assert {p.name for p in folder.iterdir()} == {"framework.yaml", "data.csv", "method.yaml", "README.txt"}
-    out = folder / "scores.csv"
-    subprocess.run([str(Path(sys.executable).parent / "zongheng"), "build", "framework.yaml", "data.csv",
-                    "--method", "method.yaml", "-o", str(out)], cwd=folder, check=True, capture_output=True)
-    with open(out, encoding="utf-8-sig") as f:
-        cli = {(r["单位名称"], r["年份"]): r["得分"] for r in csv.DictReader(f)
-               if r["指标代码"] == inputs.framework.root.code}
+    cli = rebuilt_scores(folder)
     for unit in ev.panel.units:
         assert cli[(unit, "2024")] == shown[unit][1], unit
 

@@ -12,18 +12,16 @@ platform_unit.png.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from .browser_steps import assert_clean, start_tiangong_run
+from .run_world import rebuilt_scores
 from .test_browser import CHROMIUM, DOCS_IMG, live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
 from .test_flow_browser import _login
 
@@ -103,14 +101,7 @@ def _download_and_rebuild(page, run_url: str, folder: Path) -> dict[str, str]:
     zipfile.ZipFile(download.value.path()).extractall(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "data.csv", "framework.yaml",
                                                         "method.yaml"]
-    out = folder / "scores.csv"
-    subprocess.run([str(Path(sys.executable).parent / "zongheng"), "build", "framework.yaml", "data.csv",
-                    "--method", "method.yaml", "-o", str(out)], cwd=folder, check=True, capture_output=True)
-    with open(out, encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
-    top = max(int(r["层级"]) for r in rows)     # the composite is the highest level
-    return {r["单位名称"]: r["得分"] for r in rows if int(r["层级"]) == top and r["年份"] == "2024"}
-
+    return {unit: score for (unit, year), score in rebuilt_scores(folder).items() if year == "2024"}
 
 @needs_chromium
 @pytest.mark.parametrize("live_demo", [True], indirect=True)

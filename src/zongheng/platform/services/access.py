@@ -86,6 +86,18 @@ def _in_scope(grant: Grant, region: type[Region], dept: type[Department], owner:
     return where
 
 
+def _placed(owner: type, on: date, where) -> Select:
+    """Rows of ``owner`` with their region and department as they stood on ``on``, filtered by ``where``.
+
+    ``where(region, dept)`` builds the condition over the two aliased tables.
+    """
+    region, dept = aliased(Region), aliased(Department)
+    return (select(owner)
+            .outerjoin(region, and_(region.code == owner.region_code, valid_on(region, on)))
+            .outerjoin(dept, and_(dept.code == owner.department_code, valid_on(dept, on)))
+            .where(where(region, dept)))
+
+
 def placed_under(user_grants: list[Grant], roles: frozenset[Role], owner: type, *,
                  on: date | None = None) -> Select:
     """Return the query of ``owner`` rows inside the scope of a grant of one of ``roles``.
@@ -94,13 +106,10 @@ def placed_under(user_grants: list[Grant], roles: frozenset[Role], owner: type, 
     scope rule as submissions (本单位, 本级及下级, 指定范围; a department grant sees its department
     only), without the approval rule, which only data has.
     """
-    on = on or date.today()
-    region, dept = aliased(Region), aliased(Department)
-    terms = [_in_scope(g, region, dept, owner) for g in user_grants if g.role in roles]
-    return (select(owner)
-            .outerjoin(region, and_(region.code == owner.region_code, valid_on(region, on)))
-            .outerjoin(dept, and_(dept.code == owner.department_code, valid_on(dept, on)))
-            .where(or_(*terms) if terms else false()))
+    def where(region, dept):
+        terms = [_in_scope(g, region, dept, owner) for g in user_grants if g.role in roles]
+        return or_(*terms) if terms else false()
+    return _placed(owner, on or date.today(), where)
 
 
 def submission_condition(user_grants: list[Grant], action: str, region: type[Region],
@@ -121,12 +130,8 @@ def submission_condition(user_grants: list[Grant], action: str, region: type[Reg
 def submissions_under(user_grants: list[Grant], action: str = "read", *,
                       on: date | None = None) -> Select[tuple[Submission]]:
     """Return the query of the submissions open to ``action`` under ``user_grants``."""
-    on = on or date.today()
-    region, dept = aliased(Region), aliased(Department)
-    return (select(Submission)
-            .outerjoin(region, and_(region.code == Submission.region_code, valid_on(region, on)))
-            .outerjoin(dept, and_(dept.code == Submission.department_code, valid_on(dept, on)))
-            .where(submission_condition(user_grants, action, region, dept)))
+    return _placed(Submission, on or date.today(),
+                   lambda region, dept: submission_condition(user_grants, action, region, dept))
 
 
 def visible_submissions(session: Session, user: User, action: str = "read", *,

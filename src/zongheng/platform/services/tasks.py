@@ -39,10 +39,8 @@ from zongheng.platform.models import (
     Milestone,
     Problem,
     ProblemSource,
-    Region,
     Role,
     Run,
-    Scope,
     Task,
     TaskEvent,
     TaskEvidence,
@@ -54,6 +52,7 @@ from zongheng.platform.models import (
 from zongheng.platform.services import access, audit
 from zongheng.platform.services.evidence import Limits, checked_file
 from zongheng.platform.services.org import valid_on
+from zongheng.platform.services.run_access import regions_in_scope
 
 __all__ = ["ROLES", "TaskError", "add_milestone", "assign", "claim", "complete_milestone", "lead_department",
            "may", "record_problem", "reopen", "request_close", "send_back", "set_measures", "tasks_for",
@@ -136,21 +135,7 @@ def may(db: Session, user: User, action: str, task: Task) -> bool:
 
 def _region_grant(db: Session, user: User, roles: frozenset[Role], region_code: str) -> bool:
     """Whether a grant of ``roles`` reaches ``region_code`` (its department, if any, aside)."""
-    path = db.scalars(select(Region.path).where(Region.code == region_code,
-                                                valid_on(Region, date.today()))).first()
-    for grant in access.grants(db, user):
-        if grant.role not in roles:
-            continue
-        if grant.scope is Scope.SET:
-            reached = region_code in grant.regions
-        elif grant.scope is Scope.OWN:
-            reached = grant.region_code == region_code
-        else:
-            reached = (path is not None and grant.region_path is not None
-                       and path.startswith(grant.region_path))
-        if reached:
-            return True
-    return False
+    return region_code in regions_in_scope(db, access.grants(db, user), roles)
 
 
 def record_problem(db: Session, user: User | None, *, source: ProblemSource, region_code: str, title: str,
