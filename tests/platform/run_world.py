@@ -20,10 +20,13 @@ from zongheng.platform.models import FrameworkVersion, Region
 from zongheng.platform.services import runs
 from zongheng.platform.services.run_inputs import RunInputs
 
+# Lead departments (牵头单位) are the small world's department short names (conftest.build_world).
 FRAMEWORK = {"code": "M", "name": "小指标体系", "children": [
-    {"code": "D1", "name": "维度一", "children": [{"code": "X1", "name": "指标一", "direction": 1},
-                                                 {"code": "X2", "name": "指标二", "direction": 1}]},
-    {"code": "D2", "name": "维度二", "children": [{"code": "X3", "name": "指标三", "direction": -1}]}]}
+    {"code": "D1", "name": "维度一", "children": [
+        {"code": "X1", "name": "指标一", "direction": 1, "department": "DA"},
+        {"code": "X2", "name": "指标二", "direction": 1, "department": "DA"}]},
+    {"code": "D2", "name": "维度二", "children": [
+        {"code": "X3", "name": "指标三", "direction": -1, "department": "DB"}]}]}
 
 
 def tiny_run(factory, regions: list[str], *, approved: bool = True, user_id: int | None = None) -> int:

@@ -31,6 +31,7 @@ def _url(path: str, submission_id: int | None, token_id: int | None = None, *, r
     for name, value in (("{run_id}", run_id), ("{job_id}", job_id)):
         path = path.replace(name, str(value or 1))
     path = path.replace("{unit}", quote(unit))      # a unit of the run, by its name (URL-encoded)
+    path = path.replace("{department}", quote("DA"))    # a lead department of run_world's framework
     assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
     return path
 

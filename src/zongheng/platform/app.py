@@ -145,6 +145,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     app.mount("/static/maps", StaticFiles(directory=dashboard.MAP_DATA), name="maps")
     from zongheng.platform.pages import unit  # issue 13: the unit page
     install(app, unit.routes)
+    from zongheng.platform.pages import department  # issue 13: the department page
+    install(app, department.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

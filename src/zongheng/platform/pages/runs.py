@@ -121,7 +121,10 @@ def run_list(request: Request, caller: ReaderDep) -> Response:
     can_start = any(g.role in run_access.STARTERS for g in caller.grants)
     error = request.query_params.get("error")
     readable = run_access.readable_runs(caller.db, caller.grants)
+    from zongheng.platform.services import department_view
+
     return render(request, "runs.html", caller=caller, runs=readable,
+                  my_departments=department_view.mine_by_run(caller.db, caller.grants, readable),
                   startable=_startable(caller) if can_start else [], can_start=can_start,
                   error=error if error in ("pf_run_error_form", "pf_run_error_regions") else None)
 
@@ -226,8 +229,12 @@ def run_page(request: Request, run: Annotated[Run, Depends(_run_readable)], call
     choices = {g: sorted({x for x in labels if x is not None}) for g, labels in found.groups.items()}
     group = (column, label) if column in choices and label in choices[column] else None
     rows, dims = _ranking(found, framework, caller.lang, group)
+    from zongheng.platform.services import department_view
+
+    departments = department_view.departments_of(framework)
+    mine = [d for d in department_view.leads_of_grants(caller.db, caller.grants) if d in departments]
     return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims, choices=choices,
-                  group=group, regions=json.loads(run.regions))
+                  group=group, regions=json.loads(run.regions), departments=departments, my_departments=mine)
 
 
 @routes.add("GET", "/runs/{run_id}/inputs.zip")

@@ -152,17 +152,18 @@ def unit_page(request: Request, found: UnitDep, caller: ReaderDep) -> Response:
     overall = standing[0]
     behind = overall["behind"].unit if overall["behind"] is not None else None
     strengths, strengths_error = unit_view.strengths_of(ev, unit, lang)
-    form = unit_view.read_path_form(ev, u, request.query_params, request.query_params.getlist("exclude"))
-    path, path_error = unit_view.path_of(ev, unit, form, lang)
-    path_rows = unit_view.path_rows(ev, path, lang) if path is not None else []
+    asked = unit_view.path_answer(ev, unit, u, request.query_params, request.query_params.getlist("exclude"),
+                                  lang)
     fw = ev.framework
     dims = [(d, unit_view.node_label(ev, d, lang)) for d in fw.children.get(fw.root.code, ())]
     return render(
         request, "unit.html", caller=caller, run=run, unit=unit, overall=overall,
         progress=unit_view.longitudinal(ev, frame, unit, lang), progress_notes=progress_notes,
         standing=standing, strengths=strengths, strengths_error=strengths_error,
-        gaps=unit_view.gaps(ev, unit, behind, lang), form=form, path=path, path_error=path_error,
-        path_rows=path_rows, duty=unit_view.department_lines(path_rows), dims=dims,
+        gaps=unit_view.gaps(ev, unit, behind, lang), form=asked.form, path=asked.result,
+        path_error=asked.error,
+        path_rows=asked.rows, duty=unit_view.department_lines(asked.rows), dims=dims,
+        path_query=unit_view.path_query(unit, asked.form), no_department=unit_view.NO_DEPARTMENT,
         indicators=[(i.code, unit_view.indicator_label(i, lang)) for i in fw.indicators],
         groups=list(ev.panel.groups), whatif=unit_view.whatif_inputs(ev, u, lang),
         last_period=ev.panel.periods[-1], display_score=display.score)

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from zongheng.framework import Indicator
     from zongheng.platform.models import Run
 
-__all__ = ["PathForm", "department_lines", "gaps", "indicator_label", "longitudinal", "node_label", "path_of",
-           "path_rows", "position", "progress_of", "read_path_form", "standing", "strengths_of",
-           "whatif_inputs", "whatif_of"]
+__all__ = ["PathAnswer", "PathForm", "asks_of", "department_lines", "gaps", "group_label", "indicator_label",
+           "longitudinal", "node_label", "path_answer", "path_of", "path_query", "path_rows", "position",
+           "progress_of", "read_path_form", "standing", "strengths_of", "whatif_inputs", "whatif_of"]
 
 register_messages({
     "pf_unit_yes": ("是", "yes"),
@@ -157,7 +157,7 @@ def _neighbours(scores: np.ndarray, members: np.ndarray, u: int, names: Sequence
     return pick(above, np.min), pick(below, np.max)
 
 
-def _label(labels: Sequence[Any], label: Any, lang: str) -> str:
+def group_label(labels: Sequence[Any], label: Any, lang: str) -> str:
     """Return a group label as text; a 0/1 column (山区26县) says 是/否 (yes/no)."""
     from zongheng.i18n import text
 
@@ -192,7 +192,7 @@ def standing(ev: Evaluation, u: int, lang: str) -> list[dict[str, Any]]:
         before = _int(ranks[p - 1, u, root]) if p > 0 else None
         ahead, behind = _neighbours(scores, members & scored, u, names)
         rows.append({"column": column, "rank": rank, "of": int((members & scored).sum()),
-                     "label": None if column is None else _label(panel.group(column), label, lang),
+                     "label": None if column is None else group_label(panel.group(column), label, lang),
                      "change": None if rank is None or before is None else before - rank,
                      "ahead": ahead, "behind": behind})
     return rows
@@ -349,12 +349,55 @@ def path_rows(ev: Evaluation, result: PathResult, lang: str) -> list[dict[str, A
     return rows
 
 
+NO_DEPARTMENT = "—"
+"""The 责任分解 line of indicators without a lead department."""
+
+
 def department_lines(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """责任分解: one line per lead department listing what it is asked to lift, in the path's order."""
     lines: dict[str, list[Mapping[str, Any]]] = {}
     for r in rows:
-        lines.setdefault(r["department"] or "—", []).append(r)
+        lines.setdefault(r["department"] or NO_DEPARTMENT, []).append(r)
     return [{"department": d, "asks": items} for d, items in lines.items()]
+
+
+def asks_of(rows: Sequence[Mapping[str, Any]], department: str) -> list[Mapping[str, Any]]:
+    """Return what one lead department is asked to lift: its line of :func:`department_lines`."""
+    for line in department_lines(rows):
+        if line["department"] == department:
+            return line["asks"]
+    return []
+
+
+@dataclass(frozen=True)
+class PathAnswer:
+    """The path a page asked for: the form as read, the library's answer or its message, the rows."""
+
+    form: PathForm
+    result: PathResult | None
+    error: str | None
+    rows: list[dict[str, Any]]
+
+
+def path_answer(ev: Evaluation, unit: str, u: int, query: Mapping[str, str], excluded: Sequence[str],
+                lang: str) -> PathAnswer:
+    """Read the path form and ask the library (``ev.path``): what the unit and department pages show."""
+    form = read_path_form(ev, u, query, excluded)
+    result, error = path_of(ev, unit, form, lang)
+    return PathAnswer(form, result, error, path_rows(ev, result, lang) if result is not None else [])
+
+
+def path_query(unit: str, form: PathForm) -> str:
+    """Return the query string that asks the same path again (the department page's links carry it)."""
+    from urllib.parse import urlencode
+
+    pairs: list[tuple[str, str]] = [("unit", unit), ("target", str(form.target))]
+    if form.group is not None:
+        pairs.append(("group", form.group))
+    pairs += [("exclude", code) for code in form.exclude]
+    if form.margin:
+        pairs.append(("margin", repr(form.margin)))
+    return urlencode(pairs)
 
 
 # -- 情景模拟 ------------------------------------------------------------------------------------
