@@ -206,6 +206,8 @@ def test_a_run_on_unapproved_data_is_for_the_analyst_office_and_says_so(client, 
     login(client, "analyst")
     page = client.get(_url(run, "DA"))
     assert page.status_code == 200 and "未审核" in page.text
+    english = client.get(_url(run, "DA") + "?lang=en").text
+    assert "NOT APPROVED" in english and "Where the region stands on each" in english
     login(client, "leader")
     assert client.get(_url(run, "DA")).status_code == 404
 
