@@ -15,7 +15,7 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
 from zongheng import display
@@ -60,6 +60,12 @@ register_messages({
     "pf_run_in_group": ("{column}：{label}（组内排名）", "{column}: {label} (ranked within the group)"),
     "pf_run_export": ("导出输入（可用 zongheng build 重算）",
                       "Export the inputs (rebuild with zongheng build)"),
+    "pf_run_stages": ("下载各阶段得分与排名（CSV）", "Download every stage's scores and ranks (CSV)"),
+    "pf_run_stages_none": ("该评价结果生成于平台保存各阶段数据之前，只有最终得分与排名；"
+                           "重新发起评价即可得到各阶段数据。",
+                           "This evaluation was made before the platform kept every stage: it has the final "
+                           "scores and ranks only. Start the evaluation again to get every stage."),
+    "pf_run_stages_no_unit": ("该评价结果中没有这个地区。", "This evaluation has no such region."),
     "pf_run_error_form": ("请选择指标体系、评价期和方法。", "Choose a framework, a period and a method."),
     "pf_run_error_regions": ("您的权限范围内没有该指标体系在此期间的报送任务。",
                              "No submission of this framework in this period within your scope."),
@@ -234,7 +240,33 @@ def run_page(request: Request, run: Annotated[Run, Depends(_run_readable)], call
     departments = department_view.departments_of(framework)
     mine = [d for d in department_view.leads_of_grants(caller.db, caller.grants) if d in departments]
     return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims, choices=choices,
-                  group=group, regions=json.loads(run.regions), departments=departments, my_departments=mine)
+                  group=group, regions=json.loads(run.regions), departments=departments, my_departments=mine,
+                  stages_kept=found.stages_kept)
+
+
+@routes.add("GET", "/runs/{run_id}/stages.csv")
+def run_stages_csv(request: Request, run: Annotated[Run, Depends(_run_readable)], caller: ReaderDep
+                   ) -> Response:
+    """Download every stage's scores and ranks as a tidy CSV (stage, period, node, unit, score, rank).
+
+    ``?unit=永康市`` keeps one unit. A run made before stages were kept: 404 saying so.
+    """
+    from zongheng.platform.services.run_stages import csv_chunks
+
+    stages = runs.stages_of(run)
+    if stages is None:
+        raise HTTPException(status_code=404, detail="pf_run_stages_none")
+    unit = request.query_params.get("unit") or None
+    if unit is not None and unit not in stages.units:
+        raise HTTPException(status_code=404, detail="pf_run_stages_no_unit")
+    name = f"zongheng-run-{run.id}-stages.csv"
+
+    def body():
+        yield "\ufeff"         # a BOM: Excel and WPS read the file as UTF-8
+        yield from csv_chunks(stages, unit=unit)
+
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @routes.add("GET", "/runs/{run_id}/inputs.zip")

@@ -3,7 +3,8 @@
 A run evaluates a framework version through a period with a method, on the values entered (see
 :mod:`.run_inputs`). Its record keeps the inputs (framework YAML and panel, compressed), the
 method's YAML, the code version and the input hash, so ``zongheng build`` on the exported inputs
-gives the same numbers; and the scores and ranks of every node, unit and period.
+gives the same numbers; the scores and ranks of every node, unit and period; and every stage of
+the pipeline with its ranks (:mod:`.run_stages`, read with :func:`stages_of`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zongheng.platform.models import FrameworkVersion, Job, ReferenceData, Run
 from zongheng.platform.services import audit, jobs
-from zongheng.platform.services.packed import pack, plain, unpack
+from zongheng.platform.services.packed import pack, plain, unpack, unpack_with_tail
 from zongheng.platform.services.run_inputs import RunInputs, gather
 
 if TYPE_CHECKING:
@@ -29,9 +30,10 @@ if TYPE_CHECKING:
     from zongheng.framework import Framework
     from zongheng.method import Method
     from zongheng.panel import Panel
+    from zongheng.platform.services.run_stages import RunStages
 
 __all__ = ["DEFAULT_METHOD", "EVALUATE", "Comparison", "Results", "compare", "evaluation_of", "export",
-           "inputs_of", "methods_for", "perform", "results_of", "start", "store"]
+           "inputs_of", "methods_for", "perform", "results_of", "stages_of", "start", "store"]
 
 EVALUATE = "evaluate"
 DEFAULT_METHOD = "default"
@@ -103,7 +105,8 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
                         approved_only=args["approved_only"], reference=reference)
     method = _method(args["method"])
     progress(30, "计算得分 building the evaluation")
-    evaluation = zh.build(inputs.framework, inputs.panel, method, keep="final")
+    # keep="all": the run keeps every stage's data (:mod:`.run_stages`), not only the scores
+    evaluation = zh.build(inputs.framework, inputs.panel, method, keep="all")
     progress(60, "排名不确定性 rank uncertainty")
     uncertainty = _uncertainty(evaluation)
     progress(80, "保存结果 saving the run")
@@ -130,10 +133,13 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
     """Write the immutable record of an evaluation of ``inputs`` (保存评价结果); the caller commits.
 
     ``uncertainty``: the rank-uncertainty summary (:func:`.rank_uncertainty.summarise`), if any.
+    An ``evaluation`` built with ``keep="all"`` also leaves every stage with the run
+    (:func:`.run_stages.pack_stages`); one built with ``keep="final"`` only the final scores.
     """
     import yaml
 
     import zongheng as zh
+    from zongheng.platform.services.run_stages import pack_stages
 
     results = {"nodes": list(evaluation.node_codes), "units": list(evaluation.panel.units),
                "periods": list(evaluation.panel.periods), "scores": plain(evaluation.scores),
@@ -148,7 +154,8 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
               method_text=yaml.safe_dump(evaluation.method.to_dict(), allow_unicode=True, sort_keys=False),
               input_sha256=inputs.sha256, approved=inputs.approved,
               unapproved_values=inputs.unapproved_values, code_version=zh.__version__, created_by=user_id,
-              inputs=_inputs_record(inputs), results=pack(results))
+              inputs=_inputs_record(inputs),
+              results=pack(results, tail=pack_stages(evaluation, inputs.panel)))
     db.add(run)
     db.flush()
     audit.record(db, "run.create", user_id=user_id, object_type="run", object_id=run.id, job=job_id,
@@ -172,19 +179,28 @@ class Results:
     """Ranks within each unit's group, per group column, shaped like ``ranks``."""
     uncertainty: dict[str, Any] | None = None
     """P(rank ≤ k) (:mod:`.rank_uncertainty`); None for a run made without it (未计算)."""
+    stages_kept: bool = False
+    """The run kept every stage (:func:`stages_of`); False for a run made before they were kept."""
 
 
 def results_of(run: Run) -> Results:
     """Read a run's scores and ranks back as arrays (NaN where missing)."""
     import numpy as np
 
-    data = unpack(run.results)
+    data, tail = unpack_with_tail(run.results)
     # null → NaN
     return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
                    np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64),
                    data.get("groups", {}),
                    {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()},
-                   data.get("rank_uncertainty"))
+                   data.get("rank_uncertainty"), bool(tail))
+
+
+def stages_of(run: Run) -> RunStages | None:
+    """Return every stage a run kept, with ranks (:mod:`.run_stages`); None for an older run."""
+    from zongheng.platform.services.run_stages import stages_of as read
+
+    return read(run)
 
 
 def inputs_of(run: Run) -> tuple[Framework, Panel]:
