@@ -23,7 +23,7 @@ from zongheng.method import read_method
 from zongheng.platform.db import transaction
 from zongheng.platform.models import FrameworkVersion, Run
 from zongheng.platform.services import jobs, runs
-from zongheng.platform.services.packed import pack, unpack
+from zongheng.platform.services.packed import pack, plain, unpack
 from zongheng.platform.services.run_inputs import gather
 from zongheng.steps.rank import competition_rank
 
@@ -126,11 +126,18 @@ def test_a_run_made_before_stages_were_kept_reads_and_says_so(client, factory, p
                       keep="final")
         final_only = runs.store(s, inputs, ev, "tiangong_method", user_id=None).id
     old = tiny_run(factory, sorted(COUNTIES))
-    with transaction(factory) as s:       # as written before: the results' JSON, nothing after it
+    with transaction(factory) as s:       # as written before: every array in the JSON, nothing after it
         run = s.get(Run, old)
         assert runs.stages_of(run) is not None
-        run.results = pack(unpack(run.results))
+        found = runs.results_of(run)
+        before = {k: v for k, v in unpack(run.results).items() if k != "arrays"}
+        run.results = pack({**before, "scores": plain(found.scores), "ranks": plain(found.ranks),
+                            "group_ranks": {g: plain(r) for g, r in found.group_ranks.items()}})
     login(client, "fenxi")
+    with factory() as s:                  # the older run still reads: the same scores and ranks
+        again = runs.results_of(s.get(Run, old))
+    np.testing.assert_array_equal(again.scores, found.scores)
+    np.testing.assert_array_equal(again.ranks, found.ranks)
     for run_id in (final_only, old):
         with factory() as s:
             run = s.get(Run, run_id)

@@ -4,18 +4,25 @@ Runs and reference data keep panels and results as zlib-compressed JSON: the sam
 PostgreSQL, readable without the platform, and NaN written as ``null`` (JSON has no NaN).
 
 A blob may carry a *tail* after its zlib stream (:func:`pack` with ``tail=``): bytes the JSON
-reader never decompresses. A run keeps its stages there as a NumPy ``.npz`` archive
-(:mod:`.run_stages`), so a page that reads the final scores does not pay for them, and a blob
-written before tails existed reads back with an empty tail: no schema change.
+reader never decompresses. A run keeps its arrays there (scores, ranks, every stage) as a NumPy
+``.npz`` archive (:func:`arrays`, :func:`open_arrays`): a national run's scores are 3 million
+floats, which JSON takes seconds to parse and an ``.npz`` member a fraction of one, and each member
+is read only when asked for. A blob written before tails existed reads back with an empty tail
+and its arrays in the JSON: no schema change.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import zlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["pack", "plain", "tail_of", "unpack", "unpack_with_tail"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["arrays", "open_arrays", "pack", "plain", "ranks_from", "ranks_to", "tail_of", "unpack",
+           "unpack_with_tail"]
 
 
 def pack(obj: Any, *, tail: bytes = b"") -> bytes:
@@ -55,3 +62,38 @@ def plain(array: Any) -> list:
 
     array = np.asarray(array, dtype=np.float64)
     return np.where(np.isnan(array), None, array).tolist()
+
+
+def arrays(members: dict[str, Any]) -> bytes:
+    """Return named arrays as a compressed ``.npz`` archive (a tail for :func:`pack`)."""
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **members)
+    return buffer.getvalue()
+
+
+def open_arrays(tail: bytes) -> Any:
+    """Open an :func:`arrays` archive: a mapping whose members are read when asked for.
+
+    The caller closes it (``with open_arrays(tail) as archive: …``). Nothing in it is pickled.
+    """
+    import numpy as np
+
+    return np.load(io.BytesIO(tail), allow_pickle=False)
+
+
+def ranks_to(ranks: np.ndarray, n_units: int) -> np.ndarray:
+    """Return float ranks (NaN: unranked) as the smallest unsigned integers that hold them, 0 for NaN."""
+    import numpy as np
+
+    dtype = np.uint16 if n_units < np.iinfo(np.uint16).max else np.uint32
+    return np.where(np.isnan(ranks), 0, ranks).astype(dtype)
+
+
+def ranks_from(stored: np.ndarray) -> np.ndarray:
+    """Read back :func:`ranks_to`: float ranks, NaN where 0."""
+    import numpy as np
+
+    kept = stored.astype(np.float64)
+    return np.where(kept == 0, np.nan, kept)

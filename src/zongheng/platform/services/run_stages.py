@@ -3,8 +3,8 @@
 A run keeps, besides its final scores, each stage of the library's pipeline
 (:meth:`zongheng.evaluation.Evaluation.stage`): ``denominated``, ``imputed``, ``screened``,
 ``treated``, ``normalised`` (period, unit, indicator) and ``aggregated`` (period, unit, node),
-each with its ranks over the units. They sit in the run's results blob, after its JSON, as a
-NumPy ``.npz`` archive (:func:`zongheng.platform.services.packed.pack` with a tail): float64
+each with its ranks over the units. They sit in the run's array archive, the ``.npz`` tail of its
+results blob (:func:`zongheng.platform.services.packed.arrays`), beside the final scores: float64
 scores exactly as the library computed them, ranks as small unsigned integers (0: unranked).
 
 Ranks (排名) are the library's competition ranks (:func:`zongheng.steps.rank.competition_rank`)
@@ -20,7 +20,6 @@ tail: :func:`stages_of` returns None for them.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from zongheng.platform.services.packed import tail_of
+from zongheng.platform.services.packed import open_arrays, ranks_from, ranks_to, tail_of
 
 if TYPE_CHECKING:
     from zongheng.evaluation import Evaluation
     from zongheng.panel import Panel
     from zongheng.platform.models import Run
 
-__all__ = ["CSV_COLUMNS", "STAGES", "RunStages", "csv_chunks", "pack_stages", "stage_ranks", "stages_of"]
+__all__ = ["CSV_COLUMNS", "STAGES", "RunStages", "csv_chunks", "stage_arrays", "stage_ranks", "stages_of"]
 
 STAGES = ("denominated", "imputed", "screened", "treated", "normalised", "aggregated")
 """The stages kept, in pipeline order (the names of :meth:`~zongheng.evaluation.Evaluation.stage`)."""
@@ -44,6 +43,7 @@ ORIENTED_FROM = "normalised"
 """From this stage on the values are higher-is-better; before it they are ranked by direction."""
 
 FORMAT = 1
+MANIFEST = "stages.manifest"
 
 CSV_COLUMNS = ("stage", "period", "node", "unit", "score", "rank")
 """The columns of the tidy download (:func:`csv_chunks`)."""
@@ -61,11 +61,6 @@ def stage_ranks(values: np.ndarray, stage: str, directions: np.ndarray) -> np.nd
 def _oriented(stage: str) -> bool:
     """Whether a stage's values are ranked as they are (from normalisation on, and the scores)."""
     return stage == "scores" or (stage in STAGES and STAGES.index(stage) >= STAGES.index(ORIENTED_FROM))
-
-
-def _as_stored(ranks: np.ndarray, n_units: int) -> np.ndarray:
-    dtype = np.uint16 if n_units < np.iinfo(np.uint16).max else np.uint32
-    return np.where(np.isnan(ranks), 0, ranks).astype(dtype)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -88,17 +83,19 @@ def _reindex(values: np.ndarray, units: list, indicators: list, to_units: list, 
     return values[:, u][:, :, i]
 
 
-def pack_stages(evaluation: Evaluation, inputs_panel: Panel) -> bytes:
-    """Return an evaluation's stages and their ranks as the ``.npz`` tail of a run's results.
+def stage_arrays(evaluation: Evaluation, inputs_panel: Panel) -> dict[str, np.ndarray]:
+    """Return an evaluation's stages and their ranks as members of the run's array archive.
 
     ``inputs_panel`` is the panel the run keeps as its inputs: a stage equal to it is not
-    written twice. Returns ``b""`` when the evaluation did not keep its stages (``keep="final"``).
+    written twice. Returns ``{}`` when the evaluation did not keep its stages (``keep="final"``).
+    Members: ``stages.manifest`` (JSON text: the stages, what each equals, the axes), and
+    ``stage.<name>.score`` / ``stage.<name>.rank`` for what is written out.
     """
     from zongheng.errors import MethodError
 
     directions = np.asarray(evaluation.framework.directions, dtype=np.float64)
     n_units = len(evaluation.panel.units)
-    arrays: dict[str, np.ndarray] = {}
+    members: dict[str, np.ndarray] = {}
     entries: list[dict[str, Any]] = []
     raw = _raw_for(inputs_panel, evaluation)
     earlier: list[tuple[str, np.ndarray]] = []   # (name, values) of the stages seen, latest first
@@ -108,26 +105,25 @@ def pack_stages(evaluation: Evaluation, inputs_panel: Panel) -> bytes:
         try:
             values = np.asarray(evaluation.stage(name), dtype=np.float64)
         except MethodError:          # built with keep="final": the run keeps no stages
-            return b""
+            return {}
         entry: dict[str, Any] = {"name": name, "same_as": None}
         if name == "aggregated" and _same(values, evaluation.scores):
             entry["same_as"] = "scores"
         elif earlier and _same(values, earlier[0][1]):
             entry["same_as"] = earlier[0][0]
         if entry["same_as"] is None:
-            arrays[f"{name}.score"] = values
+            members[f"stage.{name}.score"] = values
         if entry["same_as"] in (None, "raw") or _oriented(name) != _oriented(entry["same_as"]):
             # an equal stage ranked the same way has equal ranks; "raw" has none of its own
-            arrays[f"{name}.rank"] = _as_stored(stage_ranks(values, name, directions), n_units)
+            members[f"stage.{name}.rank"] = ranks_to(stage_ranks(values, name, directions), n_units)
         entries.append(entry)
         earlier.insert(0, (name, values))
     manifest = {"format": FORMAT, "stages": entries, "units": list(evaluation.panel.units),
                 "periods": list(evaluation.panel.periods),
                 "indicators": list(evaluation.framework.indicator_codes),
                 "nodes": list(evaluation.node_codes)}
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, manifest=np.array(json.dumps(manifest, ensure_ascii=False)), **arrays)
-    return buffer.getvalue()
+    members[MANIFEST] = np.array(json.dumps(manifest, ensure_ascii=False))
+    return members
 
 
 @dataclass(frozen=True)
@@ -166,25 +162,27 @@ def stages_of(run: Run) -> RunStages | None:
     tail = tail_of(run.results)
     if not tail:
         return None
-    from zongheng.platform.services.runs import inputs_of, results_of
-
-    with np.load(io.BytesIO(tail), allow_pickle=False) as archive:
-        stored = {k: archive[k] for k in archive.files}
-    manifest = json.loads(str(stored.pop("manifest")))
+    with open_arrays(tail) as archive:
+        if MANIFEST not in archive.files:
+            return None
+        manifest = json.loads(str(archive[MANIFEST]))
+        stored = {k: archive[k] for k in archive.files if k.startswith("stage.")}
+        final = {"scores": archive["results.scores"], "ranks": ranks_from(archive["results.ranks"])} \
+            if any(e["same_as"] == "scores" for e in manifest["stages"]) else {}
     scores: dict[str, np.ndarray] = {}
     ranks: dict[str, np.ndarray] = {}
     same_as: dict[str, str | None] = {}
-    final = None
     for entry in manifest["stages"]:
         name, source = entry["name"], entry["same_as"]
         same_as[name] = source
         if source == "scores":
-            final = final or results_of(run)
-            scores[name], ranks[name] = final.scores, final.ranks
+            scores[name], ranks[name] = final["scores"], final["ranks"]
             continue
         if source is None:
-            scores[name] = stored[f"{name}.score"]
+            scores[name] = stored[f"stage.{name}.score"]
         elif source == "raw":
+            from zongheng.platform.services.runs import inputs_of
+
             _, panel = inputs_of(run)
             raw = _reindex(panel.values, list(panel.units), list(panel.indicators),
                            manifest["units"], manifest["indicators"])
@@ -193,11 +191,8 @@ def stages_of(run: Run) -> RunStages | None:
             scores[name] = raw
         else:
             scores[name] = scores[source]
-        if f"{name}.rank" in stored:
-            kept = stored[f"{name}.rank"].astype(np.float64)
-            ranks[name] = np.where(kept == 0, np.nan, kept)
-        else:
-            ranks[name] = ranks[source]
+        kept = stored.get(f"stage.{name}.rank")
+        ranks[name] = ranks_from(kept) if kept is not None else ranks[source]
     return RunStages(tuple(same_as), tuple(manifest["units"]), tuple(manifest["periods"]),
                      tuple(manifest["indicators"]), tuple(manifest["nodes"]), scores, ranks, same_as)
 

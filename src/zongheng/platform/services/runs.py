@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from zongheng.platform.models import FrameworkVersion, Job, ReferenceData, Run
 from zongheng.platform.services import audit, jobs
-from zongheng.platform.services.packed import pack, plain, unpack, unpack_with_tail
+from zongheng.platform.services.packed import (
+    arrays,
+    open_arrays,
+    pack,
+    ranks_from,
+    ranks_to,
+    unpack_with_tail,
+)
 from zongheng.platform.services.run_inputs import RunInputs, gather
 
 if TYPE_CHECKING:
@@ -82,10 +89,12 @@ def _inputs_record(inputs: RunInputs) -> bytes:
     from zongheng.io.framework_yaml import framework_to_dict
 
     panel = inputs.panel
+    # The values in the .npz tail, as the results' arrays (:func:`.packed.arrays`).
     return pack({"framework": framework_to_dict(inputs.framework), "units": list(panel.units),
-                  "periods": list(panel.periods), "indicators": list(panel.indicators),
-                  "values": plain(panel.values), "sha256": inputs.sha256,
-                  "groups": {g: list(panel.group(g)) for g in panel.groups}})
+                 "periods": list(panel.periods), "indicators": list(panel.indicators),
+                 "values": "arrays", "sha256": inputs.sha256,
+                 "groups": {g: list(panel.group(g)) for g in panel.groups}},
+                tail=arrays({"inputs.values": panel.values}))
 
 
 def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
@@ -136,17 +145,26 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
     An ``evaluation`` built with ``keep="all"`` also leaves every stage with the run
     (:func:`.run_stages.pack_stages`); one built with ``keep="final"`` only the final scores.
     """
+    import numpy as np
     import yaml
 
     import zongheng as zh
-    from zongheng.platform.services.run_stages import pack_stages
+    from zongheng.platform.services.run_stages import stage_arrays
 
+    groups = list(evaluation.panel.groups)
+    n_units = len(evaluation.panel.units)
+    # The arrays go in the blob's .npz tail (a national run's scores are millions of numbers: JSON
+    # would take seconds to read back on every page); the JSON keeps the axes and the labels.
     results = {"nodes": list(evaluation.node_codes), "units": list(evaluation.panel.units),
-               "periods": list(evaluation.panel.periods), "scores": plain(evaluation.scores),
-               "ranks": plain(evaluation.ranks),
+               "periods": list(evaluation.panel.periods),
                "groups": {g: [None if x is None else str(x) for x in evaluation.panel.group(g)]
-                          for g in evaluation.panel.groups},
-               "group_ranks": {g: plain(evaluation.group_ranks(g)) for g in evaluation.panel.groups}}
+                          for g in groups},
+               "arrays": {"group_ranks": groups}}
+    members = {"results.scores": np.asarray(evaluation.scores, dtype=np.float64),
+               "results.ranks": ranks_to(evaluation.ranks, n_units),
+               **{f"results.group_ranks.{n}": ranks_to(evaluation.group_ranks(g), n_units)
+                  for n, g in enumerate(groups)},
+               **stage_arrays(evaluation, inputs.panel)}
     if uncertainty is not None:
         results["rank_uncertainty"] = uncertainty
     run = Run(version_id=inputs.version_id, period=inputs.period, reference_id=inputs.reference_id,
@@ -155,7 +173,7 @@ def store(db: Session, inputs: RunInputs, evaluation: Evaluation, method_name: s
               input_sha256=inputs.sha256, approved=inputs.approved,
               unapproved_values=inputs.unapproved_values, code_version=zh.__version__, created_by=user_id,
               inputs=_inputs_record(inputs),
-              results=pack(results, tail=pack_stages(evaluation, inputs.panel)))
+              results=pack(results, tail=arrays(members)))
     db.add(run)
     db.flush()
     audit.record(db, "run.create", user_id=user_id, object_type="run", object_id=run.id, job=job_id,
@@ -184,16 +202,31 @@ class Results:
 
 
 def results_of(run: Run) -> Results:
-    """Read a run's scores and ranks back as arrays (NaN where missing)."""
+    """Read a run's scores and ranks back as arrays (NaN where missing).
+
+    A run's arrays are in its blob's ``.npz`` tail; a run made before they were (its arrays in the
+    JSON, ``null`` for NaN) reads as it always did.
+    """
     import numpy as np
 
+    from zongheng.platform.services.run_stages import MANIFEST
+
     data, tail = unpack_with_tail(run.results)
-    # null → NaN
-    return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]),
-                   np.array(data["scores"], dtype=np.float64), np.array(data["ranks"], dtype=np.float64),
-                   data.get("groups", {}),
-                   {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()},
-                   data.get("rank_uncertainty"), bool(tail))
+    groups = data.get("groups", {})
+    if "arrays" in data:
+        with open_arrays(tail) as archive:
+            scores = archive["results.scores"]
+            ranks = ranks_from(archive["results.ranks"])
+            group_ranks = {g: ranks_from(archive[f"results.group_ranks.{n}"])
+                           for n, g in enumerate(data["arrays"]["group_ranks"])}
+            kept = MANIFEST in archive.files
+    else:
+        scores = np.array(data["scores"], dtype=np.float64)      # null → NaN
+        ranks = np.array(data["ranks"], dtype=np.float64)
+        group_ranks = {g: np.array(r, dtype=np.float64) for g, r in data.get("group_ranks", {}).items()}
+        kept = False
+    return Results(tuple(data["nodes"]), tuple(data["units"]), tuple(data["periods"]), scores, ranks,
+                   groups, group_ranks, data.get("rank_uncertainty"), kept)
 
 
 def stages_of(run: Run) -> RunStages | None:
@@ -210,8 +243,12 @@ def inputs_of(run: Run) -> tuple[Framework, Panel]:
     from zongheng.io.framework_yaml import framework_from_dict
     from zongheng.panel import Panel
 
-    data = unpack(run.inputs)
-    values = np.array(data["values"], dtype=np.float64)
+    data, tail = unpack_with_tail(run.inputs)
+    if data["values"] == "arrays":
+        with open_arrays(tail) as archive:
+            values = archive["inputs.values"]
+    else:                                    # a run made before: the values in the JSON, null → NaN
+        values = np.array(data["values"], dtype=np.float64)
     panel = Panel(values, data["units"], data["periods"], data["indicators"],
                   attributes=data.get("groups") or None, source=f"zongheng platform run {run.id}")
     return framework_from_dict(data["framework"]), panel
