@@ -94,13 +94,20 @@ def _path_and_whatif(page, shots: Path) -> str:
 
 
 def _download_and_rebuild(page, run_url: str, folder: Path) -> dict[str, str]:
-    """Download the run's inputs from its page and rebuild them with the CLI; return unit → score."""
+    """Download the run's inputs (and its stages' CSV) from its page; rebuild the inputs with the CLI.
+
+    Returns unit → score of the rebuild.
+    """
     page.goto(run_url)
     with page.expect_download() as download:
         page.click("a.export")
     zipfile.ZipFile(download.value.path()).extractall(folder)
     assert sorted(p.name for p in folder.iterdir()) == ["README.txt", "data.csv", "framework.yaml",
                                                         "method.yaml"]
+    with page.expect_download() as download:        # every stage's scores and ranks
+        page.click("a.stages")
+    with open(download.value.path(), encoding="utf-8-sig") as f:
+        assert f.readline().strip() == "stage,period,node,unit,score,rank"
     return {unit: score for (unit, year), score in rebuilt_scores(folder).items() if year == "2024"}
 
 @needs_chromium
