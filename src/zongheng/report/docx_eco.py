@@ -55,6 +55,7 @@ from zongheng.report.docx_style import (
     add_title,
     is_synthetic,
     join,
+    mark_unapproved,
     merge_row,
     new_document,
     shade,
@@ -490,7 +491,7 @@ def _next_steps(doc: DocumentObject, concerned: pd.DataFrame, unjudged: int, lan
 
 def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | PathLike[str], *,
                    period: Hashable | None = None, rule: WarningRule | None = None,
-                   lang: str = "zh", synthetic: bool | None = None) -> Path:
+                   lang: str = "zh", synthetic: bool | None = None, unapproved: bool = False) -> Path:
     """Write the 生态文明建设情况报告 draft of one unit as a Word document.
 
     Parameters
@@ -512,6 +513,8 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
     synthetic : bool, optional
         Whether the data are synthetic (said on the first page); detected by
         default (:func:`~zongheng.report.docx_style.is_synthetic`).
+    unapproved : bool
+        The data are not all approved yet (未审核): the title page and every page's header say so.
 
     Returns
     -------
@@ -546,6 +549,8 @@ def write_eco_docx(framework: Framework, panel: Panel, unit: str, path: str | Pa
         doc = new_document(lang, title="".join(parts) if lang == "zh" else " ".join(parts))
         add_title(doc, *parts)
         add_note(doc, _t("draft", lang))
+        if unapproved:
+            mark_unapproved(doc, lang)
         if synthetic if synthetic is not None else is_synthetic(panel):
             add_note(doc, _t("synthetic", lang))
         add_byline(doc, _t("byline_meeting", lang, unit=unit_name, date=_t("byline_date", lang)))

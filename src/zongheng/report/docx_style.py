@@ -47,7 +47,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
 from zongheng import display, terms
-from zongheng.report.provenance import is_synthetic
+from zongheng.report.provenance import is_synthetic, unapproved_text
 
 __all__ = [
     "STYLE",
@@ -65,6 +65,7 @@ __all__ = [
     "fontconfig_file",
     "is_synthetic",
     "join",
+    "mark_unapproved",
     "measure_name",
     "merge_row",
     "new_document",
@@ -482,6 +483,28 @@ def add_title(doc: DocumentObject, *parts: str, line: float = 16.0) -> Paragraph
 def add_note(doc: DocumentObject, text: str) -> Paragraph:
     """Add a centred note under the title (e.g. 本报告使用合成演示数据)."""
     return _runs(doc.add_paragraph(style=STYLE["note"]), text)
+
+
+def mark_unapproved(doc: DocumentObject, lang: str = "zh") -> Paragraph:
+    """Mark a draft made from data not all approved (未审核): every page's header, a red note.
+
+    The note goes where it is called (under the title); the header is that of every page, odd
+    and even, so a page printed alone still says it.
+    """
+    mark = unapproved_text(lang, short=True)
+    section = doc.sections[0]
+    for header in (section.header, section.even_page_header):
+        header.is_linked_to_previous = False
+        p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = p.add_run(f"【{mark}】")
+        run.bold = True
+        run.font.color.rgb = _PLACEHOLDER_RED
+    note = doc.add_paragraph(style=STYLE["note"])
+    run = note.add_run(unapproved_text(lang))
+    run.bold = True
+    run.font.color.rgb = _PLACEHOLDER_RED
+    return note
 
 
 def add_heading(doc: DocumentObject, text: str, level: int = 1) -> Paragraph:

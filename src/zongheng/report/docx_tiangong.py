@@ -49,6 +49,7 @@ from zongheng.report.docx_style import (
     add_title,
     is_synthetic,
     join,
+    mark_unapproved,
     measure_name,
     new_document,
     with_unit,
@@ -1011,7 +1012,8 @@ def _title_parts(brief: UnitBrief, f: _Facts, lang: str) -> list[str]:
 
 
 def write_tiangong_docx(brief: UnitBrief, path: str | PathLike[str], *, lang: str = "zh",
-                        synthetic: bool | None = None, uncertainty: Any = None) -> Path:
+                        synthetic: bool | None = None, uncertainty: Any = None,
+                        unapproved: bool = False) -> Path:
     """Write the 天工鼎 evaluation analysis of one unit as a Word draft (天工鼎评价分析报告).
 
     Parameters
@@ -1032,6 +1034,8 @@ def write_tiangong_docx(brief: UnitBrief, path: str | PathLike[str], *, lang: st
         ``tops=(brief.rank, brief.target_rank)``: the draft then gives the
         probability of keeping the current rank (保三) and of reaching the
         target (争二), read from the report whose ``top`` is that rank.
+    unapproved : bool
+        The data are not all approved yet (未审核): the title page and every page's header say so.
 
     Returns
     -------
@@ -1044,6 +1048,8 @@ def write_tiangong_docx(brief: UnitBrief, path: str | PathLike[str], *, lang: st
         parts = _title_parts(brief, f, lang)
         doc = new_document(lang, title="".join(parts) if lang == "zh" else " ".join(parts))
         add_title(doc, *parts)
+        if unapproved:
+            mark_unapproved(doc, lang)
         if synthetic if synthetic is not None else is_synthetic(brief.evaluation.panel):
             add_note(doc, _t("synthetic", lang))
         n = _Numbering()

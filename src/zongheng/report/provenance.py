@@ -1,4 +1,8 @@
-"""Where report data come from (数据来源): whether a panel is a bundled synthetic demo."""
+"""Where report data come from (数据来源): whether a panel is a bundled synthetic demo; 未审核.
+
+A document made from data not all approved yet (the platform's runs on 未审核 data) says so on
+its first page: every writer takes ``unapproved=True`` and shows :func:`unapproved_text`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,31 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from zongheng.i18n import register_messages, text
 from zongheng.panel import Panel
 
-__all__ = ["is_synthetic"]
+__all__ = ["UNAPPROVED_MARK", "is_synthetic", "unapproved_text"]
+
+register_messages({
+    "report_unapproved_mark": ("未审核", "NOT APPROVED"),
+    "report_unapproved": ("未审核：本文件所用数据尚未全部审核，仅供内部参考，不得引用。",
+                          "NOT APPROVED: the data of this document are not all approved yet; "
+                          "internal use only, do not quote."),
+})
+
+UNAPPROVED_MARK = "未审核"
+"""The mark every document on data not all approved carries, in Chinese (as documents show it)."""
+
+
+def unapproved_text(lang: str = "zh", *, short: bool = False) -> str:
+    """Return the 未审核 notice of a document in ``lang``: the mark alone with ``short``.
+
+    The English notice keeps the Chinese mark too (未审核), so a reader of either finds it.
+    """
+    if lang == "en":
+        mark = f"{UNAPPROVED_MARK} {text('report_unapproved_mark', 'en')}"
+        return mark if short else f"{UNAPPROVED_MARK} {text('report_unapproved', 'en')}"
+    return text("report_unapproved_mark", "zh") if short else text("report_unapproved", "zh")
 
 
 @lru_cache(maxsize=8)

@@ -75,39 +75,43 @@ def default_name(name: str, period: Hashable, format: str, template: str = "tian
 
 
 def write_report(brief: UnitBrief, path: str | Path, *, format: str, template: str = "tiangong",
-                 lang: str = "zh", synthetic: bool | None = None, uncertainty: Any = None) -> Path:
+                 lang: str = "zh", synthetic: bool | None = None, uncertainty: Any = None,
+                 unapproved: bool = False) -> Path:
     """Write one report of a unit: ``html`` page, ``docx`` draft or ``xlsx`` workbook.
 
     The ``eco`` template writes the attainment documents (:func:`write_attainment`) from the
-    brief's framework and panel, in any format.
+    brief's framework and panel, in any format. ``unapproved``: the data are not all approved
+    yet, and every format says 未审核 on its first page (the platform's runs on unapproved data).
     """
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     if template == "eco":
         ev = brief.evaluation
         return write_attainment(ev.framework, ev.panel, brief.unit, path, format=format,
-                                period=brief.period, lang=lang, synthetic=synthetic)
+                                period=brief.period, lang=lang, synthetic=synthetic, unapproved=unapproved)
     if format == "html":
         from zongheng.report.html import is_attainment_framework, write_html, write_unit_attainment_html
 
         ev = brief.evaluation
         if template == "eco" or is_attainment_framework(ev.framework):  # targets, never a ranking
             return write_unit_attainment_html(ev.framework, ev.panel, brief.unit, path, period=brief.period,
-                                              lang=lang, synthetic=synthetic)
-        return write_html(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty)
+                                              lang=lang, synthetic=synthetic, unapproved=unapproved)
+        return write_html(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty,
+                          unapproved=unapproved)
     if format == "xlsx":
         from zongheng.report.xlsx import write_xlsx
 
-        return write_xlsx(brief, path, lang=lang, synthetic=synthetic)
+        return write_xlsx(brief, path, lang=lang, synthetic=synthetic, unapproved=unapproved)
     from zongheng.report.docx_tiangong import write_tiangong_docx
 
-    return write_tiangong_docx(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty)
+    return write_tiangong_docx(brief, path, lang=lang, synthetic=synthetic, uncertainty=uncertainty,
+                               unapproved=unapproved)
 
 
 def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
                      format: str, period: Hashable | None = None, lang: str = "zh",
                      synthetic: bool | None = None, rule: WarningRule | None = None,
-                     source: str | None = None) -> Path:
+                     source: str | None = None, unapproved: bool = False) -> Path:
     """Write a target-attainment document of one unit (生态文明建设情况 · 达标评价), any format.
 
     ``docx`` is the 生态文明建设情况报告 draft for the People's Congress
@@ -133,6 +137,8 @@ def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | 
         The early-warning rule (default :class:`~zongheng.analysis.attainment.WarningRule`).
     source : str, optional
         Where the data come from (a dataset's title), for the workbook and the page.
+    unapproved : bool
+        The data are not all approved yet: every format says 未审核 on its first page.
 
     Raises
     ------
@@ -148,7 +154,7 @@ def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | 
             framework.root.code, lang)})])
     if format == "docx":
         return write_eco_report(framework, panel, unit, path, period=period, lang=lang,
-                                synthetic=synthetic, rule=rule)
+                                synthetic=synthetic, rule=rule, unapproved=unapproved)
     from zongheng.analysis.attainment import attainment
 
     periods = list(panel.periods)
@@ -157,7 +163,8 @@ def write_attainment(framework: Framework, panel: Panel, unit: str, path: str | 
     meta = framework.meta or {}
     title = (meta.get("title_en") if lang == "en" else None) or meta.get("title")
     synthetic = bool(synthetic if synthetic is not None else panel.meta.get("synthetic"))
-    options = {"title": title, "lang": lang, "source": source, "synthetic": synthetic}
+    options = {"title": title, "lang": lang, "source": source, "synthetic": synthetic,
+               "unapproved": unapproved}
     if format == "xlsx":
         from zongheng.report.xlsx import write_attainment_xlsx
 
@@ -174,12 +181,13 @@ def _period(panel: Panel, period: Hashable) -> Hashable:
 
 def write_eco_report(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
                      period: Hashable | None = None, lang: str = "zh",
-                     synthetic: bool | None = None, rule: WarningRule | None = None) -> Path:
-    """Write the 生态文明建设情况报告 Word draft of one unit."""
+                     synthetic: bool | None = None, rule: WarningRule | None = None,
+                     unapproved: bool = False) -> Path:
+    """Write the 生态文明建设情况报告 Word draft of one unit (``unapproved``: marked 未审核)."""
     from zongheng.report.docx_eco import write_eco_docx
 
     return write_eco_docx(framework, panel, unit, path, period=period, lang=lang,
-                          synthetic=synthetic, rule=rule)
+                          synthetic=synthetic, rule=rule, unapproved=unapproved)
 
 
 def rank_uncertainty(brief: UnitBrief, *, samples: int = 10_000, seed: int = 0,

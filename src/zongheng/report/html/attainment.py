@@ -411,7 +411,8 @@ def _one_unit(table_: pd.DataFrame) -> pd.DataFrame:
 
 def render_attainment_html(table: pd.DataFrame, *, title: str | None = None, lang: str = "zh",
                            source: str | None = None, synthetic: bool = False,
-                           rule: WarningRule | None = None, note: str | None = None) -> str:
+                           rule: WarningRule | None = None, note: str | None = None,
+                           unapproved: bool = False) -> str:
     """Return the attainment page of one unit as one HTML string (目标达成网页报告).
 
     Parameters are those of :func:`write_attainment_html`.
@@ -438,12 +439,13 @@ def render_attainment_html(table: pd.DataFrame, *, title: str | None = None, lan
         year = t("year", p=period)
         return render_page(lang=lang, title=f"{heading} · {unit_name} {year}", heading=heading,
                            unit=unit_name, subtitle=f"{year} · {t('att.report')}", sections=sections,
-                           synthetic=synthetic, note=note)
+                           synthetic=synthetic, note=note, unapproved=unapproved)
 
 
 def write_attainment_html(table: pd.DataFrame, path: str | Path, *, title: str | None = None,
                           lang: str = "zh", source: str | None = None, synthetic: bool = False,
-                          rule: WarningRule | None = None, note: str | None = None) -> Path:
+                          rule: WarningRule | None = None, note: str | None = None,
+                          unapproved: bool = False) -> Path:
     """Write the attainment page of one unit as one self-contained HTML file (目标达成网页报告).
 
     For frameworks whose indicators carry targets and attainment rules (e.g. the
@@ -476,6 +478,8 @@ def write_attainment_html(table: pd.DataFrame, path: str | Path, *, title: str |
         ``WarningRule()`` by default.
     note : str, optional
         A line under the title.
+    unapproved : bool
+        The data are not all approved yet (未审核): the title and a banner say so.
 
     Returns
     -------
@@ -499,14 +503,15 @@ def write_attainment_html(table: pd.DataFrame, path: str | Path, *, title: str |
     ...                       source=ds.title, synthetic=ds.synthetic)  # doctest: +SKIP
     """
     page = render_attainment_html(table, title=title, lang=lang, source=source, synthetic=synthetic,
-                                  rule=rule, note=note)
+                                  rule=rule, note=note, unapproved=unapproved)
     return atomic_write(path, lambda tmp: tmp.write_text(page, encoding="utf-8", newline="\n"))
 
 
 def write_unit_attainment_html(framework: Framework, panel: Panel, unit: str, path: str | Path, *,
                                period: Hashable | None = None, lang: str = "zh",
                                synthetic: bool | None = None, source: str | None = None,
-                               rule: WarningRule | None = None, note: str | None = None) -> Path:
+                               rule: WarningRule | None = None, note: str | None = None,
+                               unapproved: bool = False) -> Path:
     """Write the attainment page of one unit from its framework and data (目标达成网页报告).
 
     :func:`unit_attainment` then :func:`write_attainment_html`, with the framework's title,
@@ -526,4 +531,4 @@ def write_unit_attainment_html(framework: Framework, panel: Panel, unit: str, pa
         shown_source = source_title(panel, source)
     return write_attainment_html(table_, path, title=str(title or framework.root.name), lang=lang,
                                  source=shown_source, synthetic=synthetic_default(panel, synthetic),
-                                 rule=rule, note=note)
+                                 rule=rule, note=note, unapproved=unapproved)

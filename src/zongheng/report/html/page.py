@@ -22,6 +22,7 @@ from zongheng.i18n import MESSAGES
 from zongheng.panel import Panel
 from zongheng.report.html.blocks import Section
 from zongheng.report.html.text import section_number, t
+from zongheng.report.provenance import UNAPPROVED_MARK, unapproved_text
 from zongheng.report.provenance import is_synthetic as is_panel_synthetic
 from zongheng.terms import dataset_caption
 
@@ -115,10 +116,11 @@ def synthetic_default(panel: Panel, synthetic: bool | None) -> bool:
 
 def render_page(*, lang: str, title: str, heading: str, unit: str, subtitle: str,
                 sections: Sequence[Section], synthetic: bool, note: str | None = None,
-                extra_data: dict[str, Any] | None = None) -> str:
+                extra_data: dict[str, Any] | None = None, unapproved: bool = False) -> str:
     """Return the page: numbered sections, their charts' options as JSON, ECharts inlined.
 
-    Must run under :func:`zongheng.i18n.using_lang` of ``lang``.
+    Must run under :func:`zongheng.i18n.using_lang` of ``lang``. ``unapproved``: the data are not
+    all approved; the title says 【未审核】 and a red banner heads the page.
     """
     for i, sec in enumerate(sections, start=1):
         sec.number = section_number(i)
@@ -130,5 +132,6 @@ def render_page(*, lang: str, title: str, heading: str, unit: str, subtitle: str
     return _environment().get_template("report.html.j2").render(
         html_lang="zh-CN" if lang == "zh" else "en", title=title, heading=heading, unit=unit,
         subtitle=subtitle, synthetic=synthetic, banner=t("synthetic_banner"), note=note,
+        unapproved=unapproved_text(lang) if unapproved else "", unapproved_mark=UNAPPROVED_MARK,
         sections=[s.as_dict() for s in sections], font_stack=stack, font_css=font_css,
         echarts_js=_echarts_js(), data_json=script_json(data))

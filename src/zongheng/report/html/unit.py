@@ -47,7 +47,7 @@ def _title(f: UnitFacts) -> str:
 def render_html(brief: UnitBrief, *, lang: str = "zh", uncertainty: Any = None,
                 synthetic: bool | None = None, note: str | None = None,
                 geojson: str | Path | Mapping[str, Any] | None = None,
-                source: str | None = None) -> str:
+                source: str | None = None, unapproved: bool = False) -> str:
     """Return the report page of one unit as one HTML string (网页报告).
 
     Parameters are those of :func:`write_html`.
@@ -76,7 +76,7 @@ def render_html(brief: UnitBrief, *, lang: str = "zh", uncertainty: Any = None,
         subtitle = " · ".join(x for x in (f.period_label, group if f.label else "", t("report")) if x)
         return render_page(lang=lang, title=f"{heading} · {brief.name} {f.period_label}", heading=heading,
                            unit=brief.name, subtitle=subtitle, sections=sections,
-                           synthetic=synthetic_default(panel, synthetic), note=note,
+                           synthetic=synthetic_default(panel, synthetic), note=note, unapproved=unapproved,
                            extra_data={"mapName": MAP_NAME,
                                        "geojson": boundaries if map_sec is not None else None})
 
@@ -84,7 +84,7 @@ def render_html(brief: UnitBrief, *, lang: str = "zh", uncertainty: Any = None,
 def write_html(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
                uncertainty: Any = None, synthetic: bool | None = None,
                note: str | None = None, geojson: str | Path | Mapping[str, Any] | None = None,
-               source: str | None = None) -> Path:
+               source: str | None = None, unapproved: bool = False) -> Path:
     """Write the interactive report of one unit as one self-contained HTML file (网页报告).
 
     Sections: 总体情况 (with the goal, e.g. 保三争二), 综合排名 (with a peer-group
@@ -125,6 +125,8 @@ def write_html(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     source : str, optional
         数据来源 as the reader knows it; by default the dataset's title (or the
         panel's file name for the user's own data).
+    unapproved : bool
+        The data are not all approved yet (未审核): the title and a banner say so.
 
     Returns
     -------
@@ -150,5 +152,5 @@ def write_html(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     PosixPath('永康市.html')
     """
     text = render_html(brief, lang=lang, uncertainty=uncertainty, synthetic=synthetic, note=note,
-                       geojson=geojson, source=source)
+                       geojson=geojson, source=source, unapproved=unapproved)
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))

@@ -212,7 +212,7 @@ class AttainmentBook(Book):
 
 def write_attainment_xlsx(table: pd.DataFrame, path: str | Path, *, title: str | None = None,
                           lang: str = "zh", source: str | None = None,
-                          synthetic: bool = False) -> Path:
+                          synthetic: bool = False, unapproved: bool = False) -> Path:
     """Write the attainment workbook of supervision indicators (指标完成情况工作簿).
 
     Sheets 说明, 达标情况 (an indicator per row: value, target, 达标/未达标, gap,
@@ -231,6 +231,8 @@ def write_attainment_xlsx(table: pd.DataFrame, path: str | Path, *, title: str |
         Where the data come from.
     synthetic : bool
         Say on every sheet that the data are synthetic.
+    unapproved : bool
+        The data are not all approved yet (未审核): the first sheet and every sheet say so.
 
     Returns
     -------
@@ -246,13 +248,14 @@ def write_attainment_xlsx(table: pd.DataFrame, path: str | Path, *, title: str |
     ...                       source=ds.title, synthetic=ds.synthetic)  # doctest: +SKIP
     """
     book = AttainmentBook(table, title, lang, source, synthetic)
+    book.unapproved = unapproved
     return atomic_write(path, book.write)
 
 
 def write_eco_xlsx(framework: Framework, panel: Panel, unit: str | None, path: str | Path, *,
                    period: Hashable | None = None, rule: WarningRule | None = None,
                    lang: str = "zh", source: str | None = None,
-                   synthetic: bool | None = None) -> Path:
+                   synthetic: bool | None = None, unapproved: bool = False) -> Path:
     """Write the attainment workbook of a supervision framework (生态文明建设指标完成情况工作簿).
 
     What ``report --template eco --format xlsx`` writes: every indicator
@@ -275,6 +278,8 @@ def write_eco_xlsx(framework: Framework, panel: Panel, unit: str | None, path: s
         By default the panel's title or the bundled dataset's title.
     synthetic : bool, optional
         By default ``panel.meta["synthetic"]``.
+    unapproved : bool
+        The data are not all approved yet (未审核): the first sheet and every sheet say so.
 
     Returns
     -------
@@ -289,6 +294,7 @@ def write_eco_xlsx(framework: Framework, panel: Panel, unit: str | None, path: s
     """
     book = attainment_book(framework, panel, unit, period=period, rule=rule, lang=lang,
                            source=source, synthetic=synthetic)
+    book.unapproved = unapproved
     return atomic_write(path, book.write)
 
 

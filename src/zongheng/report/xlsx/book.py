@@ -38,6 +38,7 @@ from zongheng import display
 from zongheng.i18n import register_messages, text
 from zongheng.io.cells import clean_cell
 from zongheng.io.safe_cells import formula_like
+from zongheng.report.provenance import unapproved_text
 from zongheng.report.xlsx.formats import ARROW, value_format
 
 __all__ = ["Book", "Column", "Table", "raw_column", "text_width", "unique_sheet_name"]
@@ -218,6 +219,8 @@ class Book:
     """
 
     font: ClassVar[dict[str, str]] = {"zh": "等线", "en": "Calibri"}
+    unapproved: bool = False
+    """The data are not all approved (未审核): the first sheet and every sheet's note say so, in red."""
 
     def __init__(self, lang: str, title: str, source: object, synthetic: bool) -> None:
         if lang not in ("zh", "en"):
@@ -316,6 +319,8 @@ class Book:
         last, span = self._span(ws)
         grey = self.f(font_color="#595959", text_wrap=True, valign="top")
         note = "【" + self.t("synthetic") + "】" if self.synthetic else ""
+        if self.unapproved:
+            note = "【" + unapproved_text(self.lang, short=True) + "】" + note
         if last > 0:
             ws.merge_range(1, 0, 1, last, "", grey)
         if note:
@@ -436,6 +441,8 @@ class Book:
         """
         self.write_text(ws, 0, 0, self.book_title(), self.f(bold=True, font_size=16))
         ws.set_row(0, 28)
+        if self.unapproved:  # the first thing read, above the items
+            self.write_text(ws, 1, 0, unapproved_text(self.lang), self.f(bold=True, font_color="#C00000"))
         head = self.f(bold=True, border=1, border_color=BORDER, bg_color=HEADER)
         key_fmt = self.f.cell(None, bold=True, text_wrap=True, valign="top")
         wrap = self.f.cell(None, text_wrap=True, valign="top")

@@ -417,7 +417,8 @@ def _places(x: float) -> int:
 
 
 def write_xlsx(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
-               source: str | None = None, synthetic: bool | None = None) -> Path:
+               source: str | None = None, synthetic: bool | None = None,
+               unapproved: bool = False) -> Path:
     """Write a unit's results workbook (单位评价结果工作簿).
 
     Parameters
@@ -435,6 +436,8 @@ def write_xlsx(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     synthetic : bool, optional
         Say on every sheet that the data are synthetic; ``panel.meta["synthetic"]`` (set by
         :func:`zongheng.datasets.load`) by default.
+    unapproved : bool
+        The data are not all approved yet (未审核): the first sheet and every sheet say so.
 
     Returns
     -------
@@ -457,6 +460,7 @@ def write_xlsx(brief: UnitBrief, path: str | Path, *, lang: str = "zh",
     fw = brief.evaluation.framework
     if is_attainment(fw):
         return write_eco_xlsx(fw, brief.evaluation.panel, brief.unit, path, period=brief.period,
-                              lang=lang, source=source, synthetic=synthetic)
+                              lang=lang, source=source, synthetic=synthetic, unapproved=unapproved)
     book = UnitBook(brief, lang, source, synthetic)
+    book.unapproved = unapproved
     return atomic_write(path, book.write)
