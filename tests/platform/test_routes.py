@@ -21,14 +21,15 @@ ROLES = {name: role for name, (role, _) in USERS.items()}
 
 
 def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
-         job_id: int | None = None, evidence_id: int | None = None, unit: str = "A") -> str:
+         job_id: int | None = None, evidence_id: int | None = None, unit: str = "A",
+         document_id: int | None = None) -> str:
     if "{evidence_id}" in path:
         path = path.replace("{evidence_id}", str(evidence_id or 1))
     if "{submission_id}" in path:
         path = path.replace("{submission_id}", str(submission_id))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(token_id or 1))
-    for name, value in (("{run_id}", run_id), ("{job_id}", job_id)):
+    for name, value in (("{run_id}", run_id), ("{job_id}", job_id), ("{document_id}", document_id)):
         path = path.replace(name, str(value or 1))
     path = path.replace("{unit}", quote(unit))      # a unit of the run, by its name (URL-encoded)
     path = path.replace("{department}", quote("DA"))    # a lead department of run_world's framework
@@ -96,13 +97,19 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
             mine, theirs = _runs_and_jobs(factory, world, name)[spec.object[0]]
             key = f"{spec.object[0]}_id"
             unit = {"unit": _first_unit(factory, mine)} if spec.object[0] == "run" else {}
-            inside = client.request(spec.method, _url(spec.path, None, **{key: mine}, **unit),
+            # A run's document ({document_id}) opens through its own run: each run gets one.
+            docs = {r: _document(factory, r) for r in (mine, theirs)} if "{document_id}" in spec.path else {}
+            inside = client.request(spec.method, _url(spec.path, None, **{key: mine}, **unit,
+                                                      document_id=docs.get(mine)),
                                     headers=headers, follow_redirects=False)
-            outside = client.request(spec.method, _url(spec.path, None, **{key: theirs}, **unit),
+            outside = client.request(spec.method, _url(spec.path, None, **{key: theirs}, **unit,
+                                                       document_id=docs.get(theirs)),
                                      headers=headers, follow_redirects=False)
-            missing = client.request(spec.method, _url(spec.path, None, **{key: 999_999}, **unit),
+            missing = client.request(spec.method, _url(spec.path, None, **{key: 999_999}, **unit,
+                                                       document_id=docs.get(mine)),
                                      headers=headers, follow_redirects=False)
-            assert inside.status_code == 200, spec
+            # A POST on a run (生成文档) queues a job and goes to its page.
+            assert inside.status_code in ((200, 303) if spec.method == "POST" else (200,)), spec
             assert outside.status_code == missing.status_code == 404, spec
             continue
         if spec.object is not None and spec.object[0] == "evidence":
@@ -144,6 +151,20 @@ def _runs_and_jobs(factory, world, name: str) -> dict[str, tuple[int, int]]:
         mine = jobs.enqueue(s, "evaluate", {}, user_id=world.users[name]).id
         theirs = jobs.enqueue(s, "evaluate", {}, user_id=world.users[other]).id
     return {"run": (ours, far), "job": (mine, theirs)}
+
+
+def _document(factory, run_id: int) -> int:
+    """Store a small document of run ``run_id`` (fills {document_id}); return its id."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.models import RunDocument
+
+    with transaction(factory) as s:
+        row = RunDocument(run_id=run_id, version=1, kind="html", unit="A", lang="zh", filename="a.html",
+                          media_type="text/html; charset=utf-8", size=2, sha256="0" * 64, unapproved=False,
+                          data=b"ok")
+        s.add(row)
+        s.flush()
+        return row.id
 
 
 def _first_unit(factory, run_id: int) -> str:

@@ -137,6 +137,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, entry_xlsx.routes)
     from zongheng.platform.pages import reference, runs  # issue 13: evaluation runs
     install(app, runs.routes, reference.routes)
+    from zongheng.platform.pages import run_documents  # issue 13: documents archived with a run
+    install(app, run_documents.routes)
     from zongheng.platform.pages import approval_chain  # issue 12: approval chain (审核链)
     install(app, approval_chain.routes)
     from zongheng.platform.pages import dashboard  # issue 13: the dashboard, its ECharts and county map

@@ -22,9 +22,9 @@ __all__ = ["Worker", "handlers"]
 
 def handlers() -> Mapping[str, jobs.Handler]:
     """Return what each job kind runs."""
-    from zongheng.platform.services import runs
+    from zongheng.platform.services import run_documents, runs
 
-    return {runs.EVALUATE: runs.perform}
+    return {runs.EVALUATE: runs.perform, run_documents.DOCUMENT: run_documents.perform}
 
 
 class Worker:

@@ -12,6 +12,7 @@ from zongheng.platform.models.late_entry import LateEntryRequest, LateState
 from zongheng.platform.models.org import Department, Region, RegionLevel
 from zongheng.platform.models.periods import ReportingPeriod
 from zongheng.platform.models.reference import ReferenceData
+from zongheng.platform.models.run_documents import RunDocument
 from zongheng.platform.models.runs import Job, JobState, Run
 from zongheng.platform.models.sessions import LoginSession
 from zongheng.platform.models.submissions import UNAPPROVED, State, Submission, Value, ValueHistory
@@ -65,6 +66,7 @@ __all__ = [
     "RoleAssignment",
     "RoleScopeRegion",
     "Run",
+    "RunDocument",
     "Scope",
     "Severity",
     "State",

@@ -171,7 +171,9 @@ def job_progress(request: Request, job: Annotated[Job, Depends(_own_job)], calle
     """Render the progress block (HTMX); once the run exists, send the browser to it."""
     response = render(request, "job_progress.html", caller=caller, job=job)
     if job.state == JobState.DONE.value and job.result_id and request.headers.get("HX-Request"):
-        response.headers["HX-Redirect"] = f"/runs/{job.result_id}"
+        # A document job's result is the run whose documents it made: back to their section.
+        response.headers["HX-Redirect"] = f"/runs/{job.result_id}" + (
+            "#documents" if job.kind == "document" else "")
     return response
 
 
@@ -239,9 +241,12 @@ def run_page(request: Request, run: Annotated[Run, Depends(_run_readable)], call
 
     departments = department_view.departments_of(framework)
     mine = [d for d in department_view.leads_of_grants(caller.db, caller.grants) if d in departments]
+    from zongheng.platform.pages import run_documents  # its routes need this module's loader
+
     return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims, choices=choices,
                   group=group, regions=json.loads(run.regions), departments=departments, my_departments=mine,
-                  stages_kept=found.stages_kept)
+                  stages_kept=found.stages_kept, **run_documents.context(caller, run),
+                  documents_error=request.query_params.get("documents_error") == "1")
 
 
 @routes.add("GET", "/runs/{run_id}/stages.csv")

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_tasks"
-down_revision = "0008_approval_chain"
+down_revision = "0011_run_documents"
 branch_labels = None
 depends_on = None
 
