@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from zongheng.errors import ZonghengWarning
 from zongheng.platform.models import Job, Run, RunDocument
 from zongheng.platform.models.run_documents import DocumentKind
 from zongheng.platform.services import audit, jobs
@@ -90,7 +92,10 @@ def _write(run: Run, unit: str, lang: str, synthetic: bool, folder: Path,
 
     progress(10, "重建评价 rebuilding the evaluation")
     evaluation = evaluation_of(run)
-    with using_lang(lang):   # the sentences the analyses write go in the documents' language
+    with using_lang(lang), warnings.catch_warnings():   # the analyses' sentences in the documents' language
+        # What the brief could not do (e.g. an award rule for groups the run lacks) is in its notes,
+        # which the documents print: the warning would only repeat it in the worker's log.
+        warnings.simplefilter("ignore", ZonghengWarning)
         brief = unit_brief(evaluation, unit)
     for n, fmt in enumerate(FORMATS):
         progress(25 + 20 * n, f"{fmt} 生成文档 writing")
