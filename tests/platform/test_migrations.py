@@ -21,6 +21,7 @@ TABLES |= {"change_request"}                # part 2: change requests (0002_chan
 TABLES |= {"job", "reference_data", "run"}   # issue 13: jobs, reference data, runs (0009_runs)
 TABLES |= {"evidence", "evidence_content"}  # issue 12: evidence files (0006_evidence)
 TABLES |= {"approval_chain_step", "submission_approval"}    # issue 12: approval chain (0008)
+TABLES |= {"grading_input", "grading_run"}     # issue 13: 亩均 grading runs (0010_grading)
 TABLES |= {"run_document"}       # issue 13: documents archived with a run (0011_run_documents)
 TABLES |= {"problem", "task", "task_milestone", "task_evidence", "task_file", "task_event"}  # issue 14 (0012)
 

@@ -22,7 +22,7 @@ ROLES = {name: role for name, (role, _) in USERS.items()}
 
 def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
          job_id: int | None = None, evidence_id: int | None = None, unit: str = "A",
-         document_id: int | None = None) -> str:
+         document_id: int | None = None, grading_id: int | None = None, firm: int = 0) -> str:
     if "{evidence_id}" in path:
         path = path.replace("{evidence_id}", str(evidence_id or 1))
     if "{submission_id}" in path:
@@ -33,6 +33,8 @@ def _url(path: str, submission_id: int | None, token_id: int | None = None, *, r
         path = path.replace(name, str(value or 1))
     path = path.replace("{unit}", quote(unit))      # a unit of the run, by its name (URL-encoded)
     path = path.replace("{department}", quote("DA"))    # a lead department of run_world's framework
+    path = path.replace("{grading_id}", str(grading_id or 1))
+    path = path.replace("{firm}", str(firm))        # a firm of the grading, by its place in the list
     assert "{" not in path, f"the authorisation test cannot fill the parameters of {path}"
     return path
 
@@ -110,6 +112,18 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
                                      headers=headers, follow_redirects=False)
             # A POST on a run (生成文档) queues a job and goes to its page.
             assert inside.status_code in ((200, 303) if spec.method == "POST" else (200,)), spec
+            assert outside.status_code == missing.status_code == 404, spec
+            continue
+        if spec.object is not None and spec.object[0] == "grading":
+            # A 亩均 grading is read by analysts and leaders whose scope reaches its region (A: every
+            # admitted test user; D: none of them).
+            from .grading_world import tiny_grading
+
+            ours, far = tiny_grading(factory, "A"), tiny_grading(factory, "D")
+            inside, outside, missing = (
+                client.request(spec.method, _url(spec.path, None, grading_id=i), headers=headers,
+                               follow_redirects=False) for i in (ours, far, 999_999))
+            assert inside.status_code == 200, spec
             assert outside.status_code == missing.status_code == 404, spec
             continue
         if spec.object is not None and spec.object[0] == "evidence":

@@ -149,6 +149,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, unit.routes)
     from zongheng.platform.pages import department  # issue 13: the department page
     install(app, department.routes)
+    from zongheng.platform.pages import grading  # issue 13: the 亩均 page (grading runs)
+    install(app, grading.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")

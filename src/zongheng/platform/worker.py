@@ -22,9 +22,10 @@ __all__ = ["Worker", "handlers"]
 
 def handlers() -> Mapping[str, jobs.Handler]:
     """Return what each job kind runs."""
-    from zongheng.platform.services import run_documents, runs
+    from zongheng.platform.services import grading, run_documents, runs
 
-    return {runs.EVALUATE: runs.perform, run_documents.DOCUMENT: run_documents.perform}
+    return {runs.EVALUATE: runs.perform, run_documents.DOCUMENT: run_documents.perform,
+            grading.GRADE: grading.perform}
 
 
 class Worker:

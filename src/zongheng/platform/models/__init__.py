@@ -7,6 +7,7 @@ from zongheng.platform.models.change_requests import ChangeRequest, RequestState
 from zongheng.platform.models.checks import CheckFlag, CheckKind, Severity
 from zongheng.platform.models.evidence import Evidence, EvidenceContent
 from zongheng.platform.models.frameworks import FrameworkIndicator, FrameworkVersion
+from zongheng.platform.models.grading import GradingInput, GradingRun
 from zongheng.platform.models.inbox import Message
 from zongheng.platform.models.late_entry import LateEntryRequest, LateState
 from zongheng.platform.models.org import Department, Region, RegionLevel
@@ -48,6 +49,8 @@ __all__ = [
     "EvidenceContent",
     "FrameworkIndicator",
     "FrameworkVersion",
+    "GradingInput",
+    "GradingRun",
     "Job",
     "JobState",
     "LateEntryRequest",

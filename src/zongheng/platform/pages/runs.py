@@ -160,20 +160,26 @@ async def run_start(request: Request, caller: StarterDep) -> Response:
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
+def result_url(job: Job) -> str:
+    """Where a finished job's result opens: a grading's page, a run's documents, or the run."""
+    if job.kind == "grade":
+        return f"/grading/{job.result_id}"
+    # A document job's result is the run whose documents it made: back to their section.
+    return f"/runs/{job.result_id}" + ("#documents" if job.kind == "document" else "")
+
+
 @routes.add("GET", "/jobs/{job_id}")
 def job_page(request: Request, job: Annotated[Job, Depends(_own_job)], caller: StarterDep) -> Response:
     """Show a job's progress; the progress block polls until the run is ready."""
-    return render(request, "job.html", caller=caller, job=job)
+    return render(request, "job.html", caller=caller, job=job, result_url=result_url(job))
 
 
 @routes.add("GET", "/jobs/{job_id}/progress")
 def job_progress(request: Request, job: Annotated[Job, Depends(_own_job)], caller: StarterDep) -> Response:
     """Render the progress block (HTMX); once the run exists, send the browser to it."""
-    response = render(request, "job_progress.html", caller=caller, job=job)
+    response = render(request, "job_progress.html", caller=caller, job=job, result_url=result_url(job))
     if job.state == JobState.DONE.value and job.result_id and request.headers.get("HX-Request"):
-        # A document job's result is the run whose documents it made: back to their section.
-        response.headers["HX-Redirect"] = f"/runs/{job.result_id}" + (
-            "#documents" if job.kind == "document" else "")
+        response.headers["HX-Redirect"] = result_url(job)
     return response
 
 

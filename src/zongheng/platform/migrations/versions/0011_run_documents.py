@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_run_documents"
-down_revision = "0008_approval_chain"
+down_revision = "0010_grading"
 branch_labels = None
 depends_on = None
 
