@@ -259,7 +259,8 @@ def _frame(frame: pd.DataFrame) -> dict[str, list]:
 def _record(result: GradingResult, townships: dict[str, str] | None) -> dict:
     grades = result.grades
     return {"rule": result.rule.to_dict(), "grades": _frame(grades),
-            "distribution": _frame(result.distribution), "d_list": _frame(result.d_list), "benchmarks": _frame(result.benchmarks),
+            "distribution": _frame(result.distribution), "d_list": _frame(result.d_list),
+            "benchmarks": _frame(result.benchmarks),
             "township": None if townships is None else [townships.get(str(i), TOWNSHIP_BLANK)
                                                          for i in grades["id"]]}
 
