@@ -232,3 +232,19 @@ def test_the_downloads_never_carry_a_formula(analyst, factory):
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value == evil]
     assert cells and all(c.data_type == "s" for c in cells)      # text, never a formula
+
+
+def test_a_table_only_the_grading_refuses_fails_its_job_with_the_located_problem(analyst, factory):
+    # The reader accepts a table without 工业增加值 (规下 firms need none); the grading of its 规上 firms
+    # needs it: the job fails with the library's message, and the table is not kept.
+    frame = generate_enterprises(40, seed=2).drop(columns=["工业增加值(万元)"])
+    response = _start(analyst, name="缺列.csv", data=frame.to_csv(index=False).encode("utf-8"))
+    assert response.status_code == 303
+    done = jobs.run_one(factory, handlers(), "w")
+    assert done.state == "failed" and "缺少列 '工业增加值(万元)'" in done.message
+    assert "Traceback" not in done.message
+    with factory() as s:
+        kept = [s.scalar(select(func.count()).select_from(t)) for t in (GradingInput, GradingRun)]
+    assert kept == [0, 0]
+    listing = html.unescape(analyst.get("/grading").text)
+    assert f'data-job="{done.id}" data-state="failed"' in listing and "缺少列 '工业增加值(万元)'" in listing

@@ -213,6 +213,7 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
 
     import zongheng as zh
     from zongheng.enterprise import GradingRule, grade_enterprises
+    from zongheng.errors import ZonghengError
 
     args = json.loads(job.payload)
     progress(5, "读取企业数据 reading the table")
@@ -222,9 +223,21 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
             raise ValueError(f"enterprise table {args['input_id']} no longer exists")
         name, data, sha, synthetic = kept.name, zlib.decompress(kept.content), kept.sha256, kept.synthetic
     rule = GradingRule()
-    table = read_upload(name, data, rule=rule)
-    progress(30, "评价定级 grading")
-    result = grade_enterprises(table, rule)
+    try:
+        table = read_upload(name, data, rule=rule)
+        progress(30, "评价定级 grading")
+        result = grade_enterprises(table, rule)
+    except ZonghengError:
+        # What only the grading finds (a column some firms' branch needs …) fails the job with the
+        # library's located message; the table is not kept, as a table refused on upload is not.
+        with factory() as db:
+            kept = db.get(GradingInput, args["input_id"])
+            if kept is not None:
+                audit.record(db, "grading.discard", user_id=job.created_by, object_type="grading_input",
+                             object_id=kept.id, job=job.id)
+                db.delete(kept)
+                db.commit()
+        raise
     townships = townships_of(table)
     progress(80, "保存结果 saving the grading")
     everyone = result.distribution[result.distribution["branch"] == "all"].iloc[0]
