@@ -142,6 +142,12 @@ def test_the_demo_grading_page_is_the_librarys_grading_of_the_same_table(analyst
     assert analyst.get(f"/grading/{grading_id}/firms/2000").status_code == 404
     listing = analyst.get("/grading").text
     assert f'data-grading="{grading_id}" data-synthetic="1"' in listing
+    # English is one click away: the same numbers, English words.
+    english = analyst.get(f"/grading/{grading_id}?lang=en").text
+    assert "By township" in english and "Synthetic demo data" in english
+    assert _counts(english, "branch") == by_branch
+    card = analyst.get(f"/grading/{grading_id}/firms/{exempt}?lang=en").text
+    assert "Not graded: exempt" in card
 
 
 def test_an_uploaded_table_is_graded_as_the_library_grades_it(analyst, factory, tmp_path):
