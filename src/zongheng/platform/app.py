@@ -145,6 +145,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, dashboard.routes)
     app.mount("/static/report", StaticFiles(directory=dashboard.REPORT_STATIC), name="report-static")
     app.mount("/static/maps", StaticFiles(directory=dashboard.MAP_DATA), name="maps")
+    from zongheng.platform.pages import eco  # issue 13: the 生态文明 page and its 人大 report draft
+    install(app, eco.routes)
     from zongheng.platform.pages import unit  # issue 13: the unit page
     install(app, unit.routes)
     from zongheng.platform.pages import department  # issue 13: the department page
