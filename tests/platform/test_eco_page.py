@@ -184,7 +184,8 @@ def test_the_report_draft_opens_and_holds_the_indicators(client, factory, eco_ru
     disposition = response.headers["content-disposition"]
     name = unquote(disposition.split("filename*=UTF-8''")[1])
     assert name == f"永康市2024年生态文明建设情况报告（草稿）-评价{eco_run}.docx"
-    assert disposition.startswith('attachment; filename="') and disposition.isascii()
+    assert disposition.startswith(f'attachment; filename="zongheng-run-{eco_run}-eco-report.docx"; ')
+    assert disposition.isascii()
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
         c.text for t in doc.tables for row in t.rows for c in row.cells)

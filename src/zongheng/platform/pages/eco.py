@@ -9,6 +9,7 @@ forbids inline script). A run whose framework has no target gets a page that say
 
 # No ``from __future__ import annotations``: FastAPI reads these annotations at run time.
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -16,7 +17,6 @@ from fastapi.responses import Response
 from zongheng.i18n import register_messages
 from zongheng.platform.models import Run
 from zongheng.platform.pages.dashboard import _focus
-from zongheng.platform.pages.evidence import content_disposition
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
 from zongheng.platform.pages.runs import ReaderDep, _run_readable
@@ -29,8 +29,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 register_messages({
     "pf_eco_link": ("生态文明", "Ecological civilisation"),
-    "pf_eco_title": ("生态文明 · {name} · {period} · 评价结果 #{id}",
-                     "Ecological civilisation · {name} · {period} · evaluation #{id}"),
+    "pf_eco_title": ("目标达成与预警 · {name} · {period} · 评价结果 #{id}",
+                     "Targets and warnings · {name} · {period} · evaluation #{id}"),
     "pf_eco_no_targets": ("该指标体系没有目标值：无法按目标判断达标情况，也不能生成人大报告稿。",
                           "This framework has no targets: attainment cannot be judged and no report "
                           "to the People's Congress can be drafted."),
@@ -77,7 +77,7 @@ def _chart(view: eco_view.EcoView, t) -> dict:
     """Return the ECharts option of the counts per period (attained, red)."""
     series = [{"type": "line", "name": t("pf_eco_series_attained"), "data": view.by_period["attained"]},
               {"type": "line", "name": t("pf_eco_series_red"), "data": view.by_period["red"]}]
-    return {"tooltip": {"trigger": "axis", "renderMode": "richText"},
+    return {"color": ["#1a7f37", "#b42318"], "tooltip": {"trigger": "axis", "renderMode": "richText"},
             "legend": {"data": [s["name"] for s in series], "top": 0},
             "grid": {"left": 40, "right": 20, "top": 30, "bottom": 30},
             "xAxis": {"type": "category", "data": view.periods},
@@ -117,4 +117,7 @@ def eco_report(request: Request, run: Annotated[Run, Depends(_run_readable)], ca
     data = eco_view.report(framework, panel, focus, lang=caller.lang, synthetic=demo,
                            unapproved=None if run.approved else run.unapproved_values)
     name = f"{focus}{run.period}年生态文明建设情况报告（草稿）-评价{run.id}.docx"
-    return Response(data, media_type=DOCX, headers={"Content-Disposition": content_disposition(name)})
+    # RFC 6266/5987: the UTF-8 name, and a readable ASCII name for clients that ignore filename*.
+    disposition = (f'attachment; filename="zongheng-run-{run.id}-eco-report.docx"; '
+                   f"filename*=UTF-8''{quote(name, safe='')}")
+    return Response(data, media_type=DOCX, headers={"Content-Disposition": disposition})
