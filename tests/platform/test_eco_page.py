@@ -236,3 +236,18 @@ def test_a_run_without_targets_says_so(client, factory, world):
     assert "该指标体系没有目标值" in page.text and "eco-indicators" not in page.text
     draft = client.get(f"/runs/{run_id}/eco/report.docx")
     assert draft.headers["content-type"].startswith("text/html") and "该指标体系没有目标值" in draft.text
+
+
+def test_the_page_and_the_draft_in_english(client, factory, eco_run):
+    with factory() as s:
+        framework, panel = runs.inputs_of(s.get(Run, eco_run))
+    login(client, "lingdao")
+    html = client.get(f"/runs/{eco_run}/eco", params={"lang": "en"}).text
+    assert "Warning rule (zongheng&#39;s default)" in html and "within 5% of the target" in html
+    table = attainment(framework, panel, unit="永康市", period=2024)
+    first = table.iloc[0]
+    assert first["name_en"] in html
+    word = value_label("attained", bool(first["attained"]), "en")
+    assert _rows(html)[first["indicator"]]["attained"] == word
+    doc = Document(io.BytesIO(client.get(f"/runs/{eco_run}/eco/report.docx").content))   # the language kept
+    assert "Report on ecological civilisation" in "\n".join(p.text for p in doc.paragraphs)
