@@ -28,7 +28,7 @@ routes = Routes()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 register_messages({
-    "pf_eco_link": ("生态文明", "Ecological civilisation"),
+    "pf_eco_link": ("目标达成与预警（生态文明）", "Targets and warnings (ecological civilisation)"),
     "pf_eco_title": ("目标达成与预警 · {name} · {period} · 评价结果 #{id}",
                      "Targets and warnings · {name} · {period} · evaluation #{id}"),
     "pf_eco_no_targets": ("该指标体系没有目标值：无法按目标判断达标情况，也不能生成人大报告稿。",
