@@ -243,17 +243,17 @@ def run_page(request: Request, run: Annotated[Run, Depends(_run_readable)], call
     choices = {g: sorted({x for x in labels if x is not None}) for g, labels in found.groups.items()}
     group = (column, label) if column in choices and label in choices[column] else None
     rows, dims = _ranking(found, framework, caller.lang, group)
+    from zongheng.platform.pages import run_documents  # its routes need this module's loader
     from zongheng.platform.services import department_view
+    from zongheng.report.targets import has_targets
 
     departments = department_view.departments_of(framework)
     mine = [d for d in department_view.leads_of_grants(caller.db, caller.grants) if d in departments]
-    from zongheng.platform.pages import run_documents  # its routes need this module's loader
-    from zongheng.report.targets import has_targets
-
+    links = {"departments": departments, "my_departments": mine, "stages_kept": found.stages_kept,
+             "eco": has_targets(framework)}
     return render(request, "run.html", caller=caller, run=run, rows=rows, dims=dims, choices=choices,
-                  group=group, regions=json.loads(run.regions), departments=departments, my_departments=mine,
-                  stages_kept=found.stages_kept, **run_documents.context(caller, run),
-                  documents_error=request.query_params.get("documents_error") == "1", eco=has_targets(framework))
+                  group=group, regions=json.loads(run.regions), **links, **run_documents.context(caller, run),
+                  documents_error=request.query_params.get("documents_error") == "1")
 
 
 @routes.add("GET", "/runs/{run_id}/stages.csv")
