@@ -7,6 +7,7 @@ test cannot fill fails it.
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -22,14 +23,16 @@ ROLES = {name: role for name, (role, _) in USERS.items()}
 
 def _url(path: str, submission_id: int | None, token_id: int | None = None, *, run_id: int | None = None,
          job_id: int | None = None, evidence_id: int | None = None, unit: str = "A",
-         document_id: int | None = None, grading_id: int | None = None, firm: int = 0) -> str:
+         document_id: int | None = None, grading_id: int | None = None, firm: int = 0,
+         task_id: int | None = None, file_id: int | None = None, problem_id: int | None = None) -> str:
     if "{evidence_id}" in path:
         path = path.replace("{evidence_id}", str(evidence_id or 1))
     if "{submission_id}" in path:
         path = path.replace("{submission_id}", str(submission_id))
     if "{token_id}" in path:
         path = path.replace("{token_id}", str(token_id or 1))
-    for name, value in (("{run_id}", run_id), ("{job_id}", job_id), ("{document_id}", document_id)):
+    for name, value in (("{run_id}", run_id), ("{job_id}", job_id), ("{document_id}", document_id),
+                        ("{task_id}", task_id), ("{file_id}", file_id), ("{problem_id}", problem_id)):
         path = path.replace(name, str(value or 1))
     path = path.replace("{unit}", quote(unit))      # a unit of the run, by its name (URL-encoded)
     path = path.replace("{department}", quote("DA"))    # a lead department of run_world's framework
@@ -126,6 +129,19 @@ def test_every_route_every_role_own_and_other_scope(app, client, world, name, fa
             assert inside.status_code == 200, spec
             assert outside.status_code == missing.status_code == 404, spec
             continue
+        if spec.object is not None and spec.object[0] in ("task", "problem"):
+            # A task opens to whoever's scope holds its region and department (B's DB for 人大, A's
+            # DA for the others); a problem to the analysts over its region; city D's to nobody here.
+            ours = _task_world(factory, "B" if name == "congress" else "A")
+            far = _task_world(factory, "D")
+            none = {"task_id": 999_999, "problem_id": 999_999, "file_id": ours["file_id"]}
+            inside, outside, missing = (
+                client.request(spec.method, _url(spec.path, None, **ids), headers=headers,
+                               follow_redirects=False) for ids in (ours, far, none))
+            # A move the task's state or the caller's role refuses shows the task again (400).
+            assert inside.status_code in ((200, 303, 400) if spec.method == "POST" else (200,)), spec
+            assert outside.status_code == missing.status_code == 404, spec
+            continue
         if spec.object is not None and spec.object[0] == "evidence":
             # An evidence file opens like the submission it belongs to (issue 12, evidence files).
             mine, theirs = _evidence(factory, world, own), _evidence(factory, world, other)
@@ -179,6 +195,22 @@ def _document(factory, run_id: int) -> int:
         s.add(row)
         s.flush()
         return row.id
+
+
+def _task_world(factory, region: str) -> dict[str, int]:
+    """A problem at ``region`` given to its department as a task with one evidence file (fills {task_id},
+    {file_id} and {problem_id}); return their ids."""
+    from zongheng.platform.db import transaction
+    from zongheng.platform.models import Problem, Task, TaskEvidence, TaskFile
+
+    with transaction(factory) as s:
+        problem = Problem(source="weakest", region_code=region, indicator_code="X1", title="X1 居末位")
+        task = Task(problem=problem, region_code=region, department_code="D" + region, due=date(2030, 1, 1),
+                    evidence=[TaskEvidence(text="已完成", files=[TaskFile(
+                        name="a.txt", media_type="text/plain", size=2, sha256="0" * 64, data=b"ok")])])
+        s.add(task)
+        s.flush()
+        return {"task_id": task.id, "file_id": task.evidence[0].files[0].id, "problem_id": problem.id}
 
 
 def _first_unit(factory, run_id: int) -> str:

@@ -153,6 +153,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     install(app, department.routes)
     from zongheng.platform.pages import grading  # issue 13: the 亩均 page (grading runs)
     install(app, grading.routes)
+    from zongheng.platform.pages import congress, tasks  # issue 14: problems, tasks, 销号, 人大 follow-up
+    install(app, tasks.routes, congress.routes)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The REST API: its own OpenAPI description, token authentication, the same access rule.
     app.mount("/api/v1", create_api(settings, app.state.sessionmaker), name="api")
