@@ -5,6 +5,9 @@ from __future__ import annotations
 from zongheng.i18n import register_messages
 
 register_messages({
+    "pf_nav_group_data": ("数据报送", "Data"),
+    "pf_nav_group_eval": ("评价分析", "Evaluation"),
+    "pf_nav_group_loop": ("闭环整改", "Follow-up"),
     "pf_nav_tasks": ("整改台账", "Tasks"),
     "pf_tasks_title": ("问题清单与整改台账", "Problems and rectification tasks"),
     "pf_tasks_intro": ("问题来自评价结果的规则（短板、退步、未达标、红灯、D 类企业、路径抓手）或人工记录"
