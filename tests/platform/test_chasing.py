@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from zongheng.i18n import text
 from zongheng.platform.db import transaction
 from zongheng.platform.models import AuditEvent, Message, Role, Scope, Task, TaskEvent, User
 from zongheng.platform.services import audit, chasing, inbox, tasks, users
@@ -254,3 +255,14 @@ def test_an_urge_is_mailed_where_an_address_is_known_and_kept_when_mail_fails(fa
     failed = _urge(factory, "office", task_id, mail=dead, addresses={more["reporter2"]: "r2@example.cn"})
     assert [uid for uid, _ in failed.mail_errors] == [more["reporter2"]]
     assert [len(_inboxes(factory)[n]) for n in ("reporter", "reporter2")] == [2, 2]
+
+
+@pytest.mark.parametrize("key", ["pf_msg_urge_late", "pf_msg_urge_soon"])
+def test_the_urge_messages_fill_every_field_in_both_languages(key):
+    params = {"level": 2, "department": "统计局", "region": "永康市", "title": "R&D 经费占比偏低",
+              "due": "2026-06-30", "days": 12, "note": "请周五前回复"}
+    for lang in ("zh", "en"):
+        filled = text(key, lang, **params)
+        assert all(str(v) in filled for v in params.values()), (lang, filled)
+    assert "逾期" in text("pf_msg_urge_late", "zh", **params) and "overdue" in text("pf_msg_urge_late", "en",
+                                                                                     **params)
