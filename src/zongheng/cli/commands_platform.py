@@ -31,6 +31,9 @@ register_messages({
     "pf_cli_user_added": ("已新增用户 {user}（{role}）", "Added user {user} ({role})"),
     "pf_cli_disabled": ("已停用用户 {user}，其登录会话已结束", "Disabled {user} and ended their sessions"),
     "pf_cli_reset": ("已重置 {user} 的密码并解除锁定", "Reset the password of {user} and unlocked it"),
+    "pf_cli_email_set": ("已设置 {user} 的邮箱：{email}", "Set the mail address of {user}: {email}"),
+    "pf_cli_chased": ("已催办 {count} 项逾期任务（邮件失败 {failed} 封）",
+                      "Chased {count} overdue task(s) ({failed} mail(s) failed)"),
     "pf_cli_no_user": ("没有用户 {user}", "There is no user {user}"),
     "pf_cli_org_kind": ("--kind 应为 region 或 department，实际为 {kind}",
                         "--kind is region or department, not {kind}"),
@@ -83,7 +86,10 @@ app.add_typer(users_app, name="users")
 def _settings(data: Path | None, database: str | None, **kwargs: object) -> Settings:
     from zongheng.platform.settings import load_settings
 
-    return load_settings(data, database, **kwargs)
+    try:
+        return load_settings(data, database, **kwargs)
+    except ValueError as exc:       # a ZONGHENG_* variable that cannot be read: say which, no trace
+        fail(str(exc))
 
 
 def _migrated_engine(settings: Settings):
@@ -171,6 +177,7 @@ def users_add(
         help="指定范围的地区代码，逗号分隔 regions of scope 'set'")] = None,
     view_unapproved: Annotated[bool, typer.Option(help="可查看未审核数据 may view unapproved data")] = False,
     display_name: Annotated[str, typer.Option(help="姓名或说明 display name")] = "",
+    email: Annotated[str, typer.Option(help="邮箱（催办邮件）mail address for notices")] = "",
     password_stdin: PasswordStdinOpt = False,
     data: DataOpt = None, database: DatabaseOpt = None,
 ) -> None:
@@ -189,7 +196,7 @@ def users_add(
     chosen = [r.strip() for r in (regions or "").split(",") if r.strip()]
     try:
         with transaction(factory) as session:
-            user = users.create(session, username, password, display_name=display_name)
+            user = users.create(session, username, password, display_name=display_name, email=email)
             users.assign(session, user, Role(role_value), scope=Scope(scope), region=region,
                          department=department, view_unapproved=view_unapproved, regions=chosen)
             unknown = _unknown_codes(session, [region, *chosen], [department])
@@ -250,6 +257,17 @@ def users_reset(username: Annotated[str, typer.Argument(help="用户名 user nam
     typer.echo(text("pf_cli_reset", user=username))
     if generated:
         typer.echo(text("pf_cli_password_once", user=username, password=password))
+
+
+@users_app.command("email")
+def users_email(username: Annotated[str, typer.Argument(help="用户名 user name")],
+                email: Annotated[str, typer.Argument(help="邮箱，空串为清除 mail address ('' clears it)")],
+                data: DataOpt = None, database: DatabaseOpt = None) -> None:
+    """设置用户邮箱（催办邮件）set the address a user's notices are mailed to."""
+    from zongheng.platform.services import users
+
+    _with_user(data, database, username, lambda session, user: users.set_email(session, user, email))
+    typer.echo(text("pf_cli_email_set", user=username, email=email.strip() or "—"))
 
 
 def _seed_demo(settings: Settings, factory) -> None:
@@ -315,6 +333,24 @@ def worker_command(data: DataOpt = None, database: DatabaseOpt = None) -> None:
         running.run()
     except KeyboardInterrupt:
         running.stop()
+
+
+@app.command("chase")
+def chase_command(data: DataOpt = None, database: DatabaseOpt = None) -> None:
+    """催办全部逾期整改任务（每天至多一次，可由 cron 调用）chase every overdue task, once a day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from zongheng.platform.db import transaction
+    from zongheng.platform.services.chasing import chase_all
+
+    settings = _settings(data, database)
+    factory = _upgraded(settings)
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    with transaction(factory) as session:
+        urged = chase_all(session, today, timezone=settings.timezone, mail=settings.mail,
+                          base_url=settings.site_url)
+    typer.echo(text("pf_cli_chased", count=len(urged), failed=sum(len(u.mail_errors) for u in urged)))
 
 
 org_app = typer.Typer(no_args_is_help=True, help="组织机构 organisation: import regions or departments")

@@ -44,6 +44,10 @@ class Settings:
         ``ZONGHENG_EVIDENCE_MAX_MB`` sets it in MB).
     evidence_max_files : int
         Most evidence files one value may have (default 10; ``ZONGHENG_EVIDENCE_MAX_FILES``).
+    mail : MailConfig or None
+        SMTP settings from ``ZONGHENG_SMTP_*`` (services/mailer.py); None: notices stay in the inbox.
+    site_url : str
+        The site's address as users reach it (``ZONGHENG_SITE_URL``), making links in mails absolute.
     """
 
     data_dir: Path
@@ -55,6 +59,8 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     evidence_max_bytes: int = 20 * 1024 * 1024
     evidence_max_files: int = 10
+    mail: object | None = field(default=None, repr=False)
+    site_url: str = ""
 
 
 def _normalise_url(url: str) -> str:
@@ -97,7 +103,18 @@ def load_settings(data_dir: Path | str | None = None, database_url: str | None =
     url = _normalise_url(database_url) if database_url else f"sqlite:///{(folder / 'zongheng.db').resolve()}"
     demo = demo or (folder / DEMO_MARKER).exists()
     return Settings(folder, url, secret_key(folder), demo=demo, secure_cookies=secure_cookies,
-                    **_evidence_limits())
+                    **_evidence_limits(), **_mail())
+
+
+def _mail() -> dict[str, object]:
+    # issue 14: 催办 by mail; read when the settings are made (the mailer is imported only then).
+    from zongheng.platform.services.mailer import MailError, config_from_env
+
+    try:
+        config = config_from_env()
+    except MailError as exc:
+        raise ValueError(str(exc)) from None
+    return {"mail": config, "site_url": os.environ.get("ZONGHENG_SITE_URL", "").strip().rstrip("/")}
 
 
 def _evidence_limits() -> dict[str, int]:

@@ -45,6 +45,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """Where 催办 and other notices are mailed when SMTP is set (empty: the in-app inbox only)."""
     password_hash: Mapped[str] = mapped_column(String(255))
     """argon2id hash in PHC format (``$argon2id$v=19$m=…``)."""
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -41,6 +41,7 @@ from zongheng.platform.pages.deps import MAX_ID, Caller, get_settings, require
 from zongheng.platform.pages.evidence import DOWNLOAD_POLICY, body_within_limit, content_disposition
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
+from zongheng.platform.services import chasing
 from zongheng.platform.services import tasks as service
 from zongheng.platform.services.evidence import Limits
 from zongheng.platform.services.run_access import regions_in_scope
@@ -53,6 +54,7 @@ ALL = tuple(sorted(Role))
 WORKERS = tuple(sorted(service.ROLES["work"]))
 ANALYSTS = (Role.ANALYST,)
 RECORDERS = tuple(sorted({r for roles in service.RECORDERS.values() for r in roles}))
+URGERS = tuple(sorted(chasing.URGERS))
 TEXT = 4000
 """Longest free text a task form takes (measures, statements, reasons)."""
 
@@ -114,8 +116,9 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
     sources = [s for s in sorted(MANUAL_SOURCES)
                if any(g.role in service.RECORDERS[s] for g in caller.grants)]
     names = dict(db.execute(select(User.id, User.username)).all())
+    summary = chasing.department_summary(db, caller.user, today).to_dict("records")
     return render(request, "tasks.html", caller=caller, status=400 if problems else 200, tasks=found,
-                  today=today, state=state,
+                  summary=summary, today=today, state=state,
                   department=department, states=list(TaskState), open_problems=open_problems,
                   regions=_region_names(caller), depts=department_names(db), names=names,
                   record_regions=record_regions, sources=sources, problems=problems or [],
@@ -227,6 +230,7 @@ def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] |
         "work": can["work"] and state in (TaskState.IN_PROGRESS, TaskState.RETURNED),
         "decide": can["verify"] and state is TaskState.REQUESTED and task.requested_by != caller.user.id,
         "reopen": can["verify"] and state is TaskState.CLOSED,
+        "urge": state in chasing.URGEABLE and chasing.may_urge(db, caller.user, task, today),
     }
     names = dict(db.execute(select(User.id, User.username)).all())
     return render(request, "task.html", caller=caller, status=status_code, task=task, problem=task.problem,
@@ -336,6 +340,15 @@ def reopen(request: Request, task: TaskDep, caller: AnalystDep,
            reason: Annotated[str, Form(max_length=TEXT)] = "") -> Response:
     """Open a closed task again (重新打开) with a reason."""
     return _apply(request, caller, task, lambda: service.reopen(caller.db, caller.user, task, reason))
+
+
+@routes.add("POST", "/tasks/{task_id}/urge")
+def urge(request: Request, task: TaskDep, caller: Annotated[Caller, Depends(require(*URGERS))],
+         note: Annotated[str, Form(max_length=TEXT)] = "") -> Response:
+    """催办: tell the people who must act (in the inbox, and by mail when set), more of them each time."""
+    settings = get_settings(request)
+    return _apply(request, caller, task, lambda: chasing.urge(
+        caller.db, caller.user, task, date.today(), note, mail=settings.mail, base_url=settings.site_url))
 
 
 @routes.add("GET", "/tasks/{task_id}/files/{file_id}")

@@ -281,7 +281,7 @@ def urge(db: Session, user: User, task: Task, today: date, note: str = "", *, ma
     mail : MailConfig, optional
         Mirror the messages by mail (services/mailer.py).
     addresses : Mapping[int, str], optional
-        Mail addresses by user id (users have no address of their own); a user without one gets
+        Mail addresses by user id, over the users' own (``User.email``); a user with neither gets
         the in-app message only.
     base_url : str, default=""
         The site's address, to make the mail's link absolute.
@@ -315,7 +315,9 @@ def _send(db: Session, sender: User | None, task: Task, today: date, note: str, 
                                                                           task.department_code)
     region = _names(db, Region, [task.region_code], today).get(task.region_code, task.region_code)
     key = "pf_msg_urge_late" if days_late > 0 else "pf_msg_urge_soon"
-    addresses = addresses or {}
+    # A user's own address unless the caller maps another (e.g. a department mailbox).
+    own = dict(db.execute(select(User.id, User.email).where(User.id.in_(told), User.email != "")).all())
+    addresses = {**own, **(addresses or {})}
     errors = []
     for user_id in told:
         delivery = notify(db, user_id, key, config=mail, address=addresses.get(user_id),

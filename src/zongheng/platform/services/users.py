@@ -8,6 +8,7 @@ which names exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import cache
@@ -24,8 +25,8 @@ from zongheng.platform.services.passwords import (
     verify_password,
 )
 
-__all__ = ["LOCK_MINUTES", "MAX_FAILED", "assign", "authenticate", "by_name", "create", "disable",
-           "reset_password"]
+__all__ = ["LOCK_MINUTES", "MAX_FAILED", "assign", "authenticate", "by_name", "checked_email", "create",
+           "disable", "reset_password", "set_email"]
 
 MAX_FAILED = 5
 LOCK_MINUTES = 15
@@ -46,13 +47,33 @@ def _check_password(password: str) -> None:
         raise ValueError(f"密码至少 {MIN_LENGTH} 个字符 (a password needs {MIN_LENGTH} characters or more)")
 
 
-def create(session: Session, username: str, password: str, *, display_name: str = "",
+def checked_email(address: str) -> str:
+    """Return the address stripped, or raise ``ValueError`` saying what a mail address looks like.
+
+    Only the shape is checked (one ``@``, a dot in the domain, no spaces): the mail server decides
+    the rest. Empty is allowed: the user then gets notices in the in-app inbox only.
+    """
+    address = address.strip()
+    if address and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+        raise ValueError(f"邮箱 {address!r} 格式不对，应如 name@example.cn "
+                         f"(mail address {address!r} should look like name@example.cn)")
+    return address
+
+
+def set_email(session: Session, user: User, address: str, *, actor: int | None = None) -> None:
+    """Set or clear a user's mail address (设置邮箱)."""
+    user.email = checked_email(address)
+    audit.record(session, "user.email", user_id=actor, object_type="user", object_id=user.id,
+                 has_email=bool(user.email))
+
+
+def create(session: Session, username: str, password: str, *, display_name: str = "", email: str = "",
            actor: int | None = None) -> User:
-    """Create a user with an argon2id-hashed password (新增用户)."""
+    """Create a user with an argon2id-hashed password (新增用户) and, optionally, a mail address."""
     _check_password(password)
     if by_name(session, username) is not None:
         raise ValueError(f"用户 {username!r} 已存在 (user {username!r} exists)")
-    user = User(username=username, display_name=display_name or username,
+    user = User(username=username, display_name=display_name or username, email=checked_email(email),
                 password_hash=hash_password(password))
     session.add(user)
     session.flush()
