@@ -35,7 +35,7 @@ FRAMEWORK = {"code": "M", "name": "测试体系", "children": [
         {"code": "X2", "name": "指标二", "direction": 1}]},
     {"code": "D2", "name": "维度二", "children": [
         {"code": "X3", "name": "指标三", "direction": -1, "target": 4, "rule": "<="},
-        {"code": "X4", "name": "指标四", "direction": -1}]}]}
+        {"code": "X4", "name": "指标四", "name_en": "Indicator four", "direction": -1}]}]}
 DIRECTION = np.array([1, 1, -1, -1])
 TARGET = np.array([12.0, np.nan, 4.0, np.nan])
 
@@ -111,7 +111,8 @@ def test_the_weakest_indicators_are_the_worst_ranked_among_the_peers(factory, ru
         problem = s.scalars(select(Problem).where(Problem.region_code == "B", Problem.indicator_code == "X4")
                             ).one()         # B is last of five on X4 (10 × rank 5 = 50)
         detail = json.loads(problem.detail)
-        assert problem.title == "乙县：指标四为短板指标"
+        assert problem.title == problem_rules.title_in(problem, "zh") == "乙县：指标四为短板指标"
+        assert problem_rules.title_in(problem, "en") == "乙县: Indicator four is among the weakest"
         shown = (detail["value"], detail["rank"], detail["of"], detail["previous"], detail["previous_rank"])
         assert shown == (VALUES[1, 1, 3], rank[1, 3], 5, VALUES[0, 1, 3], ranks(VALUES[0])[1, 3])
         assert detail["link"] == f"/runs/{run_id}/units/{quote('乙县')}"

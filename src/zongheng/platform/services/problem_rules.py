@@ -43,7 +43,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from zongheng.i18n import register_messages, text
+from zongheng.i18n import LANGS, get_lang, register_messages, text
 from zongheng.platform.models import Problem, ProblemSource, Run, Task, TaskState, User
 from zongheng.platform.services import access, audit, dashboard, runs, tasks, unit_view
 from zongheng.platform.services.run_access import regions_in_scope
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from zongheng.platform.services.runs import Results
 
 __all__ = ["RULE_SOURCES", "WEAKEST", "Finding", "Outcome", "findings", "is_open", "problems_from_run",
-           "unit_link", "units_of"]
+           "title_in", "unit_link", "units_of"]
 
 register_messages({
     "pf_rules_title_weakest": ("{unit}：{indicator}为短板指标", "{unit}: {indicator} is among the weakest"),
@@ -123,6 +123,18 @@ class Outcome:
         """Return '新增问题 n 个，更新 m 个 …' in ``lang``."""
         return text("pf_rules_done", lang, created=len(self.created), updated=len(self.updated),
                     unchanged=len(self.unchanged))
+
+
+def title_in(problem: Problem, lang: str | None = None) -> str:
+    """Return a problem's title in ``lang``: a rule's title is rewritten from its key, any other as stored."""
+    detail = json.loads(problem.detail or "{}")
+    key, params = detail.get("title_key"), (detail.get("title_params") or {}).get(lang or get_lang())
+    if lang == TITLE_LANG or not key or not isinstance(params, dict):
+        return problem.title
+    try:
+        return text(key, lang, **params)
+    except (KeyError, IndexError):      # a key or field this version no longer has
+        return problem.title
 
 
 def unit_link(run_id: int, unit: str) -> str:
@@ -339,18 +351,19 @@ def findings(db: Session, run: Run, regions: Sequence[str], *, weakest: int = WE
         masks[ProblemSource.RED_LIGHT], extras[ProblemSource.RED_LIGHT] = _red_lights(n)
     if ProblemSource.PATH_LEVER in sources:
         masks[ProblemSource.PATH_LEVER], extras[ProblemSource.PATH_LEVER] = _path_levers(n, notes)
-    names = [unit_view.indicator_label(i, TITLE_LANG) for i in n.framework.indicators]
+    names = {lang: [unit_view.indicator_label(i, lang) for i in n.framework.indicators] for lang in LANGS}
     out = []
     for source, mask in masks.items():
         key = f"pf_rules_title_{source.value}"
         for u, i in np.argwhere(mask):
-            params = {"unit": n.units[u], "indicator": names[i]}
+            params = {lang: {"unit": n.units[u], "indicator": names[lang][i]} for lang in LANGS}
             detail = {**_evidence(n, u, i), "rule": source.value, "target": _num(target[u, i]),
                       "gap": _num(gap[u, i]), "title_key": key, "title_params": params,
                       **extras.get(source, {}).get((u, i), {})}
             if source is ProblemSource.WEAKEST:
                 detail["k"] = weakest
-            out.append(Finding(source, n.regions[u], n.codes[i], text(key, TITLE_LANG, **params), detail))
+            out.append(Finding(source, n.regions[u], n.codes[i], text(key, TITLE_LANG, **params[TITLE_LANG]),
+                               detail))
     return out
 
 
