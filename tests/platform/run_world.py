@@ -31,7 +31,6 @@ FRAMEWORK = {"code": "M", "name": "小指标体系", "children": [
 
 def tiny_run(factory, regions: list[str], *, approved: bool = True, user_id: int | None = None) -> int:
     """Store a run over ``regions`` (two periods, values made up by hand); return its id."""
-    framework = framework_from_dict(FRAMEWORK)
     n = len(regions)
     # 2023 then 2024; in 2024 the last region's X1 jumps by 20 and its X3 (lower is better) falls to
     # the best value, so it climbs. With two regions (default min-max pooled, means): 2023 甲 50.00,
@@ -40,15 +39,29 @@ def tiny_run(factory, regions: list[str], *, approved: bool = True, user_id: int
     values = np.array([[[10 + u, 5 + u, 3.0 + u] for u in range(n)],
                        [[10 + u + 20 * (u == last), 5 + u, 3.0 + u * (u != last)] for u in range(n)]],
                       dtype=float)
+    return store_run(factory, regions, FRAMEWORK, values, approved=approved, user_id=user_id)
+
+
+def store_run(factory, regions: list[str], framework: dict, values: np.ndarray, *,
+              periods: tuple[int, ...] = (2023, 2024), approved: bool = True, user_id: int | None = None,
+              version_id: int | None = None) -> int:
+    """Store a run of ``framework`` (a dict as in a YAML file) on ``values`` (period, region, indicator).
+
+    The units are the regions' names, the indicators the framework's in order; the run is of the
+    first framework version in the database unless ``version_id`` says which, through the last of
+    ``periods``. Returns the run's id.
+    """
+    fw = framework_from_dict(framework)
     with transaction(factory) as s:
         names = dict(s.execute(select(Region.code, Region.name)).all())
-        panel = Panel(values, [names[r] for r in regions], [2023, 2024], ["X1", "X2", "X3"])
-        version = s.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)).first()
-        inputs = RunInputs(framework, panel, version.id, "2024", tuple(regions), approved,
+        panel = Panel(values, [names[r] for r in regions], list(periods), list(fw.indicator_codes))
+        version = s.get(FrameworkVersion, version_id) if version_id is not None else \
+            s.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)).first()
+        inputs = RunInputs(fw, panel, version.id, str(periods[-1]), tuple(regions), approved,
                            0 if approved else 3, "0" * 64)
         with warnings.catch_warnings():     # one region alone: every indicator is constant
             warnings.simplefilter("ignore", ConstantIndicatorWarning)
-            evaluation = zh.build(framework, panel)
+            evaluation = zh.build(fw, panel)
         return runs.store(s, inputs, evaluation, "default", user_id=user_id).id
 
 
