@@ -178,3 +178,34 @@ def test_a_congress_item_becomes_a_task_followed_on_the_congress_page(client, fa
     assert "加强工业固废综合利用" not in client.get("/congress").text
     login(client, "reporter")           # nor may a reporter open the page
     assert client.get("/congress").status_code == 403
+
+
+def test_a_runs_rules_fill_the_problem_list_once_and_a_task_shows_its_numbers(client, factory, world):
+    from .run_world import tiny_run
+
+    run_id = tiny_run(factory, ["A", "B"])
+    login(client, "analyst")
+    run_page = client.get(f"/runs/{run_id}").text
+    assert "rules-form" in run_page
+    first = client.post(f"/runs/{run_id}/problems", data={"csrf_token": csrf_of(run_page)},
+                        follow_redirects=False)
+    assert first.status_code == 303
+    made = re.search(r"rules=(\d+)-(\d+)-(\d+)", first.headers["location"]).groups()
+    assert int(made[0]) > 0 and made[1:] == ("0", "0")
+    ledger = client.get(first.headers["location"]).text
+    assert f"新增问题 {made[0]} 个" in ledger
+    with factory() as s:
+        found = s.scalars(select(Problem).where(Problem.run_id == run_id)).all()
+        assert len(found) == int(made[0]) and {p.region_code for p in found} <= {"A", "B"}
+        problem = next(p for p in found if p.region_code == "A" and p.indicator_code)
+    # The same run again: every problem is still open, so nothing is added.
+    again = client.post(f"/runs/{run_id}/problems", data={"csrf_token": csrf_of(run_page)},
+                        follow_redirects=False)
+    assert again.headers["location"].startswith(f"/tasks?rules=0-0-{made[0]}")
+    moved = _post(client, f"/problems/{problem.id}/assign", {"department": "DA", "due": DUE})
+    task_page = client.get(moved.headers["location"]).text
+    assert 'class="task-effect"' in task_page and 'data-kind="run"' in task_page
+    assert 'data-fact="value"' in task_page and f'href="/runs/{run_id}/units/' in task_page
+    login(client, "leader")             # a leader reads the run but does not record its problems
+    assert client.post(f"/runs/{run_id}/problems", data={"csrf_token": csrf_of(client.get("/tasks").text)},
+                       follow_redirects=False).status_code == 403

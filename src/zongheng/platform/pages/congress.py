@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from zongheng.platform.models import Problem, ProblemSource, Region, Role, Task, User
-from zongheng.platform.pages import task_texts  # noqa: F401  (registers the page texts)
 from zongheng.platform.pages.deps import Caller, require
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
+from zongheng.platform.pages.task_texts import TASK_KEYS  # (importing it registers the texts)
 from zongheng.platform.services import tasks as service
 from zongheng.platform.services.run_access import readable_runs, regions_in_scope
 from zongheng.platform.services.submissions import department_names
@@ -49,7 +49,7 @@ def page(request: Request, caller: Caller, *, problems: list[str] | None = None)
     record_regions = sorted(regions_in_scope(db, caller.grants, recorders))
     regions = dict(db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
     runs = readable_runs(db, caller.grants, limit=50) if record_regions else []
-    return render(request, "congress.html", caller=caller, status=400 if problems else 200,
+    return render(request, "congress.html", caller=caller, keys=TASK_KEYS, status=400 if problems else 200,
                   items=items_of(caller), regions=regions, record_regions=record_regions, runs=runs,
                   depts=department_names(db), names=dict(db.execute(select(User.id, User.username)).all()),
                   problems=problems or [])

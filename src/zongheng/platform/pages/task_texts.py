@@ -63,6 +63,34 @@ register_messages({
     "pf_task_urge_hint": ("再次催办或逾期较久时，逐级抄送部门负责人和分析办。",
                           "Repeated or long-overdue chases also reach the department head, then the analyst "
                           "office."),
+    "pf_task_effect": ("整改成效", "Effect"),
+    "pf_task_effect_when": ("来源", "From"),
+    "pf_task_effect_value": ("指标值", "Value"),
+    "pf_task_effect_rank": ("排名", "Rank"),
+    "pf_task_effect_against_first": ("较问题发现时", "Against when found"),
+    "pf_task_unapproved": ("未审核", "unapproved"),
+    "pf_rules_button": ("按规则生成问题清单", "Find problems by the rules"),
+    "pf_rules_hint": ("短板（最弱的 {k} 项）、退步、未达标、红灯、路径抓手；已有的未销号问题只更新不重复。",
+                      "Weakest ({k}), declines, targets missed, red lights, path levers; an open problem "
+                      "found again is updated, not repeated."),
+    "pf_fact_period": ("评价期", "Period"),
+    "pf_fact_unit": ("评价对象", "Unit"),
+    "pf_fact_value": ("指标值", "Value"),
+    "pf_fact_previous": ("上期值", "Previous value"),
+    "pf_fact_previous_period": ("上期", "Previous period"),
+    "pf_fact_rank": ("排名", "Rank"),
+    "pf_fact_previous_rank": ("上期排名", "Previous rank"),
+    "pf_fact_of": ("参评数", "Units ranked"),
+    "pf_fact_score": ("得分", "Score"),
+    "pf_fact_target": ("目标值", "Target"),
+    "pf_fact_gap": ("差距", "Gap"),
+    "pf_fact_light": ("预警灯", "Light"),
+    "pf_fact_target_rank": ("目标名次", "Target rank"),
+    "pf_fact_current_rank": ("当前名次", "Current rank"),
+    "pf_fact_needed": ("需达到的值", "Value needed"),
+    "pf_fact_change": ("需提升", "Change needed"),
+    "pf_fact_change_pct": ("需提升（%）", "Change needed (%)"),
+    "pf_fact_open_unit": ("在评价结果中查看该地区", "Open the unit in the run"),
     "pf_task_heading": ("整改任务 #{id}", "Task #{id}"),
     "pf_task_from_run": ("评价结果 #{run}", "run #{run}"),
     "pf_task_numbers": ("问题依据", "What shows the problem"),
@@ -129,3 +157,12 @@ register_messages({
     "pf_task_action_reopen": ("重新打开", "reopened"),
     "pf_task_action_urge": ("催办", "urged"),
 })
+
+STATE_KEYS = {s: f"pf_task_state_{s}" for s in ("pending", "in_progress", "requested", "closed", "returned")}
+SOURCE_KEYS = {s: f"pf_task_source_{s}" for s in (
+    "weakest", "decline", "below_target", "red_light", "d_grade", "path_lever", "congress", "instruction")}
+ACTION_KEYS = {a: f"pf_task_action_{a}" for a in (
+    "assign", "claim", "work", "request", "verify", "send_back", "reopen", "urge")}
+EFFECT_KEYS = {v: f"pf_effect_{v}" for v in ("improved", "unchanged", "worse", "unknown")}
+TASK_KEYS = {"state": STATE_KEYS, "source": SOURCE_KEYS, "action": ACTION_KEYS, "effect": EFFECT_KEYS}
+"""The message key of each task state, problem source, task action and effect verdict, for templates."""

@@ -30,17 +30,19 @@ from zongheng.platform.models import (
     ProblemSource,
     Region,
     Role,
+    Run,
     Task,
     TaskEvidence,
     TaskFile,
     TaskState,
     User,
 )
-from zongheng.platform.pages import task_texts  # noqa: F401  (registers the page texts)
 from zongheng.platform.pages.deps import MAX_ID, Caller, get_settings, require
 from zongheng.platform.pages.evidence import DOWNLOAD_POLICY, body_within_limit, content_disposition
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
+from zongheng.platform.pages.runs import _run_readable
+from zongheng.platform.pages.task_texts import TASK_KEYS  # (importing it registers the texts)
 from zongheng.platform.services import chasing
 from zongheng.platform.services import tasks as service
 from zongheng.platform.services.evidence import Limits
@@ -117,8 +119,10 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
                if any(g.role in service.RECORDERS[s] for g in caller.grants)]
     names = dict(db.execute(select(User.id, User.username)).all())
     summary = chasing.department_summary(db, caller.user, today).to_dict("records")
-    return render(request, "tasks.html", caller=caller, status=400 if problems else 200, tasks=found,
-                  summary=summary, today=today, state=state,
+    notice = request.query_params.get("rules", "")
+    return render(request, "tasks.html", caller=caller, keys=TASK_KEYS, status=400 if problems else 200,
+                  tasks=found, summary=summary, today=today, state=state, title_of=_title_of(caller),
+                  notice=_rules_notice(caller, notice),
                   department=department, states=list(TaskState), open_problems=open_problems,
                   regions=_region_names(caller), depts=department_names(db), names=names,
                   record_regions=record_regions, sources=sources, problems=problems or [],
@@ -126,6 +130,22 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
                   default_due=today + timedelta(days=30),
                   leads={p.id: service.lead_department(db, p, on=today) for p in open_problems},
                   departments_of=_departments_of(caller, {p.region_code for p in open_problems}))
+
+
+def _title_of(caller: Caller):
+    """Return problem → its title in the caller's language (a rule's title is rewritten from its key)."""
+    from zongheng.platform.services.problem_rules import title_in
+
+    return lambda problem: title_in(problem, caller.lang)
+
+
+def _rules_notice(caller: Caller, counts: str) -> str:
+    """Say what a run's rules did (``?rules=created-updated-unchanged`` after the post)."""
+    parts = counts.split("-")
+    if len(parts) != 3 or not all(p.isdigit() and len(p) < 7 for p in parts):
+        return ""
+    created, updated, unchanged = (int(p) for p in parts)
+    return i18n.text("pf_rules_done", caller.lang, created=created, updated=updated, unchanged=unchanged)
 
 
 def _departments_of(caller: Caller, regions: set[str]) -> dict[str, list[tuple[str, str]]]:
@@ -195,6 +215,25 @@ def _run_seen(caller: Caller, run_id: int) -> bool:
     return found is not None and sees_run(caller.db, caller.grants, found)
 
 
+@routes.add("POST", "/runs/{run_id}/problems")
+def from_run(request: Request, run: Annotated[Run, Depends(_run_readable)], caller: AnalystDep,
+             weakest: Annotated[int, Form(ge=1, le=50)] = 5) -> Response:
+    """Find the run's problems by the rules (短板, 退步, 未达标, 红灯, 路径抓手) in the caller's regions.
+
+    An open problem found again is updated, not repeated; back to the ledger saying how many.
+    """
+    from zongheng.platform.services.problem_rules import problems_from_run
+
+    try:
+        outcome = problems_from_run(caller.db, caller.user, run, weakest=weakest)
+    except service.TaskError as exc:
+        caller.db.rollback()
+        return _ledger(request, caller, problems=[_message(caller, exc)])
+    caller.db.commit()
+    counts = f"{len(outcome.created)}-{len(outcome.updated)}-{len(outcome.unchanged)}"
+    return RedirectResponse(f"/tasks?rules={counts}#problems", status_code=303)
+
+
 @routes.add("POST", "/problems/{problem_id}/assign")
 def assign(request: Request, problem: ProblemDep, caller: AnalystDep,
            department: Annotated[str, Form(max_length=64)] = "",
@@ -211,12 +250,22 @@ def assign(request: Request, problem: ProblemDep, caller: AnalystDep,
     return RedirectResponse(f"/tasks/{task.id}", status_code=303)
 
 
-def _detail(problem: Problem) -> dict[str, object]:
+FACTS = ("period", "unit", "value", "previous", "previous_period", "rank", "previous_rank", "of", "score",
+         "target", "gap", "light", "target_rank", "current_rank", "needed", "change", "change_pct")
+"""The numbers of a rule's problem that its page shows, in this order (``pf_fact_<key>``)."""
+
+
+def _facts(problem: Problem) -> tuple[list[tuple[str, object]], str | None]:
+    """Return the problem's numbers worth showing as (message key, value), and its link in the run."""
     try:
         found = json.loads(problem.detail or "{}")
     except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+        found = {}
+    if not isinstance(found, dict):
+        found = {}
+    facts = [(f"pf_fact_{key}", found[key]) for key in FACTS if found.get(key) not in (None, "")]
+    link = found.get("link")
+    return facts, link if isinstance(link, str) and link.startswith("/runs/") else None
 
 
 def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] | None = None,
@@ -233,10 +282,12 @@ def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] |
         "urge": state in chasing.URGEABLE and chasing.may_urge(db, caller.user, task, today),
     }
     names = dict(db.execute(select(User.id, User.username)).all())
-    return render(request, "task.html", caller=caller, status=status_code, task=task, problem=task.problem,
-                  moves=moves, detail=_detail(task.problem), regions=_region_names(caller),
-                  depts=department_names(db), names=names, overdue=_overdue(task, today), today=today,
-                  problems=problems or [])
+    from zongheng.platform.services.task_effect import trajectory_of
+
+    return render(request, "task.html", caller=caller, keys=TASK_KEYS, status=status_code, task=task,
+                  problem=task.problem, moves=moves, effect=trajectory_of(db, task),
+                  title_of=_title_of(caller), facts=_facts(task.problem), regions=_region_names(caller),
+                  depts=department_names(db), names=names, overdue=_overdue(task, today), today=today, problems=problems or [])
 
 
 @routes.add("GET", "/tasks/{task_id}")
