@@ -28,6 +28,7 @@ from zongheng.platform.services.task_rows import (
     event_rows,
     evidence_rows,
     local_days,
+    local_today,
     milestone_rows,
     overdue,
     scoped_ids,
@@ -35,6 +36,7 @@ from zongheng.platform.services.task_rows import (
     state_label,
     task_rows,
 )
+from zongheng.report.docx_style import with_unit
 from zongheng.report.xlsx.book import HEADER, RED_FILL, RED_FONT, text_width
 
 __all__ = ["COLUMNS", "Ledger", "ledger", "ledger_csv", "ledger_xlsx"]
@@ -146,8 +148,8 @@ def _evidence(tasks: pd.DataFrame, evidence: pd.DataFrame, lang: str) -> pd.Seri
     """佐证: the latest evidence's statement, the indicator's new value with its unit, the files."""
     latest = evidence.reindex(tasks["task_id"]).reset_index(drop=True)
     units = tasks["unit"].reset_index(drop=True).fillna("")
-    shown = latest["new_value"].map(display.value)
-    values = shown + (units if lang == "zh" else np.where(units != "", " " + units, ""))
+    values = pd.Series([with_unit(display.value(v), u or None, lang)
+                        for v, u in zip(latest["new_value"], units, strict=True)], dtype=object)
     files = latest["files"].fillna("")
     return _join(lang, latest["text"],
                  _fill("pf_ledger_new_value", lang, latest["new_value"].notna(), value=values),
@@ -167,7 +169,7 @@ def ledger(db: Session, user: User, *, lang: str = "zh", today: date | None = No
     lang : {"zh", "en"}
         Headers, states, sources and the words in 进展 and 佐证; names stay as recorded.
     today : date, optional
-        The day that decides what is overdue (default today).
+        The day that decides what is overdue (default: today in ``timezone``).
     timezone : str
         Where 销号日期 and the dates in 进展 are days (the platform's ``Settings.timezone``).
 
@@ -176,7 +178,7 @@ def ledger(db: Session, user: User, *, lang: str = "zh", today: date | None = No
     Ledger
         Rows ordered by problem, then task.
     """
-    today = today or date.today()
+    today = today or local_today(timezone)
     ids = scoped_ids(db, user, on=today)
     tasks = task_rows(db, ids, on=today)
     events, milestones, evidence = event_rows(db, ids), milestone_rows(db, ids), evidence_rows(db, ids)

@@ -12,7 +12,8 @@ turns them into dates in the platform's time zone (``Settings.timezone``).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,8 @@ from zongheng.platform.models import (
 from zongheng.platform.services.org import valid_on
 from zongheng.platform.services.tasks import tasks_for
 
-__all__ = ["TIMEZONE", "event_rows", "evidence_rows", "local_days", "milestone_rows", "overdue",
-           "scoped_ids", "source_label", "state_label", "task_rows"]
+__all__ = ["TIMEZONE", "event_rows", "evidence_rows", "local_days", "local_today", "milestone_rows",
+           "overdue", "scoped_ids", "source_label", "state_label", "task_rows"]
 
 register_messages({
     "pf_task_state_pending": ("待认领", "To claim"),
@@ -80,6 +81,11 @@ def scoped_ids(db: Session, user: User, *, on: date | None = None) -> Select:
     """Return the query of the ids of the tasks ``user`` may read (scope of :func:`tasks_for`)."""
     scoped = tasks_for(db, user, "read", on=on).subquery()
     return select(scoped.c.id)
+
+
+def local_today(timezone: str = TIMEZONE) -> date:
+    """Return today's date where the platform is (a 时限 is a local day, as a 销号日期 is)."""
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def local_days(stamps: pd.Series, timezone: str = TIMEZONE) -> pd.Series:
