@@ -25,10 +25,11 @@ A third 审议意见 (``congress_3``, at A) is recorded and given to nobody.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from zongheng.platform.db import transaction
-from zongheng.platform.models import Milestone, Problem, ProblemSource
+from zongheng.platform.models import Milestone, Problem, ProblemSource, Task
 from zongheng.platform.services import tasks
 
 from .test_tasks import DUE, PNG, TODAY, _ask, _do, _user
@@ -37,6 +38,13 @@ PAST = TODAY - timedelta(days=10)
 FORMULA = '=HYPERLINK("http://evil.example","点击")'
 CONGRESS = ("审议意见：加快淘汰落后产能", "审议意见：提高污水处理率", "审议意见：加强生态补偿")
 INSTRUCTION = "领导批示：亩均效益提升"
+
+
+def closed_day(factory, task_id: int) -> date:
+    """The local day (Asia/Shanghai) of a task's stored 销号 time (UTC)."""
+    with factory() as s:
+        at = s.get(Task, task_id).closed_at
+    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def _problem(factory, source: ProblemSource, region: str, title: str, by: str = "analyst") -> int:

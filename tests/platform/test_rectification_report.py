@@ -8,16 +8,14 @@ derived from that table by hand.
 from __future__ import annotations
 
 import io
-from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from zongheng.platform.models import Task
 from zongheng.platform.services import rectification_report
 
-from .task_world import CONGRESS, INSTRUCTION, PAST, build_tasks
+from .task_world import CONGRESS, INSTRUCTION, PAST, build_tasks, closed_day
 from .test_tasks import DUE, TODAY, _user
 
 
@@ -36,12 +34,6 @@ def _texts(doc, style: str | None = None) -> list[str]:
     return [p.text for p in doc.paragraphs if style is None or p.style.name == style]
 
 
-def _closed_day(factory, task_id: int):
-    with factory() as s:
-        at = s.get(Task, task_id).closed_at
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")).date()
-
-
 def test_the_draft_answers_each_item_with_its_tasks_states_evidence_and_dates(factory, placed):
     doc = _document(factory)
     assert _texts(doc, "Title") == ["关于甲县人大常委会审议意见\n整改落实情况的报告"]
@@ -51,10 +43,10 @@ def test_the_draft_answers_each_item_with_its_tasks_states_evidence_and_dates(fa
                        "整改中1项，待认领1项；逾期未销号1项。")
     assert _texts(doc, "Heading 1") == ["一、审议意见整改落实情况", "二、整改任务清单"]
     assert _texts(doc, "Heading 2") == [f"（{n}）{t}" for n, t in zip("一二三", CONGRESS, strict=True)]
-    closed_day = _closed_day(factory, placed["congress_done"])
+    day = closed_day(factory, placed["congress_done"])
     assert body[1:5] == [
         f"1. 部门DA（责任人：reporter）：关停三家高耗能企业。当前状态：已销号，时限{DUE.isoformat()}，"
-        f"{closed_day.isoformat()}销号。整改成效：已关停三家企业，指标一新值为3%。",
+        f"{day.isoformat()}销号。整改成效：已关停三家企业，指标一新值为3%。",
         f"2. 部门DA2：【待填写：整改措施】。当前状态：待认领，时限{PAST.isoformat()}，"
         f"已逾期{(TODAY - PAST).days}天。",
         f"1. 部门DA（责任人：reporter）：新建两座污水处理厂。当前状态：整改中，时限{DUE.isoformat()}。",
@@ -64,7 +56,7 @@ def test_the_draft_answers_each_item_with_its_tasks_states_evidence_and_dates(fa
     (table,) = doc.tables
     assert [[c.text for c in row.cells] for row in table.rows] == [
         ["序号", "审议意见", "责任单位", "时限", "状态", "销号日期"],
-        ["1", CONGRESS[0], "部门DA", DUE.isoformat(), "已销号", closed_day.isoformat()],
+        ["1", CONGRESS[0], "部门DA", DUE.isoformat(), "已销号", day.isoformat()],
         ["2", CONGRESS[0], "部门DA2", PAST.isoformat(), "待认领", "—"],
         ["3", CONGRESS[1], "部门DA", DUE.isoformat(), "整改中", "—"],
     ]

@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 
-from zongheng.platform.models import Task
 from zongheng.platform.services import task_ledger
 
-from .task_world import FORMULA, PAST, build_tasks
+from .task_world import FORMULA, PAST, build_tasks, closed_day
 from .test_tasks import DUE, TODAY, _user
 
 ORDER = ("closed", "late", "returned", "reopened", "overdue", "formula", "congress_done", "congress_late",
@@ -31,12 +29,6 @@ RED = "FFC7CE"
 @pytest.fixture
 def placed(factory, world) -> dict[str, int]:
     return build_tasks(factory)
-
-
-def _closed_day(factory, task_id: int):
-    with factory() as s:
-        at = s.get(Task, task_id).closed_at
-    return at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def _book(factory, name: str, lang: str = "zh") -> task_ledger.Ledger:
@@ -71,10 +63,12 @@ def test_the_ledger_holds_each_task_with_its_state_dates_progress_and_evidence(f
     assert shown == ["X1 居末位（短板）", "甲县", "X1 指标一", "部门DA", "reporter", "引进两家规上企业",
                      "已销号"]
     assert closed["时限"] == datetime.combine(DUE, datetime.min.time())
-    assert closed["销号日期"] == datetime.combine(_closed_day(factory, placed["closed"]), datetime.min.time())
+    assert closed["销号日期"] == datetime.combine(closed_day(factory, placed["closed"]), datetime.min.time())
     assert closed["佐证"] == "已引进两家企业；新值：13.5%；附件：签约.png"
     assert "销号" in closed["进展"] and f"节点完成 1/2；下一节点：投产（{DUE.isoformat()}）" in closed["进展"]
     assert rows[1]["时限"].number_format == rows[1]["销号日期"].number_format == "yyyy-mm-dd"
+    # 进展 of the first task wraps to two lines: its row is two lines high, a short one is not set.
+    assert (sheet.row_dimensions[4].height, sheet.row_dimensions[5].height) == (30, None)
 
     assert (by["late"]["时限"].date(), by["late"]["状态"]) == (PAST, "已销号")
     returned = by["returned"]
@@ -112,7 +106,7 @@ def test_the_csv_has_the_same_rows_with_iso_dates(factory, placed):
     assert [int(r[0]) for r in rows] == list(range(1, 11))
     closed = rows[ORDER.index("closed")]
     assert (closed[7], closed[9], closed[10]) == (DUE.isoformat(), "已销号",
-                                                  _closed_day(factory, placed["closed"]).isoformat())
+                                                  closed_day(factory, placed["closed"]).isoformat())
     assert (rows[ORDER.index("overdue")][7], rows[ORDER.index("overdue")][10]) == (PAST.isoformat(), "")
 
 

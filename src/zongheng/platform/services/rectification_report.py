@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from zongheng import display
 from zongheng.i18n import register_messages, text
-from zongheng.platform.models import Problem, ProblemSource, Region, Role, Task, TaskState, User
+from zongheng.platform.models import Problem, ProblemSource, Region, Task, TaskState, User
 from zongheng.platform.services import access
 from zongheng.platform.services.org import valid_on
 from zongheng.platform.services.run_access import regions_in_scope
@@ -39,6 +39,7 @@ from zongheng.platform.services.task_rows import (
     state_label,
     task_rows,
 )
+from zongheng.platform.services.tasks import ROLES
 from zongheng.report import docx_style as ds
 from zongheng.report.html.text import zh_number
 
@@ -88,7 +89,7 @@ _IN_PROGRESS = (TaskState.IN_PROGRESS.value, TaskState.REQUESTED.value, TaskStat
 
 def _items(db: Session, user: User, ids, sources: list[str], region_code: str | None) -> pd.DataFrame:
     """Return the problems of ``sources`` the user sees: with a task of theirs, or given to nobody yet."""
-    regions = regions_in_scope(db, access.grants(db, user), frozenset(Role))
+    regions = regions_in_scope(db, access.grants(db, user), ROLES["read"])
     mine = select(Task.problem_id).where(Task.id.in_(ids))
     untasked = ~exists().where(Task.problem_id == Problem.id)
     query = (select(Problem.id, Problem.source, Problem.title, Problem.region_code, Problem.indicator_code)

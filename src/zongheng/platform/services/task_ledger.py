@@ -81,6 +81,8 @@ _WRAPPED = frozenset({"problem", "indicator", "measures", "progress", "evidence"
 _DATES = frozenset({"due", "closed_on"})
 _HEADER_ROW = 3
 _DATE_FORMAT = "yyyy-mm-dd"
+_LINE_HEIGHT = 15.0   # points per line of 11-point text
+_CENTRED = frozenset({"no", "region", "owner", "due", "state", "closed_on"})
 
 
 @dataclass(frozen=True)
@@ -206,11 +208,21 @@ def ledger(db: Session, user: User, *, lang: str = "zh", today: date | None = No
 
 
 def ledger_xlsx(book: Ledger) -> bytes:
-    """Write a 台账 as an Excel workbook and return its bytes.
+    """Write a 台账 as an Excel workbook (台账导出) and return its bytes.
 
     Row 1 is the title, row 2 the export date and counts, row 3 the header (frozen with the first two
     columns, with a filter); dates are Excel dates (``yyyy-mm-dd``); overdue rows are filled red;
     long texts wrap. Printed landscape on A4, fitted to the width, the header on every page.
+
+    Parameters
+    ----------
+    book : Ledger
+        From :func:`ledger`.
+
+    Returns
+    -------
+    bytes
+        The .xlsx file; one sheet named as the title.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -242,14 +254,19 @@ def ledger_xlsx(book: Ledger) -> bytes:
         for c, (key, value) in enumerate(zip(COLUMNS, row, strict=True), start=1):
             cell = set_cell(sheet.cell(r, c), None if value == "" else value)
             cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=key in _WRAPPED)
+            cell.alignment = Alignment(vertical="top", wrap_text=key in _WRAPPED,
+                                       horizontal="center" if key in _CENTRED else None)
             if key in _DATES:
                 cell.number_format = _DATE_FORMAT
             if late:
                 cell.fill, cell.font = late_fill, late_font
+    widths = {key: max(_WIDTHS[key], text_width(header) + 2) for key, header in zip(COLUMNS, table.columns,
+                                                                                    strict=True)}
     for c, key in enumerate(COLUMNS, start=1):
-        header = table.columns[c - 1]
-        sheet.column_dimensions[get_column_letter(c)].width = max(_WIDTHS[key], text_width(header) + 2)
+        sheet.column_dimensions[get_column_letter(c)].width = widths[key]
+    for r, lines in enumerate(_lines(table, widths), start=_HEADER_ROW + 1):
+        if lines > 1:
+            sheet.row_dimensions[r].height = _LINE_HEIGHT * lines
     last_row = _HEADER_ROW + len(table)
     sheet.freeze_panes = sheet.cell(_HEADER_ROW + 1, 3)
     sheet.auto_filter.ref = f"A{_HEADER_ROW}:{last_col}{last_row}"
@@ -263,10 +280,34 @@ def ledger_xlsx(book: Ledger) -> bytes:
     return out.getvalue()
 
 
+def _lines(table: pd.DataFrame, widths: dict[str, float]) -> np.ndarray:
+    """Return how many lines each row's wrapped texts take in their columns.
+
+    openpyxl writes no row heights and LibreOffice does not grow a row for wrapped text when it opens
+    the file, so the height is set from the widest text: a CJK character counts two widths of ``0``.
+    """
+    lines = np.ones(len(table), dtype=int)
+    for position, key in enumerate(COLUMNS):
+        if key in _WRAPPED:
+            used = table.iloc[:, position].fillna("").astype(str).map(text_width).to_numpy(dtype=float)
+            lines = np.maximum(lines, np.ceil(used / (widths[key] - 1)).astype(int))
+    return lines
+
+
 def ledger_csv(book: Ledger) -> bytes:
     """Write a 台账 as CSV (UTF-8 with a BOM, dates ``2026-12-31``) and return its bytes.
 
     Formula-like texts get a leading quote (:func:`zongheng.io.safe_cells.csv_frame`); a CSV cannot
     colour rows, so overdue tasks are the ones whose 时限 has passed and whose 状态 is not 已销号.
+
+    Parameters
+    ----------
+    book : Ledger
+        From :func:`ledger`.
+
+    Returns
+    -------
+    bytes
+        The CSV: the header row, then one row per task.
     """
     return csv_frame(book.table).to_csv(index=False).encode("utf-8-sig")
