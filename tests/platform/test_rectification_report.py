@@ -106,5 +106,5 @@ def test_the_draft_in_english(factory, placed):
     body = _texts(doc, "Normal")
     assert body[0].startswith("The review of the People's Congress made 3 points, given to responsible units "
                               "as 3 tasks.")
-    assert body[1].startswith("1. 部门DA (in charge: reporter): 关停三家高耗能企业. Status: Closed")
+    assert body[1].startswith("1. 部门DA (in charge: reporter): 关停三家高耗能企业. Status: closed")
     assert body[1].endswith("Result: 已关停三家企业; 指标一 now 3%.")

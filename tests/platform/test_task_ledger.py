@@ -60,12 +60,13 @@ def test_the_ledger_holds_each_task_with_its_state_dates_progress_and_evidence(f
 
     closed = by["closed"]
     shown = [closed[h] for h in ("问题", "地区", "指标", "责任单位", "责任人", "整改措施", "状态")]
-    assert shown == ["X1 居末位（短板）", "甲县", "X1 指标一", "部门DA", "reporter", "引进两家规上企业",
+    assert shown == ["X1 居末位（短板指标）", "甲县", "X1 指标一", "部门DA", "reporter", "引进两家规上企业",
                      "已销号"]
     assert closed["时限"] == datetime.combine(DUE, datetime.min.time())
     assert closed["销号日期"] == datetime.combine(closed_day(factory, placed["closed"]), datetime.min.time())
     assert closed["佐证"] == "已引进两家企业；新值：13.5%；附件：签约.png"
-    assert "销号" in closed["进展"] and f"节点完成 1/2；下一节点：投产（{DUE.isoformat()}）" in closed["进展"]
+    day = closed_day(factory, placed["closed"]).isoformat()
+    assert closed["进展"] == f"{day} 核实销号；节点完成 1/2；下一节点：投产（{DUE.isoformat()}）"
     assert rows[1]["时限"].number_format == rows[1]["销号日期"].number_format == "yyyy-mm-dd"
     # 进展 of the first task wraps to two lines: its row is two lines high, a short one is not set.
     assert (sheet.row_dimensions[4].height, sheet.row_dimensions[5].height) == (30, None)
@@ -92,9 +93,9 @@ def test_the_ledger_holds_each_task_with_its_state_dates_progress_and_evidence(f
 def test_a_title_that_is_a_formula_stays_text(factory, placed):
     book = _book(factory, "analyst")
     cell = _rows(_sheet(book))[ORDER.index("formula") + 1]["问题"]
-    assert (cell.value, cell.data_type, cell.quotePrefix) == (FORMULA + "（短板）", "s", True)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (FORMULA + "（短板指标）", "s", True)
     rows = list(csv.reader(io.StringIO(task_ledger.ledger_csv(book).decode("utf-8-sig"))))
-    assert rows[ORDER.index("formula") + 1][1] == "'" + FORMULA + "（短板）"
+    assert rows[ORDER.index("formula") + 1][1] == "'" + FORMULA + "（短板指标）"
 
 
 def test_the_csv_has_the_same_rows_with_iso_dates(factory, placed):
@@ -118,7 +119,7 @@ def test_english_headers_states_and_words(factory, placed):
                                            "Person in charge", "Measures", "Deadline", "Progress", "Status",
                                            "Closed on", "Evidence"]
     row = {h: c.value for h, c in _rows(sheet)[1].items()}
-    assert (row["Problem"], row["Status"]) == ("X1 居末位 (weakest indicator)", "Closed")
+    assert (row["Problem"], row["Status"]) == ("X1 居末位 (among the weakest)", "closed")
     assert row["Evidence"] == "已引进两家企业; new value: 13.5%; files: 签约.png"
     assert "milestones done 1/2; next: 投产" in row["Progress"]
 

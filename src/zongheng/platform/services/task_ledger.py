@@ -25,6 +25,7 @@ from zongheng.io.safe_cells import csv_frame, set_cell
 from zongheng.platform.models import User
 from zongheng.platform.services.task_rows import (
     TIMEZONE,
+    action_label,
     event_rows,
     evidence_rows,
     local_days,
@@ -63,12 +64,6 @@ register_messages({
     "pf_ledger_new_value": ("新值：{value}", "new value: {value}"),
     "pf_ledger_files": ("附件：{names}", "files: {names}"),
     "pf_ledger_sep": ("；", "; "),
-    "pf_task_action_assign": ("下达任务", "assigned"),
-    "pf_task_action_claim": ("认领", "claimed"),
-    "pf_task_action_request": ("申请销号", "closing requested"),
-    "pf_task_action_verify": ("销号", "closed"),
-    "pf_task_action_send_back": ("退回", "sent back"),
-    "pf_task_action_reopen": ("重新打开", "reopened"),
 })
 
 COLUMNS = ("no", "problem", "region", "indicator", "department", "owner", "measures", "due", "progress",
@@ -81,6 +76,9 @@ _WRAPPED = frozenset({"problem", "indicator", "measures", "progress", "evidence"
 _DATES = frozenset({"due", "closed_on"})
 _HEADER_ROW = 3
 _DATE_FORMAT = "yyyy-mm-dd"
+_NOT_STEPS = ("work", "urge")
+"""Events 进展 passes over: edits of 措施 and 节点 (the milestones are shown apart) and 催办 (a reminder
+from outside, not a step of the work)."""
 _LINE_HEIGHT = 15.0   # points per line of 11-point text
 _CENTRED = frozenset({"no", "region", "owner", "due", "state", "closed_on"})
 
@@ -127,11 +125,12 @@ def _join(lang: str, *parts: pd.Series) -> pd.Series:
 
 def _progress(tasks: pd.DataFrame, events: pd.DataFrame, milestones: pd.DataFrame, lang: str,
               timezone: str) -> pd.Series:
-    """进展: the latest step other than routine edits (措施, 节点), with its note, then the milestones."""
+    """进展: the latest step (not an edit or a 催办: :data:`_NOT_STEPS`), its note, then the milestones."""
     ids = tasks["task_id"]
-    steps = events[events["action"] != "work"].groupby("task_id").last().reindex(ids).reset_index(drop=True)
+    steps = events[~events["action"].isin(_NOT_STEPS)].groupby("task_id").last()
+    steps = steps.reindex(ids).reset_index(drop=True)
     days = local_days(steps["at"], timezone).map(lambda d: d.isoformat() if d else "")
-    actions = {a: text(f"pf_task_action_{a}", lang) for a in steps["action"].dropna().unique()}
+    actions = {a: action_label(a, lang) for a in steps["action"].dropna().unique()}
     notes = steps["note"].fillna("")
     step = ((days + " " + steps["action"].map(actions).fillna("")).str.strip()
             + np.where(notes != "", "：" if lang == "zh" else ": ", "") + notes)

@@ -40,23 +40,34 @@ from zongheng.platform.models import (
 from zongheng.platform.services.org import valid_on
 from zongheng.platform.services.tasks import tasks_for
 
-__all__ = ["TIMEZONE", "event_rows", "evidence_rows", "local_days", "local_today", "milestone_rows",
-           "overdue", "scoped_ids", "source_label", "state_label", "task_rows"]
+__all__ = ["TIMEZONE", "action_label", "event_rows", "evidence_rows", "local_days", "local_today",
+           "milestone_rows", "overdue", "scoped_ids", "source_label", "state_label", "task_rows"]
 
+# The same texts as the 闭环 pages (pages/task_texts.py) register under the same keys: the 台账, the
+# report and the pages must name a state alike, and register_messages refuses a key defined twice
+# differently.
 register_messages({
-    "pf_task_state_pending": ("待认领", "To claim"),
-    "pf_task_state_in_progress": ("整改中", "In progress"),
-    "pf_task_state_requested": ("申请销号", "Closing requested"),
-    "pf_task_state_closed": ("已销号", "Closed"),
-    "pf_task_state_returned": ("退回", "Sent back"),
-    "pf_problem_source_weakest": ("短板", "weakest indicator"),
-    "pf_problem_source_decline": ("退步", "decline"),
-    "pf_problem_source_below_target": ("未达标", "target missed"),
-    "pf_problem_source_red_light": ("红灯预警", "red light"),
-    "pf_problem_source_d_grade": ("亩均 D 类", "D-grade firm"),
-    "pf_problem_source_path_lever": ("路径抓手", "path lever"),
-    "pf_problem_source_congress": ("人大审议意见", "People's Congress review"),
-    "pf_problem_source_instruction": ("领导批示", "leader's instruction"),
+    "pf_task_state_pending": ("待认领", "to claim"),
+    "pf_task_state_in_progress": ("整改中", "in progress"),
+    "pf_task_state_requested": ("申请销号", "asked to close"),
+    "pf_task_state_closed": ("已销号", "closed"),
+    "pf_task_state_returned": ("退回", "sent back"),
+    "pf_task_source_weakest": ("短板指标", "among the weakest"),
+    "pf_task_source_decline": ("退步", "decline"),
+    "pf_task_source_below_target": ("未达标", "below target"),
+    "pf_task_source_red_light": ("红灯预警", "red light"),
+    "pf_task_source_d_grade": ("亩均 D 类企业", "D-grade firm"),
+    "pf_task_source_path_lever": ("路径抓手", "path lever"),
+    "pf_task_source_congress": ("人大审议意见", "People's Congress review"),
+    "pf_task_source_instruction": ("领导批示", "leader's instruction"),
+    "pf_task_action_assign": ("下达", "assigned"),
+    "pf_task_action_claim": ("认领", "claimed"),
+    "pf_task_action_work": ("更新", "updated"),
+    "pf_task_action_request": ("申请销号", "asked to close"),
+    "pf_task_action_verify": ("核实销号", "verified and closed"),
+    "pf_task_action_send_back": ("退回", "sent back"),
+    "pf_task_action_reopen": ("重新打开", "reopened"),
+    "pf_task_action_urge": ("催办", "urged"),
 })
 
 TIMEZONE = "Asia/Shanghai"
@@ -67,6 +78,18 @@ TASK_COLUMNS = ("task_id", "problem_id", "source", "title", "indicator_code", "v
                 "return_reason", "reopened", "created_at", "closed_at")
 
 
+def action_label(action: str, lang: str = "zh") -> str:
+    """Return the name of a task event's action (任务操作) in ``lang``: ``verify`` → 核实销号.
+
+    An action no text names yet (a later kind of event) is shown by its code rather than failing a
+    whole export.
+    """
+    try:
+        return text(f"pf_task_action_{action}", lang)
+    except KeyError:
+        return action
+
+
 def state_label(state: str, lang: str = "zh") -> str:
     """Return the name of a task state (任务状态) in ``lang``: ``closed`` → 已销号."""
     return text(f"pf_task_state_{TaskState(state).value}", lang)
@@ -74,7 +97,7 @@ def state_label(state: str, lang: str = "zh") -> str:
 
 def source_label(source: str, lang: str = "zh") -> str:
     """Return the name of a problem source (问题来源) in ``lang``: ``congress`` → 人大审议意见."""
-    return text(f"pf_problem_source_{ProblemSource(source).value}", lang)
+    return text(f"pf_task_source_{ProblemSource(source).value}", lang)
 
 
 def scoped_ids(db: Session, user: User, *, on: date | None = None) -> Select:
