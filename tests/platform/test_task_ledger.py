@@ -13,6 +13,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
+from zongheng.platform.db import transaction
+from zongheng.platform.models import TaskEvent
 from zongheng.platform.services import task_ledger
 
 from .task_world import FORMULA, PAST, build_tasks, closed_day
@@ -88,6 +90,15 @@ def test_the_ledger_holds_each_task_with_its_state_dates_progress_and_evidence(f
            if all(c.fill.fgColor.rgb.endswith(RED) for c in rows[n].values())}
     assert red == {"overdue", "congress_late"}
     assert book.overdue.tolist() == [name in red for name in ORDER]
+
+
+def test_progress_is_the_latest_step_not_a_reminder(factory, placed):
+    # A 催办 (written by services/chasing.py as an "urge" event) after the 退回 is no step of the work.
+    with transaction(factory) as s:
+        s.add(TaskEvent(task_id=placed["returned"], action="urge", from_state="returned", to_state="returned",
+                        note="请尽快重新申请"))
+    progress = _rows(_sheet(_book(factory, "analyst")))[ORDER.index("returned") + 1]["进展"].value
+    assert progress.endswith("退回：数值未经统计局核实")
 
 
 def test_a_title_that_is_a_formula_stays_text(factory, placed):
