@@ -7,9 +7,12 @@ CSRF token; a refused move shows the task again with the reason and writes nothi
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 
+import docx
+import openpyxl
 import pytest
 from sqlalchemy import select
 
@@ -102,6 +105,15 @@ def test_problem_to_closed_through_the_pages(client, factory, world):
     assert _post(client, f"{page}/reopen", {"reason": "复核发现反弹"}, page=page).status_code == 303
     assert _task(factory)[1:] == ("in_progress", 2, 1)
 
+    # The 台账 as Excel and CSV: the task's row, its department, measures and state as the page shows.
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/tasks/ledger.xlsx").content))
+    rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    mine = next(r for r in rows if r and any(isinstance(c, str) and "加快技改投资" in c for c in r))
+    assert "部门DA" in mine and "新增两个技改项目" in mine and "整改中" in mine
+    listed = client.get("/tasks/ledger.csv")
+    assert listed.headers["content-type"].startswith("text/csv")
+    assert "加快技改投资" in listed.content.decode("utf-8-sig")
+
 
 def test_the_reporter_cannot_verify_and_the_requester_cannot_close_their_own(client, factory, world):
     task_id = _record_and_assign(client, factory)
@@ -174,6 +186,10 @@ def test_a_congress_item_becomes_a_task_followed_on_the_congress_page(client, fa
     assert moved.status_code == 303
     followed = client.get("/congress").text
     assert 'data-state="pending"' in followed and "部门DB" in followed
+    # The 整改情况报告 draft names the item, its department and the task's state.
+    draft = docx.Document(io.BytesIO(client.get("/congress/report.docx").content))
+    body = "\n".join(p.text for p in draft.paragraphs)
+    assert "加强工业固废综合利用" in body and "部门DB" in body and "草稿" in body
     login(client, "leader")             # a leader of A does not follow B's items
     assert "加强工业固废综合利用" not in client.get("/congress").text
     login(client, "reporter")           # nor may a reporter open the page

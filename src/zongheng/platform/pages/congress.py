@@ -29,6 +29,7 @@ routes = Routes()
 FOLLOWERS = (Role.ANALYST, Role.CONGRESS, Role.LEADER)
 """Who follows the review items: the analyst office, 人大, leaders."""
 FollowerDep = Annotated[Caller, Depends(require(*FOLLOWERS))]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def items_of(caller: Caller) -> list[Problem]:
@@ -53,6 +54,26 @@ def page(request: Request, caller: Caller, *, problems: list[str] | None = None)
                   items=items_of(caller), regions=regions, record_regions=record_regions, runs=runs,
                   depts=department_names(db), names=dict(db.execute(select(User.id, User.username)).all()),
                   problems=problems or [])
+
+
+@routes.add("GET", "/congress/report.docx")
+def report(request: Request, caller: FollowerDep) -> Response:
+    """Download the 审议意见整改落实情况报告 draft (Word, marked 草稿) from the tasks' states and evidence.
+
+    ``?region=B`` keeps one region's items; ``?instructions=1`` adds the leaders' instructions.
+    """
+    from zongheng.platform.pages.deps import get_settings
+    from zongheng.platform.pages.evidence import content_disposition
+    from zongheng.platform.services.rectification_report import rectification_report
+
+    region = request.query_params.get("region") or None
+    if region is not None and region not in regions_in_scope(caller.db, caller.grants, frozenset(FOLLOWERS)):
+        region = None
+    data = rectification_report(caller.db, caller.user, region_code=region, lang=caller.lang,
+                                instructions=request.query_params.get("instructions") == "1",
+                                timezone=get_settings(request).timezone)
+    name = "整改情况报告（草稿）.docx" if caller.lang != "en" else "rectification-report-draft.docx"
+    return Response(data, media_type=DOCX, headers={"Content-Disposition": content_disposition(name)})
 
 
 @routes.add("GET", "/congress")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zongheng.i18n import register_messages
+from zongheng.platform.services import task_rows  # noqa: F401  (registers the state, source and action names)
 
 register_messages({
     "pf_nav_group_data": ("数据报送", "Data"),
@@ -91,6 +92,11 @@ register_messages({
     "pf_fact_change": ("需提升", "Change needed"),
     "pf_fact_change_pct": ("需提升（%）", "Change needed (%)"),
     "pf_fact_open_unit": ("在评价结果中查看该地区", "Open the unit in the run"),
+    "pf_tasks_dept_record": ("各责任单位整改记录", "Each department's record"),
+    "pf_tasks_ledger_xlsx": ("导出台账（Excel）", "Download the ledger (Excel)"),
+    "pf_tasks_ledger_csv": ("导出台账（CSV）", "Download the ledger (CSV)"),
+    "pf_congress_report": ("生成整改情况报告（Word 草稿）", "Rectification report draft (Word)"),
+    "pf_congress_report_all": ("含领导批示", "with leaders' instructions"),
     "pf_task_heading": ("整改任务 #{id}", "Task #{id}"),
     "pf_task_from_run": ("评价结果 #{run}", "run #{run}"),
     "pf_task_numbers": ("问题依据", "What shows the problem"),
@@ -135,27 +141,6 @@ register_messages({
     "pf_task_no_due": ("请填写日期。", "Give a date."),
     "pf_task_no_milestone": ("此任务没有该节点。", "This task has no such step."),
     "pf_task_bad_value": ("“{value}”不是数值。", "“{value}” is not a number."),
-    "pf_task_state_pending": ("待认领", "to claim"),
-    "pf_task_state_in_progress": ("整改中", "in progress"),
-    "pf_task_state_requested": ("申请销号", "asked to close"),
-    "pf_task_state_closed": ("已销号", "closed"),
-    "pf_task_state_returned": ("退回", "sent back"),
-    "pf_task_source_weakest": ("短板指标", "among the weakest"),
-    "pf_task_source_decline": ("退步", "decline"),
-    "pf_task_source_below_target": ("未达标", "below target"),
-    "pf_task_source_red_light": ("红灯预警", "red light"),
-    "pf_task_source_d_grade": ("亩均 D 类企业", "D-grade firm"),
-    "pf_task_source_path_lever": ("路径抓手", "path lever"),
-    "pf_task_source_congress": ("人大审议意见", "People's Congress review"),
-    "pf_task_source_instruction": ("领导批示", "leader's instruction"),
-    "pf_task_action_assign": ("下达", "assigned"),
-    "pf_task_action_claim": ("认领", "claimed"),
-    "pf_task_action_work": ("更新", "updated"),
-    "pf_task_action_request": ("申请销号", "asked to close"),
-    "pf_task_action_verify": ("核实销号", "verified and closed"),
-    "pf_task_action_send_back": ("退回", "sent back"),
-    "pf_task_action_reopen": ("重新打开", "reopened"),
-    "pf_task_action_urge": ("催办", "urged"),
 })
 
 STATE_KEYS = {s: f"pf_task_state_{s}" for s in ("pending", "in_progress", "requested", "closed", "returned")}

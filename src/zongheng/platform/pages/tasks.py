@@ -118,11 +118,15 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
     sources = [s for s in sorted(MANUAL_SOURCES)
                if any(g.role in service.RECORDERS[s] for g in caller.grants)]
     names = dict(db.execute(select(User.id, User.username)).all())
+    from zongheng.platform.services.department_record import department_record, record_headers
+
     summary = chasing.department_summary(db, caller.user, today).to_dict("records")
+    record = department_record(db, caller.user, timezone=get_settings(request).timezone)
     notice = request.query_params.get("rules", "")
     return render(request, "tasks.html", caller=caller, keys=TASK_KEYS, status=400 if problems else 200,
-                  tasks=found, summary=summary, today=today, state=state, title_of=_title_of(caller),
-                  notice=_rules_notice(caller, notice),
+                  tasks=found, summary=summary, record=record.to_dict("records"),
+                  record_headers=record_headers(caller.lang), today=today, state=state,
+                  title_of=_title_of(caller), notice=_rules_notice(caller, notice),
                   department=department, states=list(TaskState), open_problems=open_problems,
                   regions=_region_names(caller), depts=department_names(db), names=names,
                   record_regions=record_regions, sources=sources, problems=problems or [],
@@ -162,6 +166,39 @@ def _departments_of(caller: Caller, regions: set[str]) -> dict[str, list[tuple[s
 def ledger(request: Request, caller: ReaderDep) -> Response:
     """List the tasks in scope (整改台账), overdue marked; analysts also see problems without a task."""
     return _ledger(request, caller)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, media_type: str, name: str) -> Response:
+    return Response(data, media_type=media_type, headers={"Content-Disposition": content_disposition(name)})
+
+
+def _book(request: Request, caller: Caller, write, media_type: str, suffix: str) -> Response:
+    """Build the caller's 台账 and send it written by ``write`` (xlsx or csv) as a dated attachment."""
+    from zongheng.platform.services import task_ledger
+
+    book = task_ledger.ledger(caller.db, caller.user, lang=caller.lang,
+                              timezone=get_settings(request).timezone)
+    name = f"{i18n.text('pf_nav_tasks', caller.lang)}-{book.today.isoformat()}.{suffix}"
+    return _download(write(book), media_type, name)
+
+
+@routes.add("GET", "/tasks/ledger.xlsx")
+def ledger_xlsx(request: Request, caller: ReaderDep) -> Response:
+    """Download the 台账 of every task in scope as Excel (问题/责任单位/措施/时限/进展/状态)."""
+    from zongheng.platform.services.task_ledger import ledger_xlsx as write
+
+    return _book(request, caller, write, XLSX, "xlsx")
+
+
+@routes.add("GET", "/tasks/ledger.csv")
+def ledger_csv(request: Request, caller: ReaderDep) -> Response:
+    """Download the same 台账 as CSV (UTF-8 with a BOM)."""
+    from zongheng.platform.services.task_ledger import ledger_csv as write
+
+    return _book(request, caller, write, "text/csv; charset=utf-8", "csv")
 
 
 def _message(caller: Caller, error: service.TaskError) -> str:
@@ -287,7 +324,8 @@ def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] |
     return render(request, "task.html", caller=caller, keys=TASK_KEYS, status=status_code, task=task,
                   problem=task.problem, moves=moves, effect=trajectory_of(db, task),
                   title_of=_title_of(caller), facts=_facts(task.problem), regions=_region_names(caller),
-                  depts=department_names(db), names=names, overdue=_overdue(task, today), today=today, problems=problems or [])
+                  depts=department_names(db), names=names, overdue=_overdue(task, today), today=today,
+                  problems=problems or [])
 
 
 @routes.add("GET", "/tasks/{task_id}")
