@@ -25,6 +25,7 @@ from zongheng import i18n
 from zongheng.platform.models import (
     MANUAL_SOURCES,
     Department,
+    GradingRun,
     Milestone,
     Problem,
     ProblemSource,
@@ -39,6 +40,7 @@ from zongheng.platform.models import (
 )
 from zongheng.platform.pages.deps import MAX_ID, Caller, get_settings, require
 from zongheng.platform.pages.evidence import DOWNLOAD_POLICY, body_within_limit, content_disposition
+from zongheng.platform.pages.grading import _grading_readable
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
 from zongheng.platform.pages.runs import _run_readable
@@ -267,6 +269,26 @@ def from_run(request: Request, run: Annotated[Run, Depends(_run_readable)], call
         caller.db.rollback()
         return _ledger(request, caller, problems=[_message(caller, exc)])
     caller.db.commit()
+    return _rules_done(outcome)
+
+
+@routes.add("POST", "/grading/{grading_id}/problems")
+def from_grading(request: Request, run: Annotated[GradingRun, Depends(_grading_readable)],
+                 caller: AnalystDep) -> Response:
+    """Make each D firm of a 亩均 grading a problem (低效整治); one open problem per firm, never repeated."""
+    from zongheng.platform.services.grading_problems import problems_from_grading
+
+    try:
+        outcome = problems_from_grading(caller.db, caller.user, run)
+    except service.TaskError as exc:
+        caller.db.rollback()
+        return _ledger(request, caller, problems=[_message(caller, exc)])
+    caller.db.commit()
+    return _rules_done(outcome)
+
+
+def _rules_done(outcome) -> RedirectResponse:
+    """Back to the ledger's problems, saying how many were new, updated and unchanged."""
     counts = f"{len(outcome.created)}-{len(outcome.updated)}-{len(outcome.unchanged)}"
     return RedirectResponse(f"/tasks?rules={counts}#problems", status_code=303)
 
@@ -287,8 +309,9 @@ def assign(request: Request, problem: ProblemDep, caller: AnalystDep,
     return RedirectResponse(f"/tasks/{task.id}", status_code=303)
 
 
-FACTS = ("period", "unit", "value", "previous", "previous_period", "rank", "previous_rank", "of", "score",
-         "target", "gap", "light", "target_rank", "current_rank", "needed", "change", "change_pct")
+FACTS = ("period", "unit", "name", "township", "value", "previous", "previous_period", "rank",
+         "previous_rank", "of", "score", "percentile", "target", "gap", "light", "target_rank",
+         "current_rank", "needed", "change", "change_pct", "weakest")
 """The numbers of a rule's problem that its page shows, in this order (``pf_fact_<key>``)."""
 
 
@@ -300,9 +323,11 @@ def _facts(problem: Problem) -> tuple[list[tuple[str, object]], str | None]:
         found = {}
     if not isinstance(found, dict):
         found = {}
-    facts = [(f"pf_fact_{key}", found[key]) for key in FACTS if found.get(key) not in (None, "")]
+    shown = [key for key in FACTS if found.get(key) not in (None, "", [])]
+    facts = [(f"pf_fact_{k}", "、".join(map(str, found[k])) if isinstance(found[k], list) else found[k])
+             for k in shown]
     link = found.get("link")
-    return facts, link if isinstance(link, str) and link.startswith("/runs/") else None
+    return facts, link if isinstance(link, str) and link.startswith(("/runs/", "/grading/")) else None
 
 
 def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] | None = None,

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from zongheng.platform.services.runs import Results
 
 __all__ = ["RULE_SOURCES", "WEAKEST", "Finding", "Outcome", "findings", "is_open", "problems_from_run",
-           "title_in", "unit_link", "units_of"]
+           "record_findings", "title_in", "unit_link", "units_of"]
 
 register_messages({
     "pf_rules_title_weakest": ("{unit}：{indicator}为短板指标", "{unit}: {indicator} is among the weakest"),
@@ -93,7 +93,8 @@ class Finding:
 
     source: ProblemSource
     region: str
-    indicator: str
+    indicator: str | None
+    """None for a problem of a firm or a region as a whole (a D-grade firm)."""
     title: str
     detail: dict[str, Any]
 
@@ -438,34 +439,66 @@ def problems_from_run(db: Session, user: User | None, run: Run, *, regions: Sequ
         raise tasks.TaskError("pf_rules_bad_weakest", k=weakest)
     chosen = _chosen_regions(db, user, run, regions)
     outcome = Outcome()
-    found = {f.key: f for f in findings(db, run, chosen, weakest=weakest, sources=sources,
-                                         notes=outcome.notes)}
-    if not found:
+    found = findings(db, run, chosen, weakest=weakest, sources=sources, notes=outcome.notes)
+    return record_findings(db, user, found, chosen, origin="run", origin_id=run.id, outcome=outcome)
+
+
+def record_findings(db: Session, user: User | None, found: Iterable[Finding], regions: Sequence[str], *,
+                    origin: str, origin_id: int, outcome: Outcome | None = None) -> Outcome:
+    """Record findings as problems, keeping one open problem per (source, region, indicator, title).
+
+    Parameters
+    ----------
+    db : Session
+    user : User or None
+        Who records (checked by :func:`tasks.record_problem`); None is the system.
+    found : iterable of Finding
+        What the rules found; each finding's ``detail`` names its origin (``detail[origin]``).
+    regions : sequence of str
+        The regions the rules looked at: only their open problems can be found again.
+    origin : {"run", "grading"}
+        What the findings come from: a run (the problem's ``run_id`` is set) or a 亩均 grading.
+    origin_id : int
+        The run's or grading's id; a problem last updated from a newer one is left unchanged.
+    outcome : Outcome, optional
+        Add to this outcome (e.g. one holding the rules' notes).
+
+    Returns
+    -------
+    Outcome
+        The problems created, updated (found again with new numbers) and unchanged.
+    """
+    outcome = outcome or Outcome()
+    by_key = {f.key: f for f in found}
+    if not by_key:
         return outcome
     existing = db.scalars(select(Problem).where(
-        Problem.source.in_({k[0] for k in found}), Problem.region_code.in_(chosen), is_open())
+        Problem.source.in_({k[0] for k in by_key}), Problem.region_code.in_(regions), is_open())
         .order_by(Problem.id)).all()
     # The newest open problem of a key is the one to keep current (older twins predate this rule).
     open_by_key = {(p.source, p.region_code, p.indicator_code, p.title): p for p in existing}
-    for key, finding in found.items():
+    first = f"first_{origin}"
+    run_id = origin_id if origin == "run" else None
+    for key, finding in by_key.items():
         problem = open_by_key.get(key)
         if problem is None:
             outcome.created.append(tasks.record_problem(
                 db, user, source=finding.source, region_code=finding.region, title=finding.title,
-                indicator_code=finding.indicator, run_id=run.id,
-                detail={**finding.detail, "first_run": run.id}))
+                indicator_code=finding.indicator, run_id=run_id,
+                detail={**finding.detail, first: origin_id}))
             continue
         before = json.loads(problem.detail or "{}")
-        detail = {**finding.detail, "first_run": before.get("first_run", problem.run_id)}
-        if (problem.run_id is not None and problem.run_id > run.id) or (
-                problem.run_id == run.id and before == json.loads(json.dumps(detail))):
+        latest = before.get(origin, problem.run_id if origin == "run" else None)
+        detail = {**finding.detail, first: before.get(first, latest)}
+        if (latest is not None and latest > origin_id) or (
+                latest == origin_id and before == json.loads(json.dumps(detail))):
             outcome.unchanged.append(problem)
             continue
-        previous_run = problem.run_id
         problem.detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
-        problem.run_id = run.id
+        if run_id is not None:
+            problem.run_id = run_id
         audit.record(db, "problem.update", user_id=user.id if user else None, object_type="problem",
-                     object_id=problem.id, run=run.id, previous_run=previous_run)
+                     object_id=problem.id, **{origin: origin_id, f"previous_{origin}": latest})
         outcome.updated.append(problem)
     db.flush()
     return outcome
