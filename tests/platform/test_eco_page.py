@@ -10,71 +10,44 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
 from html import unescape
 from urllib.parse import unquote
 
-import numpy as np
 import pandas as pd
 import pytest
 from docx import Document
 
 import zongheng as zh
-from zongheng import display, frameworks
+from zongheng import display
 from zongheng.analysis.attainment import WarningRule, attainment, summary, value_label
 from zongheng.platform.db import transaction
-from zongheng.platform.models import Department, FrameworkVersion, Region, Role, Run, Scope, State, Submission
-from zongheng.platform.services import jobs, org, runs, users
-from zongheng.platform.services.frameworks import import_framework
-from zongheng.platform.services.submissions import expected_submissions
+from zongheng.platform.models import FrameworkVersion, Role, Run, Scope, State, Submission
+from zongheng.platform.services import jobs, runs, users
 
 from .conftest import PASSWORD, login
+from .county_world import enter_counties
 from .run_world import tiny_run
 
 pytestmark = pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
-
-COUNTIES = {"330702": "婺城区", "330782": "义乌市", "330784": "永康市"}
-START = date(2000, 1, 1)
-
 
 @pytest.fixture(scope="module")
 def eco_demo():
     return zh.datasets.load("eco_yongkang")
 
 
+def _readers(s) -> None:
+    for name, role, scope in (
+            ("fenxi", Role.ANALYST, {"scope": Scope.BELOW, "region": "3307", "view_unapproved": True}),
+            ("lingdao", Role.LEADER, {"region": "330784"}),
+            ("hangzhou", Role.LEADER, {"scope": Scope.BELOW, "region": "3301"})):
+        users.assign(s, users.create(s, name, PASSWORD), role, **scope)
+
+
 @pytest.fixture
 def eco_entered(factory, eco_demo):
     """The three counties' 生态文明 values entered and approved, 2020–2024, the readers; the version id."""
-    panel = eco_demo.panel
-    column = {c: n for n, c in enumerate(panel.indicators)}
-    with transaction(factory) as s:
-        org.add(s, Region, "33", "浙江省", level="province", valid_from=START)
-        org.add(s, Region, "3307", "金华市", parent="33", level="city", valid_from=START)
-        org.add(s, Region, "3301", "杭州市", parent="33", level="city", valid_from=START)
-        version = import_framework(s, "eco", 2023, frameworks.path("eco"))
-        leads = sorted({i.lead_department for i in version.indicators})
-        for code, name in COUNTIES.items():
-            org.add(s, Region, code, name, parent="3307", level="county", valid_from=START)
-            depts = {}
-            for n, lead in enumerate(leads):
-                depts[lead] = f"{code}-{n}"
-                org.add(s, Department, depts[lead], f"{name}{lead}", region_code=code, short_name=lead,
-                        valid_from=START)
-            unit = panel.units.index(name)
-            for period in panel.periods:
-                row = panel.values[panel.periods.index(period), unit]
-                due = date(period + 1, 3, 31)
-                for sub in expected_submissions(s, version, code, str(period), due, depts):
-                    sub.state = State.APPROVED.value
-                    for value in sub.values:
-                        x = float(row[column[value.indicator.code]])
-                        value.value = value.approved_value = None if np.isnan(x) else x
-        for name, role, scope in (
-                ("fenxi", Role.ANALYST, {"scope": Scope.BELOW, "region": "3307", "view_unapproved": True}),
-                ("lingdao", Role.LEADER, {"region": "330784"}),
-                ("hangzhou", Role.LEADER, {"scope": Scope.BELOW, "region": "3301"})):
-            users.assign(s, users.create(s, name, PASSWORD), role, **scope)
-        return version.id
+    return enter_counties(factory, eco_demo.panel, "eco", 2023, extra_cities=[("3301", "杭州市")],
+                          more=_readers)
 
 
 def _run(factory, version_id: int) -> int:

@@ -8,22 +8,15 @@ the exported files read back (both databases).
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pytest
 
 import zongheng as zh
-from zongheng import frameworks
 from zongheng.platform.db import transaction
-from zongheng.platform.models import Department, FrameworkVersion, Region, State, Submission
-from zongheng.platform.services import org
-from zongheng.platform.services.frameworks import import_framework
+from zongheng.platform.models import FrameworkVersion, State, Submission
 from zongheng.platform.services.run_inputs import export_inputs, gather
-from zongheng.platform.services.submissions import expected_submissions
 
-COUNTIES = {"330702": "婺城区", "330782": "义乌市", "330784": "永康市"}
-START = date(2000, 1, 1)
+from .county_world import COUNTIES, enter_counties
 
 
 @pytest.fixture(scope="module")
@@ -34,30 +27,7 @@ def demo():
 @pytest.fixture
 def entered(factory, demo):
     """Every value of the three counties entered and approved, 2020–2024; return the version id."""
-    panel = demo.panel
-    column = {c: n for n, c in enumerate(panel.indicators)}
-    with transaction(factory) as s:
-        org.add(s, Region, "33", "浙江省", level="province", valid_from=START)
-        org.add(s, Region, "3307", "金华市", parent="33", level="city", valid_from=START)
-        version = import_framework(s, "tiangong", 2024, frameworks.path("tiangong"))
-        leads = sorted({i.lead_department for i in version.indicators})
-        for code, name in COUNTIES.items():
-            org.add(s, Region, code, name, parent="3307", level="county", valid_from=START)
-            depts = {}
-            for n, lead in enumerate(leads):
-                depts[lead] = f"{code}-{n}"
-                org.add(s, Department, depts[lead], f"{name}{lead}", region_code=code, short_name=lead,
-                        valid_from=START)
-            unit = panel.units.index(name)
-            for period in panel.periods:
-                row = panel.values[panel.periods.index(period), unit]
-                due = date(period + 1, 3, 31)
-                for sub in expected_submissions(s, version, code, str(period), due, depts):
-                    sub.state = State.APPROVED.value
-                    for value in sub.values:
-                        x = float(row[column[value.indicator.code]])
-                        value.value = value.approved_value = None if np.isnan(x) else x
-        return version.id
+    return enter_counties(factory, demo.panel, "tiangong", 2024)
 
 
 def _subset(demo):
