@@ -142,6 +142,10 @@ register_messages({
     "pf_task_who": ("人员", "Who"),
     "pf_task_action": ("操作", "Action"),
     "pf_task_note": ("说明", "Note"),
+    # The notes services.tasks writes on a "work" event (措施, 节点), shown in the reader's language.
+    "pf_task_note_measures": ("修改整改措施", "Measures edited"),
+    "pf_task_note_milestone": ("新增节点：{title}", "Step added: {title}"),
+    "pf_task_note_milestone_done": ("节点完成：{title}", "Step done: {title}"),
     "pf_task_back": ("返回整改台账", "Back to the tasks"),
     "pf_task_bad_source": ("人工记录的问题来源须为人大审议意见或领导批示。",
                            "A problem recorded by hand comes from a People's Congress review or a "
