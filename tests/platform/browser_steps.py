@@ -6,9 +6,16 @@ synthetic release as peers) and waits for the job page to move on to the run by 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-__all__ = ["assert_clean", "start_tiangong_run"]
+__all__ = ["Chromium", "assert_clean", "demo_chromium", "publish", "start_tiangong_run"]
 
 
 def start_tiangong_run(page) -> str:
@@ -28,3 +35,48 @@ def assert_clean(log: dict, base: str) -> None:
     assert log["errors"] == []
     assert [m for m in log["console"] if m[0] == "error"] == []
     assert all(url.startswith((base, "data:")) for url in log["requests"]), log["requests"]
+
+
+@dataclass
+class Chromium:
+    """Debian's Chromium on the live demo: the browser, the site, the demo accounts, what pages logged."""
+
+    browser: Any
+    base: str
+    accounts: dict[str, str]
+    log: dict[str, list]
+
+    def login(self, name: str):
+        """Log the demo user ``name`` in, in a context of its own; return the page (at /)."""
+        from .test_flow_browser import _login
+
+        return _login(self.browser, self.base, name, self.accounts[name], self.log)
+
+
+@contextmanager
+def demo_chromium(live_demo) -> Iterator[Chromium]:
+    """Open Chromium for a walk on the live demo; close it, then check every page stayed clean."""
+    from playwright.sync_api import sync_playwright
+
+    from zongheng.report.html import CHROMIUM_ARGS
+
+    from .test_browser import CHROMIUM
+
+    base, accounts = live_demo
+    log: dict[str, list] = {"console": [], "errors": [], "requests": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            yield Chromium(browser, base, accounts, log)
+        finally:
+            browser.close()
+    assert_clean(log, base)
+
+
+def publish(folder: Path, *names: str) -> None:
+    """Copy a walk's screenshots from ``folder`` to docs/img/ when ``ZONGHENG_DOCS_IMG`` is set."""
+    from .test_browser import DOCS_IMG
+
+    if os.environ.get("ZONGHENG_DOCS_IMG"):
+        for name in names:
+            shutil.copy(folder / name, DOCS_IMG / name)

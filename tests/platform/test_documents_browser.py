@@ -7,58 +7,43 @@ Set ``ZONGHENG_DOCS_IMG=1`` to also write docs/img/platform_documents.png.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 
-from .browser_steps import assert_clean, start_tiangong_run
-from .test_browser import CHROMIUM, DOCS_IMG, live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
-from .test_flow_browser import _login
+from .browser_steps import demo_chromium, publish, start_tiangong_run
+from .test_browser import live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
 
 
 @needs_chromium
 @pytest.mark.parametrize("live_demo", [True], indirect=True)
 def test_the_analyst_generates_and_downloads_the_documents(live_demo, tmp_path):  # noqa: F811
     import docx
-    from playwright.sync_api import sync_playwright
-
-    from zongheng.report.html import CHROMIUM_ARGS
-
-    base, accounts = live_demo
-    log = {"console": [], "errors": [], "requests": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        try:
-            page = _login(browser, base, "fenxi", accounts["fenxi"], log)
-            run_url = start_tiangong_run(page)
-            section = page.locator("section#documents")
-            assert section.locator("p.none").count() == 1          # nothing archived yet
-            section.locator("select[name=unit]").select_option("永康市")
-            section.locator("button.generate").click()
-            page.wait_for_url(re.compile(r".*/jobs/\d+$"))
-            # The job page polls its progress and returns to the run's documents by itself.
-            page.wait_for_url(re.compile(r".*/runs/\d+#documents$"), timeout=180_000)
-            assert page.url.startswith(run_url)
-            rows = page.locator("table.document-list tr.document")
-            assert rows.evaluate_all("rows => rows.map(r => r.dataset.kind)") == ["html", "docx", "xlsx"]
-            assert "未审核" in page.locator("table.document-list tr.version").inner_text()
-            with page.expect_download() as info:
-                page.locator("tr.document[data-kind=docx] a.download").click()
-            download = info.value
-            assert download.suggested_filename.startswith("未审核_永康市_2024_")
-            assert download.suggested_filename.endswith(".docx")
-            saved = tmp_path / "download.docx"
-            download.save_as(saved)
-            draft = docx.Document(str(saved))
-            assert "永康市" in draft.paragraphs[0].text
-            assert "未审核" in draft.sections[0].header.paragraphs[0].text
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.evaluate("document.querySelector('section#documents').scrollIntoView()")
-            page.screenshot(path=str(tmp_path / "platform_documents.png"), full_page=False)
-        finally:
-            browser.close()
-    assert_clean(log, base)
-    if os.environ.get("ZONGHENG_DOCS_IMG"):
-        shutil.copy(tmp_path / "platform_documents.png", DOCS_IMG / "platform_documents.png")
+    with demo_chromium(live_demo) as chromium:
+        page = chromium.login("fenxi")
+        run_url = start_tiangong_run(page)
+        section = page.locator("section#documents")
+        assert section.locator("p.none").count() == 1          # nothing archived yet
+        section.locator("select[name=unit]").select_option("永康市")
+        section.locator("button.generate").click()
+        page.wait_for_url(re.compile(r".*/jobs/\d+$"))
+        # The job page polls its progress and returns to the run's documents by itself.
+        page.wait_for_url(re.compile(r".*/runs/\d+#documents$"), timeout=180_000)
+        assert page.url.startswith(run_url)
+        rows = page.locator("table.document-list tr.document")
+        assert rows.evaluate_all("rows => rows.map(r => r.dataset.kind)") == ["html", "docx", "xlsx"]
+        assert "未审核" in page.locator("table.document-list tr.version").inner_text()
+        with page.expect_download() as info:
+            page.locator("tr.document[data-kind=docx] a.download").click()
+        download = info.value
+        assert download.suggested_filename.startswith("未审核_永康市_2024_")
+        assert download.suggested_filename.endswith(".docx")
+        saved = tmp_path / "download.docx"
+        download.save_as(saved)
+        draft = docx.Document(str(saved))
+        assert "永康市" in draft.paragraphs[0].text
+        assert "未审核" in draft.sections[0].header.paragraphs[0].text
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.evaluate("document.querySelector('section#documents').scrollIntoView()")
+        page.screenshot(path=str(tmp_path / "platform_documents.png"), full_page=False)
+    publish(tmp_path, "platform_documents.png")

@@ -8,15 +8,12 @@ Set ``ZONGHENG_DOCS_IMG=1`` to also write docs/img/platform_eco.png.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 
 import pytest
 
-from .browser_steps import assert_clean
-from .test_browser import CHROMIUM, DOCS_IMG, live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
-from .test_flow_browser import _login
+from .browser_steps import demo_chromium, publish
+from .test_browser import live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
 
 
 def start_eco_run(page) -> str:
@@ -34,37 +31,25 @@ def start_eco_run(page) -> str:
 @pytest.mark.parametrize("live_demo", [True], indirect=True)
 def test_the_analyst_reads_the_eco_page_and_downloads_the_draft(live_demo, tmp_path):  # noqa: F811
     from docx import Document
-    from playwright.sync_api import sync_playwright
-
-    from zongheng.report.html import CHROMIUM_ARGS
-
-    base, accounts = live_demo
-    log = {"console": [], "errors": [], "requests": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        try:
-            page = _login(browser, base, "fenxi", accounts["fenxi"], log)
-            start_eco_run(page)    # the job page moves on to the run by itself
-            page.click("a.eco-link")
-            page.wait_for_url(re.compile(r".*/runs/\d+/eco$"))
-            assert "未审核" in page.inner_text("p.unapproved")
-            assert page.locator("section.eco-summary").get_attribute("data-unit") == "永康市"
-            rows = page.locator("table.eco-indicators tbody tr")
-            assert rows.count() == 30
-            lights = set(rows.evaluate_all("rows => rows.map(r => r.dataset.light)"))
-            assert {"green", "red"} <= lights
-            page.locator("#eco-trend[data-ready='1']").wait_for(timeout=30_000)   # ECharts drew it
-            with page.expect_download() as info:
-                page.click("a.eco-report")
-            download = info.value
-            assert download.suggested_filename.startswith("永康市2024年生态文明建设情况报告")
-            doc = Document(io.BytesIO(open(download.path(), "rb").read()))
-            assert doc.paragraphs[0].text.startswith("未审核")
-            page.set_viewport_size({"width": 1280, "height": 1000})
-            page.evaluate("document.querySelector('p.unapproved').scrollIntoView()")
-            page.screenshot(path=str(tmp_path / "platform_eco.png"), full_page=False)
-        finally:
-            browser.close()
-    assert_clean(log, base)
-    if os.environ.get("ZONGHENG_DOCS_IMG"):
-        shutil.copy(tmp_path / "platform_eco.png", DOCS_IMG / "platform_eco.png")
+    with demo_chromium(live_demo) as chromium:
+        page = chromium.login("fenxi")
+        start_eco_run(page)    # the job page moves on to the run by itself
+        page.click("a.eco-link")
+        page.wait_for_url(re.compile(r".*/runs/\d+/eco$"))
+        assert "未审核" in page.inner_text("p.unapproved")
+        assert page.locator("section.eco-summary").get_attribute("data-unit") == "永康市"
+        rows = page.locator("table.eco-indicators tbody tr")
+        assert rows.count() == 30
+        lights = set(rows.evaluate_all("rows => rows.map(r => r.dataset.light)"))
+        assert {"green", "red"} <= lights
+        page.locator("#eco-trend[data-ready='1']").wait_for(timeout=30_000)   # ECharts drew it
+        with page.expect_download() as info:
+            page.click("a.eco-report")
+        download = info.value
+        assert download.suggested_filename.startswith("永康市2024年生态文明建设情况报告")
+        doc = Document(io.BytesIO(open(download.path(), "rb").read()))
+        assert doc.paragraphs[0].text.startswith("未审核")
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.evaluate("document.querySelector('p.unapproved').scrollIntoView()")
+        page.screenshot(path=str(tmp_path / "platform_eco.png"), full_page=False)
+    publish(tmp_path, "platform_eco.png")

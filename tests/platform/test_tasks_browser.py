@@ -17,9 +17,7 @@ platform_congress.png.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import struct
 import zlib
 from datetime import date, timedelta
@@ -27,9 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from .browser_steps import assert_clean, start_tiangong_run
-from .test_browser import CHROMIUM, DOCS_IMG, live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
-from .test_flow_browser import _login
+from .browser_steps import demo_chromium, publish, start_tiangong_run
+from .test_browser import live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
 
 DEPARTMENT = "永康市统计局"
 """The demo reporter's department (``tianbao`` reports for 统计局 only)."""
@@ -43,12 +40,6 @@ def _png() -> bytes:
     rows = b"".join(b"\x00" + b"\x80" * 2 for _ in range(2))     # filter byte, two grey pixels
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def _browser(p):
-    from zongheng.report.html import CHROMIUM_ARGS
-
-    return p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
 
 
 def _problems_from_run(page) -> int:
@@ -172,31 +163,21 @@ def _ledger(page, base: str, title: str, shots: Path) -> None:
 @needs_chromium
 @pytest.mark.parametrize("live_demo", [True], indirect=True)
 def test_a_runs_problem_becomes_a_task_closed_on_evidence(live_demo, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    base, accounts = live_demo
-    log = {"console": [], "errors": [], "requests": []}
+    base = live_demo[0]
     today = date.today()
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            analyst = _login(browser, base, "fenxi", accounts["fenxi"], log)
-            analyst.set_viewport_size({"width": 1400, "height": 900})
-            start_tiangong_run(analyst)
-            created = _problems_from_run(analyst)
-            assert created > 0
-            assert analyst.locator("table.problems tr[data-problem]").count() == created   # none before
-            task, title = _give_out(analyst, today)
-            reporter = _login(browser, base, "tianbao", accounts["tianbao"], log)
-            new_value = _do_the_work(reporter, base, task)
-            _verify(analyst, base, task, new_value, tmp_path)
-            _ledger(analyst, base, title, tmp_path)
-        finally:
-            browser.close()
-    assert_clean(log, base)
-    if os.environ.get("ZONGHENG_DOCS_IMG"):
-        for name in ("platform_tasks.png", "platform_task.png"):
-            shutil.copy(tmp_path / name, DOCS_IMG / name)
+    with demo_chromium(live_demo) as chromium:
+        analyst = chromium.login("fenxi")
+        analyst.set_viewport_size({"width": 1400, "height": 900})
+        start_tiangong_run(analyst)
+        created = _problems_from_run(analyst)
+        assert created > 0
+        assert analyst.locator("table.problems tr[data-problem]").count() == created   # none before
+        task, title = _give_out(analyst, today)
+        reporter = chromium.login("tianbao")
+        new_value = _do_the_work(reporter, base, task)
+        _verify(analyst, base, task, new_value, tmp_path)
+        _ledger(analyst, base, title, tmp_path)
+    publish(tmp_path, *("platform_tasks.png", "platform_task.png"))
 
 
 ITEM = "加快推进工业固废资源化利用，提高一般工业固体废物综合利用率（演示）"
@@ -215,47 +196,38 @@ def _report_text(path: Path) -> str:
 
 @needs_chromium
 def test_a_congress_review_item_is_followed_to_its_task_and_report(live_demo, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
+    base = live_demo[0]
+    with demo_chromium(live_demo) as chromium:
+        congress = chromium.login("renda")
+        congress.set_viewport_size({"width": 1400, "height": 900})
+        congress.click("a[href='/congress']")
+        congress.wait_for_url(base + "/congress")
+        assert congress.locator("table.congress-items").count() == 0
+        form = congress.locator("form.congress-form")
+        form.locator("select[name=region]").select_option(label="永康市")
+        form.locator("textarea[name=title]").fill(ITEM)
+        form.locator("button[type=submit]").click()
+        congress.wait_for_url(base + "/congress")
+        item = congress.locator("table.congress-items tr[data-item]")
+        assert item.count() == 1 and ITEM in item.inner_text()
+        assert "尚未下达任务" in item.inner_text()
 
-    base, accounts = live_demo
-    log = {"console": [], "errors": [], "requests": []}
-    with sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            congress = _login(browser, base, "renda", accounts["renda"], log)
-            congress.set_viewport_size({"width": 1400, "height": 900})
-            congress.click("a[href='/congress']")
-            congress.wait_for_url(base + "/congress")
-            assert congress.locator("table.congress-items").count() == 0
-            form = congress.locator("form.congress-form")
-            form.locator("select[name=region]").select_option(label="永康市")
-            form.locator("textarea[name=title]").fill(ITEM)
-            form.locator("button[type=submit]").click()
-            congress.wait_for_url(base + "/congress")
-            item = congress.locator("table.congress-items tr[data-item]")
-            assert item.count() == 1 and ITEM in item.inner_text()
-            assert "尚未下达任务" in item.inner_text()
+        analyst = chromium.login("fenxi")
+        analyst.goto(base + "/tasks#problems")
+        row = analyst.locator("table.problems tr[data-problem]").filter(has_text=ITEM)
+        assert "人大审议意见" in row.inner_text()
+        task = _assign(analyst, row, date.today() + timedelta(days=60), department=NAMED)
+        assert f"责任单位：{NAMED}" in analyst.inner_text("p.task-meta")
 
-            analyst = _login(browser, base, "fenxi", accounts["fenxi"], log)
-            analyst.goto(base + "/tasks#problems")
-            row = analyst.locator("table.problems tr[data-problem]").filter(has_text=ITEM)
-            assert "人大审议意见" in row.inner_text()
-            task = _assign(analyst, row, date.today() + timedelta(days=60), department=NAMED)
-            assert f"责任单位：{NAMED}" in analyst.inner_text("p.task-meta")
-
-            congress.reload()
-            follow = congress.locator("table.congress-items div.item-task[data-state=pending]")
-            assert follow.count() == 1
-            assert f"#{task}" in follow.inner_text() and NAMED in follow.inner_text()
-            assert "待认领" in follow.locator("span.state").inner_text()
-            congress.screenshot(path=str(tmp_path / "platform_congress.png"), full_page=True)
-            with congress.expect_download() as download:
-                congress.click("a.report-link")
-            assert download.value.suggested_filename.endswith(".docx")
-            report = _report_text(Path(download.value.path()))
-        finally:
-            browser.close()
+        congress.reload()
+        follow = congress.locator("table.congress-items div.item-task[data-state=pending]")
+        assert follow.count() == 1
+        assert f"#{task}" in follow.inner_text() and NAMED in follow.inner_text()
+        assert "待认领" in follow.locator("span.state").inner_text()
+        congress.screenshot(path=str(tmp_path / "platform_congress.png"), full_page=True)
+        with congress.expect_download() as download:
+            congress.click("a.report-link")
+        assert download.value.suggested_filename.endswith(".docx")
+        report = _report_text(Path(download.value.path()))
     assert ITEM in report and NAMED in report
-    assert_clean(log, base)
-    if os.environ.get("ZONGHENG_DOCS_IMG"):
-        shutil.copy(tmp_path / "platform_congress.png", DOCS_IMG / "platform_congress.png")
+    publish(tmp_path, "platform_congress.png")

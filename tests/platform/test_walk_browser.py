@@ -12,18 +12,15 @@ platform_unit.png.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .browser_steps import assert_clean, start_tiangong_run
+from .browser_steps import demo_chromium, publish, start_tiangong_run
 from .run_world import rebuilt_scores
-from .test_browser import CHROMIUM, DOCS_IMG, live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
-from .test_flow_browser import _login
+from .test_browser import live_demo, needs_chromium  # noqa: F401  (live_demo: fixture)
 
 SHOTS = ("platform_run.png", "platform_dashboard.png", "platform_unit.png")
 
@@ -113,27 +110,14 @@ def _download_and_rebuild(page, run_url: str, folder: Path) -> dict[str, str]:
 @needs_chromium
 @pytest.mark.parametrize("live_demo", [True], indirect=True)
 def test_the_analysts_walk_from_run_to_download(live_demo, tmp_path):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    from zongheng.report.html import CHROMIUM_ARGS
-
-    base, accounts = live_demo
-    log = {"console": [], "errors": [], "requests": []}
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        try:
-            page = _login(browser, base, "fenxi", accounts["fenxi"], log)
-            page.set_viewport_size({"width": 1400, "height": 900})
-            run_url = start_tiangong_run(page)   # the job page moves on to the run by itself
-            _read_run(page, tmp_path)
-            _read_dashboard(page, tmp_path)
-            shown = _path_and_whatif(page, tmp_path)
-            rebuilt = _download_and_rebuild(page, run_url, tmp_path / "inputs")
-        finally:
-            browser.close()
+    with demo_chromium(live_demo) as chromium:
+        page = chromium.login("fenxi")
+        page.set_viewport_size({"width": 1400, "height": 900})
+        run_url = start_tiangong_run(page)   # the job page moves on to the run by itself
+        _read_run(page, tmp_path)
+        _read_dashboard(page, tmp_path)
+        shown = _path_and_whatif(page, tmp_path)
+        rebuilt = _download_and_rebuild(page, run_url, tmp_path / "inputs")
     assert float(rebuilt["永康市"]) == float(shown)   # the CSV drops trailing zeros
     assert len(rebuilt) == 90
-    assert_clean(log, base)
-    if os.environ.get("ZONGHENG_DOCS_IMG"):
-        for name in SHOTS:
-            shutil.copy(tmp_path / name, DOCS_IMG / name)
+    publish(tmp_path, *SHOTS)
