@@ -42,6 +42,8 @@ def test_the_analyst_chases_an_overdue_task_from_its_page(client, factory, world
     login(client, "analyst")
     ledger = client.get("/tasks").text
     assert 'tr data-department="DA" class="overdue"' in ledger
+    assert f'data-task="{task_id}"' in client.get("/tasks?due=overdue").text     # the 督办 lists
+    assert f'data-task="{task_id}"' not in client.get("/tasks?due=soon").text
     page = client.get(f"/tasks/{task_id}").text
     assert "urge-form" in page
     done = client.post(f"/tasks/{task_id}/urge", data={"csrf_token": csrf_of(page), "note": "本周内办结"},

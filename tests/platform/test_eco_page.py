@@ -188,6 +188,7 @@ def test_unapproved_data_are_marked_on_the_page_and_in_the_draft(client, factory
     login(client, "fenxi")
     html = client.get(f"/runs/{run_id}/eco", params={"unit": "永康市"}).text
     assert f"未审核：本结果使用了 {n} 个尚未审核的数值" in html
+    assert 'class="congress-link" href="/congress"' in html     # on to the 审议意见 follow-up
     draft = client.get(f"/runs/{run_id}/eco/report.docx", params={"unit": "永康市"})
     doc = Document(io.BytesIO(draft.content))
     assert doc.paragraphs[0].text == f"未审核：本稿使用了 {n} 个尚未审核的数值，仅供内部参考。"

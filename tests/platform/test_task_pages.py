@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from zongheng.platform.db import transaction
-from zongheng.platform.models import Problem, Task
+from zongheng.platform.models import Message, Problem, Task
 from zongheng.platform.services import audit
 
 from .conftest import csrf_of, login
@@ -104,6 +104,14 @@ def test_problem_to_closed_through_the_pages(client, factory, world):
         assert audit.verify_chain(s) is None
     assert _post(client, f"{page}/reopen", {"reason": "复核发现反弹"}, page=page).status_code == 303
     assert _task(factory)[1:] == ("in_progress", 2, 1)
+    # Each move told whom it concerns in the inbox: the department, then the analysts, then back.
+    with factory() as s:
+        told = {name: list(s.scalars(select(Message.subject_key)
+                                     .where(Message.recipient_id == world.users[name]).order_by(Message.id)))
+                for name in ("reporter", "analyst")}
+    assert told["reporter"] == ["pf_msg_task_assigned", "pf_msg_task_returned", "pf_msg_task_closed",
+                                "pf_msg_task_reopened"]
+    assert told["analyst"] == ["pf_msg_task_requested", "pf_msg_task_requested"]
 
     # The 台账 as Excel and CSV: the task's row, its department, measures and state as the page shows.
     book = openpyxl.load_workbook(io.BytesIO(client.get("/tasks/ledger.xlsx").content))

@@ -101,6 +101,8 @@ register_messages({
     "pf_grading_to_problems_hint": ("每家 D 类企业一个问题，已有的未销号问题只更新不重复。",
                                     "One problem per D firm; an open one found again is updated, "
                                     "not repeated."),
+    "pf_eco_congress_link": ("人大审议意见及整改跟踪", "People's Congress review items and their follow-up"),
+    "pf_tasks_any_due": ("全部", "Any"),
     "pf_tasks_dept_record": ("各责任单位整改记录", "Each department's record"),
     "pf_tasks_ledger_xlsx": ("导出台账（Excel）", "Download the ledger (Excel)"),
     "pf_tasks_ledger_csv": ("导出台账（CSV）", "Download the ledger (CSV)"),

@@ -111,6 +111,10 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
         query = query.where(Task.state == state)
     if department:
         query = query.where(Task.department_code == department)
+    due = request.query_params.get("due", "")
+    if due in ("soon", "overdue"):      # the 督办 lists: open tasks due within a week, or late
+        late = Task.due < today if due == "overdue" else Task.due.between(today, today + timedelta(days=7))
+        query = query.where(Task.state != TaskState.CLOSED.value, late)
     found = list(db.scalars(query.order_by(Task.due, Task.id)))
     analyst_regions = regions_in_scope(db, caller.grants, frozenset(ANALYSTS))
     open_problems = list(db.scalars(
@@ -126,7 +130,7 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
     record = department_record(db, caller.user, timezone=get_settings(request).timezone)
     notice = request.query_params.get("rules", "")
     return render(request, "tasks.html", caller=caller, keys=TASK_KEYS, status=400 if problems else 200,
-                  tasks=found, summary=summary, record=record.to_dict("records"),
+                  tasks=found, summary=summary, due=due, record=record.to_dict("records"),
                   record_headers=record_headers(caller.lang), today=today, state=state,
                   title_of=_title_of(caller), notice=_rules_notice(caller, notice),
                   department=department, states=list(TaskState), open_problems=open_problems,
@@ -305,6 +309,7 @@ def assign(request: Request, problem: ProblemDep, caller: AnalystDep,
     except service.TaskError as exc:
         caller.db.rollback()
         return _ledger(request, caller, problems=[_message(caller, exc)])
+    _tell(request, caller, task, "assign")
     caller.db.commit()
     return RedirectResponse(f"/tasks/{task.id}", status_code=303)
 
@@ -359,16 +364,30 @@ def task_page(request: Request, task: TaskDep, caller: ReaderDep) -> Response:
     return _page(request, caller, task)
 
 
-def _apply(request: Request, caller: Caller, task: Task, change, anchor: str = "") -> Response:
-    """Run one move; commit and go back to the task, or roll back and show the task with the reason."""
+def _apply(request: Request, caller: Caller, task: Task, change, anchor: str = "", *, tell: str = "",
+           note: str = "") -> Response:
+    """Run one move; tell whom it concerns (``tell``: the move's name), commit and go back to the task.
+
+    A refused move rolls back and shows the task with the reason (400).
+    """
     try:
         change()
     except service.TaskError as exc:
         caller.db.rollback()
         return _page(request, caller, caller.db.get(Task, task.id), problems=[_message(caller, exc)],
                      status_code=400)
+    if tell:
+        _tell(request, caller, task, tell, note)
     caller.db.commit()
     return RedirectResponse(f"/tasks/{task.id}{anchor}", status_code=303)
+
+
+def _tell(request: Request, caller: Caller, task: Task, action: str, note: str = "") -> None:
+    from zongheng.platform.services.task_notices import tell
+
+    settings = get_settings(request)
+    tell(caller.db, task, action, caller.user, today=date.today(), note=note, mail=settings.mail,
+         base_url=settings.site_url)
 
 
 @routes.add("POST", "/tasks/{task_id}/claim")
@@ -432,28 +451,31 @@ def request_close(request: Request, _size: Annotated[None, Depends(body_within_l
                 raise service.TaskError("pf_task_bad_value", value=new_value.strip()) from None
         service.request_close(caller.db, caller.user, task, text=text, new_value=value,
                               files=[(f.filename, f.file) for f in files], limits=limits)
-    return _apply(request, caller, task, change, "#evidence")
+    return _apply(request, caller, task, change, "#evidence", tell="request")
 
 
 @routes.add("POST", "/tasks/{task_id}/verify")
 def verify(request: Request, task: TaskDep, caller: AnalystDep,
            note: Annotated[str, Form(max_length=TEXT)] = "") -> Response:
     """Close the task after checking its evidence (核实销号)."""
-    return _apply(request, caller, task, lambda: service.verify(caller.db, caller.user, task, note))
+    return _apply(request, caller, task, lambda: service.verify(caller.db, caller.user, task, note),
+                  tell="verify", note=note)
 
 
 @routes.add("POST", "/tasks/{task_id}/send-back")
 def send_back(request: Request, task: TaskDep, caller: AnalystDep,
               reason: Annotated[str, Form(max_length=TEXT)] = "") -> Response:
     """Refuse the request to close (退回) with a reason."""
-    return _apply(request, caller, task, lambda: service.send_back(caller.db, caller.user, task, reason))
+    return _apply(request, caller, task, lambda: service.send_back(caller.db, caller.user, task, reason),
+                  tell="send_back", note=reason)
 
 
 @routes.add("POST", "/tasks/{task_id}/reopen")
 def reopen(request: Request, task: TaskDep, caller: AnalystDep,
            reason: Annotated[str, Form(max_length=TEXT)] = "") -> Response:
     """Open a closed task again (重新打开) with a reason."""
-    return _apply(request, caller, task, lambda: service.reopen(caller.db, caller.user, task, reason))
+    return _apply(request, caller, task, lambda: service.reopen(caller.db, caller.user, task, reason),
+                  tell="reopen", note=reason)
 
 
 @routes.add("POST", "/tasks/{task_id}/urge")

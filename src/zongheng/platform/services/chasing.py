@@ -46,11 +46,26 @@ from zongheng.platform.models import (
     User,
 )
 from zongheng.platform.services import access, tasks
-from zongheng.platform.services.mailer import MailConfig, notify
+from zongheng.platform.services.mailer import MailConfig, addresses_of, notify
 from zongheng.platform.services.org import valid_on
 
-__all__ = ["LATE_STEPS", "URGE_STEPS", "DepartmentTasks", "OpenTask", "Urge", "chase_all",
-           "department_summary", "due_soon", "escalation_level", "may_urge", "overdue", "recipients", "urge"]
+__all__ = [
+    "LATE_STEPS",
+    "URGE_STEPS",
+    "DepartmentTasks",
+    "OpenTask",
+    "Urge",
+    "chase_all",
+    "department_summary",
+    "due_soon",
+    "escalation_level",
+    "may_urge",
+    "names_of",
+    "overdue",
+    "reaching",
+    "recipients",
+    "urge",
+]
 
 register_messages({
     "pf_msg_urge_late": ("催办（{level} 级）：{department}（{region}）的整改任务“{title}”已逾期 {days} 天"
@@ -143,7 +158,8 @@ def _open(db: Session, user: User, today: date) -> pd.DataFrame:
     return frame
 
 
-def _names(db: Session, table: type[Region] | type[Department], codes, today: date) -> dict[str, str]:
+def names_of(db: Session, table: type[Region] | type[Department], codes, today: date) -> dict[str, str]:
+    """Return code → name of the regions or departments of ``codes`` as they stood on ``today``."""
     codes = sorted(set(codes))
     if not codes:
         return {}
@@ -152,8 +168,8 @@ def _names(db: Session, table: type[Region] | type[Department], codes, today: da
 
 
 def _grouped(db: Session, frame: pd.DataFrame, today: date) -> list[DepartmentTasks]:
-    departments = _names(db, Department, frame["department_code"], today)
-    regions = _names(db, Region, frame["region_code"], today)
+    departments = names_of(db, Department, frame["department_code"], today)
+    regions = names_of(db, Region, frame["region_code"], today)
     frame = frame.sort_values(["region_code", "department_code", "days_late", "task_id"],
                               ascending=[True, True, False, True])
     out = []
@@ -209,8 +225,9 @@ def department_summary(db: Session, user: User, today: date, days: int = 7) -> p
                .agg(open=("open", "sum"), due_soon=("due_soon", "sum"), overdue=("overdue", "sum"),
                     days_late=("late", "sum"), most_late=("late", "max"))
                .rename(columns={"department_code": "department", "region_code": "region"}))
-    summary.insert(1, "name", summary["department"].map(_names(db, Department, summary["department"], today)))
-    summary.insert(3, "region_name", summary["region"].map(_names(db, Region, summary["region"], today)))
+    departments = names_of(db, Department, summary["department"], today)
+    summary.insert(1, "name", summary["department"].map(departments))
+    summary.insert(3, "region_name", summary["region"].map(names_of(db, Region, summary["region"], today)))
     summary["name"] = summary["name"].fillna(summary["department"])
     summary["region_name"] = summary["region_name"].fillna(summary["region"])
     return (summary.sort_values(["overdue", "days_late", "department"], ascending=[False, False, True])
@@ -227,7 +244,7 @@ def _reaches(db: Session, user: User, roles: frozenset[Role], task: Task, today:
     return db.scalars(query.where(Task.id == task.id).limit(1)).first() is not None
 
 
-def _reaching(db: Session, task: Task, roles: frozenset[Role], today: date) -> list[User]:
+def reaching(db: Session, task: Task, roles: frozenset[Role], today: date) -> list[User]:
     """Return the enabled users holding one of ``roles`` over the task's department."""
     candidates = db.scalars(select(User).join(RoleAssignment).where(
         RoleAssignment.role.in_(sorted(r.value for r in roles)), User.disabled.is_(False))
@@ -244,9 +261,9 @@ def recipients(db: Session, task: Task, level: int, today: date) -> list[User]:
     if not 1 <= level <= 3:
         raise ValueError(f"recipients: level must be 1, 2 or 3, got {level!r}")
     owner = db.get(User, task.owner_id) if task.owner_id is not None else None
-    chosen = [owner] if owner is not None and not owner.disabled else _reaching(db, task, WORKERS, today)
-    heads = _reaching(db, task, HEADS, today) if level >= 2 or not chosen else []
-    office = _reaching(db, task, OFFICE, today) if level >= 3 else []
+    chosen = [owner] if owner is not None and not owner.disabled else reaching(db, task, WORKERS, today)
+    heads = reaching(db, task, HEADS, today) if level >= 2 or not chosen else []
+    office = reaching(db, task, OFFICE, today) if level >= 3 else []
     return sorted({u.id: u for u in chosen + heads + office}.values(), key=lambda u: u.id)
 
 
@@ -311,13 +328,12 @@ def _send(db: Session, sender: User | None, task: Task, today: date, note: str, 
     told = [u.id for u in recipients(db, task, level, today) if u.id != sender_id]
     tasks._event(db, task, sender, URGE, task.state, note, level=level, recipients=told,
                  days_late=days_late, day=today.isoformat())
-    department = _names(db, Department, [task.department_code], today).get(task.department_code,
+    department = names_of(db, Department, [task.department_code], today).get(task.department_code,
                                                                           task.department_code)
-    region = _names(db, Region, [task.region_code], today).get(task.region_code, task.region_code)
+    region = names_of(db, Region, [task.region_code], today).get(task.region_code, task.region_code)
     key = "pf_msg_urge_late" if days_late > 0 else "pf_msg_urge_soon"
     # A user's own address unless the caller maps another (e.g. a department mailbox).
-    own = dict(db.execute(select(User.id, User.email).where(User.id.in_(told), User.email != "")).all())
-    addresses = {**own, **(addresses or {})}
+    addresses = {**addresses_of(db, told), **(addresses or {})}
     errors = []
     for user_id in told:
         delivery = notify(db, user_id, key, config=mail, address=addresses.get(user_id),

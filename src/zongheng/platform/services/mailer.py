@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from zongheng.i18n import MESSAGES, register_messages
-from zongheng.platform.models import Message
+from zongheng.platform.models import Message, User
 from zongheng.platform.services import inbox
 
-__all__ = ["Delivery", "MailConfig", "MailError", "config_from_env", "mail_of", "notify", "render",
-           "send_mail"]
+__all__ = ["Delivery", "MailConfig", "MailError", "addresses_of", "config_from_env", "mail_of", "notify",
+           "render", "send_mail"]
 
 log = logging.getLogger("zongheng.platform.mailer")
 
@@ -218,6 +219,14 @@ class Delivery:
     mailed: bool
     error: str = ""
     """Why the mail failed ("" when it went out or none was due)."""
+
+
+def addresses_of(session: Session, user_ids) -> dict[int, str]:
+    """Return the mail address of each of ``user_ids`` that has one (``User.email``)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.email).where(User.id.in_(ids), User.email != "")).all())
 
 
 def notify(session: Session, recipient_id: int, subject_key: str, *, config: MailConfig | None = None,
