@@ -7,7 +7,7 @@ export UV_PYTHON_DOWNLOADS := never
 # once (issue 10) even where PYTHONDONTWRITEBYTECODE keeps Python from caching it on first use.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test soak lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -38,6 +38,10 @@ demo: $(VENV)/.demo
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/python -m pytest
+
+# The long proofs of issue 15 (load on a deadline day, faults): minutes, not seconds.
+soak: $(VENV)/.installed
+	$(VENV)/bin/python -m pytest -m soak
 
 bench: $(VENV)/.bench
 	$(VENV)/bin/python bench/run.py

@@ -20,9 +20,10 @@ from zongheng.platform.models import Department, Region, Role, Run, Scope, State
 from zongheng.platform.services import org, runs, users
 
 from .conftest import PASSWORD, login
+from .county_world import START
 from .run_world import tiny_run
 from .test_reference import released  # noqa: F401  (fixture)
-from .test_run_inputs import START, demo, entered  # noqa: F401  (fixtures)
+from .test_run_inputs import demo, entered  # noqa: F401  (fixtures)
 from .test_unit_page import _library, run_id  # noqa: F401  (run_id: fixture)
 
 
