@@ -24,5 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("app_user", schema=None) as batch_op:
-        batch_op.drop_column("email")
+    # Not a batch (copy-and-move) on SQLite: rebuilding app_user would cascade the deletion of the old
+    # table into every row that references a user (tokens, sessions …). SQLite ≥ 3.35 drops a column
+    # in place, as PostgreSQL does.
+    op.drop_column("app_user", "email")
