@@ -233,3 +233,12 @@ def test_a_runs_rules_fill_the_problem_list_once_and_a_task_shows_its_numbers(cl
     login(client, "leader")             # a leader reads the run but does not record its problems
     assert client.post(f"/runs/{run_id}/problems", data={"csrf_token": csrf_of(client.get("/tasks").text)},
                        follow_redirects=False).status_code == 403
+
+
+def test_the_header_groups_show_only_groups_with_links(client, world):
+    login(client, "congress")           # 人大 enters no data: no 数据报送 group, the 闭环 one with its page
+    html = client.get("/tasks").text
+    assert "数据报送" not in html and '<a href="/congress">人大审议意见</a>' in html
+    login(client, "reporter")
+    html = client.get("/tasks").text
+    assert "数据报送" in html and '<a href="/entry">' in html and "/congress" not in html
