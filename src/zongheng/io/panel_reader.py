@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from zongheng.io.tables import (
 )
 from zongheng.panel import Panel
 
-__all__ = ["TOO_LARGE", "read_panel"]
+__all__ = ["TOO_LARGE", "read_panel", "unit_key_columns"]
 
 # Sheets read by default when a workbook has one (the data sheet of a data-entry template).
 DATA_SHEETS = ("数据", "data", "Data")
@@ -63,6 +63,11 @@ _BRACKETED_UNIT = re.compile(r"\s*[（(]([^（()）]*)[)）]\s*$")
 _YEAR = re.compile(r"^(\d+)\s*年$")
 
 register_messages({
+    "title_above_header": (
+        "第 {header} 行不是表头（找不到单位代码列），表头看来在第 {row} 行；请删除表头上方的标题行后再读",
+        "row {header} is not the header (no unit column in it); the header seems to be row {row}: "
+        "delete the title rows above it and read again",
+    ),
     "header_unit_mismatch": (
         "'{name}' 标注的单位「{unit}」与指标体系中 {code} 的单位「{expected}」不一致；"
         "请把数值换算为「{expected}」并改正表头，或改正指标体系",
@@ -79,6 +84,22 @@ register_messages({
         "{indicator}): check the unit or the entry",
     ),
 })
+
+
+def unit_key_columns(columns: Sequence[str]) -> tuple[str | None, str | None]:
+    """Return the unit-code and unit-name columns of a table, by the names data files use.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The table's headers.
+
+    Returns
+    -------
+    tuple
+        ``(code column, name column)``; either is ``None`` when the table has none.
+    """
+    return _find(list(columns), UNIT_ALIASES, None), _find(list(columns), NAME_ALIASES, None)
 
 
 def _find(columns: list[str], aliases: tuple[str, ...], given: str | None) -> str | None:
@@ -385,7 +406,26 @@ def _check_key_columns(reader: _Reader, keys: dict[str, tuple[str | None, str | 
         if given is not None and found is None:
             reader.problem("missing_column", column=given)
         elif key == "unit" and found is None:
-            reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
+            below = _header_below(reader.table)
+            if below is not None:
+                reader.problem("title_above_header", row=below, header=reader.table.header_row)
+            else:
+                reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
+
+
+def _header_below(table: Table) -> int | None:
+    """Return the row number of a header row found under the one read, if any.
+
+    Official statistical tables carry a title (``2024年各县指标数据表``) above the header;
+    read as the header it hides the real one, and "no unit column" would blame the columns.
+    """
+    head = table.frame.head(10)
+    if head.empty:
+        return None
+    aliases = set(UNIT_ALIASES) | set(NAME_ALIASES)
+    cells = head.apply(lambda column: column.astype(str).str.strip().str.lower().isin(aliases))
+    found = np.flatnonzero(cells.to_numpy().any(axis=1))
+    return table.row_number(int(found[0])) if found.size else None
 
 
 def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list]:
