@@ -73,7 +73,8 @@ MAX_TABLE_CELLS = 50_000_000
 
 register_messages({
     "sheet_not_excel": (
-        "--sheet {sheet} 只用于 Excel 文件（.xlsx），此文件不是 Excel 工作簿；请去掉 --sheet 或改用 Excel 文件",
+        "--sheet {sheet} 只用于 Excel 文件（.xlsx），此文件不是 Excel 工作簿；"
+        "请去掉 --sheet 或改用 Excel 文件",
         "--sheet {sheet} applies to Excel files (.xlsx) only and this file is not a workbook: "
         "leave --sheet out or give the Excel file",
     ),
