@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import sys
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from typer.core import TyperOption
 
 from zongheng import __version__
+from zongheng.cli.os_errors import os_error_text
 
 _type_shown = TyperOption.display_type_rich
 
@@ -56,25 +56,3 @@ def main() -> None:
         sys.stderr.write(os_error_text(exc) + "\n")
         sys.exit(2)
 
-
-# What the system's English error means for the file asked for (the system's words follow).
-_REASONS = {
-    errno.ENOENT: "文件夹不存在或不能在此创建文件",
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "不允许写入",
-    errno.ENOSPC: "磁盘已满",
-    errno.EDQUOT: "磁盘配额已满",
-    errno.EROFS: "只读文件系统",
-    errno.ENAMETOOLONG: "文件名太长",
-    errno.ENOTDIR: "路径中有一段是文件，不是文件夹",
-    errno.EEXIST: "已有同名文件，不能用作文件夹",
-    errno.EISDIR: "这是文件夹，不是文件",
-}
-
-
-def os_error_text(exc: OSError) -> str:
-    """Return ``file: 原因（system reason）`` for an error from reading or writing a file."""
-    reason = _REASONS.get(exc.errno or 0)
-    system = exc.strerror or str(exc)
-    said = f"{reason}（{system}）" if reason else system
-    return f"{exc.filename}: {said}" if exc.filename else said
