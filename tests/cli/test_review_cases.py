@@ -163,6 +163,28 @@ def _template_rows(name: str, first: list, count: int) -> Callable[[Path, str], 
     return check
 
 
+def _english_template(folder: Path, _out: str) -> None:
+    """An English workbook, filled in, reads back as the data entered."""
+    from zongheng.io import read_framework, read_panel
+
+    book = openpyxl.load_workbook(folder / "t.xlsx")
+    assert book.sheetnames == ["Instructions", "Data", "Indicators"]
+    # The workbook's own words are English; names the framework has only in Chinese stay so.
+    said = [str(c.value) for row in book["Instructions"].iter_rows(min_row=2) for c in row]
+    said += [str(c.value) for c in book["Indicators"][1]]
+    assert not [t for t in said if re.search(r"[\u4e00-\u9fff]", t)]
+    sheet = book["Data"]
+    assert [c.value for c in sheet[1]][:3] == ["name", "year", "A1 (亿元)"]
+    for r, (unit, a1) in enumerate((("u1", 10), ("u2", 30), ("u3", 20)), start=2):
+        for c, value in enumerate((unit, 2024, a1, 5, 1), start=1):
+            sheet.cell(row=r, column=c, value=value)
+    book.save(folder / "t.xlsx")
+    panel = read_panel(folder / "t.xlsx", read_framework(folder / "base/fw.yaml"))
+    assert list(panel.units) == ["u1", "u2", "u3"]
+    values = panel.to_frame().set_index(["unit", "period", "indicator"])["value"]
+    assert values[("u2", 2024, "A1")] == 30 and values[("u3", 2024, "A2")] == 5
+
+
 def _branch_sheets(name: str) -> Callable[[Path, str], None]:
     def check(folder: Path, _out: str) -> None:
         book = openpyxl.load_workbook(folder / name)
@@ -402,6 +424,8 @@ CASES: dict[str, Case] = {
                                      "t.xlsx"), 0, check=_template_rows("t.xlsx", ["上城区"], 90)),
     "XSS_template": Case(("template", "base/fw.yaml", "--units", "base/data.csv", "-o", "t.xlsx"), 0,
                          check=_template_rows("t.xlsx", ["u1"], 5)),
+    "K14_template_en": Case(("template", "base/fw.yaml", "--lang", "en", "-o", "t.xlsx"), 0,
+                            ("Written: t.xlsx",), check=_english_template),
     "EN_template_units": Case(("template", "tiangong", "--units", "@TG/units.csv", "--lang", "en",
                                "-o", "t.xlsx"), 0, ("Written: t.xlsx",)),
     # -- outputs -----------------------------------------------------------------------------------

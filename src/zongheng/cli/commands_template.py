@@ -86,5 +86,5 @@ def template_command(
     period_list = [p.strip() for p in periods.split(",")] if periods else None
     if period_list is not None:
         period_list = [int(p) if p.isdigit() else p for p in period_list]
-    written = write_template(fw, output, units=unit_table, periods=period_list)
+    written = write_template(fw, output, units=unit_table, periods=period_list, lang=lang)
     console().print(f"{heading('written')}: {written}", markup=False)
