@@ -20,7 +20,11 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -550,3 +554,48 @@ def test_the_kept_inputs_are_all_used():
     kept = {p.relative_to(DATA).as_posix() for p in DATA.rglob("*") if p.is_file()}
     unused = sorted(k for k in kept - {"ent/rule_long.yaml"} if k not in named)  # read by a setup
     assert unused == []
+
+
+# -- the real thing: kill -9 and two writers at once (KILL_template, CONC_template) ----------
+
+def _zongheng(*args: str | Path) -> list[str]:
+    return [str(Path(sys.executable).parent / "zongheng"), *map(str, args)]
+
+
+def _intact(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as book:
+            return book.testzip() is None
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+@pytest.mark.soak
+def test_kill_9_during_template_leaves_the_old_or_the_new_workbook(tmp_path):
+    """Eight ``template`` runs killed at 0.2 … 3 s: the workbook is always a whole one."""
+    target = tmp_path / "t.xlsx"
+    subprocess.run(_zongheng("template", "tiangong", "-o", target), check=True, capture_output=True)
+    landed = 0
+    for delay in (0.2, 0.6, 1.0, 1.4, 1.8, 2.2, 2.6, 3.0):
+        process = subprocess.Popen(_zongheng("template", "eco", "--force", "-o", target),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if process.poll() is None:
+            landed += 1
+            process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert _intact(target), f"broken workbook after a kill at {delay} s"
+    print(f"kill -9 landed on a running template {landed} times in 8; the workbook stayed whole")
+    assert landed >= 1  # at least one kill hit a running command (else the test tried nothing)
+
+
+@pytest.mark.soak
+def test_two_template_runs_writing_one_file_leave_a_whole_workbook(tmp_path):
+    """Five rounds of two ``template`` commands at once on one file (the review: 3 in 10 broke)."""
+    target = tmp_path / "t.xlsx"
+    for _ in range(5):
+        runs = [subprocess.Popen(_zongheng("template", name, "--force", "-o", target),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                for name in ("tiangong", "eco")]
+        assert [r.wait() for r in runs] == [0, 0]
+        assert _intact(target)
