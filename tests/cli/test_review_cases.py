@@ -235,6 +235,15 @@ def _deep_chain(levels: int) -> Callable[[Path], None]:
     return setup
 
 
+def _deep_yaml(folder: Path) -> None:
+    """Write a framework nested 10,000 levels deep in YAML flow style (270 KB)."""
+    levels = 10_000
+    text = ("{code: IDX, children: [" + "".join(f"{{code: N{i}, children: [" for i in range(levels))
+            + "{code: LEAF, direction: +}" + "]}" * levels + "]}\n")
+    (folder / "deep.yaml").write_text(text, encoding="utf-8")
+    _leaf_data(folder)
+
+
 def _u2_first(folder: Path, out: str) -> None:
     assert _ranks(out) == {"u2": 1, "u1": 2}
 
@@ -310,6 +319,8 @@ CASES: dict[str, Case] = {
                         check=_u2_first),
     "FW_deep_csv": Case(("build", "deep.csv", "leaf.csv"), 0, setup=_deep_chain(10_000),
                         check=_u2_first, marks=(pytest.mark.soak,)),
+    "FW_deep_yaml": Case(("build", "deep.yaml", "leaf.csv"), 2,
+                         ("deep.yaml, 第 1 行, 列 ", "YAML 嵌套超过 1000 层", "elements:"), setup=_deep_yaml),
     "FW_bomb": Case(("build", "fw/bomb.yaml", "base/data.csv"), 2,
                     ("bomb.yaml: 别名 (*) 展开后会超过 100,000 个节点",)),
     "K1_den_default": Case(("build", "known/fw_den.yaml", "known/data_den.csv"), 0,
@@ -345,6 +356,8 @@ CASES: dict[str, Case] = {
                          "20", "--json"), 0, check=_k5),
     "K9_progress_tie2": Case(("progress", "known/fw1.yaml", "known/data_tie2.csv", "--top", "3"), 0,
                              check=_progress_ties),
+    "U_workers_many": Case(("uncertainty", "--dataset", "tiangong_demo", "--workers", "500"), 2,
+                           ("--workers:", "实际为 500",)),
     "K16_units_with_dataset": Case(("build", "--dataset", "asem", "--units", "nope.csv"), 2,
                                    ("--units nope.csv: 文件不存在",)),
     "K16_template_html": Case((*REPORT_TG, "-f", "html", "--template", "eco", "-o", "u.html"), 2,
@@ -571,7 +584,7 @@ def _intact(path: Path) -> bool:
 
 
 @pytest.mark.soak
-def test_kill_9_during_template_leaves_the_old_or_the_new_workbook(tmp_path):
+def test_kill_9_during_template_leaves_the_old_or_the_new_workbook(tmp_path, record_property):
     """Eight ``template`` runs killed at 0.2 … 3 s: the workbook is always a whole one."""
     target = tmp_path / "t.xlsx"
     subprocess.run(_zongheng("template", "tiangong", "-o", target), check=True, capture_output=True)
@@ -585,7 +598,7 @@ def test_kill_9_during_template_leaves_the_old_or_the_new_workbook(tmp_path):
             process.send_signal(signal.SIGKILL)
         process.wait()
         assert _intact(target), f"broken workbook after a kill at {delay} s"
-    print(f"kill -9 landed on a running template {landed} times in 8; the workbook stayed whole")
+    record_property("kills_landed_of_8", landed)  # the figure of docs/reliability/cli.md
     assert landed >= 1  # at least one kill hit a running command (else the test tried nothing)
 
 
