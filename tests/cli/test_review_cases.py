@@ -260,6 +260,7 @@ REPORT_TG = ("report", "--dataset", "tiangong_demo", "--unit", "永康市")
 SCREENED = ("base/fw.yaml", "known/data_screen.csv", "-m", "known/m_screen.yaml", "--unit", "u5")
 BLANK = ("base/fw.yaml", "known/data_blankgroup.csv", *M, "--unit", "u5", "--group", "city")
 TOP = ("'--top'", "greater than or equal to 1")
+ON_LINUX = pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="/proc is Linux's")
 
 CASES: dict[str, Case] = {
     # -- data files ----------------------------------------------------------------------------
@@ -447,16 +448,20 @@ CASES: dict[str, Case] = {
                                "-o", "t.xlsx"), 0, ("Written: t.xlsx",)),
     # -- outputs -----------------------------------------------------------------------------------
     "O_proc": Case((*REPORT_TG, "-o", "/proc/zh.html"), 2, ("/proc/zh.html: 文件或其所在文件夹不存在",),
-                   never=(".zongheng-", "Traceback")),
+                   never=(".zongheng-", "Traceback"), marks=(ON_LINUX,)),
     "O_parent_file": Case(("build", "base/fw.yaml", "base/data.csv", "-o", "base/data.csv/x.csv"), 2,
                           ("base/data.csv/x.csv: 路径中有一段是文件，不是文件夹",),
                           check=_unchanged("base/data.csv")),
     "O_longname": Case(("build", "base/fw.yaml", "base/data.csv", "-o", "L" * 600 + ".csv"), 2,
                        ("L" * 40, ".csv: 文件名太长"), never=(".zongheng-",)),
     "O_grade_proc": Case(("grade", "--demo", "-o", "/proc/g.xlsx"), 2,
-                         ("/proc/g.xlsx: 文件或其所在文件夹不存在",), never=(".zongheng-",)),
+                         ("/proc/g.xlsx: 文件或其所在文件夹不存在",), never=(".zongheng-",),
+                         marks=(ON_LINUX,)),
     "O_demo_file": Case(("demo", "-o", "base/data.csv"), 2, ("base/data.csv: 已有同名文件",),
                         check=_unchanged("base/data.csv")),
+    "O_proc_en": Case((*REPORT_TG, "-o", "/proc/zh.html", "--lang", "en"), 2,
+                      ("/proc/zh.html: No such file or directory",), never=("文件夹", ".zongheng-"),
+                      marks=(ON_LINUX,)),
     "O_symlink": Case((*REPORT_TG, "-o", "link.html"), 0, setup=_symlink, check=_link_kept),
     "SAME_build_csv": Case(("build", "same/fw.yaml", "same/data.csv", "-o", "same/data.csv"), 2,
                            ("--output same/data.csv 是输入文件（DATA）",),

@@ -22,8 +22,13 @@ _REASONS = {
 
 
 def os_error_text(exc: OSError) -> str:
-    """Return ``file: 原因（system reason）`` for an error from reading or writing a file."""
-    reason = _REASONS.get(exc.errno or 0)
+    """Return ``file: 原因（system reason）`` for an error from reading or writing a file.
+
+    In English (``--lang en``) the system's own words are the message.
+    """
+    from zongheng.i18n import get_lang
+
     system = exc.strerror or str(exc)
+    reason = None if get_lang() == "en" else _REASONS.get(exc.errno or 0)
     said = f"{reason}（{system}）" if reason else system
     return f"{exc.filename}: {said}" if exc.filename else said
