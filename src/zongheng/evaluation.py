@@ -296,8 +296,12 @@ class Evaluation:
         if code in units:
             return units.index(code)
         names = self.panel.names()
-        if names.count(code) == 1:  # a name shared by two units cannot pick one
+        if names.count(code) == 1:
             return names.index(code)
+        if names.count(code) > 1:  # a name shared by two units cannot pick one: say so
+            same = [u for u, n in zip(units, names, strict=True) if n == code]
+            raise MethodError([Problem("ambiguous_unit", {"unit": unit, "codes": ", ".join(same[:8])},
+                                       key=key)])
         known = ", ".join(units[:8]) + (f" … ({len(units)})" if len(units) > 8 else "")
         raise MethodError([Problem("unknown_unit", {"unit": unit, "known": known}, key=key)])
 

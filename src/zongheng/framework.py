@@ -308,7 +308,11 @@ def _number(value: object) -> float | None:
         return None
     if isinstance(value, bool):
         raise ValueError(value)
-    return float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+    number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)
+    if not math.isfinite(number):
+        # 'nan', '.inf' written as a target would be taken as a target no unit can meet.
+        raise ValueError(value)
+    return number
 
 
 @dataclass
@@ -506,4 +510,5 @@ def _goalposts(value: object) -> tuple[float, float] | bool | None:
         lo, hi = (float(v) for v in value)  # type: ignore[union-attr]
     except (TypeError, ValueError):
         return False
-    return (lo, hi) if lo < hi else False
+    # Infinite goalposts put every value at the same normalised score (reliability FW_target_weird).
+    return (lo, hi) if lo < hi and math.isfinite(lo) and math.isfinite(hi) else False

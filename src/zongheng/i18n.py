@@ -63,12 +63,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "there must be one root (the index); found {n}: {codes}",
     ),
     "fw_bad_number": (
-        "'{code}' 的 {field} 必须是数字，实际为 {value!r}",
-        "the {field} of '{code}' must be a number, got {value!r}",
+        "'{code}' 的 {field} 必须是有限的数字，实际为 {value!r}",
+        "the {field} of '{code}' must be a finite number, got {value!r}",
     ),
     "fw_bad_goalposts": (
-        "'{code}' 的目标区间 (goalposts) 必须是两个数 [下限, 上限] 且下限 < 上限，实际为 {value!r}",
-        "the goalposts of '{code}' must be two numbers [lo, hi] with lo < hi, got {value!r}",
+        "'{code}' 的目标区间 (goalposts) 必须是两个有限的数 [下限, 上限] 且下限 < 上限，实际为 {value!r}",
+        "the goalposts of '{code}' must be two finite numbers [lo, hi] with lo < hi, got {value!r}",
     ),
     "fw_unknown_field": (
         "未知字段 '{field}'（可用字段: {allowed}）",
@@ -154,6 +154,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "missing_unit": ("单位代码为空", "the unit code is empty"),
     "missing_period": ("时期为空", "the period is empty"),
+    "ambiguous_unit": (
+        "名称 '{unit}' 对应多个单位（代码 {codes}）；请用单位代码指定",
+        "the name '{unit}' belongs to several units (codes {codes}): give the unit code",
+    ),
     "unknown_unit": (
         "单位 '{unit}' 不在数据中（已有: {known}）",
         "the unit '{unit}' is not in the data (found: {known})",

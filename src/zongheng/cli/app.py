@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperOption
 
 from zongheng import __version__
+from zongheng.cli.os_errors import os_error_text
 
 _type_shown = TyperOption.display_type_rich
 
@@ -52,5 +53,6 @@ def main() -> None:
     try:
         app(prog_name="zongheng")
     except OSError as exc:
-        sys.stderr.write(f"{exc.strerror or exc}: {exc.filename or ''}\n")
+        sys.stderr.write(os_error_text(exc) + "\n")
         sys.exit(2)
+

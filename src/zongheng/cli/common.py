@@ -237,8 +237,10 @@ def run(action: Callable[[], Any], options: Mapping[str, str | None] | None = No
         return result
     except ZonghengError as exc:
         fail(_blame_options(exc, options or {}))
-    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
-        fail(f"{exc.strerror}: {exc.filename}")
+    except OSError as exc:  # a file that cannot be read or written: named, with the reason
+        from zongheng.cli.os_errors import os_error_text
+
+        fail(os_error_text(exc))
 
 
 @contextlib.contextmanager

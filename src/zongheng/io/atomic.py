@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -25,8 +26,15 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         The file written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".zongheng-")
+    if path.is_symlink():
+        # The link is the user's pointer to the real file: replacing the link by a file would
+        # leave its target stale (reliability review O_symlink), so the target is written.
+        path = Path(os.path.realpath(path))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=path.suffix, dir=path.parent, prefix=".zongheng-")
+    except OSError as exc:
+        raise _about(exc, path) from exc
     os.close(fd)
     try:
         write(Path(tmp))
@@ -34,10 +42,26 @@ def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.filename not in (None, tmp):
+            raise  # about another file the writer read: its own name is the right one
+        raise _about(exc, path) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _about(exc: OSError, path: Path) -> OSError:
+    """Return the error naming the file the user asked for, not the temporary one.
+
+    The temporary name (``.zongheng-x1y2.html``) means nothing to the user. A file standing
+    where a folder of the path should be makes ``mkdir`` say "File exists" about that file;
+    it is said as "Not a directory" about the output, which is what went wrong.
+    """
+    if isinstance(exc, FileExistsError) or exc.errno == errno.ENOTDIR:
+        return NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

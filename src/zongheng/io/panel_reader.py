@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ from zongheng.io.tables import (
 )
 from zongheng.panel import Panel
 
-__all__ = ["TOO_LARGE", "read_panel"]
+__all__ = ["TOO_LARGE", "read_panel", "unit_key_columns"]
 
 # Sheets read by default when a workbook has one (the data sheet of a data-entry template).
 DATA_SHEETS = ("数据", "data", "Data")
@@ -63,6 +63,25 @@ _BRACKETED_UNIT = re.compile(r"\s*[（(]([^（()）]*)[)）]\s*$")
 _YEAR = re.compile(r"^(\d+)\s*年$")
 
 register_messages({
+    "unit_leading_zeros": (
+        "单位代码 '{unit}' 与第 {first} 行的 '{other}' 只差前导零，会被当作两个单位；"
+        "Excel 常把 001 存成数字 1，请把代码列设为文本并统一写法",
+        "the unit code '{unit}' differs from '{other}' (row {first}) only by leading zeros, so they "
+        "would be two units; Excel stores 001 as the number 1 unless the column is text: make the "
+        "column text and write the codes one way",
+    ),
+    "aggregate_column": (
+        "列 '{name}' 是指标体系中的汇总项 {code}（下级: {children}），不是指标；数据只填指标的值。"
+        "若 {code} 本应是指标，请改正指标体系中其下级的上级",
+        "column '{name}' is the aggregate {code} of the framework (children: {children}), not an "
+        "indicator: data hold indicator values only. If {code} is meant to be an indicator, correct "
+        "the parent of its children in the framework",
+    ),
+    "title_above_header": (
+        "第 {header} 行不是表头（找不到单位代码列），表头看来在第 {row} 行；请删除表头上方的标题行后再读",
+        "row {header} is not the header (no unit column in it); the header seems to be row {row}: "
+        "delete the title rows above it and read again",
+    ),
     "header_unit_mismatch": (
         "'{name}' 标注的单位「{unit}」与指标体系中 {code} 的单位「{expected}」不一致；"
         "请把数值换算为「{expected}」并改正表头，或改正指标体系",
@@ -79,6 +98,22 @@ register_messages({
         "{indicator}): check the unit or the entry",
     ),
 })
+
+
+def unit_key_columns(columns: Sequence[str]) -> tuple[str | None, str | None]:
+    """Return the unit-code and unit-name columns of a table, by the names data files use.
+
+    Parameters
+    ----------
+    columns : sequence of str
+        The table's headers.
+
+    Returns
+    -------
+    tuple
+        ``(code column, name column)``; either is ``None`` when the table has none.
+    """
+    return _find(list(columns), UNIT_ALIASES, None), _find(list(columns), NAME_ALIASES, None)
 
 
 def _find(columns: list[str], aliases: tuple[str, ...], given: str | None) -> str | None:
@@ -385,7 +420,26 @@ def _check_key_columns(reader: _Reader, keys: dict[str, tuple[str | None, str | 
         if given is not None and found is None:
             reader.problem("missing_column", column=given)
         elif key == "unit" and found is None:
-            reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
+            below = _header_below(reader.table)
+            if below is not None:
+                reader.problem("title_above_header", row=below, header=reader.table.header_row)
+            else:
+                reader.problem("no_unit_column", aliases=", ".join(UNIT_ALIASES[:6]) + " …")
+
+
+def _header_below(table: Table) -> int | None:
+    """Return the row number of a header row found under the one read, if any.
+
+    Official statistical tables carry a title (``2024年各县指标数据表``) above the header;
+    read as the header it hides the real one, and "no unit column" would blame the columns.
+    """
+    head = table.frame.head(10)
+    if head.empty:
+        return None
+    aliases = set(UNIT_ALIASES) | set(NAME_ALIASES)
+    cells = head.apply(lambda column: column.astype(str).str.strip().str.lower().isin(aliases))
+    found = np.flatnonzero(cells.to_numpy().any(axis=1))
+    return table.row_number(int(found[0])) if found.size else None
 
 
 def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list]:
@@ -393,6 +447,7 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
     framework = reader.framework
     lookup = _indicator_lookup(framework)
     den_lookup = _denominator_lookup(framework)
+    aggregates = {spelling: a.code for a in framework.aggregates for spelling in (a.code, a.name) if spelling}
     items = {**{d.code: d for d in framework.denominators}, **framework.by_code}
     groups = {g.code for g in framework.groups}
     indicator_cols: dict[str, str] = {}
@@ -420,6 +475,12 @@ def _classify_columns(reader: _Reader, skip: set[str]) -> tuple[dict, dict, list
                 target[code] = col
         elif col in groups or col.lower().endswith("_group") or _is_text(reader.table.frame[col]):
             attribute_cols.append(col)
+        elif col.strip() in aggregates:
+            # A1 made a parent in the framework is an aggregate now: "not in the framework"
+            # would be untrue (reliability review FW_indpar).
+            code = aggregates[col.strip()]
+            reader.problem("aggregate_column", None, col, name=col, code=code,
+                           children=", ".join(framework.children[code][:5]))
         else:
             reader.problem("unknown_indicator", None, col, name=col)
     return indicator_cols, denominator_cols, attribute_cols
@@ -462,6 +523,7 @@ def _read_wide(reader: _Reader, unit_col: str | None, name_col: str | None,
     _check_coverage(reader, set(indicator_cols), set(denominator_cols))
     keys = reader.keys(unit_col, name_col, period_col)
     _check_unique_rows(reader, keys, has_period=period_col is not None)
+    _check_leading_zeros(reader, keys, unit_col or name_col)
 
     # Each column is parsed straight into the panel's array: no second copy of the data.
     shape = (len(keys.periods), len(keys.units))
@@ -499,6 +561,26 @@ def _check_unique_rows(reader: _Reader, keys: _Keys, has_period: bool) -> None:
         ("duplicate_unit_row", {"unit": keys.unit[pos], "period": keys.periods[keys.period_code[pos]],
                                 "first": first}) if has_period
         else ("duplicate_unit", {"unit": keys.unit[pos], "first": first})))
+
+
+def _check_leading_zeros(reader: _Reader, keys: _Keys, column: str | None) -> None:
+    """Report unit codes that differ only by leading zeros (``001`` and ``1``).
+
+    Excel stores a code typed as 001 as the number 1 unless the column is text, so one unit
+    appears under two codes; read as two units it only shows up later as missing values
+    (reliability review D_leadzero).
+    """
+    units = pd.Series(keys.units, dtype=object)
+    digits = units[units.str.fullmatch(r"\d+").fillna(False).astype(bool)]
+    stripped = digits.str.lstrip("0").replace("", "0")
+    clash = stripped.duplicated(keep=False)
+    if not clash.any():
+        return
+    first_rows = keys.first_rows()
+    for _, codes in digits[clash].groupby(stripped[clash]):  # the clashing codes only
+        rows = first_rows[codes.index.to_numpy()]
+        reader.problem("unit_leading_zeros", int(rows[1]), column, unit=codes.iloc[1],
+                       other=codes.iloc[0], first=reader.table.row_number(int(rows[0])))
 
 
 def _report_repeats(reader: _Reader, combined: np.ndarray, valid: np.ndarray, message) -> None:

@@ -72,6 +72,19 @@ MAX_TABLE_CELLS = 50_000_000
 """Cells of the rectangle spanned by an Excel sheet's used rows and columns (8 bytes each in memory)."""
 
 register_messages({
+    "sheet_not_excel": (
+        "--sheet {sheet} 只用于 Excel 文件（.xlsx），此文件不是 Excel 工作簿；"
+        "请去掉 --sheet 或改用 Excel 文件",
+        "--sheet {sheet} applies to Excel files (.xlsx) only and this file is not a workbook: "
+        "leave --sheet out or give the Excel file",
+    ),
+    "csv_delimiter": (
+        "表头只有一列，列名中含有{name}（{header}）：文件看来是用{name}分隔的，而 .csv 须用逗号分隔；"
+        "请在 Excel 中另存为“CSV（逗号分隔）”，或{hint}",
+        "the header has one column whose name contains {name_en} ({header}): the file seems to be "
+        "separated by {name_en}, but a .csv must be separated by commas: save it from Excel as "
+        "\"CSV (comma delimited)\", or {hint_en}",
+    ),
     "cell_formula": (
         "公式 {value} 没有计算结果（指标 {indicator}；文件可能由程序生成，未经 Excel 计算）；"
         "请在 Excel 中打开并保存，或填入数值",
@@ -225,6 +238,9 @@ def read_table(source: str | Path | pd.DataFrame, *, sheet: str | int | None = N
     if not path.exists():
         raise DataError([Problem("file_not_found", file=str(path))])
     suffix = path.suffix.lower()
+    if sheet is not None and suffix not in (".xlsx", ".xlsm"):
+        # A sheet named for a CSV would otherwise be ignored without a word (known #16).
+        raise DataError([Problem("sheet_not_excel", {"sheet": sheet}, file=file)])
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             table = Table(_read_csv(path, "\t" if suffix == ".tsv" else ","), file=file)
@@ -265,12 +281,33 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
         raise pd.errors.EmptyDataError
     if encoding is None:
         raise DataError([Problem("file_encoding", file=path.name)])
+    _check_delimiter(header, sep, path.name)
     frame = _read_csv_arrow(path, sep, header, encoding)
     if frame is None:
         frame = _read_csv_pandas(path, sep, encoding)
     if _has_control_bytes(path):
         frame = clean_frame(frame)
     return frame
+
+
+# Separators a spreadsheet export may use instead of the comma, as said in a message.
+_OTHER_SEPARATORS = {"\t": ("制表符", "tabs", "把扩展名改为 .tsv", "rename it to .tsv"),
+                     ";": ("分号", "semicolons", "把分号换成逗号", "replace them by commas")}
+
+
+def _check_delimiter(header: list[str], sep: str, file: str) -> None:
+    """Refuse a comma file whose one header field is split by another separator.
+
+    Without this the table reads as one column and the user is told there is no unit column,
+    which hides the cause (reliability review F_tabs, F_semi).
+    """
+    if sep != "," or len(header) != 1:
+        return
+    for other, (name, name_en, hint, hint_en) in _OTHER_SEPARATORS.items():
+        if other in header[0]:
+            raise DataError([Problem("csv_delimiter", {
+                "name": name, "name_en": name_en, "header": header[0][:60].replace("\t", "⇥"),
+                "hint": hint, "hint_en": hint_en}, file=file)])
 
 
 def _csv_header(path: Path, sep: str) -> tuple[list[str] | None, str | None]:

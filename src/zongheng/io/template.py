@@ -33,14 +33,48 @@ _FILLS = ("DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE1F5", "D9E1F2", "F2F2F2")
 _BLANK_ROWS = 30
 
 
-def indicator_headers(framework: Framework) -> dict[str, str]:
-    """Return the data-sheet header of each indicator: ``名称（单位）``, or the code if names clash."""
-    counts = Counter(i.name for i in framework.indicators if i.name)
+def indicator_headers(framework: Framework, lang: str = "zh") -> dict[str, str]:
+    """Return the data-sheet header of each indicator: ``名称（单位）``, or the code if names clash.
+
+    In English the name is ``name_en`` (``Name (unit)``); an indicator without one keeps its
+    code. Both read back: the reader knows an indicator by code, name and English name.
+    """
+    def name(ind: Indicator) -> str:
+        return (ind.name_en if lang == "en" else ind.name) or ""
+
+    counts = Counter(name(i) for i in framework.indicators if name(i))
     out = {}
     for ind in framework.indicators:
-        label = ind.name if ind.name and counts[ind.name] == 1 else ind.code
-        out[ind.code] = f"{label}（{ind.unit}）" if ind.unit else label
+        label = name(ind) if name(ind) and counts[name(ind)] == 1 else ind.code
+        unit = (f" ({ind.unit})" if lang == "en" else f"（{ind.unit}）") if ind.unit else ""
+        out[ind.code] = label + unit
     return out
+
+
+# Every word the workbook says, Chinese and English; sheet names and key columns are ones
+# the reader takes back (数据 / Data; 单位代码 / code, 单位名称 / name, 年份 / year).
+_WORDS = {
+    "instructions": ("填报说明", "Instructions"),
+    "data": ("数据", "Data"),
+    "indicators": ("指标说明", "Indicators"),
+    "title": ("{title} 数据填报模板", "{title}: data-entry template"),
+    "keys": (("单位代码", "单位名称", "年份"), ("code", "name", "year")),
+    "higher": ("正向（越大越好）", "higher is better"),
+    "lower": ("逆向（越小越好）", "lower is better"),
+    "note": (("代码 code", "方向", "目标值", "牵头单位"), ("code", "direction", "target", "lead department")),
+    "only_numbers": (("只能填写数字", "此处只能填写数字；没有数据请留空。"),
+                     ("Numbers only", "Enter a number here; leave the cell empty when there is no value.")),
+    "columns": (("代码", "指标名称", "英文名称", "计量单位", "方向", "权重", "目标值", "所属维度",
+                 "牵头单位", "数据来源", "备注"),
+                ("code", "name (Chinese)", "name", "unit", "direction", "weight", "target", "dimension",
+                 "lead department", "reported by", "note")),
+    "direction": (("正向", "逆向"), ("higher is better", "lower is better")),
+    "reports": ("{department}报送", "{department}"),
+}
+
+
+def _w(key: str, lang: str):
+    return _WORDS[key][1 if lang == "en" else 0]
 
 
 def _top_dimension(framework: Framework, code: str) -> str:
@@ -50,19 +84,20 @@ def _top_dimension(framework: Framework, code: str) -> str:
     return node.code
 
 
-def _note(ind: Indicator) -> str:
-    direction = "正向（越大越好）" if ind.direction is Direction.HIGHER else "逆向（越小越好）"
-    lines = [f"代码 code: {ind.code}", f"方向: {direction}"]
+def _note(ind: Indicator, lang: str = "zh") -> str:
+    code, direction_word, target, department = _w("note", lang)
+    direction = _w("higher" if ind.direction is Direction.HIGHER else "lower", lang)
+    lines = [f"{code}: {ind.code}", f"{direction_word}: {direction}"]
     if ind.target is not None:
-        lines.append(f"目标值: {ind.target:g}")
+        lines.append(f"{target}: {ind.target:g}")
     if ind.department:
-        lines.append(f"牵头单位: {ind.department}")
+        lines.append(f"{department}: {ind.department}")
     return "\n".join(lines)
 
 
 def write_template(framework: Framework, path: str | Path, *,
                    units: Sequence[str] | pd.DataFrame | None = None,
-                   periods: Sequence[Hashable] | None = None) -> Path:
+                   periods: Sequence[Hashable] | None = None, lang: str = "zh") -> Path:
     """Write a data-entry workbook for a framework.
 
     Parameters
@@ -74,6 +109,8 @@ def write_template(framework: Framework, path: str | Path, *,
         Units to prefill (names, or a table with ``code`` and ``name``); blank rows otherwise.
     periods : sequence, optional
         Periods to prefill for every unit (e.g. ``[2024]``).
+    lang : {"zh", "en"}
+        Language of the sheets, headers and notes; either reads back as it is.
 
     Returns
     -------
@@ -81,9 +118,9 @@ def write_template(framework: Framework, path: str | Path, *,
     """
     path = Path(path)
     book = Workbook()
-    _instructions(book.active, framework)
-    _data_sheet(book.create_sheet("数据"), framework, units, periods)
-    _indicator_sheet(book.create_sheet("指标说明"), framework)
+    _instructions(book.active, framework, lang)
+    _data_sheet(book.create_sheet(_w("data", lang)), framework, units, periods, lang)
+    _indicator_sheet(book.create_sheet(_w("indicators", lang)), framework, lang)
     for sheet in book.worksheets:
         _print_setup(sheet)
     # All at once: a kill or a second run writing the same file never leaves a broken workbook.
@@ -101,9 +138,31 @@ def _print_setup(sheet) -> None:
         sheet.print_title_rows = "1:1"
 
 
-def _instructions(sheet, framework: Framework) -> None:
-    sheet.title = "填报说明"
-    title = framework.root.name or framework.root.code
+_ENGLISH_INSTRUCTIONS = (
+    "",
+    "How to fill it in:",
+    "1. In the Data sheet, one row per unit and year; the name and year columns are required.",
+    "2. One column per indicator, headed 'name (unit)': enter values in that unit and leave the "
+    "headers as they are.",
+    "3. Numbers only (thousands separators allowed); leave a cell empty when there is no value, "
+    "do not write 0, '-' or words.",
+    "4. Hover over a header to see the indicator's code, direction, target and lead department.",
+    "5. The Indicators sheet lists every indicator's definition, weight and lead department; the "
+    "framework file holds the design notes and sources.",
+    "6. When filled, compute with: zongheng build framework.yaml this-file.xlsx",
+)
+
+
+def _instructions(sheet, framework: Framework, lang: str = "zh") -> None:
+    sheet.title = _w("instructions", lang)
+    title = (framework.root.name_en if lang == "en" else "") or framework.root.name or framework.root.code
+    if lang == "en":
+        rows = [_w("title", lang).format(title=title), *_ENGLISH_INSTRUCTIONS]
+        for r, line in enumerate(rows, start=1):
+            sheet.cell(row=r, column=1, value=clean_text(line))
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.column_dimensions["A"].width = 100
+        return
     rows = [
         f"{title} 数据填报模板",
         "",
@@ -124,10 +183,11 @@ def _instructions(sheet, framework: Framework) -> None:
     sheet.column_dimensions["A"].width = 100
 
 
-def _data_sheet(sheet, framework: Framework, units, periods) -> None:
-    headers = indicator_headers(framework)
+def _data_sheet(sheet, framework: Framework, units, periods, lang: str = "zh") -> None:
+    headers = indicator_headers(framework, lang)
     has_codes = isinstance(units, pd.DataFrame) and "code" in units.columns
-    key_columns = ["单位代码", "单位名称", "年份"] if has_codes else ["单位名称", "年份"]
+    code, name, year = _w("keys", lang)
+    key_columns = [code, name, year] if has_codes else [name, year]
     for c, label in enumerate(key_columns + list(headers.values()), start=1):
         cell = sheet.cell(row=1, column=c, value=clean_text(label))
         cell.font = Font(bold=True)
@@ -137,7 +197,7 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
         cell = sheet.cell(row=1, column=j)
         fill = _FILLS[dimensions.index(_top_dimension(framework, ind.code)) % len(_FILLS)]
         cell.fill = PatternFill("solid", fgColor=fill)
-        cell.comment = Comment(clean_text(_note(ind)), "zongheng", width=260, height=110)
+        cell.comment = Comment(clean_text(_note(ind, lang)), "zongheng", width=260, height=110)
         # CJK text is about twice as wide as Latin: size columns for the header's characters.
         sheet.column_dimensions[get_column_letter(j)].width = min(40, max(12, len(headers[ind.code])
                                                                          * 1.6))
@@ -149,7 +209,7 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
     first_col, last_col = len(key_columns) + 1, len(key_columns) + len(headers)
     validation = DataValidation(type="decimal", operator="between", formula1="-1E+15",
                                 formula2="1E+15", allow_blank=True, showErrorMessage=True,
-                                errorTitle="只能填写数字", error="此处只能填写数字；没有数据请留空。")
+                                errorTitle=_w("only_numbers", lang)[0], error=_w("only_numbers", lang)[1])
     validation.add(f"{get_column_letter(first_col)}2:{get_column_letter(last_col)}{last_row}")
     sheet.add_data_validation(validation)
     for c in range(1, len(key_columns) + 1):
@@ -158,13 +218,13 @@ def _data_sheet(sheet, framework: Framework, units, periods) -> None:
     sheet.freeze_panes = sheet.cell(row=2, column=len(key_columns) + 1)
 
 
-def _provider(ind: Indicator) -> str:
+def _provider(ind: Indicator, lang: str = "zh") -> str:
     """Say who reports an indicator (数据来源), in the words of the department filling in.
 
     The framework's ``source`` is the designer's research note (often English, with
     URLs): it stays in the framework file, and 填报说明 points there.
     """
-    return f"{ind.department}报送" if ind.department else ""
+    return _w("reports", lang).format(department=ind.department) if ind.department else ""
 
 
 def _chinese(note: str | None) -> str:
@@ -186,16 +246,16 @@ def _key_rows(units, periods, has_codes: bool) -> list[list]:
     return [[*key, p] for key in keys for p in periods]
 
 
-def _indicator_sheet(sheet, framework: Framework) -> None:
-    columns = ["代码", "指标名称", "英文名称", "计量单位", "方向", "权重", "目标值", "所属维度",
-               "牵头单位", "数据来源", "备注"]
+def _indicator_sheet(sheet, framework: Framework, lang: str = "zh") -> None:
+    columns = _w("columns", lang)
     for c, label in enumerate(columns, start=1):
         sheet.cell(row=1, column=c, value=label).font = Font(bold=True)
     for r, ind in enumerate(framework.indicators, start=2):
         dimension = _top_dimension(framework, ind.code)
         values = [ind.code, ind.name, ind.name_en, ind.unit,
-                  "正向" if ind.direction is Direction.HIGHER else "逆向", ind.weight, ind.target,
-                  framework.label(dimension), ind.department, _provider(ind), _chinese(ind.note)]
+                  _w("direction", lang)[0 if ind.direction is Direction.HIGHER else 1], ind.weight,
+                  ind.target, framework.label(dimension, lang), ind.department, _provider(ind, lang),
+                  ind.note if lang == "en" else _chinese(ind.note)]
         for c, value in enumerate(values, start=1):
             set_cell(sheet.cell(row=r, column=c), value)
     widths = [12, 30, 30, 14, 8, 8, 10, 16, 16, 30, 30]
