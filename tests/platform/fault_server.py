@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
-__all__ = ["Served", "csrf_in", "free_port", "logged_in", "zongheng_command"]
+__all__ = ["Served", "csrf_in", "figures", "free_port", "logged_in", "zongheng_command"]
 
 START_SECONDS = 90.0
 """How long a server may take to answer its login page (migrations included) before the test fails."""
@@ -73,8 +73,8 @@ class Served:
         with open(self.log, "ab") as out:
             out.write(f"\n--- start {self.starts + 1}\n".encode())
             out.flush()
-            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
         self.starts += 1
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
@@ -113,6 +113,12 @@ class Served:
         """The end of the server's output, for a failure message."""
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def figures(capsys, line: str) -> None:
+    """Show a fault test's figures on the terminal even without ``-s`` (docs/reliability/faults.md)."""
+    with capsys.disabled():
+        sys.stdout.write(f"\n[faults] {line}\n")
 
 
 def logged_in(served: Served, username: str, password: str) -> httpx.Client:

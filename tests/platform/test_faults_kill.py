@@ -24,31 +24,41 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-import httpx
+import httpx2 as httpx
 import openpyxl
 import pytest
 from sqlalchemy import func, select, text
 
 import zongheng as zh
 from zongheng.platform.db import transaction
-from zongheng.platform.models import AuditEvent, FrameworkVersion, Job, Role, Run, Scope, State, Submission, Value
+from zongheng.platform.models import (
+    AuditEvent,
+    FrameworkVersion,
+    Job,
+    Role,
+    Run,
+    Scope,
+    State,
+    Submission,
+    Value,
+)
 from zongheng.platform.services import jobs, submissions, users
 from zongheng.platform.services.audit import verify_chain
 from zongheng.platform.services.entry_xlsx import COMMENT_COL, HEADER_ROW, SHEET, VALUE_COL
 
 from .conftest import PASSWORD
 from .county_world import COUNTIES, enter_counties
-from .fault_server import Served, csrf_in, logged_in
+from .fault_server import Served, csrf_in, figures, logged_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
 
 YONGKANG = "330784"
 IMPORTED = "经信局"          # 18 of 天工鼎's indicators: the largest import one department makes
-KILL_AFTER = (0.0, 0.01, 0.03, 0.06, 0.12, 0.25)
-"""Seconds between sending a write and ``kill -9``: from "not yet read" to "long done"."""
-RUN_KILL_AFTER = (0.3, 1.0, 2.5)
-"""The same for an evaluation run, which takes seconds in the worker thread."""
-BATCHES = len(KILL_AFTER)
+KILL_AT = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3)
+"""When ``kill -9`` lands, as a fraction of the time the same operation took unkilled on this machine
+(measured first): from "not yet read" through "inside the transaction" to "just done"."""
+RUN_KILL_AT = (0.1, 0.5, 0.9)
+BATCHES = len(KILL_AT) + 1      # one more for the unkilled measurement
 SETTLE_SECONDS = 300.0
 """Bound on waiting for a recovered job to end (not a timing assertion: the test fails past it)."""
 
@@ -62,7 +72,7 @@ class Kills:
 
 
 def _world(factory) -> Kills:
-    """Three counties' 天工鼎 data approved (runnable), users, and 2025's submissions to import and approve."""
+    """Three counties' 天工鼎 data approved (runnable), users, 2025–2027 submissions to import and approve."""
     panel = zh.datasets.load("tiangong_demo").panel
     made: dict[str, object] = {}
 
@@ -125,6 +135,15 @@ def _kill_during(served: Served, client: httpx.Client, url: str, data: dict, aft
     return outcome[0] if outcome else "no answer"
 
 
+def _timed(client: httpx.Client, url: str, data: dict) -> float:
+    """POST without a kill; return the seconds it took (to place the kills, never asserted on)."""
+    start = time.monotonic()
+    answer = client.post(url, data=data)
+    assert answer.status_code in (200, 303), answer.text[:1000]
+    client.close()
+    return time.monotonic() - start
+
+
 def _filled(template: bytes, k: int) -> bytes:
     book = openpyxl.load_workbook(io.BytesIO(template))
     sheet = book[SHEET]
@@ -142,8 +161,11 @@ def _values(factory, sid: int) -> dict[int, tuple[float | None, str]]:
         return {i: (v, c or "") for i, v, c in rows}
 
 
-def _import_killed(served: Served, factory, sid: int, k: int, after: float) -> str:
-    """Preview a filled template, kill -9 during its confirmation; return what the database holds."""
+def _import_killed(served: Served, factory, sid: int, k: int, after: float | None) -> str:
+    """Preview a filled template, kill -9 during its confirmation; return what the database holds.
+
+    ``after=None``: no kill; return the seconds the confirmation took.
+    """
     before = _values(factory, sid)
     client = logged_in(served, "tianbao", PASSWORD)
     template = client.get(f"/submissions/{sid}/template.xlsx").content
@@ -153,6 +175,8 @@ def _import_killed(served: Served, factory, sid: int, k: int, after: float) -> s
     form = re.search(r'action="/submissions/\d+/upload/confirm"(.*?)</form>', preview.text, re.S)
     assert form, preview.text[:2000]
     fields = dict(re.findall(r'name="(csrf_token|payload|signature)" value="([^"]*)"', form.group(1)))
+    if after is None:
+        return _timed(client, f"/submissions/{sid}/upload/confirm", fields)
     _kill_during(served, client, f"/submissions/{sid}/upload/confirm", fields, after)
     after_values = _values(factory, sid)
     wanted = {i: (float(1000 * k + row), f"第 {k} 次导入")
@@ -165,10 +189,13 @@ def _import_killed(served: Served, factory, sid: int, k: int, after: float) -> s
     return "all"
 
 
-def _approval_killed(served: Served, factory, batch: list[int], after: float) -> str:
+def _approval_killed(served: Served, factory, batch: list[int], after: float | None) -> str:
     client = logged_in(served, "shenhe", PASSWORD)
     csrf = csrf_in(client.get("/board").text)
-    _kill_during(served, client, "/board/approve", {"csrf_token": csrf, "ids": [str(i) for i in batch]}, after)
+    form = {"csrf_token": csrf, "ids": [str(i) for i in batch]}
+    if after is None:
+        return _timed(client, "/board/approve", form)
+    _kill_during(served, client, "/board/approve", form, after)
     with factory() as s:
         states = Counter(s.scalars(select(Submission.state).where(Submission.id.in_(batch))))
         approvals = s.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -190,13 +217,18 @@ def _settled(factory, job_id: int) -> Job:
     raise AssertionError(f"job {job_id} still {job.state} {SETTLE_SECONDS:.0f} s after the restart")
 
 
-def _run_killed(served: Served, factory, version_id: int, after: float) -> str:
+def _run_killed(served: Served, factory, version_id: int, after: float | None) -> str:
     client = logged_in(served, "fenxi", PASSWORD)
     csrf = csrf_in(client.get("/runs").text)
     started = client.post("/runs", data={"csrf_token": csrf, "version_id": str(version_id), "period": "2024",
                                          "method": "tiangong_method"})
     assert started.status_code == 303, started.text[:500]
     job_id = int(started.headers["location"].rsplit("/", 1)[1])
+    if after is None:
+        start = time.monotonic()
+        assert _settled(factory, job_id).state == "done"
+        client.close()
+        return time.monotonic() - start
     time.sleep(after)
     served.kill9()
     client.close()
@@ -219,7 +251,7 @@ def _run_killed(served: Served, factory, version_id: int, after: float) -> str:
 
 
 @pytest.mark.soak
-def test_kill_9_during_import_approval_and_run_leaves_nothing_half_written(settings, engine, factory, tmp_path):
+def test_kill_9_during_import_approval_and_run_leaves_nothing_half_written(settings, engine, factory, capsys):
     kills = _world(factory)
     with factory() as s:
         version_id = s.scalars(select(FrameworkVersion.id)).one()
@@ -228,20 +260,26 @@ def test_kill_9_during_import_approval_and_run_leaves_nothing_half_written(setti
                     else settings.database_url).start()
     outcomes: dict[str, Counter] = {"import": Counter(), "approval": Counter(), "run": Counter()}
     try:
-        for k, after in enumerate(KILL_AFTER, start=1):
-            outcomes["import"][_import_killed(served, factory, kills.draft, k, after)] += 1
+        took = {"import": _import_killed(served, factory, kills.draft, 0, None),
+                "approval": _approval_killed(served, factory, kills.batches[0], None),
+                "run": _run_killed(served, factory, version_id, None)}
+        for k, at in enumerate(KILL_AT, start=1):
+            outcomes["import"][_import_killed(served, factory, kills.draft, k, at * took["import"])] += 1
             _sound(engine, factory)
-            outcomes["approval"][_approval_killed(served, factory, kills.batches[k - 1], after)] += 1
+            batch = kills.batches[k]
+            outcomes["approval"][_approval_killed(served, factory, batch, at * took["approval"])] += 1
             _sound(engine, factory)
-        for after in RUN_KILL_AFTER:
-            outcomes["run"][_run_killed(served, factory, version_id, after)] += 1
+        for at in RUN_KILL_AT:
+            outcomes["run"][_run_killed(served, factory, version_id, at * took["run"])] += 1
             _sound(engine, factory)
     finally:
         served.stop()
-    print(f"\n[faults] kill -9 on {engine.dialect.name}: {served.starts} starts;",
-          {name: dict(c) for name, c in outcomes.items()})
+    seconds = {name: round(t, 3) for name, t in took.items()}
+    figures(capsys, f"kill -9 on {engine.dialect.name}: {served.starts} starts; unkilled took {seconds} s; "
+                    f"{ {name: dict(c) for name, c in outcomes.items()} }")
     with factory() as s:
-        assert s.scalar(select(func.count()).select_from(Job).where(Job.state.in_(("queued", "running")))) == 0
+        unfinished = select(func.count()).select_from(Job).where(Job.state.in_(("queued", "running")))
+        assert s.scalar(unfinished) == 0
 
 
 def test_a_job_whose_worker_process_died_is_recovered_at_once(factory):
@@ -254,7 +292,8 @@ def test_a_job_whose_worker_process_died_is_recovered_at_once(factory):
                           text=True, check=True)
     dead = f"{socket.gethostname()}:{int(gone.stdout)}:1"
     with transaction(factory) as s:
-        ids = [jobs.enqueue(s, "echo", {"n": n}, user_id=None).id for n in range(3)]
+        for n in range(3):
+            jobs.enqueue(s, "echo", {"n": n}, user_id=None)
     for worker in (dead, f"{socket.gethostname()}:1:1", "elsewhere:999999:1"):
         with factory() as s:
             assert jobs.claim(s, worker).worker == worker

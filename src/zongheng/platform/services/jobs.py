@@ -94,8 +94,10 @@ def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
 
 
 def worker_gone(worker: str) -> bool:
-    """Tell whether ``worker`` (named ``host:pid:thread``, :class:`~zongheng.platform.worker.Worker`)
-    was a process on this machine that has ended, or a worker of this process that stopped looping.
+    """Tell whether ``worker`` is a worker that certainly no longer runs.
+
+    That is: its name (``host:pid:thread``, :class:`~zongheng.platform.worker.Worker`) names a
+    process on this machine that has ended, or a worker of this process that stopped looping.
 
     A name from another machine, or not of that form, is never judged gone: only its silence
     (the heartbeat) tells.
@@ -131,7 +133,7 @@ def recover(db: Session, *, stale: timedelta = timedelta(minutes=5), max_attempt
     """
     cutoff = (now or utcnow()) - stale
     running = select(Job).where(Job.state == JobState.RUNNING.value).order_by(Job.id)
-    silent = [job for job in db.scalars(running.where(Job.heartbeat_at < cutoff))]
+    silent = list(db.scalars(running.where(Job.heartbeat_at < cutoff)))
     seen = {job.id for job in silent}
     silent += [job for job in db.scalars(running) if job.id not in seen and worker_gone(job.worker)]
     requeued = failed = 0
