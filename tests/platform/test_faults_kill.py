@@ -177,16 +177,17 @@ def _import_killed(served: Served, factory, sid: int, k: int, after: float | Non
     fields = dict(re.findall(r'name="(csrf_token|payload|signature)" value="([^"]*)"', form.group(1)))
     if after is None:
         return _timed(client, f"/submissions/{sid}/upload/confirm", fields)
-    _kill_during(served, client, f"/submissions/{sid}/upload/confirm", fields, after)
+    answered = _kill_during(served, client, f"/submissions/{sid}/upload/confirm", fields, after)
     after_values = _values(factory, sid)
     wanted = {i: (float(1000 * k + row), f"第 {k} 次导入")
               for row, i in enumerate(sorted(before), start=HEADER_ROW + 1)}
     assert len(before) == 18
     if after_values == before:
-        return "nothing"
+        assert answered != 200, "the server said 保存 and the values are not there"
+        return f"nothing ({answered})"
     # All or nothing: not one value of the file without all the others.
     assert sorted(after_values.values()) == sorted(wanted.values()), after_values
-    return "all"
+    return f"all ({answered})"
 
 
 def _approval_killed(served: Served, factory, batch: list[int], after: float | None) -> str:
@@ -195,7 +196,7 @@ def _approval_killed(served: Served, factory, batch: list[int], after: float | N
     form = {"csrf_token": csrf, "ids": [str(i) for i in batch]}
     if after is None:
         return _timed(client, "/board/approve", form)
-    _kill_during(served, client, "/board/approve", form, after)
+    answered = _kill_during(served, client, "/board/approve", form, after)
     with factory() as s:
         states = Counter(s.scalars(select(Submission.state).where(Submission.id.in_(batch))))
         approvals = s.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -203,7 +204,8 @@ def _approval_killed(served: Served, factory, batch: list[int], after: float | N
     assert set(states) in ({State.SUBMITTED.value}, {State.APPROVED.value}), states
     approved = states[State.APPROVED.value] == len(batch)
     assert approvals == (len(batch) if approved else 0)
-    return "all" if approved else "nothing"
+    assert approved or answered != 303, "the board said 已审核 and the batch is not approved"
+    return f"all ({answered})" if approved else f"nothing ({answered})"
 
 
 def _settled(factory, job_id: int) -> Job:
