@@ -13,7 +13,7 @@ from pathlib import Path
 
 from zongheng.platform.db import make_engine, make_sessionmaker, transaction
 from zongheng.platform.migrate import head_revision, upgrade
-from zongheng.platform.models import FrameworkIndicator, FrameworkVersion, Region, Department, Role, Scope, State
+from zongheng.platform.models import Department, FrameworkIndicator, FrameworkVersion, Region, Role, Scope
 from zongheng.platform.services import jobs, org, submissions, users, workflow
 from zongheng.platform.services.passwords import use_cheapest_for_tests
 
@@ -35,14 +35,15 @@ def main(target: Path) -> None:
         org.add(s, Region, "33", "浙江省", level="province", valid_from=START)
         org.add(s, Region, "3307", "金华市", parent="33", level="city", valid_from=START)
         org.add(s, Region, "330784", "永康市", parent="3307", level="county", valid_from=START)
-        org.add(s, Department, "TJ", "永康市统计局", region_code="330784", short_name="统计局", valid_from=START)
-        org.add(s, Department, "JX", "永康市经信局", region_code="330784", short_name="经信局", valid_from=START)
+        for code, short in (("TJ", "统计局"), ("JX", "经信局")):
+            org.add(s, Department, code, f"永康市{short}", region_code="330784", short_name=short,
+                    valid_from=START)
         org.rename(s, Region, "330784", "永康市（更名）", date(2020, 1, 1))
+        indicators = [FrameworkIndicator(code=f"X{n}", name=f"指标{n}", unit="%",
+                                         lead_department=("统计局", "经信局")[n % 2], position=n)
+                      for n in range(4)]
         version = FrameworkVersion(key="mini", year=2024, name="旧版指标体系", content_sha256="a" * 64,
-                                   source_text="code: M\n", indicators=[
-                                       FrameworkIndicator(code=f"X{n}", name=f"指标{n}", unit="%",
-                                                          lead_department=("统计局", "经信局")[n % 2], position=n)
-                                       for n in range(4)])
+                                   source_text="code: M\n", indicators=indicators)
         s.add(version)
         s.flush()
         reporter = users.create(s, "tianbao", PASSWORD, display_name="填报员")
