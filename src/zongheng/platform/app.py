@@ -129,6 +129,8 @@ def create_app(settings: Settings, *, worker: bool = False) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _bad_request)
+    from zongheng.platform.pages.unavailable import install_unavailable  # issue 15: database down
+    install_unavailable(app)
     install(app, auth.routes, home.routes, submission.routes, tokens.routes, frameworks.routes,
             followup.routes)
     install(app, entry.routes, board.routes, change_requests.routes)

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker", "transaction"]
+__all__ = ["BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker", "request_session", "transaction"]
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -46,3 +47,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit when the block ends, roll back if it raises."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def request_session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Yield a web request's session; close it even when the database went away under it.
+
+    Closing rolls back what is open. When PostgreSQL restarted during the request, that ROLLBACK
+    fails on the dead connection; raised after the response has started, it would cut the
+    client's connection. The connection is dropped from the pool instead (``invalidate``): nothing
+    was committed on it, and the next request gets a fresh one.
+    """
+    session = factory()
+    try:
+        yield session
+    finally:
+        try:
+            session.close()
+        except (OperationalError, InterfaceError):
+            session.invalidate()

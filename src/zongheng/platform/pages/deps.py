@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Request
 from sqlalchemy.orm import Session
 
+from zongheng.platform.db import request_session
 from zongheng.platform.models import LoginSession, Role, Submission, User
 from zongheng.platform.services import access, sessions
 from zongheng.platform.settings import Settings
@@ -43,7 +44,7 @@ def get_settings(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     """Yield a database session for one request; handlers that write commit it themselves."""
-    with request.app.state.sessionmaker() as session:
+    with request_session(request.app.state.sessionmaker) as session:
         yield session
 
 

@@ -8,6 +8,7 @@ owner only (0600).
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sqlite3
@@ -53,6 +54,16 @@ def _run(args: list[str]) -> None:
         raise BackupError(f"{Path(args[0]).name} 失败 (failed): {done.stderr.strip()}")
 
 
+def _not_written(what: tuple[str, str], file: Path, exc: Exception) -> BackupError:
+    """Say that a write failed (disk full, no permission…), where, and that no partial file is left."""
+    zh, en = what
+    if getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in str(exc).lower():
+        return BackupError(f"{zh}未完成：{file.parent} 所在磁盘已满，请清理后重试（未留下不完整的文件）。 "
+                           f"({en} not done: the disk of {file.parent} is full; free space and try "
+                           f"again. No partial file was left.)")
+    return BackupError(f"{zh}未完成 ({en} not done): {file}: {exc}")
+
+
 def _copy(source: Path, target: Path) -> None:
     # sqlite3's "with connection" commits but does not close: closing() does.
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
@@ -74,7 +85,10 @@ def backup(url: str, file: Path) -> Path:
 
         def write(tmp: Path) -> None:
             _run([pg_dump, "--format=custom", "--no-owner", f"--file={tmp}", f"--dbname={_libpq_url(url)}"])
-    atomic_write(file, write)
+    try:
+        atomic_write(file, write)   # a failure leaves no file: the copy goes to a temporary name first
+    except (OSError, sqlite3.Error) as exc:
+        raise _not_written(("备份", "backup"), file, exc) from exc
     os.chmod(file, 0o600)
     return file
 
@@ -101,7 +115,10 @@ def restore(url: str, file: Path) -> None:
         _check_sqlite_backup(file)
         target = _sqlite_file(url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _copy(file, target)
+        try:
+            _copy(file, target)     # SQLite's backup API writes in one transaction: all or nothing
+        except (OSError, sqlite3.Error) as exc:
+            raise _not_written(("恢复", "restore"), target, exc) from exc
         return
     pg_restore = _tool("pg_restore")
     _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--single-transaction",

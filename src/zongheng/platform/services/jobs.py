@@ -5,13 +5,16 @@ worker claims the oldest queued job with a conditional UPDATE (``… WHERE state
 two workers racing for one job cannot both win, on SQLite (one writer at a time) or PostgreSQL
 (the loser's UPDATE waits for the winner's commit, then matches no row). A running job writes a
 heartbeat with its progress; :func:`recover` puts a job whose worker died (no heartbeat for a
-while) back in the queue, or marks it failed after ``max_attempts``.
+while, or at once when the worker was a process on this machine that no longer exists, as after
+``kill -9`` and a restart) back in the queue, or marks it failed after ``max_attempts``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
@@ -23,9 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from zongheng.platform.models import Job, JobState, utcnow
 from zongheng.platform.services import audit
 
-__all__ = ["Handler", "Progress", "beat", "claim", "enqueue", "recover", "run_one", "work"]
+__all__ = ["Handler", "Progress", "beat", "claim", "enqueue", "recover", "run_one", "work", "worker_gone"]
 
 log = logging.getLogger("zongheng.platform.jobs")
+
+_LIVE: set[str] = set()
+"""Names of the workers looping in this process (:func:`work`); guarded by ``_LIVE_LOCK``."""
+_LIVE_LOCK = threading.Lock()
 
 Progress = Callable[[int, str], None]
 """What a handler calls to report progress: percent (0–100) and a short message."""
@@ -86,17 +93,49 @@ def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
     db.commit()
 
 
+def worker_gone(worker: str) -> bool:
+    """Tell whether ``worker`` is a worker that certainly no longer runs.
+
+    That is: its name (``host:pid:thread``, :class:`~zongheng.platform.worker.Worker`) names a
+    process on this machine that has ended, or a worker of this process that stopped looping.
+
+    A name from another machine, or not of that form, is never judged gone: only its silence
+    (the heartbeat) tells.
+    """
+    host, _, rest = worker.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():      # this process: a restarted server may have been given the dead one's pid
+        with _LIVE_LOCK:
+            return worker not in _LIVE
+    try:
+        os.kill(pid, 0)         # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except PermissionError:     # exists, owned by someone else
+        return False
+    return False
+
+
 def recover(db: Session, *, stale: timedelta = timedelta(minutes=5), max_attempts: int = 3,
             now: datetime | None = None) -> tuple[int, int]:
-    """Requeue running jobs whose worker went silent, or fail them after ``max_attempts``; commit.
+    """Requeue running jobs whose worker went silent or died, or fail them after ``max_attempts``.
+
+    A job is recovered when its heartbeat is older than ``stale``, or at once when its worker was
+    a process on this machine that no longer runs (:func:`worker_gone`): after ``kill -9`` and a
+    restart the job does not wait out the silence. Commits.
 
     Returns
     -------
     (requeued, failed)
     """
     cutoff = (now or utcnow()) - stale
-    silent = list(db.scalars(select(Job).where(Job.state == JobState.RUNNING.value,
-                                               Job.heartbeat_at < cutoff)))
+    running = select(Job).where(Job.state == JobState.RUNNING.value).order_by(Job.id)
+    silent = list(db.scalars(running.where(Job.heartbeat_at < cutoff)))
+    seen = {job.id for job in silent}
+    silent += [job for job in db.scalars(running) if job.id not in seen and worker_gone(job.worker)]
     requeued = failed = 0
     for job in silent:
         if job.attempts >= max_attempts:
@@ -147,13 +186,19 @@ def _reason(exc: BaseException) -> str:
 def work(factory: sessionmaker, handlers: Mapping[str, Handler], *, worker: str, stop: threading.Event,
          poll: float = 1.0, stale: timedelta = timedelta(minutes=5)) -> None:
     """Do jobs until ``stop`` is set (工作循环): recover silent ones, then claim, do, repeat."""
-    while not stop.is_set():
-        try:
-            with factory() as db:
-                recover(db, stale=stale)
-            done = run_one(factory, handlers, worker)
-        except Exception:   # the database restarting must not end the loop: wait and try again
-            log.exception("job worker %s: the queue is not reachable", worker)
-            done = None
-        if done is None:
-            stop.wait(poll)
+    with _LIVE_LOCK:
+        _LIVE.add(worker)
+    try:
+        while not stop.is_set():
+            try:
+                with factory() as db:
+                    recover(db, stale=stale)
+                done = run_one(factory, handlers, worker)
+            except Exception:   # the database restarting must not end the loop: wait and try again
+                log.exception("job worker %s: the queue is not reachable", worker)
+                done = None
+            if done is None:
+                stop.wait(poll)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(worker)
