@@ -40,7 +40,7 @@ from zongheng.platform.models import (
     Submission,
     User,
 )
-from zongheng.platform.services import entry, grading, jobs, org, run_documents, tasks
+from zongheng.platform.services import entry, grading, jobs, org, run_documents, runs, tasks
 from zongheng.platform.worker import handlers
 
 from .conftest import login
@@ -111,9 +111,12 @@ def assert_csv_safe(text: str, where: str) -> int:
 
 
 @pytest.fixture
-def hostile(factory, world):
+def hostile(factory, world, monkeypatch):
     """Six regions under city C named by the payloads, a run over them, the small world's names and a
     comment made hostile, a grading whose first firms are the payloads, problems titled with them."""
+    # run_world stores every run with the digest "0"*64, and runs.evaluation_of caches by (id, digest,
+    # method): another test's run 1 would be served for this one's.
+    monkeypatch.setattr(runs, "_REBUILT", {})
     start = date(2000, 1, 1)
     codes = [f"H{n}" for n in range(len(PAYLOADS))]
     with transaction(factory) as s:
