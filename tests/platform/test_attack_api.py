@@ -29,6 +29,7 @@ from zongheng.platform.db import transaction
 from zongheng.platform.models import Role, Scope
 from zongheng.platform.services import tokens, users
 
+from .attack_world import database_url  # noqa: F401  (SQLite only)
 from .conftest import PASSWORD
 
 MAX_EXAMPLES = 25
@@ -37,12 +38,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 CALLS: dict[str, int] = {}
 """Requests made per operation (read back by the last test, which checks every operation ran)."""
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only here (the conftest's fixture of the same name runs both databases)."""
-    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
-    return f"sqlite:///{tmp_path / 'data' / 'zongheng.db'}"
 
 
 def _operations() -> list[tuple[str, str]]:

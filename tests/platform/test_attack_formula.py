@@ -43,6 +43,7 @@ from zongheng.platform.models import (
 from zongheng.platform.services import entry, grading, jobs, org, run_documents, runs, tasks
 from zongheng.platform.worker import handlers
 
+from .attack_world import database_url  # noqa: F401  (SQLite only)
 from .conftest import login
 from .run_world import store_run
 
@@ -56,12 +57,6 @@ PAYLOADS = ("=" + EVIL, "+" + EVIL, "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /
 TRIED: dict[str, int] = {}
 """Hostile cells found neutralised per export (for docs/reliability/attack.md)."""
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only here (the conftest's fixture of the same name runs both databases)."""
-    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
-    return f"sqlite:///{tmp_path / 'data' / 'zongheng.db'}"
 
 
 def _bare(text: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -30,18 +29,13 @@ from zongheng.platform.pages.deps import COOKIE
 from zongheng.platform.pages.registry import routes
 from zongheng.platform.services import users
 
+from .attack_world import database_url  # noqa: F401  (SQLite only)
 from .conftest import PASSWORD, USERS, csrf_of, login, set_session_cookie
 
 ROLES = {name: role for name, (role, _) in USERS.items()}
 CSRF_REFUSALS: dict[str, int] = {}
 """Requests refused per kind of forgery (read by docs/reliability/attack.md's figures)."""
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only here (the conftest's fixture of the same name runs both databases)."""
-    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
-    return f"sqlite:///{tmp_path / 'data' / 'zongheng.db'}"
 
 
 def _fill(path: str) -> str:

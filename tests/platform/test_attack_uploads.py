@@ -41,6 +41,7 @@ from zongheng.platform.pages import frameworks as frameworks_page
 from zongheng.platform.services import entry_xlsx, grading, tasks
 from zongheng.platform.services.org_import import import_org
 
+from .attack_world import database_url  # noqa: F401  (SQLite only)
 from .conftest import csrf_of, login
 from .test_routes import _task_world
 from .test_tasks import PNG, _user
@@ -57,12 +58,6 @@ EXE = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" *
        + b"\x00" * 400)
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only here (the conftest's fixture of the same name runs both databases)."""
-    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
-    return f"sqlite:///{tmp_path / 'data' / 'zongheng.db'}"
 
 
 # -- hostile files ---------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from zongheng.platform.models import (
 from zongheng.platform.pages.registry import routes
 from zongheng.platform.services import entry, evidence, jobs, runs, task_notices, tasks, tokens
 
+from .attack_world import database_url  # noqa: F401  (SQLite only)
 from .conftest import READS, USERS, login
 from .grading_world import tiny_grading
 from .run_world import store_run
@@ -71,12 +72,6 @@ TODAY = date.today()
 READ: dict[str, int] = {}
 """Pages read and payload sightings (for docs/reliability/attack.md)."""
 
-
-@pytest.fixture
-def database_url(tmp_path):
-    """SQLite only here (the conftest's fixture of the same name runs both databases)."""
-    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
-    return f"sqlite:///{tmp_path / 'data' / 'zongheng.db'}"
 
 
 def _user(s, name: str) -> User:
