@@ -33,6 +33,7 @@ import pandas as pd
 from zongheng.errors import DataError, Problem
 from zongheng.framework import Framework
 from zongheng.i18n import register_messages
+from zongheng.io.safe_cells import unquote_series
 from zongheng.io.tables import (
     MISSING_MARKERS,
     Table,
@@ -229,6 +230,8 @@ def _texts(series: pd.Series) -> np.ndarray:
 
     Text columns are stripped in bulk; other columns are converted once per distinct value.
     """
+    # A quote before a formula-like name is the one zongheng's CSV writers add (safe_cells.csv_cell).
+    series = unquote_series(series)
     if pd.api.types.is_string_dtype(series.dtype) and series.dtype != object:
         return series.str.strip().fillna("").to_numpy(dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -639,8 +642,10 @@ def _blank_to_missing(attrs: pd.DataFrame) -> pd.DataFrame:
     """Make blank labels missing: an empty group cell is no group, not a group called ''."""
     out = attrs.copy()
     for position in range(out.shape[1]):
-        column = out.iloc[:, position]
+        column = unquote_series(out.iloc[:, position])     # group labels as zongheng's CSVs wrote them
         blank = blank_cells(column) & column.notna().to_numpy()
+        if column is not out.iloc[:, position]:
+            out.isetitem(position, column)
         if blank.any():
             column = column.astype(object)
             column[blank] = np.nan

@@ -21,7 +21,10 @@ the one of OWASP's "CSV Injection" page:
   The quote shows in the spreadsheet, and nothing runs. A tab prefix, the
   other OWASP choice, is invisible and would be stripped by many tools, so
   the quote was chosen: a reader sees that the cell was neutralised.
+* **Reading back.** zongheng's own readers undo the quote (:func:`unquote_series`): a CSV it wrote
+  (a run's ``data.csv``, a results table) reads back to the names it was written from.
 """
+
 
 from __future__ import annotations
 
@@ -34,7 +37,8 @@ import pandas as pd
 from zongheng.io.atomic import atomic_write
 from zongheng.io.cells import clean_cell, clean_frame
 
-__all__ = ["PREFIX", "TRIGGERS", "csv_cell", "csv_frame", "formula_like", "set_cell", "write_csv"]
+__all__ = ["PREFIX", "TRIGGERS", "csv_cell", "csv_frame", "formula_like", "set_cell", "unquote_series",
+           "write_csv"]
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a text as a formula (OWASP)."""
@@ -81,6 +85,34 @@ def csv_cell(value: Any) -> Any:
     """
     value = clean_cell(value)
     return PREFIX + value if formula_like(value) else value
+
+
+_QUOTED = "^" + PREFIX + "(?=[" + "".join("\\" + t if t in "-" else t for t in TRIGGERS) + "])"
+
+
+def unquote_series(series: pd.Series) -> pd.Series:
+    """Return text cells with the quote :func:`csv_cell` put before a formula-like text removed.
+
+    Only a quote followed by a trigger is taken off (``'=1+1`` → ``=1+1``); ``'abc`` and numbers are
+    left as they are. Vectorised; the same object is returned when nothing changes.
+
+    Examples
+    --------
+    >>> unquote_series(pd.Series(["'=1+1", "'abc", "永康市", 2.5], dtype=object)).tolist()
+    ['=1+1', "'abc", '永康市', 2.5]
+    """
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return series
+    text = series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not text.any():
+        return series
+    quoted = np.zeros(len(series), dtype=bool)
+    quoted[text] = series[text].astype(str).str.contains(_QUOTED, regex=True).to_numpy(dtype=bool)
+    if not quoted.any():
+        return series
+    out = series.astype(object).copy()
+    out[quoted] = series[quoted].astype(str).str.slice(len(PREFIX))
+    return out
 
 
 def csv_frame(frame: pd.DataFrame) -> pd.DataFrame:

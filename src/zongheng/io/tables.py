@@ -404,6 +404,9 @@ def _has_control_bytes(path: Path) -> bool:
 def _read_excel(path: Path, sheet: str | int | None, prefer: tuple[str, ...] = ()) -> Table:
     import openpyxl
 
+    from zongheng.io.zipcheck import check_zip
+
+    check_zip(path)     # before openpyxl unpacks anything
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheets = book.worksheets

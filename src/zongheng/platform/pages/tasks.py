@@ -47,7 +47,7 @@ from zongheng.platform.pages.runs import _run_readable
 from zongheng.platform.pages.task_texts import TASK_KEYS  # (importing it registers the texts)
 from zongheng.platform.services import chasing
 from zongheng.platform.services import tasks as service
-from zongheng.platform.services.evidence import Limits
+from zongheng.platform.services.evidence import EvidenceError, Limits
 from zongheng.platform.services.run_access import regions_in_scope
 from zongheng.platform.services.submissions import department_names
 
@@ -376,6 +376,10 @@ def _apply(request: Request, caller: Caller, task: Task, change, anchor: str = "
         caller.db.rollback()
         return _page(request, caller, caller.db.get(Task, task.id), problems=[_message(caller, exc)],
                      status_code=400)
+    except EvidenceError as exc:    # a 销号 file the upload checks refused (type, size, content)
+        caller.db.rollback()
+        return _page(request, caller, caller.db.get(Task, task.id),
+                     problems=[p.message(caller.lang) for p in exc.problems], status_code=400)
     if tell:
         _tell(request, caller, task, tell, note)
     caller.db.commit()

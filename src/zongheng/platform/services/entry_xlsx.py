@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from zongheng.i18n import register_messages
 from zongheng.io.safe_cells import set_cell
+from zongheng.io.zipcheck import inflates
 from zongheng.platform.models import Department, Region, Submission
 from zongheng.platform.services.entry import COMMENT_LIMIT, EDITABLE, Problem, read_value, save_entries
 from zongheng.platform.services.org import current
@@ -118,8 +119,6 @@ VALUE_FORMAT = "#,##0.00##########"
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED = 50 * 1024 * 1024
-MAX_RATIO = 200
-"""A template's XML packs about 5–20 to 1; a ratio far above that is a bomb, not a table."""
 MAX_MEMBERS = 200
 MAX_ROWS = 5000
 MB = 1024 * 1024
@@ -265,11 +264,7 @@ def _sniff(data: bytes) -> Problem | None:
         return Problem("pf_xlsx_not_xlsx", {})
     if "[Content_Types].xml" not in {m.filename for m in members}:
         return Problem("pf_xlsx_not_xlsx", {})
-    # The declared sizes bound what is unpacked: CPython's zipfile stops a member at its declared
-    # size and fails its CRC check if the data would go on, so a lying header cannot inflate more.
-    total = sum(m.file_size for m in members)
-    if len(members) > MAX_MEMBERS or total > MAX_UNPACKED or any(
-            m.file_size > MB and m.file_size > MAX_RATIO * max(m.compress_size, 1) for m in members):
+    if len(members) > MAX_MEMBERS or inflates(members, MAX_UNPACKED):
         return Problem("pf_xlsx_bomb", {"limit": MAX_UNPACKED // MB})
     return None
 

@@ -54,6 +54,10 @@ register_messages({
     "pf_sniff_archive": ("内容不明的压缩包", "an archive of unknown content"),
     "pf_sniff_macro": ("含宏（VBA）的 Office 文件", "an Office file with macros (VBA)"),
     "pf_sniff_broken": ("已损坏或无法读取的文件", "a damaged file that cannot be read"),
+    "pf_sniff_bomb": ("解压后异常巨大的压缩包（疑似压缩炸弹）",
+                      "an archive that unpacks to an abnormal size (a zip bomb)"),
+    "pf_sniff_entities": ("含 DTD/实体声明的 Office 文件（XML 实体攻击）",
+                          "an Office file declaring XML entities (a DTD: an XML entity attack)"),
     "pf_sniff_unknown": ("无法识别的格式", "a format that is not recognised"),
 })
 

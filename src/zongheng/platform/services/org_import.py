@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from zongheng.errors import DataError, Problem
 from zongheng.i18n import register_messages
+from zongheng.io.zipcheck import check_zip
 from zongheng.platform.models import Department, Region
 from zongheng.platform.services import org
 
@@ -79,12 +80,19 @@ def read_rows(path: Path, kind: str) -> list[OrgRow]:
 
     from zongheng.io.text import read_text_any
 
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        import io
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_zip(path)     # before pandas unpacks anything
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            import io
 
-        frame = pd.read_csv(io.StringIO(read_text_any(path)), dtype=str, keep_default_na=False)
+            frame = pd.read_csv(io.StringIO(read_text_any(path)), dtype=str, keep_default_na=False)
+    except DataError:
+        raise
+    except Exception as exc:  # a program named .xlsx, a broken zip, XML entities: the reader's reason
+        detail = str(exc) or type(exc).__name__
+        raise DataError([Problem("file_unreadable", {"detail": detail}, file=path.name)]) from None
     columns = {str(c).strip(): c for c in frame.columns}
     found = {field: next((columns[a] for a in aliases if a in columns), None)
              for field, aliases in HEADERS.items()}

@@ -210,6 +210,7 @@ def export_inputs(framework: Framework, panel: Panel, folder: str | Path) -> tup
 
     from zongheng.io import write_framework
     from zongheng.io.atomic import atomic_write
+    from zongheng.io.safe_cells import csv_frame
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -223,7 +224,9 @@ def export_inputs(framework: Framework, panel: Panel, folder: str | Path) -> tup
         frame.insert(0, "period", label)
         frame.insert(0, "unit", list(panel.units))
         frames.append(frame)
-    table = pd.concat(frames, ignore_index=True)
+    # A unit or group named "=HYPERLINK(…)" gets its quote, as in every CSV the platform serves: the
+    # file is opened in Excel as often as it is read by `zongheng build` (whose reader takes it off).
+    table = csv_frame(pd.concat(frames, ignore_index=True))
     # repr-exact floats: the numbers read back are the numbers evaluated, to the last bit.
     atomic_write(data_path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.17g",
                                                      encoding="utf-8"))

@@ -19,6 +19,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from zongheng.io.zipcheck import inflates
+
 __all__ = ["ACCEPTED", "Kind", "Refusal", "label_of", "sniff"]
 
 
@@ -98,11 +100,31 @@ def _image(data: bytes) -> Kind | None:
     return None
 
 
+def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
+    """Tell whether an XML part starts with a DTD (entities: billion laughs, external files).
+
+    Office Open XML forbids DTDs in its parts, so only an attack has one; the start of each part
+    (where a DOCTYPE must be) is read, never the whole.
+    """
+    for member in members:
+        if member.filename.lower().endswith((".xml", ".rels")):
+            with archive.open(member) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return True
+    return False
+
+
 def _zip(data: bytes) -> Kind | Refusal:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError):
+            members = archive.infolist()
+            names = [m.filename for m in members]
+            if inflates(members):
+                return Refusal("pf_sniff_bomb")
+            if _declares_entities(archive, members):
+                return Refusal("pf_sniff_entities")
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return Refusal("pf_sniff_broken")
     lower = [n.lower() for n in names]
     if "ofd.xml" in lower:
