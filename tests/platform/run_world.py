@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import subprocess
 import sys
 import warnings
@@ -57,8 +58,12 @@ def store_run(factory, regions: list[str], framework: dict, values: np.ndarray, 
         panel = Panel(values, [names[r] for r in regions], list(periods), list(fw.indicator_codes))
         version = s.get(FrameworkVersion, version_id) if version_id is not None else \
             s.scalars(select(FrameworkVersion).order_by(FrameworkVersion.id)).first()
+        # The digest of what was evaluated, as a real run's: the pages' rebuilt-evaluation cache is
+        # keyed by (run id, digest, method), and every test's database starts its runs at id 1.
+        digest = hashlib.sha256(values.tobytes() + repr((regions, names, framework, periods,
+                                                         approved)).encode()).hexdigest()
         inputs = RunInputs(fw, panel, version.id, str(periods[-1]), tuple(regions), approved,
-                           0 if approved else 3, "0" * 64)
+                           0 if approved else 3, digest)
         with warnings.catch_warnings():     # one region alone: every indicator is constant
             warnings.simplefilter("ignore", ConstantIndicatorWarning)
             evaluation = zh.build(fw, panel)
