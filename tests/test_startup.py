@@ -25,9 +25,10 @@ HEAVY = ("numpy", "pandas", "scipy", "scipy.optimize", "scipy.stats", "matplotli
          "fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "argon2", "psycopg")
 
 COMMANDS = ("build", "methods", "progress", "rank", "strengths", "gap", "path", "whatif",
-            "attainment", "grade", "report", "template", "uncertainty", "demo", "serve", "worker")
+            "attainment", "grade", "report", "template", "uncertainty", "demo", "serve", "worker", "chase")
 # Command groups (the platform's): their subcommands' help is checked too.
-GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset"), "org": ("import",)}
+GROUPS = {"db": ("upgrade", "backup", "restore"), "users": ("add", "disable", "reset", "email"),
+          "org": ("import",)}
 GROUPS["approval-chain"] = ("show", "set")     # issue 12: approval chain (审核链)
 
 

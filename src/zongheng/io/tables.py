@@ -306,7 +306,7 @@ def _check_delimiter(header: list[str], sep: str, file: str) -> None:
     for other, (name, name_en, hint, hint_en) in _OTHER_SEPARATORS.items():
         if other in header[0]:
             raise DataError([Problem("csv_delimiter", {
-                "name": name, "name_en": name_en, "header": header[0][:60].replace("\t", "⇥"),
+                "name": name, "name_en": name_en, "header": header[0][:60].replace("\t", "\\t"),
                 "hint": hint, "hint_en": hint_en}, file=file)])
 
 
