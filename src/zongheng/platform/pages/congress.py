@@ -14,7 +14,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from zongheng.platform.models import Problem, ProblemSource, Region, Role, Task, User
+from zongheng.platform.models import Problem, ProblemSource, Role, Task, User
+from zongheng.platform.pages.deadlines_common import region_names
 from zongheng.platform.pages.deps import Caller, require
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
@@ -48,7 +49,7 @@ def page(request: Request, caller: Caller, *, problems: list[str] | None = None)
     db = caller.db
     recorders = frozenset(service.RECORDERS[ProblemSource.CONGRESS])
     record_regions = sorted(regions_in_scope(db, caller.grants, recorders))
-    regions = dict(db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
+    regions = region_names(caller)
     runs = readable_runs(db, caller.grants, limit=50) if record_regions else []
     return render(request, "congress.html", caller=caller, keys=TASK_KEYS, status=400 if problems else 200,
                   items=items_of(caller), regions=regions, record_regions=record_regions, runs=runs,

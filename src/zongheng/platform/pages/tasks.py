@@ -29,7 +29,6 @@ from zongheng.platform.models import (
     Milestone,
     Problem,
     ProblemSource,
-    Region,
     Role,
     Run,
     Task,
@@ -38,6 +37,7 @@ from zongheng.platform.models import (
     TaskState,
     User,
 )
+from zongheng.platform.pages.deadlines_common import region_names
 from zongheng.platform.pages.deps import MAX_ID, Caller, get_settings, require
 from zongheng.platform.pages.evidence import DOWNLOAD_POLICY, body_within_limit, content_disposition
 from zongheng.platform.pages.grading import _grading_readable
@@ -93,10 +93,6 @@ problem_in_scope.zongheng_object = ("problem", "assign")  # type: ignore[attr-de
 ProblemDep = Annotated[Problem, Depends(problem_in_scope)]
 
 
-def _region_names(caller: Caller) -> dict[str, str]:
-    return dict(caller.db.execute(select(Region.code, Region.name).where(Region.valid_to.is_(None))).all())
-
-
 def _overdue(task: Task, today: date) -> bool:
     return task.state != TaskState.CLOSED.value and task.due < today
 
@@ -134,7 +130,7 @@ def _ledger(request: Request, caller: Caller, *, problems: list[str] | None = No
                   record_headers=record_headers(caller.lang), today=today, state=state,
                   title_of=_title_of(caller), notice=_rules_notice(caller, notice),
                   department=department, states=list(TaskState), open_problems=open_problems,
-                  regions=_region_names(caller), depts=department_names(db), names=names,
+                  regions=region_names(caller), depts=department_names(db), names=names,
                   record_regions=record_regions, sources=sources, problems=problems or [],
                   overdue={t.id for t in found if _overdue(t, today)},
                   default_due=today + timedelta(days=30),
@@ -353,7 +349,7 @@ def _page(request: Request, caller: Caller, task: Task, *, problems: list[str] |
 
     return render(request, "task.html", caller=caller, keys=TASK_KEYS, status=status_code, task=task,
                   problem=task.problem, moves=moves, effect=trajectory_of(db, task),
-                  title_of=_title_of(caller), facts=_facts(task.problem), regions=_region_names(caller),
+                  title_of=_title_of(caller), facts=_facts(task.problem), regions=region_names(caller),
                   depts=department_names(db), names=names, overdue=_overdue(task, today), today=today,
                   problems=problems or [])
 
