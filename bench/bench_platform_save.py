@@ -23,14 +23,11 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
-
-BIN = Path(sys.executable).parent
 
 
 def seed(settings, reporters: int, indicators: int) -> list[tuple[int, str, str, list[int]]]:
@@ -144,52 +141,20 @@ def count_saved(settings, plan, saves: int) -> tuple[int, int, int, int]:
     return right, history, audited, len(plan) * len(plan[0][3])
 
 
-def cpu_seconds(pid: int) -> float:
-    """Return the CPU time (user + system) a process has used, from /proc (0 where there is none).
-
-    Six people share the benchmark machine's two cores: the latencies depend on their load, the
-    server's CPU seconds per save do not, so the report gives both.
-    """
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def one_backend(name: str, url: str | None, args) -> dict:
+    from zongheng.platform.served import Served
     from zongheng.platform.settings import load_settings
-    from zongheng.platform.throwaway import _free_port
 
     folder = Path(tempfile.mkdtemp(prefix=f"zongheng-bench-{name}-"))
     settings = load_settings(folder / "data", url)
     plan = seed(settings, args.reporters, args.indicators)
-    port = _free_port()
-    command = [str(BIN / "zongheng"), "serve", "--data", str(folder / "data"), "--port", str(port)]
-    if url:
-        command += ["--database", url]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    server = Served(folder / "data", url).start()
     try:
-        import httpx2
-
-        for _ in range(200):
-            try:
-                if httpx2.get(f"http://127.0.0.1:{port}/login", timeout=1).status_code == 200:
-                    break
-            except httpx2.HTTPError:
-                time.sleep(0.1)
-        cpu_before = cpu_seconds(server.pid)
-        latencies, errors, wall = asyncio.run(run_load(f"http://127.0.0.1:{port}", plan, args.saves,
-                                                      args.think, args.seed))
-        cpu = cpu_seconds(server.pid) - cpu_before
+        cpu_before = server.cpu_seconds()
+        latencies, errors, wall = asyncio.run(run_load(server.url, plan, args.saves, args.think, args.seed))
+        cpu = server.cpu_seconds() - cpu_before
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        server.stop()
     right, history, audited, expected = count_saved(settings, plan, args.saves)
     q = statistics.quantiles(latencies, n=100)
     return {"backend": name, "saves": len(latencies), "errors": errors, "wall": wall,

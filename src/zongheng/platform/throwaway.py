@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["create_database", "postgres_bin", "throwaway_postgres"]
+__all__ = ["create_database", "free_port", "postgres_bin", "throwaway_postgres"]
 
 
 def postgres_bin() -> Path | None:
@@ -27,7 +27,8 @@ def postgres_bin() -> Path | None:
     return found[-1].parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """Return a TCP port free on 127.0.0.1 at the time of asking."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -43,7 +44,7 @@ def throwaway_postgres(bindir: Path, *, max_connections: int = 100) -> Iterator[
     folder = Path(tempfile.mkdtemp(prefix="zongheng-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", _free_port()
+    data, port = folder / "data", free_port()
     subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
                                  "-E", "UTF8", "--locale=C.UTF-8", "-N"]),
                    check=True, capture_output=True)
