@@ -12,7 +12,7 @@ job worker does, so leaders have a dashboard to read; the 2024 submissions are d
 Sessions are made in the database (logins are not what is measured; argon2id hashing would
 dominate the seeding otherwise).
 
-The hour (``--window`` seconds stands for it; 120 by default, the hour squeezed 30×): each
+The hour (``--window`` seconds stand for it; 360 by default, the hour squeezed 10×): each
 reporter arrives at ``window × √u`` (u uniform: arrivals rise towards the deadline, half of them in
 the last 30 %), opens the entry grid, saves it ``--saves`` times with a pause between saves
 (``--think`` seconds ± 50 %, drawn from a seeded generator) and then submits it (报送). Each leader
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     """Run the hour on each backend named; print and return the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counties", type=int, default=90)
-    parser.add_argument("--window", type=float, default=120.0, help="seconds standing for the last hour")
+    parser.add_argument("--window", type=float, default=360.0, help="seconds standing for the last hour")
     parser.add_argument("--saves", type=int, default=3, help="saves of the grid before submitting")
     parser.add_argument("--think", type=float, default=3.0,
                         help="seconds between a reporter's steps, ± 50 %%")
