@@ -150,3 +150,33 @@ def test_the_login_form_locks_an_account_then_opens_it_after_the_lock(client, wo
     assert login(client, "reporter").status_code == 303
     with factory() as s:
         assert s.scalars(select(User).where(User.username == "reporter")).one().failed_logins == 0
+
+
+def test_one_source_spraying_a_password_over_many_accounts_is_throttled(app, world, factory):
+    from zongheng.platform.services.login_throttle import LoginThrottle
+
+    now = [1000.0]
+    app.state.login_throttle = LoginThrottle(limit=5, window=600, clock=lambda: now[0])
+    sprayer = TestClient(app, client=("10.0.0.66", 50000)).__enter__()
+    # One wrong try per account: no account reaches its own lock, the source reaches its budget.
+    names = [f"user{n}" for n in range(4)] + list(USERS)
+    answers = [login(sprayer, name, "Winter2026!").status_code for name in names[:5]]
+    assert answers == [401] * 5
+    with factory() as s:
+        assert all(u.locked_until is None for u in s.scalars(select(User)))
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "login.throttled")).all()
+        assert [(e.object_type, e.object_id) for e in events] == [("source", "10.0.0.66")]
+    # Past the budget even the right password is refused, before any password check, and told when.
+    before = _audit_count(factory)
+    refused = login(sprayer, "reporter", PASSWORD)
+    assert refused.status_code == 429 and COOKIE not in sprayer.cookies
+    assert refused.headers["Retry-After"] == "600" and "登录失败次数过多" in refused.text
+    assert _audit_count(factory) == before          # refused tries write nothing
+    # Another address (a colleague in the same office on their own machine) logs in as usual.
+    colleague = TestClient(app, client=("10.0.0.7", 50001)).__enter__()
+    assert login(colleague, "approver").status_code == 303
+    # Once the oldest failures leave the window the source may try again; a success does not count.
+    now[0] += 599
+    assert login(sprayer, "reporter", PASSWORD).status_code == 429
+    now[0] += 2
+    assert login(sprayer, "reporter", PASSWORD).status_code == 303

@@ -4,6 +4,10 @@ Login CSRF is stopped with a double-submit token: the login page sets a random c
 the same value in the form; a POST whose two copies differ is refused. A successful login always
 starts a new session (new token, new CSRF token) and ends the one the browser held before, so a
 token planted in a victim's browser before login never becomes a logged-in session.
+
+Failed logins are counted per account (the account lock) and per source address
+(:mod:`zongheng.platform.services.login_throttle`): a source past its budget gets 429 with
+``Retry-After`` before any password is checked.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from zongheng.platform.pages.deps import COOKIE, CSRF_FIELD, Caller, DbDep, get_
 from zongheng.platform.pages.registry import Routes
 from zongheng.platform.pages.render import render
 from zongheng.platform.services import audit, sessions, users
+from zongheng.platform.services.login_throttle import LoginThrottle
 
 __all__ = ["routes"]
 
@@ -41,6 +46,18 @@ def _login_page(request: Request, *, error: str | None = None, status: int = 200
     return response
 
 
+def _throttle(request: Request) -> LoginThrottle:
+    # One per app (a test's app starts with a clean slate); made on first use.
+    state = request.app.state
+    if getattr(state, "login_throttle", None) is None:
+        state.login_throttle = LoginThrottle()
+    return state.login_throttle
+
+
+def _source(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 @routes.add("GET", "/login", public=True)
 def login_form(request: Request) -> Response:
     """Show the login form."""
@@ -57,8 +74,17 @@ def login(request: Request, db: DbDep, username: Annotated[str, Form(max_length=
     # Bytes: compare_digest refuses non-ASCII text, which a forged form may well carry.
     if not cookie or not secrets.compare_digest(cookie.encode(), csrf_token.encode()):
         return _login_page(request, error="pf_form_expired", status=403)
+    throttle, source = _throttle(request), _source(request)
+    wait = throttle.wait(source)
+    if wait:     # nothing written: a flood of refused tries must not flood the audit log
+        response = _login_page(request, error="pf_login_throttled", status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = users.authenticate(db, username, password)
     if user is None:
+        if throttle.failed(source):
+            audit.record(db, "login.throttled", object_type="source", object_id=source,
+                         limit=throttle.limit, window_seconds=throttle.window)
         db.commit()     # keep the failed-attempt count and its audit event
         return _login_page(request, error="pf_login_failed", status=401)
     settings = get_settings(request)

@@ -18,6 +18,8 @@ register_messages({
     "pf_password": ("密码", "Password"),
     "pf_login_failed": ("用户名或密码不正确，或账号已停用、已锁定。",
                         "Wrong user name or password, or the account is disabled or locked."),
+    "pf_login_throttled": ("此地址登录失败次数过多，请稍后再试。",
+                           "Too many failed logins from this address; try again later."),
     "pf_form_expired": ("表单已过期或来源不明，请刷新页面后重试。",
                         "The form has expired or did not come from this site; reload the page and try "
                         "again."),
