@@ -124,3 +124,30 @@ def test_the_tokens_page_shows_a_new_token_once_and_revokes(client, world):
     revoked = client.post(f"/tokens/{token_id}/revoke", data={"csrf_token": csrf_of(again)})
     assert revoked.status_code == 200 and "已撤销" in revoked.text
     assert client.get("/api/v1/me", headers=_bearer(token)).status_code == 401
+
+
+def test_the_database_down_answers_503_with_retry_after_not_a_bare_500(client, world, make_token,
+                                                                       monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    token = make_token("reporter")
+    assert client.get("/api/v1/submissions", headers=_bearer(token)).status_code == 200
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "execute", refuse)
+    down = client.get("/api/v1/submissions", headers=_bearer(token))
+    assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+    body = down.json()
+    assert [p["key"] for p in body["problems"]] == ["pf_db_unavailable"]
+    assert "数据库暂时无法访问" in body["problems"][0]["zh"] and "server closed" not in down.text
+    written = client.put("/api/v1/submissions/1/values", headers=_bearer(token), json={"values": []})
+    assert written.status_code == 503
+    monkeypatch.undo()
+    assert client.get("/api/v1/submissions", headers=_bearer(token)).status_code == 200
+    # The 503 is in the description a client reads.
+    spec = client.get("/api/v1/openapi.json").json()
+    assert all("503" in operation["responses"] for path in spec["paths"].values()
+               for operation in path.values())

@@ -27,11 +27,11 @@ def create_api(settings: Settings, factory: sessionmaker[Session]) -> FastAPI:
     api.state.settings = settings
     api.state.sessionmaker = factory
     # issue 12: the reads' error answers documented too (401; 422 in the writes' ProblemsOut shape)
-    from zongheng.platform.api.problems import READ_ERRORS
+    from zongheng.platform.api.problems import READ_ERRORS, UNAVAILABLE
     api.include_router(router, responses=READ_ERRORS)
     # issue 12: writes (values, workflow actions, 说明, bulk values) and their located refusals
     from zongheng.platform.api import limits, problems, writes
-    api.include_router(writes.router)
+    api.include_router(writes.router, responses=UNAVAILABLE)
     problems.install_handlers(api)
     api.add_middleware(limits.BodyLimit)
     return api

@@ -22,12 +22,18 @@ from zongheng.i18n import register_messages
 from zongheng.platform.api.schemas import ProblemsOut
 from zongheng.platform.services.entry import Problem
 
-__all__ = ["READ_ERRORS", "UNAUTHORIZED", "ApiRefusal", "Located", "install_handlers", "refusal"]
+__all__ = ["READ_ERRORS", "UNAUTHORIZED", "UNAVAILABLE", "ApiRefusal", "Located", "install_handlers",
+           "refusal"]
 
 UNAUTHORIZED = {"description": "No, an unknown, expired or revoked token (no cookie is ever read)"}
+UNAVAILABLE = {503: {"model": ProblemsOut, "description": "The database cannot answer just now "
+                     "(restarting, disk full): nothing was changed; try again after Retry-After seconds "
+                     "(pf_db_unavailable, pf_db_full)"}}
+"""The answer every route may give while the database is down (set where the routers are included)."""
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     401: UNAUTHORIZED,
     422: {"model": ProblemsOut, "description": "A malformed parameter, located (pf_api_invalid)"},
+    **UNAVAILABLE,
 }
 """Error answers every read route documents (set where the reads' router is included)."""
 
@@ -143,8 +149,27 @@ async def _unreadable(request: Request, exc: Exception) -> Response:
                          "problems": [Located.of(problem).as_json()]}, status_code=422)
 
 
+def _database_down(request: Request, exc: Exception) -> JSONResponse:
+    """Answer a request the database could not serve with 503 and ``Retry-After``, as the pages do.
+
+    The API is an app of its own (mounted under /api/v1), so the pages' handler never saw its
+    errors: a client got a bare 500 while PostgreSQL restarted.
+    """
+    from zongheng.platform.pages.unavailable import RETRY_AFTER_SECONDS, unavailable_key
+
+    problem = Problem(unavailable_key(request, exc), {})
+    response = JSONResponse({"detail": problem.message("en"), "problems": [Located.of(problem).as_json()]},
+                            status_code=503)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def install_handlers(api: FastAPI) -> None:
-    """Answer refusals and malformed requests with located problems (on the API app only)."""
+    """Answer refusals, malformed requests and an unreachable database with located problems."""
+    from zongheng.platform.pages.unavailable import DATABASE_ERRORS
+
+    for kind in DATABASE_ERRORS:
+        api.add_exception_handler(kind, _database_down)
     api.add_exception_handler(ApiRefusal, _refused)
     api.add_exception_handler(RequestValidationError, _invalid)
     api.add_exception_handler(HTTPException, _unreadable)

@@ -21,11 +21,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from zongheng.i18n import register_messages
 from zongheng.platform.pages.render import render
 
-__all__ = ["RETRY_AFTER_SECONDS", "install_unavailable"]
+__all__ = ["DATABASE_ERRORS", "RETRY_AFTER_SECONDS", "install_unavailable", "unavailable_key"]
 
 log = logging.getLogger("zongheng.platform")
 
 RETRY_AFTER_SECONDS = 5
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+"""What SQLAlchemy raises when the database cannot answer (the pages and the API both catch them)."""
 
 register_messages({
     "pf_db_unavailable": ("数据库暂时无法访问（可能正在重启），本次操作未保存。请稍后重试。",
@@ -43,16 +45,20 @@ def _full(exc: Exception) -> bool:
     return "disk is full" in text or "no space left" in text
 
 
-def _unavailable(request: Request, exc: Exception) -> Response:
+def unavailable_key(request: Request, exc: Exception) -> str:
+    """Log why the database failed a request; return the message key to answer with."""
     reason = (str(getattr(exc, "orig", exc)).strip() or type(exc).__name__).splitlines()[0]
     log.warning("database unavailable for %s %s: %s", request.method, request.url.path, reason)
-    message = "pf_db_full" if _full(exc) else "pf_db_unavailable"
-    response = render(request, "error.html", status=503, message=message)
+    return "pf_db_full" if _full(exc) else "pf_db_unavailable"
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    response = render(request, "error.html", status=503, message=unavailable_key(request, exc))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def install_unavailable(app: FastAPI) -> None:
     """Answer a page request whose database call failed with the 503 page."""
-    for kind in (OperationalError, InterfaceError):
+    for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, _unavailable)
