@@ -46,6 +46,44 @@ def test_a_job_is_claimed_done_and_recorded(factory):
         assert actions == ["job.enqueue", "job.done"] and verify_chain(s) is None
 
 
+def test_a_result_stored_with_its_job_settled_is_never_computed_twice(factory):
+    """A kill between storing a result and ending the job used to leave the job running: a restart
+    requeued it and the evaluation ran again. A handler settles its job in the result's transaction."""
+    (job_id,) = _enqueue(factory)
+    calls = []
+
+    def store_then_die(f, job, progress):
+        calls.append(job.id)
+        with f() as s:
+            jobs.settle(s, job.id, 41)          # the result and the job's end, one commit
+            s.commit()
+        raise KeyboardInterrupt                 # the process dies before run_one records anything
+
+    with pytest.raises(KeyboardInterrupt):
+        jobs.run_one(factory, {"echo": store_then_die}, "w1")
+    with factory() as s:
+        job = s.get(Job, job_id)
+        assert (job.state, job.result_id, job.progress) == ("done", 41, 100)
+        assert jobs.recover(s, stale=timedelta(0)) == (0, 0)     # nothing running to requeue
+    assert jobs.run_one(factory, {"echo": store_then_die}, "w1") is None and calls == [job_id]
+
+    # A settled job's normal end writes nothing twice.
+    (second,) = _enqueue(factory)
+    done = jobs.run_one(factory, {"echo": lambda f, job, progress: _settled(f, job, 9)}, "w1")
+    assert (done.id, done.state, done.result_id) == (second, "done", 9)
+    with factory() as s:
+        ended = s.scalars(select(AuditEvent).where(AuditEvent.action == "job.done")).all()
+        assert sorted(json.loads(e.detail)["result"] for e in ended) == [9, 41]
+        assert verify_chain(s) is None
+
+
+def _settled(f, job, result: int) -> int:
+    with f() as s:
+        jobs.settle(s, job.id, result)
+        s.commit()
+    return result
+
+
 def test_a_failing_job_is_marked_failed_with_the_reason(factory):
     _enqueue(factory, 2)
 

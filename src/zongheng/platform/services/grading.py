@@ -255,6 +255,7 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
         db.flush()
         audit.record(db, "grading.store", user_id=job.created_by, object_type="grading_run", object_id=run.id,
                      job=job.id, sha256=sha, firms=run.firms)
+        jobs.settle(db, job.id, run.id)     # the grading and its job's end in one commit
         db.commit()
         return run.id
 

@@ -79,10 +79,20 @@ def beat(db: Session, job_id: int, progress: int, message: str = "") -> None:
     db.commit()
 
 
-def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
-            result_id: int | None = None) -> None:
+def settle(db: Session, job_id: int, result_id: int) -> None:
+    """Mark a job done with its result in the caller's transaction (no commit).
+
+    A handler that stores its result calls this in the same transaction: a ``kill -9`` can then
+    never leave a stored result behind a job still marked running, which a restart would requeue
+    and compute again (a second run of the same evaluation).
+    """
+    _mark(db, job_id, JobState.DONE, result_id=result_id)
+
+
+def _mark(db: Session, job_id: int, state: JobState, *, message: str = "",
+          result_id: int | None = None) -> None:
     job = db.get(Job, job_id)
-    if job is None:
+    if job is None or job.state == JobState.DONE.value:     # settled with its result already
         return
     job.state, job.finished_at, job.result_id = state.value, utcnow(), result_id
     job.message = message[:2000]
@@ -90,6 +100,11 @@ def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
         job.progress = 100
     audit.record(db, f"job.{state.value}", user_id=None, object_type="job", object_id=job_id,
                  kind=job.kind, result=result_id, message=message[:500])
+
+
+def _finish(db: Session, job_id: int, state: JobState, *, message: str = "",
+            result_id: int | None = None) -> None:
+    _mark(db, job_id, state, message=message, result_id=result_id)
     db.commit()
 
 

@@ -135,6 +135,7 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
         with factory() as db:
             try:
                 _store(db, run, args, files, template, panel.periods[-1], job)
+                jobs.settle(db, job.id, run.id)     # the documents and their job's end in one commit
                 db.commit()
                 return run.id
             except IntegrityError:

@@ -122,6 +122,7 @@ def perform(factory: sessionmaker, job: Job, progress: jobs.Progress) -> int:
     with factory() as db:
         run = store(db, inputs, evaluation, args["method"], user_id=job.created_by, job_id=job.id,
                     uncertainty=uncertainty)
+        jobs.settle(db, job.id, run.id)     # the run and its job's end in one commit
         db.commit()
         return run.id
 
