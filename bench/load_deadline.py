@@ -46,6 +46,8 @@ from pathlib import Path
 PROVINCE = "33"
 YEAR_DONE, YEAR_DUE = 2023, 2024
 START = date(2000, 1, 1)
+ROUNDS = 6
+"""Submits a reporter tries, explaining the flags that stopped the one before."""
 KINDS = ("entry page", "save", "submit", "explain", "dashboard", "board")
 
 
@@ -218,10 +220,11 @@ async def _reporter(client, tally: Tally, who: Reporter, window: float, saves: i
     await asyncio.sleep(think * rng.uniform(0.5, 1.5))
     # 报送前校验: a blocking flag (an outlier among the peers, say) stops the submit until it is
     # explained; the reporter writes each 说明 on the flags page and submits again. Peers submitting
-    # meanwhile can raise a new flag, so up to three rounds.
-    for attempt in range(3):
+    # meanwhile can raise a new flag, so up to ROUNDS rounds.
+    for attempt in range(ROUNDS):
+        last = attempt == ROUNDS - 1
         refused = await _request(client, tally, "submit", "POST", f"{base}/submit", who.cookie,
-                                 csrf=who.csrf, data={}, expect=303, refusal=200 if attempt < 2 else None)
+                                 csrf=who.csrf, data={}, expect=303, refusal=None if last else 200)
         if refused is None:
             return
         tally.refused += 1

@@ -292,6 +292,9 @@ def _seed_demo(settings: Settings, factory) -> None:
     console().print(table)
 
 
+KEEP_ALIVE_SECONDS = 75
+
+
 @app.command()
 def serve(
     data: DataOpt = None,
@@ -318,7 +321,11 @@ def serve(
         typer.echo(text("pf_cli_exposed", host=host))
     typer.echo(text("pf_cli_serving", host=host, port=port))
     served = create_app(_settings(data, database, secure_cookies=secure_cookies), worker=worker)
-    uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=True)
+    # Keep idle connections 75 s (nginx's default), not uvicorn's 5 s: a browser pausing a few
+    # seconds between saves would otherwise send its next save on a connection the server is
+    # closing that instant, and see it dropped (the deadline-day load, docs/reliability/load.md).
+    uvicorn.run(served, host=host, port=port, log_level="info", proxy_headers=True,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 @app.command("worker")
