@@ -44,7 +44,7 @@ from zongheng.platform.services.checks.run import (
     open_flags,
 )
 from zongheng.platform.services.entry import EDITABLE, EntryError, Problem, read_value, save_entries
-from zongheng.platform.services.workflow import WorkflowError, transition
+from zongheng.platform.services.workflow import ChecksRefused, WorkflowError, transition
 
 __all__ = ["GATES", "Gate", "router"]
 
@@ -291,8 +291,10 @@ def take_action(caller: WriterDep, submission_id: IdPath,
         transition(caller.db, submission, action, user=caller.user, reason=body.reason, due=body.due)
     except WorkflowError as exc:
         keys = {p.key for p in exc.problems}
-        if "pf_wf_checks" in keys:
-            raise ApiRefusal(409, _unexplained(caller.db, submission)) from None
+        if isinstance(exc, ChecksRefused):   # the flags it names are kept, for the 说明 that follow
+            unexplained = _unexplained(caller.db, submission)
+            caller.db.commit()
+            raise ApiRefusal(409, unexplained) from None
         status = max((_WF_STATUS.get(k, 422) for k in keys), default=422)
         raise ApiRefusal(status, [Located.of(p, submission=submission.id) for p in exc.problems]) from None
     result = {**_flags(caller.db, submission), "action": action}

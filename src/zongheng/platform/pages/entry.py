@@ -25,7 +25,13 @@ from zongheng.platform.services.entry import EDITABLE, EntryError, Problem
 from zongheng.platform.services.entry import save_entries as save_grid
 from zongheng.platform.services.org import current
 from zongheng.platform.services.submissions import department_names, value_rows
-from zongheng.platform.services.workflow import AFTER_APPROVAL, WorkflowError, request_change, transition
+from zongheng.platform.services.workflow import (
+    AFTER_APPROVAL,
+    ChecksRefused,
+    WorkflowError,
+    request_change,
+    transition,
+)
 
 __all__ = ["plain", "routes", "write"]
 
@@ -75,10 +81,15 @@ def write(caller: Caller, change: Callable[[Session], object]) -> list[Problem]:
     """Run ``change`` in the request's session and commit; on a refusal roll back, return why.
 
     The services check everything before they write, and the rollback undoes anything they did
-    write, so a refused post leaves the database as it was (all or nothing).
+    write, so a refused post leaves the database as it was (all or nothing). One exception: a
+    submit the checks refuse keeps the flags they recorded, which the refusal tells the 填报员
+    to explain.
     """
     try:
         change(caller.db)
+    except ChecksRefused as exc:    # keep the flags that refused it, for the 填报员 to explain
+        caller.db.commit()
+        return exc.problems
     except (EntryError, WorkflowError) as exc:
         caller.db.rollback()
         return exc.problems

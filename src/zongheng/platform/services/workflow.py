@@ -43,8 +43,8 @@ from zongheng.platform.services.entry import Problem, read_value
 from zongheng.platform.services.org import current
 from zongheng.platform.services.submissions import set_state, set_value
 
-__all__ = ["TRANSITIONS", "Change", "Transition", "WorkflowError", "bulk_approve", "changed_since_approval",
-           "checks_before_submit", "decide_change", "request_change", "transition"]
+__all__ = ["TRANSITIONS", "Change", "ChecksRefused", "Transition", "WorkflowError", "bulk_approve",
+           "changed_since_approval", "checks_before_submit", "decide_change", "request_change", "transition"]
 
 register_messages({
     "pf_wf_submit": ("报送", "submit"),
@@ -107,6 +107,15 @@ class WorkflowError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(p.message() for p in problems))
         self.problems = problems
+
+
+class ChecksRefused(WorkflowError):
+    """A submit refused by the checks before submitting (报送前校验).
+
+    The refusal changed nothing of the submission, but the checks recorded the flags that
+    refuse it: the caller commits them (not roll back) so that the 填报员 finds on the flags
+    page the very flags the refusal names, and can explain them.
+    """
 
 
 def checks_before_submit(db: Session, submission: Submission) -> list[Problem]:
@@ -179,7 +188,7 @@ def transition(db: Session, submission: Submission, name: str, *, user: User, re
     if name == "submit":
         found = checks_before_submit(db, submission)
         if found:
-            raise WorkflowError([Problem("pf_wf_checks", {"problem": p.message(get_lang())}) for p in found])
+            raise ChecksRefused([Problem("pf_wf_checks", {"problem": p.message(get_lang())}) for p in found])
     if name == "approve" and not approval_chain.approve_step(db, submission, user):
         return      # a level before the last: the submission waits for the next one
     set_state(db, submission, TRANSITIONS[name].target, user_id=user.id, reason=reason.strip(), due=due)
