@@ -25,6 +25,9 @@ line through ``log(size)``, ``log(value)`` gives the exponent: 1 grows linearly,
 ``uncertainty``
     1,000 samples of the weights (every level, ±25 %) ranked among *n* units:
     :func:`~zongheng.analysis.uncertainty.sample` and ``evaluate``.
+``report-brief``
+    :func:`~zongheng.report.brief.unit_brief` of the median unit among *n*: what
+    the reports show (scores, progress, gap to the next unit, path one place up).
 ``report-html``, ``report-docx``
     The unit brief of the median unit among *n* (scores, gap, path one place up;
     built untimed) written as the HTML page and the Word draft.
@@ -464,6 +467,19 @@ def _setup_brief(n: int) -> tuple:
     return unit_brief(ev, unit, target_rank=max(1, rank - 1)), folder
 
 
+def _setup_unit(n: int) -> tuple:
+    ev = _built(n)
+    unit, rank = _unit_at(ev, 0.5)
+    return ev, unit, max(1, rank - 1)
+
+
+def _run_brief(state: tuple) -> Any:
+    from zongheng.report.brief import unit_brief
+
+    ev, unit, target = state
+    return unit_brief(ev, unit, target_rank=target)
+
+
 def _writer(fmt: str) -> Callable[[tuple], Any]:
     def run(state: tuple) -> Any:
         from zongheng.report.writers import write_report
@@ -499,6 +515,9 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
     Operation("uncertainty", _setup_uncertainty, _run_uncertainty, (100, 300, 1000, 3000),
               f"{UNCERTAINTY_SAMPLES:,} weight samples (every level ±25 %) ranked among n units "
               f"× {N_INDICATORS} indicators: `sample` + `evaluate`."),
+    Operation("report-brief", _setup_unit, _run_brief, (100, 1000, 10_000),
+              "`unit_brief` of the median unit among n units: every analysis of the reports, "
+              "with the path one place up."),
     Operation("report-html", _setup_brief, _writer("html"), (100, 1000, 10_000),
               "HTML page of the median unit's brief among n units (brief built untimed)."),
     Operation("report-docx", _setup_brief, _writer("docx"), (100, 1000, 10_000),
@@ -571,6 +590,8 @@ def measure(name: str, size: int, repeats: int, timeout: float) -> Point:
         done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return Point(name, size, status=f"timeout (> {timeout:.0f} s)")
+    if done.returncode < 0:  # e.g. SIGKILL from the kernel's out-of-memory killer
+        return Point(name, size, status=f"killed by signal {-done.returncode}")
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         return Point(name, size, status=f"failed: {last[:160]}")
