@@ -522,7 +522,7 @@ OPERATIONS: dict[str, Operation] = {op.name: op for op in (
               "HTML page of the median unit's brief among n units (brief built untimed)."),
     Operation("report-docx", _setup_brief, _writer("docx"), (100, 1000, 10_000),
               "Word draft of the median unit's brief among n units (brief built untimed)."),
-    Operation("grade-xlsx", _setup_xlsx, _run_xlsx, (1000, 10_000, 30_000),
+    Operation("grade-xlsx", _setup_xlsx, _run_xlsx, (300, 1000, 3000),
               "Formatted Excel workbook of the grading of n firms (`write_result`)."),
 )}
 
