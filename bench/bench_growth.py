@@ -39,6 +39,10 @@ Memory: ``peak`` is the process's peak RSS (``ru_maxrss``: interpreter, input
 and operation); ``op`` is the rise of the peak during the operation alone (the
 kernel's high-water mark, ``VmHWM``, reset through ``/proc/self/clear_refs``
 after the input is drawn), which is what the memory exponent is fitted to.
+Time: the median wall-clock seconds of the repeats, and their CPU seconds (user +
+system of every thread): on a machine shared with other work the wall time
+stretches with the load, the CPU time much less, so the CPU-time exponent is the
+steadier one there (each point records the load average when it ended).
 Exponents are fitted to the largest ``--tail`` points (small sizes measure fixed
 costs) and to all points. An operation stops growing when a point takes longer
 than ``--point-limit`` seconds, or when the fitted memory predicts its next
@@ -209,7 +213,10 @@ def parse_only(text: str | None, known: Sequence[str]) -> list[str]:
 class Point:
     """One operation at one size, measured in its own interpreter.
 
-    ``times`` are wall-clock seconds of the repeats; ``peak_mib`` the process's
+    ``times`` are wall-clock seconds of the repeats, ``cpu`` their CPU seconds
+    (user + system, every thread of the process: less sensitive than wall time to
+    other processes on a shared machine), ``load`` the 1-minute load average
+    when the point ended; ``peak_mib`` the process's
     peak RSS; ``op_mib`` the rise of the peak during the operation (None where
     the kernel's high-water mark cannot be reset); ``status`` is ``ok`` or why
     the point has no figures (``timeout``, ``failed: …``, ``skipped: …``).
@@ -218,6 +225,8 @@ class Point:
     operation: str
     size: int
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    load: float | None = None
     setup_s: float | None = None
     base_mib: float | None = None
     peak_mib: float | None = None
@@ -230,14 +239,26 @@ class Point:
         """Median wall time of the repeats (None without figures)."""
         return statistics.median(self.times) if self.times else None
 
+    @property
+    def cpu_median(self) -> float | None:
+        """Median CPU seconds of the repeats (None without figures)."""
+        return statistics.median(self.cpu) if self.cpu else None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Point:
+        """Return the point of a worker's JSON, ignoring keys this version does not know."""
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
 
 def summarise(points: Sequence[Point], tail: int = 3) -> dict[str, Any]:
-    """Return the fits of one operation's points: time and memory, tail and all points."""
+    """Return the fits of one operation's points: wall time, CPU time and memory, tail and all points."""
     ok = [p for p in points if p.status == "ok" and p.times]
     sizes = [p.size for p in ok]
     times = [p.median for p in ok]
+    cpu = [p.cpu_median for p in ok]
     memory = [p.op_mib if p.op_mib is not None and p.op_mib >= MIN_OP_MIB else None for p in ok]
     return {"time_tail": fit_tail(sizes, times, tail), "time_all": fit_power(sizes, times),
+            "cpu_tail": fit_tail(sizes, cpu, tail), "cpu_all": fit_power(sizes, cpu),
             "memory_tail": fit_tail(sizes, memory, tail), "memory_all": fit_power(sizes, memory)}
 
 
@@ -274,17 +295,19 @@ def markdown_table(operation: str, points: Sequence[Point], tail: int = 3,
     lines = [f"### {operation}", ""]
     if description:
         lines += [description, ""]
-    lines += ["| size | median | min | max | peak RSS MiB | op MiB | note |",
-              "|---:|---:|---:|---:|---:|---:|---|"]
+    lines += ["| size | median | min | max | CPU s | peak RSS MiB | op MiB | load | note |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for p in points:
+        load = "—" if p.load is None else f"{p.load:.1f}"
         if p.status == "ok" and p.times:
             lines.append(f"| {_fmt_size(p.size)} | {_fmt_s(p.median)} | {_fmt_s(min(p.times))} | "
-                         f"{_fmt_s(max(p.times))} | {_fmt_mib(p.peak_mib)} | {_fmt_mib(p.op_mib)} | "
-                         f"{p.note} |")
+                         f"{_fmt_s(max(p.times))} | {_fmt_s(p.cpu_median)} | {_fmt_mib(p.peak_mib)} | "
+                         f"{_fmt_mib(p.op_mib)} | {load} | {p.note} |")
         else:
-            lines.append(f"| {_fmt_size(p.size)} | — | — | — | — | — | {p.status} |")
-    lines += ["", f"Exponent of time: **{_fmt_fit(fits['time_tail'])}** over the largest sizes, "
-              f"{_fmt_fit(fits['time_all'])} over all; of the operation's memory: "
+            lines.append(f"| {_fmt_size(p.size)} | — | — | — | — | — | — | — | {p.status} |")
+    lines += ["", f"Exponent of wall time: **{_fmt_fit(fits['time_tail'])}** over the largest sizes, "
+              f"{_fmt_fit(fits['time_all'])} over all; of CPU time: {_fmt_fit(fits['cpu_tail'])} "
+              f"over the largest sizes; of the operation's memory: "
               f"**{_fmt_fit(fits['memory_tail'])}** over the largest sizes, "
               f"{_fmt_fit(fits['memory_all'])} over all.", ""]
     return "\n".join(lines)
@@ -293,20 +316,19 @@ def markdown_table(operation: str, points: Sequence[Point], tail: int = 3,
 def summary_table(results: dict[str, Sequence[Point]], tail: int = 3) -> str:
     """Return one row per operation: largest size measured, its time and memory, the exponents."""
     lines = ["| operation | largest size | median there | op MiB there | time exponent | "
-             "memory exponent |", "|---|---:|---:|---:|---:|---:|"]
+             "CPU-time exponent | memory exponent |", "|---|---:|---:|---:|---:|---:|---:|"]
     for operation, points in results.items():
         ok = [p for p in points if p.status == "ok" and p.times]
         if not ok:
             reason = points[0].status if points else "not run"
-            lines.append(f"| {operation} | — | — | — | — | — ({reason}) |")
+            lines.append(f"| {operation} | — | — | — | — | — | — ({reason}) |")
             continue
         last = max(ok, key=lambda p: p.size)
         fits = summarise(points, tail)
-        time_fit, mem_fit = fits["time_tail"], fits["memory_tail"]
+        exponents = " | ".join("—" if fits[k] is None else f"{fits[k].exponent:.2f}"
+                               for k in ("time_tail", "cpu_tail", "memory_tail"))
         lines.append(f"| {operation} | {_fmt_size(last.size)} | {_fmt_s(last.median)} | "
-                     f"{_fmt_mib(last.op_mib)} | "
-                     f"{'—' if time_fit is None else f'{time_fit.exponent:.2f}'} | "
-                     f"{'—' if mem_fit is None else f'{mem_fit.exponent:.2f}'} |")
+                     f"{_fmt_mib(last.op_mib)} | {exponents} |")
     return "\n".join(lines)
 
 
@@ -569,16 +591,17 @@ def _measure_here(name: str, size: int, repeats: int) -> dict[str, Any]:
     gc.collect()
     base = _rss_mib("VmRSS")
     reset = _reset_high_water_mark()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = operation.run(state)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         del result
         gc.collect()
     hwm = _rss_mib("VmHWM") if reset else None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    return asdict(Point(name, size, times, setup_s, base, peak,
+    return asdict(Point(name, size, times, cpu, os.getloadavg()[0], setup_s, base, peak,
                         None if hwm is None or base is None else max(hwm - base, 0.0)))
 
 
@@ -595,7 +618,7 @@ def measure(name: str, size: int, repeats: int, timeout: float) -> Point:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1]
         return Point(name, size, status=f"failed: {last[:160]}")
-    return Point(**json.loads(done.stdout.strip().splitlines()[-1]))
+    return Point.from_dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 # -- the run --------------------------------------------------------------------
@@ -672,9 +695,10 @@ def run(names: Sequence[str], sizes: Sequence[int] | None, repeats: int, timeout
                 stop = f"skipped: {point.status} at a smaller size"
                 echo(f"{name} {size:>10,}: {point.status}")
                 continue
-            echo(f"{name} {size:>10,}: median {_fmt_s(point.median)}, peak {_fmt_mib(point.peak_mib)} "
+            echo(f"{name} {size:>10,}: median {_fmt_s(point.median)} (CPU {_fmt_s(point.cpu_median)}), "
+                 f"peak {_fmt_mib(point.peak_mib)} "
                  f"MiB, op {_fmt_mib(point.op_mib)} MiB (setup {_fmt_s(point.setup_s)}, "
-                 f"load {os.getloadavg()[0]:.2f})")
+                 f"load {point.load:.2f})")
             if point.median is not None and point.median > point_limit:
                 stop = f"skipped: {_fmt_s(point.median)} at {size:,} > --point-limit"
     return results

@@ -75,7 +75,8 @@ def test_parse_only():
 
 
 def _points() -> list[bg.Point]:
-    return [bg.Point("build", n, times=[1e-5 * n, 2e-5 * n, 1.5e-5 * n], setup_s=0.1,
+    return [bg.Point("build", n, times=[1e-5 * n, 2e-5 * n, 1.5e-5 * n], cpu=[1e-8 * n ** 1.5] * 3,
+                     load=2.5, setup_s=0.1,
                      base_mib=100.0, peak_mib=100.0 + 1e-3 * n, op_mib=1e-3 * n)
             for n in (1000, 10_000, 100_000)]
 
@@ -86,6 +87,7 @@ def test_point_median_and_summarise():
     assert bg.Point("x", 1).median is None
     fits = bg.summarise(points)
     assert fits["time_tail"].exponent == pytest.approx(1.0)
+    assert fits["cpu_tail"].exponent == pytest.approx(1.5)
     # op memory of 1 MiB and more counts: 10 and 100 MiB (1 MiB at 10^3 is the threshold)
     assert fits["memory_tail"].exponent == pytest.approx(1.0)
     assert fits["memory_tail"].points == 3
@@ -97,15 +99,21 @@ def test_markdown_table_and_report():
     lines = text.splitlines()
     assert lines[0] == "### build"
     assert "zh.build of n units" in text
-    assert "| 10^3 | 15.0 ms | 10.0 ms | 20.0 ms | 101 | 1.0 |  |" in lines
-    assert "| 10^5 | 1.50 s | 1.00 s | 2.00 s | 200 | 100 |  |" in lines
-    assert "| 10^6 | — | — | — | — | — | timeout (> 300 s) |" in lines
-    assert "Exponent of time: **1.00 (3 pts, R² 1.000)**" in text
+    assert "| 10^3 | 15.0 ms | 10.0 ms | 20.0 ms | 0.3 ms | 101 | 1.0 | 2.5 |  |" in lines
+    assert "| 10^5 | 1.50 s | 1.00 s | 2.00 s | 0.32 s | 200 | 100 | 2.5 |  |" in lines
+    assert "| 10^6 | — | — | — | — | — | — | — | timeout (> 300 s) |" in lines
+    assert "Exponent of wall time: **1.00 (3 pts, R² 1.000)**" in text
+    assert "of CPU time: 1.50 (3 pts, R² 1.000)" in text
     report = bg.report_markdown({"build": points, "grade": [bg.Point("grade", 10, status="failed: x")]},
                                 "Measured today.")
     assert report.startswith("Measured today.\n")
-    assert "| build | 10^5 | 1.50 s | 100 | 1.00 | 1.00 |" in report
-    assert "| grade | — | — | — | — | — (failed: x) |" in report
+    assert "| build | 10^5 | 1.50 s | 100 | 1.00 | 1.50 | 1.00 |" in report
+    assert "| grade | — | — | — | — | — | — (failed: x) |" in report
+
+
+def test_point_from_dict_ignores_unknown_keys():
+    point = bg.Point.from_dict({"operation": "grade", "size": 10, "times": [1.0], "future": 1})
+    assert point == bg.Point("grade", 10, times=[1.0])
 
 
 def test_size_formatting():
@@ -142,6 +150,7 @@ def test_worker_and_report_end_to_end(tmp_path):
     (point,) = data["points"]["grade"]
     assert point["status"] == "ok" and point["size"] == 50 and len(point["times"]) == 1
     assert point["peak_mib"] > 0
+    assert len(point["cpu"]) == 1 and point["cpu"][0] > 0 and point["load"] >= 0
     assert "load_after" in data["machine"]
     text = doc.read_text(encoding="utf-8")
     assert text.startswith(f"intro\n{bg.BEGIN}\nMeasured ") and text.endswith(f"{bg.END}\nend\n")
