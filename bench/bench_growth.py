@@ -54,9 +54,13 @@ Usage::
     .venv/bin/python bench/bench_growth.py --only build,grade --sizes 1e3,1e4,1e5,1e6
     .venv/bin/python bench/bench_growth.py --repeats 5 --json /tmp/growth.json \\
         --markdown docs/scale/growth.md
+    .venv/bin/python bench/bench_growth.py --from-json /tmp/build.json /tmp/grade.json \\
+        --markdown docs/scale/growth.md
 
-``--markdown`` rewrites only the part of the file between ``<!-- growth:begin -->``
-and ``<!-- growth:end -->`` (the whole file when it has no markers). BLAS is held
+``--from-json`` measures nothing and joins the ``--json`` files of several runs
+(e.g. one per operation at its own sizes) into one report. ``--markdown``
+rewrites only the part of the file between ``<!-- growth:begin -->`` and
+``<!-- growth:end -->`` (the whole file when it has no markers). BLAS is held
 to one thread, as zongheng's engines run it. On a shared machine quote the load
 average printed with the figures.
 """
@@ -665,6 +669,24 @@ def header(info: dict[str, Any], repeats: int) -> str:
             f"{load('load_after') or '?'} after.")
 
 
+def merge_runs(documents: Sequence[dict[str, Any]]) -> tuple[dict[str, list[Point]], str]:
+    """Join the JSON documents of several runs (``--json``) into one report's points and header.
+
+    An operation measured in several runs keeps its points from the last run
+    that has it; the header says, per run, which operations it measured, when,
+    and under what load.
+    """
+    results: dict[str, list[Point]] = {}
+    lines = []
+    for doc in documents:
+        points = {name: [Point.from_dict(p) for p in pts] for name, pts in doc["points"].items()}
+        results.update(points)
+        lines.append(f"- {', '.join(points)}: {header(doc['machine'], doc['repeats'])}")
+    order = [name for name in OPERATIONS if name in results]
+    order += [name for name in results if name not in order]
+    return {name: results[name] for name in order}, "\n".join(lines)
+
+
 def run(names: Sequence[str], sizes: Sequence[int] | None, repeats: int, timeout: float,
         point_limit: float, tail: int, echo: Callable[[str], None] = print) -> dict[str, list[Point]]:
     """Measure every operation of ``names`` at its sizes (``sizes`` for all when given)."""
@@ -727,6 +749,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every point and fit to this file")
     parser.add_argument("--markdown", type=Path, help="write the report into this file (between "
                         "the growth markers if it has them)")
+    parser.add_argument("--from-json", type=Path, nargs="+", metavar="JSON",
+                        help="measure nothing: join the --json files of earlier runs into one report")
     parser.add_argument("--worker", nargs=2, metavar=("OPERATION", "SIZE"), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.repeats < 1:
@@ -734,6 +758,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.worker:
         name, size = options.worker
         print(json.dumps(worker(name, int(size), options.repeats)))
+        return 0
+    if options.from_json:
+        try:
+            docs = [json.loads(path.read_text(encoding="utf-8")) for path in options.from_json]
+            results, head = merge_runs(docs)
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            parser.error(f"cannot read the runs {', '.join(map(str, options.from_json))}: {error}")
+        text = report_markdown(results, head, options.tail,
+                               {name: OPERATIONS[name].description for name in results
+                                if name in OPERATIONS})
+        print(text)
+        if options.markdown:
+            old = options.markdown.read_text(encoding="utf-8") if options.markdown.exists() else ""
+            _write(options.markdown, splice(old, text))
         return 0
     try:
         names = parse_only(options.only, list(OPERATIONS))

@@ -163,3 +163,20 @@ def test_bad_options_are_clear_errors():
     assert done.returncode == 2
     assert "unknown operation nope" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_merge_runs_joins_json_documents():
+    machine = {"date": "2026-12-05 07:00 UTC", "commit": "abc", "cpu": "CPU", "cpus": 2,
+               "python": "3.11", "numpy": "2", "pandas": "3", "load_before": [1.0, 2.0, 3.0],
+               "load_after": [4.0, 5.0, 6.0]}
+    first = {"machine": machine, "repeats": 3,
+             "points": {"grade": [{"operation": "grade", "size": 10, "times": [1.0]}]}}
+    second = {"machine": machine, "repeats": 1,
+              "points": {"build": [{"operation": "build", "size": 10, "times": [2.0]}],
+                         "grade": [{"operation": "grade", "size": 100, "times": [3.0]}]}}
+    results, head = bg.merge_runs([first, second])
+    assert list(results) == ["build", "grade"]  # the operations' own order
+    assert [p.size for p in results["grade"]] == [100]  # the last run that has it
+    lines = head.splitlines()
+    assert lines[0].startswith("- grade: Measured 2026-12-05 07:00 UTC at commit abc")
+    assert "median of 1 runs" in lines[1] and "4.00 / 5.00 / 6.00 after" in lines[1]
