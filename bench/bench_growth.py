@@ -639,8 +639,13 @@ def _available_mib() -> float:
 
 def machine() -> dict[str, Any]:
     """Return what the figures depend on: machine, versions, load, date, commit."""
-    import numpy as np
-    import pandas as pd
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(package: str) -> str:
+        try:  # the version without importing the package: the parent stays light
+            return version(package)
+        except PackageNotFoundError:
+            return "?"
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -655,7 +660,8 @@ def machine() -> dict[str, Any]:
         commit = ""
     return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": cpu,
             "cpus": os.cpu_count(), "memory_available_mib": round(_available_mib()),
-            "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
+            "python": platform.python_version(), "numpy": installed("numpy"),
+            "pandas": installed("pandas"), "duckdb": installed("duckdb"),
             "commit": commit or "?", "load_before": list(os.getloadavg())}
 
 
@@ -663,7 +669,8 @@ def header(info: dict[str, Any], repeats: int) -> str:
     """Return the line that says where and when the figures were taken."""
     load = lambda key: " / ".join(f"{x:.2f}" for x in info.get(key, []))  # noqa: E731
     return (f"Measured {info['date']} at commit {info['commit']} · {info['cpu']} · {info['cpus']} CPUs "
-            f"· Python {info['python']}, numpy {info['numpy']}, pandas {info['pandas']} · "
+            f"· Python {info['python']}, numpy {info['numpy']}, pandas {info['pandas']}"
+            f"{'' if info.get('duckdb', '?') == '?' else ', duckdb ' + info['duckdb']} · "
             f"median of {repeats} runs per point, each point in a fresh interpreter · "
             f"load average (1/5/15 min) {load('load_before')} before, "
             f"{load('load_after') or '?'} after.")
