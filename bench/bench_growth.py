@@ -684,11 +684,16 @@ def merge_runs(documents: Sequence[dict[str, Any]]) -> tuple[dict[str, list[Poin
     and under what load.
     """
     results: dict[str, list[Point]] = {}
+    owner: dict[str, int] = {}  # operation → the last run that measured it
+    for i, doc in enumerate(documents):
+        for name, pts in doc["points"].items():
+            results[name] = [Point.from_dict(p) for p in pts]
+            owner[name] = i
     lines = []
-    for doc in documents:
-        points = {name: [Point.from_dict(p) for p in pts] for name, pts in doc["points"].items()}
-        results.update(points)
-        lines.append(f"- {', '.join(points)}: {header(doc['machine'], doc['repeats'])}")
+    for i, doc in enumerate(documents):
+        names = [name for name in doc["points"] if owner[name] == i]
+        if names:  # a run whose operations were all measured again later is not quoted
+            lines.append(f"- {', '.join(names)}: {header(doc['machine'], doc['repeats'])}")
     order = [name for name in OPERATIONS if name in results]
     order += [name for name in results if name not in order]
     return {name: results[name] for name in order}, "\n".join(lines)

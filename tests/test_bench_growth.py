@@ -177,6 +177,10 @@ def test_merge_runs_joins_json_documents():
     results, head = bg.merge_runs([first, second])
     assert list(results) == ["build", "grade"]  # the operations' own order
     assert [p.size for p in results["grade"]] == [100]  # the last run that has it
-    lines = head.splitlines()
-    assert lines[0].startswith("- grade: Measured 2026-12-05 07:00 UTC at commit abc")
-    assert "median of 1 runs" in lines[1] and "4.00 / 5.00 / 6.00 after" in lines[1]
+    # The first run's only operation was measured again: only the second is quoted.
+    (line,) = head.splitlines()
+    assert line.startswith("- build, grade: Measured 2026-12-05 07:00 UTC at commit abc")
+    assert "median of 1 runs" in line and "4.00 / 5.00 / 6.00 after" in line
+    _, head = bg.merge_runs([first, second, {**first, "repeats": 7}])
+    assert [line[:9] for line in head.splitlines()] == ["- build: ", "- grade: "]
+    assert "median of 7 runs" in head.splitlines()[1]
