@@ -296,7 +296,7 @@ def markdown_table(operation: str, points: Sequence[Point], tail: int = 3,
                    description: str = "") -> str:
     """Return one operation's points and fitted exponents as a markdown section."""
     fits = summarise(points, tail)
-    lines = [f"### {operation}", ""]
+    lines = [f"#### {operation}", ""]
     if description:
         lines += [description, ""]
     lines += ["| size | median | min | max | CPU s | peak RSS MiB | op MiB | load | note |",

@@ -97,7 +97,7 @@ def test_markdown_table_and_report():
     points = _points() + [bg.Point("build", 10 ** 6, status="timeout (> 300 s)")]
     text = bg.markdown_table("build", points, description="zh.build of n units")
     lines = text.splitlines()
-    assert lines[0] == "### build"
+    assert lines[0] == "#### build"
     assert "zh.build of n units" in text
     assert "| 10^3 | 15.0 ms | 10.0 ms | 20.0 ms | 0.3 ms | 101 | 1.0 | 2.5 |  |" in lines
     assert "| 10^5 | 1.50 s | 1.00 s | 2.00 s | 0.32 s | 200 | 100 | 2.5 |  |" in lines
