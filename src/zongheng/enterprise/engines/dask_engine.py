@@ -1,0 +1,397 @@
+"""The Dask grading engine (分布式评价引擎): 亩均效益 grading of a table on a Dask cluster.
+
+For tables that outgrow one machine. The table (Parquet or CSV, on storage every
+worker reads) is read by partitions; each partition's firms are assigned their
+branch (规上, 规下 …) exactly as :func:`~zongheng.enterprise.grade_enterprises`
+does, and split by branch; every branch's pieces are brought together on one
+worker (a shuffle by branch) and graded whole by ``grade_enterprises``. A firm
+graded with only its branch mates gets the grade it gets in the whole table:
+benchmarks, ranks and cut-offs are learned within the branch. The grade list is
+written by the workers as a Parquet dataset (a directory of part files); the
+client receives only the small tables of a :class:`GradeSummary`.
+
+Rows keep their place in the table: each piece is indexed by (partition,
+position), so a bad cell is reported with the row number of the file, as the
+in-memory engine does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from zongheng.enterprise.columns import _LOOKUP, FLAG_KEYS, _normal, load_enterprises
+from zongheng.enterprise.engines.summary import GradeSummary
+from zongheng.enterprise.muyun import REASONS, GradingResult, _as_rule, _assign_branches, grade_enterprises
+from zongheng.enterprise.rule import GRADES, GradingRule
+from zongheng.errors import ArgumentError, DataError, MethodError, Problem, ZonghengError
+from zongheng.i18n import register_messages
+from zongheng.io.tables import Table, _blank_rows, column_letter
+
+if TYPE_CHECKING:
+    import dask.dataframe as dd
+
+__all__ = ["grade_dask", "summary_of"]
+
+register_messages({
+    "dask_output_parquet": (
+        "Dask 引擎把评价结果写成 Parquet 数据集（目录），输出路径应以 .parquet 结尾，实际为 '{path}'",
+        "the Dask engine writes the grade list as a Parquet dataset (a directory); the output "
+        "should end in .parquet, got '{path}'",
+    ),
+    "dask_source_type": (
+        "Dask 引擎读取 Parquet 或 CSV 文件（所有 worker 都能访问的路径），实际为 '{suffix}'",
+        "the Dask engine reads Parquet or CSV files (a path every worker can read), got '{suffix}'",
+    ),
+    "dask_not_installed": (
+        "Dask 引擎需要 dask[distributed]：pip install 'zongheng[cluster]'",
+        "the Dask engine needs dask[distributed]: pip install 'zongheng[cluster]'",
+    ),
+})
+
+# A piece's index encodes (partition, position) as partition × 2⁴⁰ + position: unique, increasing in
+# table order, and decoded into the file's row number only when a problem must be reported.
+_ROW_BITS = 40
+# Columns every grading reads besides the rule's numbers.
+_ALWAYS = ("id", "name", "sector", "scale", *FLAG_KEYS)
+
+
+def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
+               rule: GradingRule | str | Path | dict | None = None, *,
+               output: str | Path | None = None, scheduler: str | None = None,
+               d_limit: int = 20, blocksize: str | int = "64MB") -> GradeSummary:
+    """Grade enterprises on 亩均效益 with Dask (分布式亩均评价).
+
+    Parameters
+    ----------
+    source : path, pandas or dask DataFrame
+        A Parquet file or dataset directory, or a CSV file, on storage every worker
+        reads (the same path on the client and the workers); one row per firm,
+        Chinese or English headers as for :func:`~zongheng.enterprise.grade_enterprises`.
+    rule : GradingRule, path, dict, optional
+        The grading rule (default: domain.md §3).
+    output : path, optional
+        Where the workers write the grade list: a Parquet dataset, i.e. a directory
+        ``<output>`` of part files (``part-0-<branch>.parquet`` the graded firms of a
+        branch by rank, ``part-1-<branch>.parquet`` its ungraded firms; read it
+        with ``pandas.read_parquet(output)``). Written to a temporary sibling and
+        renamed when complete; nothing is written without ``output``.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``); without it the
+        graph runs on Dask's local threads in this process.
+    d_limit : int
+        Rows of the D list kept in the summary (``d_firms`` counts them all).
+    blocksize : str or int
+        Size of a CSV partition.
+
+    Returns
+    -------
+    GradeSummary
+        ``engine="dask"``; the same distribution, benchmarks, D list and tops as the
+        in-memory engine on the whole table.
+
+    Raises
+    ------
+    DataError
+        Bad cells (with the file's row numbers) or columns, as ``grade_enterprises``.
+    MethodError
+        An invalid rule or a benchmark that cannot be computed.
+    ArgumentError
+        An output that is not ``.parquet``, or a source of another type.
+
+    Notes
+    -----
+    Each branch is graded whole on one worker, so the largest branch must fit in a
+    worker's memory (about 1 GB per 10⁶ firms); the number of branches bounds the
+    parallelism. Identifiers are checked for duplicates within each branch only.
+    """
+    try:
+        import dask
+        import distributed  # noqa: F401  # the engine is meant for a cluster; fail early and clearly
+    except ImportError:
+        raise ArgumentError([Problem("dask_not_installed")]) from None
+
+    rule = _as_rule(rule)
+    out = _check_output(output)
+    frame, file = _read(source, blocksize)
+    keep, letters = _columns(list(frame.columns), rule)
+    frame = frame[keep]
+    # Header problems (no 规模 or identifier column, a header twice) are the same in every partition:
+    # raise them here, before anything runs, from the empty frame of the column names.
+    load_enterprises(Table(frame._meta.iloc[:0].astype(object), file=file, letters=letters),
+                     (), strict=False)
+
+    groups = len(rule.branches) + 1  # the last group: firms fitting no branch
+    parts = frame.to_delayed()
+    split = [dask.delayed(_split, nout=groups, pure=True)(p, i, rule, file, letters, groups)
+             for i, p in enumerate(parts)]
+    tmp = None if out is None else out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:12]}")
+    if tmp is not None:
+        tmp.mkdir(parents=True)
+    tasks = [dask.delayed(_grade_group, pure=False)([s[g] for s in split], g, rule, file, letters,
+                                                    None if tmp is None else str(tmp), d_limit)
+             for g in range(groups)]
+    try:
+        results = _run(tasks, scheduler)
+        failures = [r for r in results if isinstance(r, _Failure)]
+        if failures:
+            raise _reraise(failures, frame, scheduler, file)
+        summary = summary_of([r for r in results if r is not None], rule, output=out, d_limit=d_limit)
+        if tmp is not None:
+            _replace(tmp, out)
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return summary
+
+
+def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: Path | None,
+               d_limit: int, engine: str = "dask") -> GradeSummary:
+    """Join the summaries of gradings of disjoint branches into the table's :class:`GradeSummary`.
+
+    Parameters
+    ----------
+    pieces : sequence of dict
+        What :func:`piece_of` returns for each group of firms (a branch's firms, or
+        the firms fitting no branch), in branch order.
+    rule : GradingRule
+    output : path or None
+        Where the grade list was written.
+    d_limit : int
+        Rows of the D list kept.
+    engine : str
+        The engine's name.
+
+    Returns
+    -------
+    GradeSummary
+    """
+    rule = _as_rule(rule)
+    names = [b.name for b in rule.branches]
+    if not pieces:  # an empty table: grade nothing, in memory, for the frames' shapes
+        pieces = [piece_of(grade_enterprises(pd.DataFrame({"id": [], "scale": []}), rule), None, d_limit)]
+    # Counts add up across groups (each group's rows of the other branches are zeros); shares do not.
+    counted = ["firms", "graded", *GRADES, "not_graded"]
+    dist = pieces[0]["distribution"].copy()
+    dist[counted] = sum(p["distribution"][counted].to_numpy() for p in pieces)
+    graded = dist["graded"]
+    for g in GRADES:
+        dist[f"{g}_share"] = (dist[g] / graded.where(graded > 0)).astype(float)
+    # A branch's benchmark rows come from its own grading; a branch without firms has the rows an
+    # empty branch gets (any other group's grading shows them).
+    by_branch = {p["group"]: p for p in pieces if p["group"] is not None}
+    bench = pd.concat([by_branch.get(b, pieces[0])["benchmarks"].query("branch == @name")
+                       for b, name in enumerate(names)], ignore_index=True)
+    tops = pd.concat([by_branch.get(b, pieces[0])["tops"].query("branch == @name")
+                      for b, name in enumerate(names)], ignore_index=True)
+    # D firms in the in-memory order: branch by branch, by rank (the no-branch group has none).
+    d_parts = [by_branch[b]["d_list"] for b in range(len(names)) if b in by_branch]
+    d_list = (pd.concat(d_parts, ignore_index=True) if d_parts else pieces[0]["d_list"]).head(d_limit)
+    for column in d_list.columns:
+        # A group whose D firms all lack an n-th weak indicator has it as object, the others as
+        # text: the whole table's list is text.
+        kinds = {p["d_list"][column].dtype for p in pieces} - {np.dtype(object)}
+        if d_list[column].dtype == object and len(kinds) == 1:
+            d_list[column] = d_list[column].astype(kinds.pop())
+    # Reasons are categories of the combinations present; the table's are the union of the groups',
+    # in the order of their bits (as the in-memory engine numbers them).
+    reasons = sorted({r for p in pieces for r in p["reasons"]}, key=_reason_bits)
+    d_list["reason"] = pd.Categorical(d_list["reason"].astype(object), categories=reasons)
+    return GradeSummary(
+        engine=engine,
+        firms=int(sum(p["firms"] for p in pieces if p["group"] is not None)),
+        distribution=dist,
+        benchmarks=bench,
+        d_list=d_list.reset_index(drop=True),
+        d_firms=int(sum(p["d_firms"] for p in pieces)),
+        tops=tops,
+        output=output,
+        rule=rule,
+        framework=rule.resolved_framework,
+    )
+
+
+def piece_of(result: GradingResult, group: int | None, d_limit: int) -> dict[str, Any]:
+    """Return the small tables of a grading of one group of firms (what travels back to the client).
+
+    ``group`` is the branch index (``len(rule.branches)`` for firms fitting no
+    branch), ``None`` for a grading of no firm.
+    """
+    grades = result.grades
+    rows = []
+    # The top item score per branch and indicator (as the note on uncapped scores reads it).
+    for b in result.rule.branches:
+        mine = grades["branch"] == b.name
+        for code in result.rule.branch_weights(b):
+            rows.append({"branch": b.name, "indicator": code,
+                         "top": float(grades.loc[mine, f"{code}_score"].max()) if mine.any() else np.nan})
+    return {
+        "group": group,
+        "firms": len(grades),
+        "distribution": result.distribution,
+        "benchmarks": result.benchmarks,
+        "d_list": result.d_list.head(d_limit),
+        "d_firms": len(result.d_list),
+        "tops": pd.DataFrame(rows, columns=["branch", "indicator", "top"]),
+        "reasons": list(grades["reason"].cat.categories),
+    }
+
+
+def _reason_bits(text: str) -> int:
+    """Return the bits of a reason text such as ``protected;veto``."""
+    names = list(REASONS)
+    return sum(1 << names.index(r) for r in text.split(";") if r)
+
+
+# -- the tasks (run on the workers) -----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    """A zongheng error raised on a worker, sent back as data.
+
+    The errors render their message in ``__init__`` and pickle only that text, so
+    they would arrive without their problems; the problems travel instead.
+    """
+
+    kind: str
+    problems: tuple[Problem, ...]
+
+
+def _split(frame: pd.DataFrame, index: int, rule: GradingRule, file: str | None,
+           letters: tuple[str, ...], groups: int) -> list[pd.DataFrame]:
+    """Split one partition by branch: the pieces of each group, indexed by (partition, position)."""
+    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(len(frame)) + (index << _ROW_BITS)
+    frame = frame.loc[~_blank_rows(frame)] if len(frame) else frame  # as read_table drops blank rows
+    loaded = load_enterprises(Table(frame, file=file, letters=letters), ("land_area",), strict=False)
+    data = loaded.data
+    land = data["land_area"].to_numpy() if "land_area" in data else np.full(len(data), np.nan)
+    branch = _assign_branches(data, rule.branches, land)
+    group = np.where(branch < 0, groups - 1, branch)
+    return [frame.iloc[np.flatnonzero(group == g)] for g in range(groups)]
+
+
+def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file: str | None,
+                 letters: tuple[str, ...], out: str | None, d_limit: int) -> dict | _Failure | None:
+    """Grade one branch's firms whole; write their grade list; return the summary piece."""
+    pieces = [p for p in pieces if len(p)]
+    if not pieces:
+        return None
+    frame = pd.concat(pieces) if len(pieces) > 1 else pieces[0]  # table order: partitions in order
+    try:
+        result = grade_enterprises(Table(frame, file=file, letters=letters), rule)
+    except (DataError, MethodError) as exc:
+        return _Failure(type(exc).__name__, exc.problems)
+    if out is not None:
+        grades = result.grades
+        ranked = grades["grade"].notna().to_numpy()
+        for done, rows in ((0, ranked), (1, ~ranked)):
+            if rows.any():
+                path = Path(out) / f"part-{done}-{group:03d}.parquet"
+                grades.loc[rows].reset_index(drop=True).to_parquet(path, index=False)
+    return piece_of(result, group, d_limit)
+
+
+# -- the client side ----------------------------------------------------------------------------------
+
+
+def _check_output(output: str | Path | None) -> Path | None:
+    if output is None:
+        return None
+    out = Path(output)
+    if out.suffix.lower() != ".parquet":
+        raise ArgumentError([Problem("dask_output_parquet", {"path": str(out)})])
+    return out.absolute()
+
+
+def _read(source: str | Path | pd.DataFrame | dd.DataFrame, blocksize: str | int) -> tuple[Any, str | None]:
+    """Return the table as a dask DataFrame (every cell as read, no dtype guessed) and its file name."""
+    import dask
+    import dask.dataframe as dd
+
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=all(n is None for n in source.index.names))
+        return dd.from_pandas(frame, npartitions=max(1, len(frame) // 1_000_000 + 1), sort=False), None
+    if isinstance(source, dd.DataFrame):
+        return source, None
+    path = Path(source)
+    if not path.exists():
+        raise DataError([Problem("file_not_found", file=str(path))])
+    suffix = path.suffix.lower() if path.is_file() else ".parquet"
+    # Text stays object: pyarrow strings would change what load_enterprises sees in a cell.
+    with dask.config.set({"dataframe.convert-string": False}):
+        if suffix == ".parquet":
+            frame = dd.read_parquet(str(path))
+        elif suffix == ".csv":
+            # Every cell as text, as read_table reads a CSV: the parse (thousands separators,
+            # markers of missing values) is load_enterprises', the same on every engine.
+            frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, blocksize=blocksize,
+                                encoding="utf-8-sig")
+        else:
+            raise ArgumentError([Problem("dask_source_type", {"suffix": suffix})])
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame, path.name
+
+
+def _columns(columns: list[str], rule: GradingRule) -> tuple[list[str], tuple[str, ...]]:
+    """Return the columns the grading reads and their spreadsheet letters (for located problems)."""
+    wanted = {*_ALWAYS, *rule.base_columns}
+    keep = [c for c in columns if _LOOKUP.get(_normal(c)) in wanted]
+    letters = tuple(column_letter(columns.index(c)) for c in keep)
+    return keep, letters
+
+
+def _run(tasks: list, scheduler: str | None) -> list:
+    import dask
+
+    if scheduler is None:
+        return list(dask.compute(*tasks, scheduler="threads"))
+    from distributed import Client
+
+    with Client(scheduler) as client:
+        return list(client.gather(client.compute(tasks)))
+
+
+def _reraise(failures: list[_Failure], frame: Any, scheduler: str | None, file: str | None) -> ZonghengError:
+    """Return the error of the failed groups, with the file's row numbers in its problems."""
+    data = [p for f in failures if f.kind == "DataError" for p in f.problems]
+    problems = data or [p for f in failures for p in f.problems]
+    if any(p.row is not None for p in problems):
+        lengths = _run([frame.map_partitions(len, meta=(None, "int64"))], scheduler)[0]
+        starts = np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))])
+        problems = [_relocated(p, starts) for p in problems]
+    return (DataError if data else MethodError)(problems)
+
+
+def _relocated(problem: Problem, starts: np.ndarray) -> Problem:
+    """Turn the encoded row numbers of a problem into the file's (header on row 1)."""
+    def row(number: int) -> int:
+        code = number - 2
+        return int(starts[code >> _ROW_BITS] + (code & ((1 << _ROW_BITS) - 1))) + 2
+
+    params = dict(problem.params)
+    if problem.kind == "muyun_ent_duplicate_id" and isinstance(params.get("first"), int):
+        params["first"] = row(params["first"])
+    return dataclasses.replace(problem, params=params,
+                               row=None if problem.row is None else row(problem.row))
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Put the finished dataset at ``out``; the old one (file or directory) goes only then."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    else:
+        os.replace(tmp, out)
+
