@@ -78,8 +78,9 @@ def scheduler(tmp_path_factory):
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
             assert len(client.scheduler_info()["workers"]) == 2
-            # Import the engine on the workers now: the first grading should not pay for it.
-            client.run(exec, "import zongheng.enterprise.engines.dask_engine")
+            # Import on the workers now (the engine, dask.dataframe, pyarrow): gradings should not pay.
+            client.run(exec, "import dask.dataframe, pyarrow.parquet\n"
+                             "import zongheng.enterprise.engines.dask_engine")
         yield address
     finally:
         for proc in reversed(procs):
@@ -110,7 +111,14 @@ def _assert_same_grading(summary, out: Path, table, rule=None) -> None:
     pd.testing.assert_frame_equal(summary.distribution, ref.distribution)
     pd.testing.assert_frame_equal(summary.benchmarks, ref.benchmarks)
     pd.testing.assert_frame_equal(summary.d_list, ref.d_list.head(len(summary.d_list)))
+    assert len(summary.d_list) in (len(ref.d_list), 15, 100)  # all, or the d_limit given or default
     assert summary.d_firms == len(ref.d_list)
+    # The top item score and total per branch (what the note on uncapped scores reads).
+    for row in summary.tops.itertuples():
+        column = "total" if row.indicator == "total" else f"{row.indicator}_score"
+        top = ref.grades.loc[ref.grades["branch"] == row.branch, column].max()
+        assert row.top == top or (np.isnan(row.top) and np.isnan(top)), row
+    assert len(summary.tops) == len(ref.rule.branches) * (len(ref.indicators) + 1)
     assert summary.engine == "dask" and summary.output == out.absolute()
 
 
@@ -133,7 +141,7 @@ def _tied_table() -> pd.DataFrame:
 
 
 def test_grades_equal_the_in_memory_engine_on_a_cluster(scheduler, tmp_path):
-    table = generate_enterprises(6000, seed=16)
+    table = generate_enterprises(4000, seed=16)
     source = tmp_path / "firms.parquet"
     table.to_parquet(source)
     out = tmp_path / "grades.parquet"
@@ -141,6 +149,7 @@ def test_grades_equal_the_in_memory_engine_on_a_cluster(scheduler, tmp_path):
     _assert_same_grading(summary, out, table)
     assert len(summary.d_list) == 15
     assert set(summary.tops["branch"]) == {"规上", "规下"}
+    assert pd.read_parquet(out)["grade"].dtype != "category"  # text, as the other engines write it
     assert not list(tmp_path.glob(".grades.parquet.partial-*"))  # the temporary dataset is gone
 
 
@@ -170,6 +179,7 @@ def test_bad_cells_are_named_by_the_file_row(tmp_path):
     table["税收(万元)"] = table["税收(万元)"].astype(object)
     table.loc[[3, 350], "税收(万元)"] = "很多"
     table.loc[377, "规模"] = "中等"
+    table.loc[[390, 398], "统一社会信用代码"] = table.loc[[10, 11], "统一社会信用代码"].to_numpy()
     source = tmp_path / "bad.csv"
     table.to_csv(source, index=False, encoding="utf-8-sig")
     with pytest.raises(DataError) as local:
@@ -178,7 +188,37 @@ def test_bad_cells_are_named_by_the_file_row(tmp_path):
         grade_dask(source, blocksize=4000)  # several partitions: rows 352 and 379 are not in the first
     seen = {(p.kind, p.row) for p in dask_run.value.problems}
     assert seen == {(p.kind, p.row) for p in local.value.problems}
-    assert {p.row for p in dask_run.value.problems} >= {5, 352, 379}
+    assert {p.row for p in dask_run.value.problems} >= {5, 352, 379, 392, 400}
+
+
+def test_an_empty_table_and_a_branch_without_firms(tmp_path):
+    table = generate_enterprises(200, seed=9)
+    table = table[table["规模"] == "规下"]  # no 规上 firm: its benchmark rows are an empty branch's
+    summary = grade_dask(table, d_limit=None)
+    ref = grade_enterprises(table)
+    pd.testing.assert_frame_equal(summary.benchmarks, ref.benchmarks)
+    pd.testing.assert_frame_equal(summary.distribution, ref.distribution)
+    pd.testing.assert_frame_equal(summary.d_list, ref.d_list)
+    empty = grade_dask(table.iloc[:0], output=tmp_path / "none.parquet")
+    assert empty.firms == 0 and empty.d_firms == 0
+
+
+def test_an_identifier_in_two_branches_is_reported_as_in_memory(tmp_path):
+    table = generate_enterprises(300, seed=6)
+    above = np.flatnonzero(table["规模"] == "规上")
+    below = np.flatnonzero(table["规模"] == "规下")
+    code = table.columns[0]
+    table.loc[below[-1], code] = table.loc[above[0], code]  # one firm listed under 规上 and 规下
+    table.loc[below[-2], code] = table.loc[below[0], code]  # and a duplicate within 规下
+    source = tmp_path / "twice.parquet"
+    table.to_parquet(source)
+    with pytest.raises(DataError) as local:
+        grade_enterprises(source)
+    with pytest.raises(DataError) as dask_run:
+        grade_dask(source)
+    assert [(p.kind, p.row, p.params) for p in dask_run.value.problems] == \
+        [(p.kind, p.row, p.params) for p in local.value.problems]
+    assert len(dask_run.value.problems) == 2
 
 
 def test_output_must_be_parquet_and_an_old_output_is_replaced_whole(tmp_path):

@@ -28,7 +28,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from zongheng.enterprise.columns import _LOOKUP, FLAG_KEYS, _normal, load_enterprises
+from zongheng.enterprise.columns import (
+    _LOOKUP,
+    BASE_COLUMNS,
+    FLAG_KEYS,
+    MAX_LISTED,
+    _id_text,
+    _normal,
+    _numbers,
+    _Problems,
+    _scale,
+    _text,
+    load_enterprises,
+)
 from zongheng.enterprise.engines.summary import GradeSummary
 from zongheng.enterprise.muyun import REASONS, GradingResult, _as_rule, _assign_branches, grade_enterprises
 from zongheng.enterprise.rule import GRADES, GradingRule
@@ -67,7 +79,7 @@ _ALWAYS = ("id", "name", "sector", "scale", *FLAG_KEYS)
 def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
                rule: GradingRule | str | Path | dict | None = None, *,
                output: str | Path | None = None, scheduler: str | None = None,
-               d_limit: int = 20, blocksize: str | int = "64MB") -> GradeSummary:
+               d_limit: int | None = 100, blocksize: str | int = "64MB") -> GradeSummary:
     """Grade enterprises on 亩均效益 with Dask (分布式亩均评价).
 
     Parameters
@@ -87,8 +99,8 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     scheduler : str, optional
         Address of a running Dask scheduler (``tcp://host:8786``); without it the
         graph runs on Dask's local threads in this process.
-    d_limit : int
-        Rows of the D list kept in the summary (``d_firms`` counts them all).
+    d_limit : int or None
+        Rows of the D list kept in the summary (None: all; ``d_firms`` counts them all).
     blocksize : str or int
         Size of a CSV partition.
 
@@ -131,7 +143,13 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
 
     groups = len(rule.branches) + 1  # the last group: firms fitting no branch
     parts = frame.to_delayed()
-    split = [dask.delayed(_split, nout=groups, pure=True)(p, i, rule, file, letters, groups)
+    # Identifiers are also hashed into buckets, checked for duplicates across branches (each
+    # branch's grading checks its own).
+    buckets = max(1, min(len(parts) // 4, 64))
+    id_key = next(k for k in ("id", "name") if any(_LOOKUP.get(_normal(c)) == k for c in keep))
+    id_column = next(c for c in keep if _LOOKUP.get(_normal(c)) == id_key)
+    split = [dask.delayed(_split, nout=groups + buckets, pure=True)(p, i, rule, file, letters, groups,
+                                                                    id_column, buckets)
              for i, p in enumerate(parts)]
     tmp = None if out is None else out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:12]}")
     if tmp is not None:
@@ -139,11 +157,16 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     tasks = [dask.delayed(_grade_group, pure=False)([s[g] for s in split], g, rule, file, letters,
                                                     None if tmp is None else str(tmp), d_limit)
              for g in range(groups)]
+    tasks += [dask.delayed(_duplicates, pure=True)([s[groups + h] for s in split]) for h in range(buckets)]
     try:
         results = _run(tasks, scheduler)
+        twice = pd.concat(results[groups:]).sort_index()
+        results = results[:groups]
         failures = [r for r in results if isinstance(r, _Failure)]
-        if failures:
-            raise _reraise(failures, frame, scheduler, file)
+        if failures or len(twice):
+            where = {"file": file, "column": f"{letters[keep.index(id_column)]} ({id_column})",
+                     "header": id_column}
+            raise _reraise(failures, twice, where, frame, scheduler)
         summary = summary_of([r for r in results if r is not None], rule, output=out, d_limit=d_limit)
         if tmp is not None:
             _replace(tmp, out)
@@ -154,7 +177,7 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
 
 
 def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: Path | None,
-               d_limit: int, engine: str = "dask") -> GradeSummary:
+               d_limit: int | None, engine: str = "dask") -> GradeSummary:
     """Join the summaries of gradings of disjoint branches into the table's :class:`GradeSummary`.
 
     Parameters
@@ -165,8 +188,8 @@ def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: P
     rule : GradingRule
     output : path or None
         Where the grade list was written.
-    d_limit : int
-        Rows of the D list kept.
+    d_limit : int or None
+        Rows of the D list kept (None: all).
     engine : str
         The engine's name.
 
@@ -194,7 +217,8 @@ def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: P
                       for b, name in enumerate(names)], ignore_index=True)
     # D firms in the in-memory order: branch by branch, by rank (the no-branch group has none).
     d_parts = [by_branch[b]["d_list"] for b in range(len(names)) if b in by_branch]
-    d_list = (pd.concat(d_parts, ignore_index=True) if d_parts else pieces[0]["d_list"]).head(d_limit)
+    d_list = pd.concat(d_parts, ignore_index=True) if d_parts else pieces[0]["d_list"]
+    d_list = d_list if d_limit is None else d_list.head(d_limit)
     for column in d_list.columns:
         # A group whose D firms all lack an n-th weak indicator has it as object, the others as
         # text: the whole table's list is text.
@@ -219,7 +243,7 @@ def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: P
     )
 
 
-def piece_of(result: GradingResult, group: int | None, d_limit: int) -> dict[str, Any]:
+def piece_of(result: GradingResult, group: int | None, d_limit: int | None) -> dict[str, Any]:
     """Return the small tables of a grading of one group of firms (what travels back to the client).
 
     ``group`` is the branch index (``len(rule.branches)`` for firms fitting no
@@ -227,18 +251,19 @@ def piece_of(result: GradingResult, group: int | None, d_limit: int) -> dict[str
     """
     grades = result.grades
     rows = []
-    # The top item score per branch and indicator (as the note on uncapped scores reads it).
-    for b in result.rule.branches:
-        mine = grades["branch"] == b.name
-        for code in result.rule.branch_weights(b):
+    # The top item score per branch and indicator, and the top total (the note on uncapped scores).
+    for b in result.rule.branches:  # a loop over branches
+        mine = grades[grades["branch"] == b.name]
+        for code in (*result.indicators, "total"):
+            column = "total" if code == "total" else f"{code}_score"
             rows.append({"branch": b.name, "indicator": code,
-                         "top": float(grades.loc[mine, f"{code}_score"].max()) if mine.any() else np.nan})
+                         "top": float(mine[column].max()) if len(mine) else np.nan})
     return {
         "group": group,
         "firms": len(grades),
         "distribution": result.distribution,
         "benchmarks": result.benchmarks,
-        "d_list": result.d_list.head(d_limit),
+        "d_list": result.d_list if d_limit is None else result.d_list.head(d_limit),
         "d_firms": len(result.d_list),
         "tops": pd.DataFrame(rows, columns=["branch", "indicator", "top"]),
         "reasons": list(grades["reason"].cat.categories),
@@ -267,21 +292,65 @@ class _Failure:
 
 
 def _split(frame: pd.DataFrame, index: int, rule: GradingRule, file: str | None,
-           letters: tuple[str, ...], groups: int) -> list[pd.DataFrame]:
-    """Split one partition by branch: the pieces of each group, indexed by (partition, position)."""
+           letters: tuple[str, ...], groups: int, id_column: str, buckets: int) -> list[pd.DataFrame]:
+    """Split one partition by branch: the pieces of each group, indexed by (partition, position).
+
+    Then ``buckets`` frames of identifiers (``id``, ``group``) split by their hash, for
+    :func:`_duplicates`.
+    """
     frame = frame.reset_index(drop=True)
     frame.index = pd.RangeIndex(len(frame)) + (index << _ROW_BITS)
     frame = frame.loc[~_blank_rows(frame)] if len(frame) else frame  # as read_table drops blank rows
-    loaded = load_enterprises(Table(frame, file=file, letters=letters), ("land_area",), strict=False)
-    data = loaded.data
-    land = data["land_area"].to_numpy() if "land_area" in data else np.full(len(data), np.nan)
-    branch = _assign_branches(data, rule.branches, land)
-    group = np.where(branch < 0, groups - 1, branch)
-    return [frame.iloc[np.flatnonzero(group == g)] for g in range(groups)]
+    group = _branch_of(frame, rule, Table(frame, file=file, letters=letters))
+    group = np.where(group < 0, groups - 1, group)
+    ids = frame[id_column]
+    if ids.dtype == object or ids.dtype.kind == "f":  # as load_enterprises reads identifiers
+        ids = ids.astype(object).map(_id_text)
+    ids = _text(ids)
+    hashed = pd.util.hash_array(ids.to_numpy(dtype=object)) % buckets
+    keys = pd.DataFrame({"id": ids.to_numpy(dtype=object), "group": group}, index=frame.index)
+    keys = keys[keys["id"] != ""]  # an empty identifier is reported by the branch's grading
+    hashed = hashed[(ids != "").to_numpy()]
+    return ([frame.iloc[np.flatnonzero(group == g)] for g in range(groups)]
+            + [keys.iloc[np.flatnonzero(hashed == h)] for h in range(buckets)])
+
+
+def _duplicates(pieces: list[pd.DataFrame]) -> pd.DataFrame:
+    """Return the identifiers found in two groups: every occurrence after the first, with the first.
+
+    Indexed by the encoded row of the occurrence; ``first`` is the encoded row of the first.
+    """
+    keys = pd.concat(pieces).sort_index()
+    spread = keys.groupby("id", sort=False)["group"].transform("nunique").to_numpy() > 1
+    keys = keys.loc[spread]
+    first = pd.Series(keys.index, index=keys.index).groupby(keys["id"].to_numpy()).transform("min")
+    later = keys.index != first.to_numpy()
+    return pd.DataFrame({"id": keys["id"].to_numpy()[later], "first": first.to_numpy()[later]},
+                        index=keys.index[later])
+
+
+def _branch_of(frame: pd.DataFrame, rule: GradingRule, table: Table) -> np.ndarray:
+    """Return each firm's branch index (−1: none) as ``grade_enterprises`` assigns it.
+
+    Only 规模 and, when a branch has a land range, 用地面积 are read, by the readers
+    ``load_enterprises`` uses (same words, same numbers): the identifiers, flags and
+    other numbers are checked once, when the branch is graded. Bad cells are reported
+    then, too; here a bad 规模 fits no branch-by-scale and a bad land area no range.
+    """
+    found: dict[str, str] = {}
+    for column in frame.columns:  # the first of a header given twice, as load_enterprises
+        found.setdefault(_LOOKUP.get(_normal(column)), column)
+    problems = _Problems(table)
+    plain = frame.reset_index(drop=True)
+    data = pd.DataFrame({"scale": _scale(plain[found["scale"]], found["scale"], problems)})
+    land = np.full(len(frame), np.nan)
+    if "land_area" in found and any(b.min_land is not None or b.max_land is not None for b in rule.branches):
+        land = _numbers(plain[found["land_area"]], found["land_area"], BASE_COLUMNS["land_area"], problems)[0]
+    return _assign_branches(data, rule.branches, land)
 
 
 def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file: str | None,
-                 letters: tuple[str, ...], out: str | None, d_limit: int) -> dict | _Failure | None:
+                 letters: tuple[str, ...], out: str | None, d_limit: int | None) -> dict | _Failure | None:
     """Grade one branch's firms whole; write their grade list; return the summary piece."""
     pieces = [p for p in pieces if len(p)]
     if not pieces:
@@ -292,12 +361,16 @@ def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file
     except (DataError, MethodError) as exc:
         return _Failure(type(exc).__name__, exc.problems)
     if out is not None:
-        grades = result.grades
+        grades = result.grades.copy(deep=False)
         ranked = grades["grade"].notna().to_numpy()
+        # Plain text, as the pandas and DuckDB engines write them: the parts' categories differ
+        # (each group has its own reasons), and a reader should see one type in every part.
+        for column in ("scale", "branch", "grade", "reason"):
+            grades[column] = grades[column].astype(object).where(grades[column].notna(), None)
         for done, rows in ((0, ranked), (1, ~ranked)):
             if rows.any():
                 path = Path(out) / f"part-{done}-{group:03d}.parquet"
-                grades.loc[rows].reset_index(drop=True).to_parquet(path, index=False)
+                grades.loc[rows].to_parquet(path, index=False, compression="zstd")
     return piece_of(result, group, d_limit)
 
 
@@ -361,9 +434,22 @@ def _run(tasks: list, scheduler: str | None) -> list:
         return list(client.gather(client.compute(tasks)))
 
 
-def _reraise(failures: list[_Failure], frame: Any, scheduler: str | None, file: str | None) -> ZonghengError:
-    """Return the error of the failed groups, with the file's row numbers in its problems."""
+def _reraise(failures: list[_Failure], twice: pd.DataFrame, where: dict, frame: Any,
+             scheduler: str | None) -> ZonghengError:
+    """Return the error of the failed groups and duplicated identifiers, with the file's row numbers."""
     data = [p for f in failures if f.kind == "DataError" for p in f.problems]
+    if len(twice):
+        # Every duplicate found across branches, in the table's order, listed as the in-memory
+        # reader lists them (the first MAX_LISTED, then a count); a branch's own report of the same
+        # row is left out. Rows are still encoded (+2: the header is row 1), decoded below.
+        header = where.pop("header")
+        listed = [Problem("muyun_ent_duplicate_id", {"id": i, "first": int(f) + 2}, row=int(r) + 2, **where)
+                  for r, i, f in zip(twice.index[:MAX_LISTED], twice["id"], twice["first"], strict=False)]
+        rows = {p.row for p in listed}
+        data = [p for p in data if p.kind != "muyun_ent_duplicate_id" or p.row not in rows] + listed
+        if len(twice) > MAX_LISTED:
+            data.append(Problem("muyun_ent_more_problems", {"column": header, "n": len(twice) - MAX_LISTED},
+                                file=where["file"]))
     problems = data or [p for f in failures for p in f.problems]
     if any(p.row is not None for p in problems):
         lengths = _run([frame.map_partitions(len, meta=(None, "int64"))], scheduler)[0]
