@@ -227,8 +227,12 @@ def test_output_must_be_parquet_and_an_old_output_is_replaced_whole(tmp_path):
         grade_dask(table, output=tmp_path / "grades.csv")
     out = tmp_path / "grades.parquet"
     out.write_text("an older file")
-    summary = grade_dask(table, output=out)
+    summary = grade_dask(table, output=out, metadata={"zongheng.synthetic": "合成数据 synthetic"})
     assert len(pd.read_parquet(out)) == summary.firms == 300
+    import pyarrow.parquet as pq
+
+    for part in out.iterdir():
+        assert pq.read_schema(part).metadata[b"zongheng.synthetic"].decode() == "合成数据 synthetic"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grades.parquet"]
 
 

@@ -79,7 +79,8 @@ _ALWAYS = ("id", "name", "sector", "scale", *FLAG_KEYS)
 def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
                rule: GradingRule | str | Path | dict | None = None, *,
                output: str | Path | None = None, scheduler: str | None = None,
-               d_limit: int | None = 100, blocksize: str | int = "64MB") -> GradeSummary:
+               d_limit: int | None = 100, blocksize: str | int = "64MB",
+               metadata: dict[str, str] | None = None) -> GradeSummary:
     """Grade enterprises on 亩均效益 with Dask (分布式亩均评价).
 
     Parameters
@@ -103,6 +104,9 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
         Rows of the D list kept in the summary (None: all; ``d_firms`` counts them all).
     blocksize : str or int
         Size of a CSV partition.
+    metadata : dict, optional
+        Key–value metadata written in every part file (``zongheng.synthetic`` …), as
+        the DuckDB engine writes it in its output.
 
     Returns
     -------
@@ -155,7 +159,8 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     if tmp is not None:
         tmp.mkdir(parents=True)
     tasks = [dask.delayed(_grade_group, pure=False)([s[g] for s in split], g, rule, file, letters,
-                                                    None if tmp is None else str(tmp), d_limit)
+                                                    None if tmp is None else str(tmp), d_limit,
+                                                    metadata or {})
              for g in range(groups)]
     tasks += [dask.delayed(_duplicates, pure=True)([s[groups + h] for s in split]) for h in range(buckets)]
     try:
@@ -352,7 +357,8 @@ def _branch_of(frame: pd.DataFrame, rule: GradingRule, table: Table) -> np.ndarr
 
 
 def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file: str | None,
-                 letters: tuple[str, ...], out: str | None, d_limit: int | None) -> dict | _Failure | None:
+                 letters: tuple[str, ...], out: str | None, d_limit: int | None,
+                 metadata: dict[str, str]) -> dict | _Failure | None:
     """Grade one branch's firms whole; write their grade list; return the summary piece."""
     pieces = [p for p in pieces if len(p)]
     if not pieces:
@@ -371,9 +377,19 @@ def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file
             grades[column] = grades[column].astype(object).where(grades[column].notna(), None)
         for done, rows in ((0, ranked), (1, ~ranked)):
             if rows.any():
-                path = Path(out) / f"part-{done}-{group:03d}.parquet"
-                grades.loc[rows].to_parquet(path, index=False, compression="zstd")
+                _write_part(grades.loc[rows], Path(out) / f"part-{done}-{group:03d}.parquet", metadata)
     return piece_of(result, group, d_limit)
+
+
+def _write_part(frame: pd.DataFrame, path: Path, metadata: dict[str, str]) -> None:
+    """Write one part file of the grade list, with ``metadata`` beside pandas' own."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    extra = {k.encode(): v.encode() for k, v in metadata.items()}
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
+    pq.write_table(table, path, compression="zstd")
 
 
 # -- the client side ----------------------------------------------------------------------------------
