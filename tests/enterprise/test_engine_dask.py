@@ -221,6 +221,19 @@ def test_an_identifier_in_two_branches_is_reported_as_in_memory(tmp_path):
     assert len(dask_run.value.problems) == 2
 
 
+def test_a_gbk_csv_and_an_unreadable_file(tmp_path):
+    table = generate_enterprises(200, seed=8)
+    source = tmp_path / "gbk.csv"
+    table.to_csv(source, index=False, encoding="gbk")
+    summary = grade_dask(source)
+    assert summary.distribution.equals(grade_enterprises(source).distribution)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really parquet PAR1")
+    with pytest.raises(DataError) as caught:
+        grade_dask(broken)
+    assert caught.value.problems[0].file == "broken.parquet"
+
+
 def test_output_must_be_parquet_and_an_old_output_is_replaced_whole(tmp_path):
     table = generate_enterprises(300, seed=4)
     with pytest.raises(ArgumentError, match="parquet"):

@@ -63,6 +63,12 @@ register_messages({
         "Dask 引擎读取 Parquet 或 CSV 文件（所有 worker 都能访问的路径），实际为 '{suffix}'",
         "the Dask engine reads Parquet or CSV files (a path every worker can read), got '{suffix}'",
     ),
+    "dask_worker_died": (
+        "Dask worker 在评价中退出（{detail}）：多半是内存不足，每个分组要在一个 worker 上整体评价，"
+        "请提高 --memory-limit 或用内存更大的 worker",
+        "a Dask worker died while grading ({detail}): most likely out of memory; each branch is "
+        "graded whole on one worker, so give workers a larger --memory-limit or more memory",
+    ),
     "dask_not_installed": (
         "Dask 引擎需要 dask[distributed]：pip install 'zongheng[cluster]'",
         "the Dask engine needs dask[distributed]: pip install 'zongheng[cluster]'",
@@ -127,7 +133,7 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     -----
     Each branch is graded whole on one worker, so the largest branch must fit in a
     worker's memory (about 1 GB per 10⁶ firms); the number of branches bounds the
-    parallelism. Identifiers are checked for duplicates within each branch only.
+    parallelism.
     """
     try:
         import dask
@@ -164,7 +170,12 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
              for g in range(groups)]
     tasks += [dask.delayed(_duplicates, pure=True)([s[groups + h] for s in split]) for h in range(buckets)]
     try:
-        results = _run(tasks, scheduler)
+        try:
+            results = _run(tasks, scheduler)
+        except ZonghengError:
+            raise
+        except Exception as exc:  # a file Dask or Arrow cannot read, or a worker lost
+            raise _failed(exc, file) from None
         twice = pd.concat(results[groups:]).sort_index()
         results = results[:groups]
         failures = [r for r in results if isinstance(r, _Failure)]
@@ -418,19 +429,35 @@ def _read(source: str | Path | pd.DataFrame | dd.DataFrame, blocksize: str | int
     if not path.exists():
         raise DataError([Problem("file_not_found", file=str(path))])
     suffix = path.suffix.lower() if path.is_file() else ".parquet"
+    if suffix not in (".parquet", ".csv"):
+        raise ArgumentError([Problem("dask_source_type", {"suffix": suffix})])
     # Text stays object: pyarrow strings would change what load_enterprises sees in a cell.
     with dask.config.set({"dataframe.convert-string": False}):
-        if suffix == ".parquet":
-            frame = dd.read_parquet(str(path))
-        elif suffix == ".csv":
-            # Every cell as text, as read_table reads a CSV: the parse (thousands separators,
-            # markers of missing values) is load_enterprises', the same on every engine.
-            frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, blocksize=blocksize,
-                                encoding="utf-8-sig")
-        else:
-            raise ArgumentError([Problem("dask_source_type", {"suffix": suffix})])
+        try:
+            if suffix == ".parquet":
+                frame = dd.read_parquet(str(path))
+            else:
+                # Every cell as text, as read_table reads a CSV: the parse (thousands separators,
+                # markers of missing values) is load_enterprises', the same on every engine.
+                frame = dd.read_csv(str(path), dtype=str, keep_default_na=False, blocksize=blocksize,
+                                    encoding=_encoding(path))
+        except Exception as exc:  # the reader's own message names what it could not parse
+            raise _failed(exc, path.name) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, path.name
+
+
+def _encoding(path: Path) -> str:
+    """Return the CSV's encoding as read_table decodes it: UTF-8 (with or without BOM), else GB18030."""
+    import codecs
+
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    try:  # not final: the megabyte may end inside a character
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
 
 
 def _columns(columns: list[str], rule: GradingRule) -> tuple[list[str], tuple[str, ...]]:
@@ -450,6 +477,14 @@ def _run(tasks: list, scheduler: str | None) -> list:
 
     with Client(scheduler) as client:
         return list(client.gather(client.compute(tasks)))
+
+
+def _failed(exc: Exception, file: str | None) -> DataError:
+    """Return the error a user reads for an exception of the cluster (not a zongheng error)."""
+    detail = str(exc) or type(exc).__name__
+    if type(exc).__name__ == "KilledWorker":
+        return DataError([Problem("dask_worker_died", {"detail": detail})])
+    return DataError([Problem("file_unreadable", {"detail": detail}, file=file)])
 
 
 def _reraise(failures: list[_Failure], twice: pd.DataFrame, where: dict, frame: Any,
