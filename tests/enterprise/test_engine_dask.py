@@ -234,6 +234,17 @@ def test_a_gbk_csv_and_an_unreadable_file(tmp_path):
     assert caught.value.problems[0].file == "broken.parquet"
 
 
+def test_a_scheduler_nobody_listens_on(tmp_path):
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), \
+            pytest.raises(ArgumentError, match="dask scheduler") as caught:
+        grade_dask(generate_enterprises(50, seed=1), output=tmp_path / "g.parquet",
+                   scheduler=f"tcp://127.0.0.1:{_free_port()}")
+    assert caught.value.problems[0].kind == "dask_no_scheduler"
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+
+
 def test_output_must_be_parquet_and_an_old_output_is_replaced_whole(tmp_path):
     table = generate_enterprises(300, seed=4)
     with pytest.raises(ArgumentError, match="parquet"):

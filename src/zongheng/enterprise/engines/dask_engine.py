@@ -69,6 +69,11 @@ register_messages({
         "a Dask worker died while grading ({detail}): most likely out of memory; each branch is "
         "graded whole on one worker, so give workers a larger --memory-limit or more memory",
     ),
+    "dask_no_scheduler": (
+        "无法连接 Dask 调度器 {address}（{detail}）：请先在该地址启动 dask scheduler 和 dask worker",
+        "cannot reach the Dask scheduler at {address} ({detail}): start dask scheduler and dask "
+        "worker there first",
+    ),
     "dask_not_installed": (
         "Dask 引擎需要 dask[distributed]：pip install 'zongheng[cluster]'",
         "the Dask engine needs dask[distributed]: pip install 'zongheng[cluster]'",
@@ -475,7 +480,12 @@ def _run(tasks: list, scheduler: str | None) -> list:
         return list(dask.compute(*tasks, scheduler="threads"))
     from distributed import Client
 
-    with Client(scheduler) as client:
+    try:
+        client = Client(scheduler)
+    except (OSError, TimeoutError, ValueError) as exc:  # nobody listening, or not an address
+        params = {"address": scheduler, "detail": str(exc) or type(exc).__name__}
+        raise ArgumentError([Problem("dask_no_scheduler", params)]) from None
+    with client:
         return list(client.gather(client.compute(tasks)))
 
 
