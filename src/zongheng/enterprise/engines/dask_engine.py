@@ -51,7 +51,7 @@ from zongheng.io.tables import Table, _blank_rows, column_letter
 if TYPE_CHECKING:
     import dask.dataframe as dd
 
-__all__ = ["grade_dask", "summary_of"]
+__all__ = ["grade_dask", "piece_of", "summary_of"]
 
 register_messages({
     "dask_output_parquet": (
@@ -132,7 +132,8 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     MethodError
         An invalid rule or a benchmark that cannot be computed.
     ArgumentError
-        An output that is not ``.parquet``, or a source of another type.
+        An output that is not ``.parquet``, a source of another type, or a scheduler
+        that cannot be reached.
 
     Notes
     -----
