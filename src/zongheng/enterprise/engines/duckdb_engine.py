@@ -124,11 +124,16 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
                                  "preserve_insertion_order": True,
                                  **({"threads": threads} if threads else {})})
     try:
+        con.execute("SET enable_progress_bar = false")  # the CLI says what it does; no bar on stderr
         reader, file = _register(con, source)
         columns = _columns(con, reader)
         found = _match(columns, file)
         firms = _firms_sql(reader, found, columns, rule)
-        con.execute(f"CREATE TEMP VIEW firms AS {firms}")
+        con.execute(f"CREATE TEMP VIEW firms_raw AS {firms}")
+        # The table is parsed once (words, numbers, branches); the raw cells stay in the view,
+        # read again only to name bad cells.
+        raw = [f"{key}__raw" for key in ("scale", *NUMBER_KEYS, *FLAG_KEYS) if key == "scale" or key in found]
+        con.execute(f"CREATE TEMP TABLE firms AS SELECT * EXCLUDE ({', '.join(raw)}) FROM firms_raw")
         n = _check(con, found, columns, rule, file)
         grading = _Grading(con, rule)
         with _scratch(out_path, spill) as scratch:
@@ -258,8 +263,11 @@ def _firms_sql(reader: str, found: dict[str, str], columns: dict[str, str], rule
         sel.append(f"coalesce(trim({id_expr}), '') AS name")
     if "sector" in found:
         sel.append(f"coalesce(trim(CAST({_ident(found['sector'])} AS VARCHAR)), '') AS sector")
-    word = f"lower(trim(CAST({_ident(found['scale'])} AS VARCHAR)))"
-    sel.append(f"CASE WHEN {word} IN ({_words(_SCALE_WORDS, '规上')}) THEN '规上' "
+    # The usual spellings first: CASE evaluates the slower lookup only for the other rows.
+    plain = f"CAST({_ident(found['scale'])} AS VARCHAR)"
+    word = f"lower(trim({plain}))"
+    sel.append(f"CASE WHEN {plain} = '规上' THEN '规上' WHEN {plain} = '规下' THEN '规下' "
+               f"WHEN {word} IN ({_words(_SCALE_WORDS, '规上')}) THEN '规上' "
                f"WHEN {word} IN ({_words(_SCALE_WORDS, '规下')}) THEN '规下' END AS scale")
     sel.append(f"CAST({_ident(found['scale'])} AS VARCHAR) AS scale__raw")
     for key in NUMBER_KEYS:
@@ -287,10 +295,13 @@ def _firms_sql(reader: str, found: dict[str, str], columns: dict[str, str], rule
             sel.append(f"false AS {key}")
             continue
         raw = _ident(found[key])
-        word = f"lower(trim(CAST({raw} AS VARCHAR)))"
+        plain = f"CAST({raw} AS VARCHAR)"
+        word = f"lower(trim({plain}))"
         yes, no = _words(_FLAG_WORDS, True), _words(_FLAG_WORDS, False)
-        sel.append(f"coalesce({word} IN ({yes}), false) AS {key}")
-        sel.append(f"NOT ({raw} IS NULL OR {word} IN ({yes}) OR {word} IN ({no})) AS {key}__bad")
+        sel.append(f"CASE WHEN {plain} = '否' THEN false WHEN {plain} = '是' THEN true "
+                   f"ELSE coalesce({word} IN ({yes}), false) END AS {key}")
+        sel.append(f"CASE WHEN {raw} IS NULL OR {plain} IN ('是', '否') THEN false "
+                   f"ELSE NOT ({word} IN ({yes}) OR {word} IN ({no})) END AS {key}__bad")
         sel.append(f"CAST({raw} AS VARCHAR) AS {key}__raw")
     # Each firm's branch: the first that fits, as muyun._assign_branches.
     land = "land_area" if "land_area" in found else "CAST(NULL AS DOUBLE)"
@@ -350,7 +361,7 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     problems: list[Problem] = []
 
     def cells(kind: str, cond: str, column: str, raw: str, params: dict, count: int) -> None:
-        shown = con.execute(f"SELECT __rn, {raw} FROM firms WHERE {cond} ORDER BY __rn LIMIT {MAX_LISTED}"
+        shown = con.execute(f"SELECT __rn, {raw} FROM firms_raw WHERE {cond} ORDER BY __rn LIMIT {MAX_LISTED}"
                             ).fetchall()
         for rn, value in shown:
             extra = dict(params)
@@ -594,7 +605,12 @@ class _Grading:
             totals.append(f"WHEN branch_no = {b} THEN {terms}")
         total = f"CASE {' '.join(totals)} END" if totals else "CAST(NULL AS DOUBLE)"
         self.con.execute(f"CREATE TEMP VIEW scored0 AS SELECT *, {', '.join(score_cols)} FROM firms_v")
-        self.con.execute(f"CREATE TEMP VIEW scored AS SELECT *, {total} AS total FROM scored0")
+        keep = ["__rn", "id", "name", *(["sector"] if self._has("sector") else []), "scale", "branch_no",
+                *[_ident(c) for c in self.codes], *[_ident(c + "_score") for c in self.codes],
+                "ranked", "no_land", "exempt", "protected", "veto"]
+        # Materialised once: the ranking below reads it twice (range of totals, then the windows).
+        self.con.execute(f"CREATE TEMP TABLE scored AS SELECT {', '.join(keep)}, {total} AS total "
+                         "FROM scored0")
         stats = self.con.execute("SELECT branch_no, count(*), min(total), max(total) FROM scored "
                                  "WHERE ranked GROUP BY branch_no").fetchall()
         self.grid: dict[int, tuple[float, float, int, int, tuple[float, float, float]]] = {}
@@ -630,39 +646,41 @@ class _Grading:
             ("no_branch", "branch_no IS NULL"), ("no_land", "no_land"), ("exempt", "exempt"),
             ("protected", "protected"), ("veto", "veto")))
         assert list(_BITS) == ["no_branch", "no_land", "exempt", "protected", "veto"]
-        window = "PARTITION BY branch_no ORDER BY cell_ DESC"
         has_sector = self._has("sector")
         out_cols = ["id", "name", *(["sector"] if has_sector else []), "scale", f"{names} AS branch"]
         for code in self.codes:
             out_cols += [_ident(code), _ident(code + "_score")]
         out_cols += ["total", "CAST(rank_ AS BIGINT) AS rank", "CAST(rank_ AS DOUBLE) / count_ AS percentile",
                      f"{letters} AS grade", f"concat_ws(';', {reasons}) AS reason"]
-        sql = f"""
+        # Competition ranks with chained ties: sorted by cell, a firm starts a new rank when the
+        # firm above is at least τ (limit_ cells) higher; the others take the start's place. The
+        # running maximum follows pos_ (unique), so firms on equal cells cannot be reordered.
+        # The windows sort only what the ranks need (row, branch, cell), not the firms' text.
+        self.con.execute(f"""
+        CREATE TEMP TABLE ranks AS
         WITH r0 AS (
-            SELECT *, {case(cell)} AS cell_, {case(limit)} AS limit_, {case(count)} AS count_
-            FROM scored WHERE ranked
+            SELECT __rn, branch_no, {case(cell)} AS cell_, {case(limit)} AS limit_ FROM scored WHERE ranked
         ), r1 AS (
-            SELECT *, CASE WHEN lag(cell_) OVER w IS NULL OR lag(cell_) OVER w - cell_ >= limit_
-                           THEN row_number() OVER w END AS start_
-            FROM r0 WINDOW w AS ({window})
-        ), r2 AS (
-            SELECT *, max(start_) OVER ({window} ROWS UNBOUNDED PRECEDING) AS rank_ FROM r1
+            SELECT *, lag(cell_) OVER w AS prev_, row_number() OVER w AS pos_
+            FROM r0 WINDOW w AS (PARTITION BY branch_no ORDER BY cell_ DESC)
+        )
+        SELECT __rn, max(CASE WHEN prev_ IS NULL OR prev_ - cell_ >= limit_ THEN pos_ END)
+               OVER (PARTITION BY branch_no ORDER BY pos_ ROWS UNBOUNDED PRECEDING) AS rank_
+        FROM r1
+        """)
+        sql = f"""
+        WITH r2 AS (
+            SELECT *, {case(count)} AS count_ FROM scored LEFT JOIN ranks USING (__rn)
         ), r3 AS (
-            SELECT *, {case(grade)} AS g0 FROM r2
-        ), ranked_rows AS (
-            SELECT * EXCLUDE (g0), {g_expr} AS g FROM r3
-        ), rest AS (
-            SELECT *, CAST(NULL AS BIGINT) AS cell_, CAST(NULL AS BIGINT) AS limit_,
-                   CAST(NULL AS BIGINT) AS count_, CAST(NULL AS BIGINT) AS start_,
-                   CAST(NULL AS BIGINT) AS rank_, CAST(NULL AS INTEGER) AS g
-            FROM scored WHERE NOT ranked
+            SELECT *, CASE WHEN rank_ IS NOT NULL THEN {case(grade)} END AS g0 FROM r2
         ), everyone AS (
-            SELECT * FROM ranked_rows UNION ALL BY NAME SELECT * FROM rest
+            -- greatest/least skip NULLs: an ungraded firm stays ungraded explicitly
+            SELECT * EXCLUDE (g0), CASE WHEN g0 IS NOT NULL THEN {g_expr} END AS g FROM r3
         )
         SELECT {', '.join(out_cols)} FROM everyone
         ORDER BY coalesce(branch_no, {len(rule.branches)}), rank_ NULLS LAST, __rn
         """
-        self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet, COMPRESSION zstd)")
+        self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet)")
 
 
 def _tie_grid(n: int, lo: float, hi: float) -> tuple[float, float, int]:
