@@ -98,7 +98,8 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         Rows of the D list kept in the summary (None: all).
     **options
         Passed to the engine (DuckDB: ``memory_limit``, ``temp_directory``,
-        ``threads``; pandas: ``lang``, ``by_branch``, ``synthetic``).
+        ``threads``; pandas: ``lang``, ``by_branch``; both: ``synthetic``, said in the
+        Parquet output's metadata ``zongheng.synthetic``); others are ignored.
 
     Returns
     -------
@@ -110,15 +111,21 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     if chosen == "pandas":
         from zongheng.enterprise.engines.pandas_engine import grade_pandas
 
-        return grade_pandas(source, rule, output=output, sheet=sheet, d_limit=d_limit, **options)
+        kept = {k: v for k, v in options.items() if k in ("lang", "by_branch", "synthetic")}
+        return grade_pandas(source, rule, output=output, sheet=sheet, d_limit=d_limit, **kept)
     if isinstance(source, Table) or (not isinstance(source, pd.DataFrame)
                                      and Path(source).suffix.lower() not in (".parquet", ".csv")):
         raise DataError([Problem("engine_needs_file", {"engine": chosen})])
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         raise DataError([Problem("engine_output_not_duckdb",
                                  {"engine": chosen, "suffix": Path(output).suffix})])
-    options = {k: v for k, v in options.items() if k not in ("lang", "by_branch", "synthetic")}
+    synthetic = bool(options.get("synthetic"))
+    options = {k: v for k, v in options.items() if k in ("memory_limit", "temp_directory", "threads")}
     if chosen == "duckdb":
+        if synthetic:  # said in the Parquet file's metadata, as write_synthetic says it of the table
+            from zongheng.enterprise.generator import SYNTHETIC_NOTE
+
+            options["metadata"] = {"zongheng.synthetic": SYNTHETIC_NOTE}
         from zongheng.enterprise.engines.duckdb_engine import grade_duckdb
 
         return grade_duckdb(source, rule, output=output, d_limit=d_limit, **options)

@@ -76,7 +76,8 @@ _HEADER_ROWS = 1
 
 def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Path | dict | None = None, *,
                  output: str | Path | None = None, d_limit: int | None = 100, memory_limit: str | None = None,
-                 temp_directory: str | Path | None = None, threads: int | None = None) -> GradeSummary:
+                 temp_directory: str | Path | None = None, threads: int | None = None,
+                 metadata: dict[str, str] | None = None) -> GradeSummary:
     """Grade enterprises with DuckDB (DuckDB 评价引擎), writing the grade list with ``COPY``.
 
     Parameters
@@ -98,6 +99,8 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         Where DuckDB spills (default: beside the output, else the system's temp).
     threads : int, optional
         DuckDB's threads (default: all cores).
+    metadata : dict, optional
+        Key–value metadata of the Parquet output (``zongheng.synthetic`` …).
 
     Returns
     -------
@@ -137,7 +140,7 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         n = _check(con, found, columns, rule, file)
         grading = _Grading(con, rule)
         with _scratch(out_path, spill) as scratch:
-            grading.write(scratch)
+            grading.write(scratch, metadata or {})
             summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows)
             if out_path is not None:
                 _place(con, scratch, out_path)
@@ -619,7 +622,7 @@ class _Grading:
             cuts = tuple(c * count + _EPS for c in rule.branch_cuts(rule.branches[b]))
             self.grid[int(b)] = (inv, zero, limit, int(count), cuts)  # type: ignore[assignment]
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, metadata: dict[str, str]) -> None:
         """Rank, grade and COPY the grade list to ``path`` (Parquet)."""
         rule = self.rule
         cell, limit, count, grade = [], [], [], []
@@ -680,7 +683,9 @@ class _Grading:
         SELECT {', '.join(out_cols)} FROM everyone
         ORDER BY coalesce(branch_no, {len(rule.branches)}), rank_ NULLS LAST, __rn
         """
-        self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet)")
+        kv = ", ".join(f"{_text_lit(k)}: {_text_lit(v)}" for k, v in metadata.items())
+        self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet"
+                         + (f", KV_METADATA {{{kv}}})" if kv else ")"))
 
 
 def _tie_grid(n: int, lo: float, hi: float) -> tuple[float, float, int]:

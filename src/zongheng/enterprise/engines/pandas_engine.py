@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from zongheng.enterprise.engines.summary import GradeSummary
 from zongheng.enterprise.muyun import GradingResult, grade_enterprises
@@ -87,7 +89,13 @@ def write_grades(result: GradingResult, path: Path, *, lang: str = "zh", by_bran
     for column in ("branch", "grade", "reason"):  # plain text, as the DuckDB engine writes them
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     frame["scale"] = frame["scale"].astype(object)
-    return atomic_write(path, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd"))
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if synthetic:  # said in the file's metadata, as write_synthetic says it of the table
+        from zongheng.enterprise.generator import SYNTHETIC_NOTE
+
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               b"zongheng.synthetic": SYNTHETIC_NOTE.encode()})
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def summarise(result: GradingResult, engine: str, output: Path | None,
