@@ -181,7 +181,7 @@ def test_auto_engine_and_dask_without_the_module(tmp_path, monkeypatch):
     small = tmp_path / "t.parquet"
     generate_enterprises(20, seed=1).to_parquet(small)
     assert choose_engine(small) == "pandas"
-    monkeypatch.setattr("zongheng.enterprise.engines.AUTO_DUCKDB_BYTES", 10)
+    monkeypatch.setattr("zongheng.enterprise.engines.AUTO_DUCKDB_BYTES", {".parquet": 10, ".csv": 10})
     assert choose_engine(small) == "duckdb"
     assert choose_engine(small, tmp_path / "out.xlsx") == "pandas"
     assert choose_engine(generate_enterprises(5)) == "pandas"
@@ -190,3 +190,78 @@ def test_auto_engine_and_dask_without_the_module(tmp_path, monkeypatch):
     assert info.value.problems[0].kind == "engine_output_not_duckdb"
     with pytest.raises(DataError):
         grade_table(small, engine="spark")
+
+
+# -- synthetic tables at any size, and the command line -----------------------------------------
+
+
+def test_write_synthetic_streams_chunks_seeded_and_says_synthetic(tmp_path):
+    import pyarrow.parquet as pq
+
+    from zongheng.enterprise.generator import write_synthetic
+
+    path = write_synthetic(tmp_path / "s.parquet", 2500, seed=4, chunk_size=1000)
+    table = pd.read_parquet(path)
+    assert len(table) == 2500 and table["统一社会信用代码"].is_unique
+    assert table["统一社会信用代码"].iloc[-1] == "91330784SYN0002500"
+    pd.testing.assert_frame_equal(table.head(1000), generate_enterprises(1000, seed=4), check_dtype=False)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3
+    assert "synthetic" in pq.read_schema(path).metadata[b"zongheng.synthetic"].decode()
+    again = write_synthetic(tmp_path / "t.parquet", 2500, seed=4, chunk_size=1000)
+    assert pd.read_parquet(again).equals(table)
+
+
+def test_cli_grades_synthetic_firms_with_duckdb_to_parquet(tmp_path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    import zongheng.cli.commands_grade  # noqa: F401  (registers grade)
+    from zongheng.cli import app
+
+    out = tmp_path / "grades.parquet"
+    result = CliRunner().invoke(app, ["grade", "--demo", "--firms", "4000", "--seed", "3",
+                                      "--engine", "duckdb", "-o", str(out), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "合成数据" in result.output and "4,000" in result.output and "duckdb" in result.output
+    assert "另有" in result.output
+    assert b"zongheng.synthetic" in pq.read_schema(out).metadata
+    expected = grade_enterprises(generate_enterprises(4000, seed=3))
+    grades = pd.read_parquet(out)
+    assert grades["id"].tolist() == expected.grades["id"].tolist()
+    want = expected.grades["grade"].astype(object).fillna("-").tolist()
+    assert grades["grade"].fillna("-").tolist() == want
+    assert not list(tmp_path.glob(".zongheng-*")) and not list(tmp_path.glob("zongheng-grade-*"))
+
+
+@pytest.mark.parametrize("args", [
+    ["--firms", "10"],  # without --demo
+    ["--demo", "--scheduler", "tcp://127.0.0.1:1"],  # not dask
+    ["--demo", "--engine", "spark"],
+    ["--demo", "--firms", "2000000", "-o", "big.xlsx"],  # beyond Excel's rows: refused before drawing
+    ["--demo", "--engine", "duckdb", "-o", "g.xlsx"],
+])
+def test_cli_refuses_clearly(args, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import zongheng.cli.commands_grade  # noqa: F401
+    from zongheng.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["grade", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_dask_engine_without_its_module_is_a_clear_error(tmp_path):
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    import zongheng.cli.commands_grade  # noqa: F401
+    from zongheng.cli import app
+
+    if importlib.util.find_spec("zongheng.enterprise.engines.dask_engine") is not None:
+        pytest.skip("the Dask engine is present: tested in test_engine_dask.py")
+    result = CliRunner().invoke(app, ["grade", "--demo", "--engine", "dask"])
+    assert result.exit_code == 2 and "Dask" in result.output and "Traceback" not in result.output
