@@ -137,11 +137,13 @@ def test_hand_made_ties_vetoes_and_zero_denominators(name, engine, tmp_path):
 
 def test_frame_input_and_summary_d_limit(tmp_path):
     table = generate_enterprises(800, seed=2)
+    table.loc[0, "企业名称"] = "=HYPERLINK(1)"  # a formula-like name is written as text
     expected = grade_enterprises(table)
     summary = grade_table(table, engine="duckdb", output=tmp_path / "g.csv", d_limit=3)
     assert len(summary.d_list) == 3 and summary.d_firms == len(expected.d_list)
     written = pd.read_csv(tmp_path / "g.csv", dtype={"id": str})
     assert written["id"].tolist() == expected.grades["id"].tolist()
+    assert "'=HYPERLINK(1)" in written["name"].tolist()
     tops = summary.tops.set_index(["branch", "indicator"])["top"]
     assert tops["规上", "total"] == pytest.approx(expected.branch("规上")["total"].max())
 

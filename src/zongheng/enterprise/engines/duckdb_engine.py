@@ -728,8 +728,17 @@ def _place(con: duckdb.DuckDBPyConnection, scratch: Path, output: Path) -> None:
         def move(tmp: Path) -> None:
             os.replace(scratch, tmp)
     else:
+        from zongheng.io.safe_cells import PREFIX, TRIGGERS
+
+        # A firm named "=HYPERLINK(…)" gets a quote in front, as csv_frame does: nothing runs.
+        starts = ", ".join(_text_lit(t) for t in TRIGGERS)
+        present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_text_lit(str(scratch))})"
+                                             ).fetchall()}
+        safe = ", ".join(f"CASE WHEN left({c}, 1) IN ({starts}) THEN {_text_lit(PREFIX)} || {c} ELSE {c} END "
+                         f"AS {c}" for c in ("id", "name", "sector") if c in present)
+
         def move(tmp: Path) -> None:
-            con.execute(f"COPY (SELECT * FROM read_parquet({_text_lit(str(scratch))})) "
+            con.execute(f"COPY (SELECT * REPLACE ({safe}) FROM read_parquet({_text_lit(str(scratch))})) "
                         f"TO {_text_lit(str(tmp))} (FORMAT csv, HEADER true)")
     atomic_write(output, move)
 
