@@ -267,3 +267,13 @@ def test_cli_dask_engine_without_its_module_is_a_clear_error(tmp_path):
         pytest.skip("the Dask engine is present: tested in test_engine_dask.py")
     result = CliRunner().invoke(app, ["grade", "--demo", "--engine", "dask"])
     assert result.exit_code == 2 and "Dask" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.soak
+@pytest.mark.parametrize("rule", ["default", "efficacy_zero"])
+def test_duckdb_equals_grade_enterprises_at_300_000_firms(rule, tmp_path):
+    # Many more near-equal totals than the fast tests: every firm's rank and grade still agree.
+    table = generate_enterprises(300_000, seed=16)
+    expected = grade_enterprises(table, RULES[rule])
+    summary, grades = run_engine(table, RULES[rule], "duckdb", tmp_path)
+    assert_same(expected, grades, summary)
