@@ -277,3 +277,18 @@ def test_duckdb_equals_grade_enterprises_at_300_000_firms(rule, tmp_path):
     expected = grade_enterprises(table, RULES[rule])
     summary, grades = run_engine(table, RULES[rule], "duckdb", tmp_path)
     assert_same(expected, grades, summary)
+
+
+def test_empty_table_all_exempt_and_unused_columns(tmp_path):
+    empty = generate_enterprises(0, seed=1)
+    summary = grade_table(empty, engine="duckdb", output=tmp_path / "e.parquet")
+    assert summary.firms == 0 and len(pd.read_parquet(tmp_path / "e.parquet")) == 0
+    exempt = generate_enterprises(100, seed=2)
+    exempt["是否豁免"] = "是"  # nobody ranked: nothing learned, nobody graded, no error
+    assert_same(grade_enterprises(exempt), *run_engine(exempt, None, "duckdb", tmp_path)[::-1])
+    # A column the rule does not use is not checked (as load_enterprises reads only what it needs).
+    table = generate_enterprises(100, seed=3)
+    table["营业收入(万元)"] = -1.0
+    rule = HAND_RULES["tax_only"]
+    summary, grades = run_engine(table, rule, "duckdb", tmp_path)
+    assert_same(grade_enterprises(table, rule), grades, summary)

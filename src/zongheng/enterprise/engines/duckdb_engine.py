@@ -131,6 +131,8 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         reader, file = _register(con, source)
         columns = _columns(con, reader)
         found = _match(columns, file)
+        # Only the numbers the rule uses are read and checked, as load_enterprises(…, rule.base_columns).
+        found = {k: v for k, v in found.items() if k not in NUMBER_KEYS or k in rule.base_columns}
         firms = _firms_sql(reader, found, columns, rule)
         con.execute(f"CREATE TEMP VIEW firms_raw AS {firms}")
         # The table is parsed once (words, numbers, branches); the raw cells stay in the view,
