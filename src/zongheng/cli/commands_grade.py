@@ -22,88 +22,171 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.cli.render import benchmark_table, cap_note, d_table, distribution_table, grade_heading
+from zongheng.cli.render import benchmark_table, d_table, distribution_table, grade_heading
 from zongheng.errors import ZonghengError
 from zongheng.i18n import register_messages, text
 
 if TYPE_CHECKING:
-    from zongheng.enterprise import GradingResult
+    from zongheng.enterprise.engines import GradeSummary
 
 SYNTHETIC_NOTE = "演示数据为合成数据 (synthetic demo data)"
 
 register_messages({
     "grade_synthetic": (SYNTHETIC_NOTE, "Synthetic demo data."),
+    "grade_synthetic_firms": ("合成数据：{firms:,} 家虚构企业（种子 {seed}），非真实企业",
+                              "Synthetic data: {firms:,} made-up firms (seed {seed}), not real firms."),
     "grade_table_or_demo": ("TABLE 与 --demo 只能二选一", "give either TABLE or --demo, not both"),
     "grade_need_table": ("需要企业基础数据表 TABLE（或用 --demo 使用内置合成数据）",
                          "TABLE is required (or use --demo)"),
+    "grade_firms_need_demo": ("--firms 与 --seed 用于合成数据，需与 --demo 一起使用",
+                              "--firms and --seed draw synthetic data: use them with --demo"),
+    "grade_scheduler_needs_dask": ("--scheduler 只用于 --engine dask",
+                                   "--scheduler is for --engine dask only"),
+    "grade_bad_engine": ("未知的评价引擎 '{engine}'（可用: {engines}）",
+                         "unknown engine '{engine}' (use one of: {engines})"),
+    "grade_too_many_for_excel": (
+        "{firms:,} 家企业超过 Excel 的 {limit:,} 行上限：请输出 .parquet 或 .csv",
+        "{firms:,} firms exceed Excel's {limit:,} rows: write .parquet or .csv instead",
+    ),
+    "grade_engine_used": ("评价引擎: {engine}，企业 {firms:,} 家", "Engine: {engine}, {firms:,} firms"),
 })
+
+ENGINE_CHOICES = ("auto", "pandas", "duckdb", "dask")
 
 
 @app.command("grade")
 def grade_command(
     table: Annotated[Path | None, typer.Argument(
-        help="企业基础数据表 enterprise table: .csv (UTF-8/GBK), .xlsx")] = None,
+        help="企业基础数据表 enterprise table: .csv (UTF-8/GBK), .xlsx, .parquet")] = None,
     rule: Annotated[Path | None, typer.Option("--rule", "-r", help="评价办法 grading rule YAML")] = None,
     by_branch: Annotated[bool, flag(
         "--by-branch", help="分组分别列出 D 类名单与结果工作表 D list and sheets per branch")] = False,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="输出 .xlsx | .csv | .json")] = None,
+        "--output", "-o", help="输出 .parquet | .csv | .xlsx | .json (Excel/JSON: 表须不大)")] = None,
     as_json: JsonOpt = False,
     demo: Annotated[bool, flag(
-        "--demo", help="使用内置永康合成数据 use the bundled synthetic 永康 table")] = False,
+        "--demo", help="使用合成数据（内置永康表，或 --firms 家） "
+                       "synthetic data (bundled 永康 table, or --firms)")] = False,
+    firms: Annotated[int | None, typer.Option(
+        "--firms", min=1,
+        help="合成企业数（任意规模，分块生成） number of synthetic firms, any size")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", min=0, help="合成数据的随机种子 seed of the synthetic data (default 0)")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", "-e",
+        help="评价引擎 engine: auto (大表用 duckdb) | pandas | duckdb | dask")] = "auto",
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask 调度器地址 Dask scheduler address, e.g. tcp://host:8786")] = None,
     sheet: SheetOpt = None,
     limit: Annotated[int, typer.Option(min=1, help="D 类名单最多显示行数 rows of the D list shown")] = 20,
     lang: LangOpt = "zh",
 ) -> None:
     """亩均效益评价 — grade enterprises A/B/C/D and list the D firms for 低效整治."""
-    from zongheng.enterprise import bundled_table, grade_enterprises, read_rule
-    from zongheng.enterprise.export import document, write_result
+    import tempfile
+
+    from zongheng.enterprise import bundled_table, read_rule
+    from zongheng.enterprise.engines import grade_table
+    from zongheng.enterprise.export import document
+    from zongheng.io.tables import MAX_EXCEL_ROWS
 
     use_lang(lang)
     check_file(rule, "--rule")
     if demo and table is not None:
         fail(text("grade_table_or_demo"))
+    if not demo and (firms is not None or seed is not None):
+        fail(text("grade_firms_need_demo"))
     if not demo and table is None:
         fail(text("grade_need_table"))
+    if engine not in ENGINE_CHOICES:
+        fail(text("grade_bad_engine", engine=engine, engines=", ".join(ENGINE_CHOICES)))
+    if scheduler is not None and engine != "dask":
+        fail(text("grade_scheduler_needs_dask"))
     check_file(table, "TABLE")
-    check_output(output, {"TABLE": table, "--rule": rule}, suffixes=(".xlsx", ".csv", ".json"))
-    source = bundled_table() if demo else table
-
-    def grade() -> GradingResult:
-        grading_rule = None
-        if rule is not None:
-            try:
-                grading_rule = read_rule(rule)
-            except ZonghengError as exc:  # a problem of the file --rule names, not of a method
-                fail(file_problems(exc, "--rule", rule))
-        return grade_enterprises(source, grading_rule, sheet=sheet)
-
-    result: GradingResult = run(grade)
-    synthetic = demo or (source is not None and Path(source).resolve() == bundled_table().resolve())
-    if as_json:
-        echo_json({"synthetic": synthetic, "note": text("grade_synthetic") if synthetic else None,
-                   **document(result, grades=False)})
-    else:
-        out = console()
-        if synthetic:
-            out.print(text("grade_synthetic"), markup=False)
-        out.print(distribution_table(result, lang))
-        out.print(benchmark_table(result, lang))
-        note = cap_note(result, lang)
-        if note:
-            out.print(note, markup=False, soft_wrap=True)
-        if by_branch:
-            for b in result.rule.branches:
-                d = result.d_list[result.d_list["branch"] == b.name]
-                out.print(d_table(result, d, f"{grade_heading('d_list')} · {b.label(lang)}", limit,
-                                  lang, with_branch=False))
-        else:
-            out.print(d_table(result, result.d_list, grade_heading("d_list"), limit, lang))
-    if output is not None:
+    check_output(output, {"TABLE": table, "--rule": rule}, suffixes=(".parquet", ".csv", ".xlsx", ".json"))
+    if (firms is not None and output is not None and output.suffix.lower() == ".xlsx"
+            and firms + 1 > MAX_EXCEL_ROWS):
+        fail(text("grade_too_many_for_excel", firms=firms, limit=MAX_EXCEL_ROWS - 1))
+    synthetic = demo or (table is not None and Path(table).resolve() == bundled_table().resolve())
+    grading_rule = None
+    if rule is not None:
         try:
-            written = write_result(result, output, lang=lang, by_branch=by_branch,
-                                   synthetic=synthetic)
-        except ValueError as exc:
-            fail(str(exc))
-        if not as_json:
-            console().print(f"{grade_heading('written')}: {written}", markup=False)
+            grading_rule = read_rule(rule)
+        except ZonghengError as exc:  # a problem of the file --rule names, not of a method
+            fail(file_problems(exc, "--rule", rule))
+    # The full D list when it is printed per branch or as JSON; else what the screen shows.
+    d_limit = None if (by_branch or as_json) else limit
+    note = (text("grade_synthetic_firms", firms=firms, seed=seed or 0) if firms is not None
+            else text("grade_synthetic"))
+
+    with tempfile.TemporaryDirectory(prefix="zongheng-grade-",
+                                     dir=output.parent if output is not None and output.parent.exists()
+                                     else None) as scratch:
+        if firms is not None:
+            from zongheng.enterprise.generator import write_synthetic
+
+            # Streamed to Parquet chunk by chunk: any size, memory of one chunk.
+            source: Path = run(lambda: write_synthetic(Path(scratch) / "synthetic.parquet", firms, seed or 0),
+                               status=note)
+        else:
+            source = bundled_table() if demo else table  # type: ignore[assignment]
+        options: dict = {"lang": lang, "by_branch": by_branch, "synthetic": synthetic}
+        if engine in ("auto", "duckdb"):
+            options["temp_directory"] = scratch
+        summary: GradeSummary = run(lambda: grade_table(
+            source, grading_rule, engine=engine, output=output, sheet=sheet, scheduler=scheduler,
+            d_limit=d_limit, **options))
+    if as_json:
+        echo_json({"synthetic": synthetic, "note": note if synthetic else None, "engine": summary.engine,
+                   "firms": summary.firms, "d_firms": summary.d_firms,
+                   "output": str(summary.output) if summary.output is not None else None,
+                   **document(summary, grades=False)})  # type: ignore[arg-type]  # summary's fields
+        return
+    out = console()
+    if synthetic:
+        out.print(note, markup=False)
+    out.print(text("grade_engine_used", engine=summary.engine, firms=summary.firms), markup=False)
+    out.print(distribution_table(summary, lang))  # type: ignore[arg-type]  # reads the shared fields
+    out.print(benchmark_table(summary, lang))  # type: ignore[arg-type]
+    cap = _cap_note(summary, lang)
+    if cap:
+        out.print(cap, markup=False, soft_wrap=True)
+    if by_branch:
+        for b in summary.rule.branches:
+            d = summary.d_list[summary.d_list["branch"] == b.name]
+            out.print(d_table(summary, d, f"{grade_heading('d_list')} · {b.label(lang)}", limit,  # type: ignore[arg-type]
+                              lang, with_branch=False))
+    else:
+        grid = d_table(summary, summary.d_list, grade_heading("d_list"), limit, lang)  # type: ignore[arg-type]
+        if summary.d_firms > limit:  # the summary holds the D list's head only
+            grid.note = grade_heading("more").format(n=summary.d_firms - limit)
+        out.print(grid)
+    if output is not None:
+        console().print(f"{grade_heading('written')}: {summary.output}", markup=False)
+
+
+def _cap_note(summary: GradeSummary, lang: str) -> str | None:
+    """Say when item scores exceed their weights, from the summary's per-branch tops.
+
+    As :func:`zongheng.cli.render.cap_note`, which reads the in-memory grade list.
+    """
+    from zongheng.cli.common import display, is_missing, whole
+
+    rule = summary.rule
+    if rule.scoring == "efficacy" or rule.cap is not None:
+        return None
+    tops = {(r["branch"], r["indicator"]): r["top"] for r in summary.tops.to_dict("records")}
+    worst = None  # (score / weight, score, weight, indicator)
+    for b in summary.benchmarks.to_dict("records"):
+        top = tops.get((b["branch"], b["indicator"]))
+        if top is None or is_missing(top) or not b["weight"]:
+            continue
+        if top > b["weight"] and (worst is None or top / b["weight"] > worst[0]):
+            worst = (top / b["weight"], top, b["weight"], b["indicator"])
+    if worst is None:
+        return None
+    names = {ind.code: ind for ind in rule.resolved_framework.indicators}
+    ind = names.get(worst[3])
+    name = (ind.name_en or ind.name) if ind is not None and lang == "en" else (ind.name if ind else worst[3])
+    totals = [v for (_, code), v in tops.items() if code == "total" and not is_missing(v)]
+    return text("grade_uncapped", name=name, score=display.score(worst[1]), weight=whole(worst[2]),
+                total=display.score(max(totals)) if totals else "")

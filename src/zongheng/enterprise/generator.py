@@ -33,8 +33,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-__all__ = ["SECTORS", "bundled_table", "generate_enterprises", "write_bundled_table"]
+__all__ = ["SECTORS", "SYNTHETIC_NOTE", "bundled_table", "generate_enterprises", "write_bundled_table",
+           "write_synthetic"]
 
 # sector: (share, value-added rate, energy productivity factor, emission productivity factor,
 #          R&D factor, word in the firm's name). Assumed, from 永康's known hardware trades.
@@ -55,6 +59,9 @@ _BRAND_2 = tuple("利丰源达宇成信发辉邦诚豪凯龙腾飞盛奥特宝�
 # County codes for the credit-code-like identifiers; others use the province's 330000.
 _COUNTY_CODES = {"永康市": "330784"}
 BUNDLED_SEED = 20240501
+#: Firms drawn at once by :func:`write_synthetic` (≈ 200 MB of memory).
+CHUNK_SIZE = 1_000_000
+SYNTHETIC_NOTE = "合成数据，非真实企业 (synthetic data, not real firms)"
 BUNDLED_SIZE = 2000
 
 
@@ -87,7 +94,11 @@ def generate_enterprises(n: int, seed: int = 0, county: str = "永康市") -> pd
     """
     if n < 0:
         raise ValueError(f"n must be ≥ 0, got {n}")
-    rng = np.random.default_rng(seed)
+    return _chunk(n, np.random.default_rng(seed), county, 1).to_pandas()
+
+
+def _chunk(n: int, rng: np.random.Generator, county: str, first: int) -> pa.Table:
+    """Draw ``n`` firms numbered from ``first`` as an Arrow table (text built in Arrow, not Python)."""
     spec = np.array([v[:5] for v in SECTORS.values()])
     sector = rng.choice(len(SECTORS), size=n, p=spec[:, 0] / spec[:, 0].sum())
     va_rate0, energy_f, emission_f, rd_f = spec[sector, 1], spec[sector, 2], spec[sector, 3], spec[sector, 4]
@@ -119,16 +130,22 @@ def generate_enterprises(n: int, seed: int = 0, county: str = "永康市") -> pd
     veto = rng.random(n) < 0.015
 
     code = _COUNTY_CODES.get(county, "330000")
-    ids = pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7)
-    brand = (np.array(_BRAND_1, dtype=object)[rng.integers(0, len(_BRAND_1), n)]
-             + np.array(_BRAND_2, dtype=object)[rng.integers(0, len(_BRAND_2), n)])
-    words = np.array([v[5] for v in SECTORS.values()], dtype=object)
-    yes_no = np.array(["否", "是"], dtype=object)
-    return pd.DataFrame({
-        "统一社会信用代码": (f"91{code}SYN" + ids).to_numpy(dtype=object),
-        "企业名称": county + brand + words[sector] + "有限公司",
-        "行业": np.array(list(SECTORS), dtype=object)[sector],
-        "规模": np.where(above, "规上", "规下").astype(object),
+    serial = pc.utf8_lpad(pa.array(np.arange(first, first + n, dtype=np.int64)).cast(pa.string()), 7, "0")
+    # Names from a lookup of every brand × sector word (≈ 12,000 strings), taken by index.
+    b1, b2 = rng.integers(0, len(_BRAND_1), n), rng.integers(0, len(_BRAND_2), n)
+    words = [v[5] for v in SECTORS.values()]
+    names = pa.array([f"{county}{x}{y}{w}有限公司" for x in _BRAND_1 for y in _BRAND_2 for w in words])
+    pick = (b1 * len(_BRAND_2) + b2) * len(words) + sector
+
+    def take(values: list[str], index: np.ndarray) -> pa.Array:
+        return pc.take(pa.array(values), pa.array(index))
+
+    yes_no = ["否", "是"]
+    return pa.table({
+        "统一社会信用代码": pc.binary_join_element_wise(f"91{code}SYN", serial, ""),
+        "企业名称": pc.take(names, pa.array(pick)),
+        "行业": take(list(SECTORS), sector),
+        "规模": take(["规下", "规上"], above.astype(np.int64)),
         "用地面积(亩)": np.round(land, 2),
         "税收(万元)": np.round(tax, 2),
         "工业增加值(万元)": np.round(value_added, 2),
@@ -137,10 +154,55 @@ def generate_enterprises(n: int, seed: int = 0, county: str = "永康市") -> pd
         "排放当量(吨)": np.round(emissions, 3),
         "年平均职工人数(人)": employees,
         "研发经费(万元)": np.round(rd, 2),
-        "是否豁免": yes_no[exempt.astype(int)],
-        "是否保护": yes_no[protected.astype(int)],
-        "安全环保违法": yes_no[veto.astype(int)],
+        "是否豁免": take(yes_no, exempt.astype(np.int64)),
+        "是否保护": take(yes_no, protected.astype(np.int64)),
+        "安全环保违法": take(yes_no, veto.astype(np.int64)),
     })
+
+
+def write_synthetic(path: str | Path, n: int, seed: int = 0, county: str = "永康市",
+                    chunk_size: int = CHUNK_SIZE) -> Path:
+    """Write ``n`` synthetic firms (合成企业) to a Parquet file, chunk by chunk, at any size.
+
+    Memory stays that of one chunk. The first chunk is drawn with ``seed`` (so up to
+    ``chunk_size`` firms the file holds :func:`generate_enterprises` ``(n, seed)``), chunk
+    *k* with the seed ``[seed, k]``: the same ``(n, seed, chunk_size)`` gives the same file.
+    The file's metadata says the data are synthetic (``zongheng.synthetic``).
+
+    Parameters
+    ----------
+    path : path
+        The ``.parquet`` file (written atomically).
+    n : int
+        Number of firms.
+    seed : int
+    county : str
+    chunk_size : int
+        Firms per chunk (and per Parquet row group).
+
+    Returns
+    -------
+    Path
+    """
+    from zongheng.io.atomic import atomic_write
+
+    if n < 0:
+        raise ValueError(f"n must be ≥ 0, got {n}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    schema = _chunk(0, np.random.default_rng(seed), county, 1).schema.with_metadata({
+        b"zongheng.synthetic": SYNTHETIC_NOTE.encode(),
+        b"zongheng.generator": f"generate_enterprises(seed={seed}, county={county}, n={n}, "
+                               f"chunk_size={chunk_size})".encode(),
+    })
+
+    def write(tmp: Path) -> None:
+        with pq.ParquetWriter(tmp, schema, compression="snappy") as writer:
+            for k, start in enumerate(range(0, n, chunk_size)):  # a loop over chunks of firms
+                rng = np.random.default_rng(seed if k == 0 else [seed, k])
+                writer.write_table(_chunk(min(chunk_size, n - start), rng, county, start + 1).cast(schema))
+
+    return atomic_write(path, write)
 
 
 def bundled_table() -> Path:

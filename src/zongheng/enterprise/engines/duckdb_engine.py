@@ -1,0 +1,802 @@
+"""DuckDB engine (DuckDB 评价引擎): 亩均 grading in SQL over a Parquet or CSV file, spilling to disk.
+
+The table is never loaded into pandas: DuckDB scans the file a few times (checks
+and benchmarks, undefined-item fills, totals' range, then the ranking written
+with ``COPY``) and keeps at most ``memory_limit`` in memory, sorting on disk
+beyond it. Each step is the SQL twin of :func:`zongheng.enterprise.grade_enterprises`
+(same float operations in the same order), so every firm gets the same grade:
+
+- benchmarks over the branch's ranked firms: ``total`` (Σ numerator / Σ
+  denominator), ``mean`` or the exact ``median`` (``quantile_cont``);
+- ranks are competition ranks with the tie tolerance of
+  :func:`zongheng.steps.rank.competition_rank` (scores put on the same integer
+  grid, neighbours less than τ apart tie, ties chain), computed with window
+  functions per branch;
+- a rank on a cut-off (rank ≤ share × graded + 10⁻⁹) takes the better grade; veto
+  caps, a protected floor lifts; reasons as in :data:`zongheng.enterprise.REASONS`.
+
+Sums of the ``total``/``mean`` benchmarks may differ from numpy's in the last
+bit; the tie tolerance (2⁻⁴⁰ of the scores' extent) is far above that.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from zongheng.enterprise.columns import (
+    _FLAG_WORDS,
+    _LOOKUP,
+    _SCALE_WORDS,
+    BASE_COLUMNS,
+    FLAG_KEYS,
+    MAX_LISTED,
+    NUMBER_KEYS,
+    _normal,
+)
+from zongheng.enterprise.engines.summary import GradeSummary
+from zongheng.enterprise.muyun import _BITS, _EPS, _as_rule, _d_list, _show
+from zongheng.enterprise.rule import GRADES, GradingRule
+from zongheng.errors import DataError, MethodError, Problem
+from zongheng.i18n import register_messages
+from zongheng.io.atomic import atomic_write
+from zongheng.io.tables import MISSING_MARKERS
+from zongheng.steps.rank import TIE_BITS, layout, tie_extent
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["distribution_from_counts", "grade_duckdb"]
+
+register_messages({
+    "engine_duckdb_format": (
+        "DuckDB 引擎读取 .parquet 或 .csv 文件，而不是 '{suffix}'（Excel 表请用 --engine pandas）",
+        "the DuckDB engine reads .parquet or .csv files, not '{suffix}' (use --engine pandas for Excel)",
+    ),
+    "engine_duckdb_unreadable": (
+        "无法读取 {file}：{error}（CSV 须为 UTF-8 编码；GBK 文件请另存为 UTF-8 或用 --engine pandas）",
+        "cannot read {file}: {error} (a CSV must be UTF-8; save a GBK file as UTF-8 or use --engine pandas)",
+    ),
+    "engine_output_format": (
+        "DuckDB 引擎写出 .parquet 或 .csv，而不是 '{suffix}'",
+        "the DuckDB engine writes .parquet or .csv, not '{suffix}'",
+    ),
+})
+
+# Data rows of a file start at row 2 (row 1 is the header), as a spreadsheet counts them.
+_HEADER_ROWS = 1
+
+
+def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Path | dict | None = None, *,
+                 output: str | Path | None = None, d_limit: int | None = 100, memory_limit: str | None = None,
+                 temp_directory: str | Path | None = None, threads: int | None = None,
+                 metadata: dict[str, str] | None = None) -> GradeSummary:
+    """Grade enterprises with DuckDB (DuckDB 评价引擎), writing the grade list with ``COPY``.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        A ``.parquet`` or UTF-8 ``.csv`` file (headers as for
+        :func:`~zongheng.enterprise.grade_enterprises`), or a DataFrame (tests).
+    rule : GradingRule, path, dict, optional
+        The grading rule (default as in ``grade_enterprises``).
+    output : path, optional
+        ``.parquet`` or ``.csv`` for the full grade list, in the order of
+        :attr:`GradingResult.grades` (branch, rank, then the table's order).
+    d_limit : int or None
+        Rows of the D list kept in the summary (None: all).
+    memory_limit : str, optional
+        DuckDB's memory limit (e.g. ``"2GB"``); beyond it sorts spill to disk.
+        Default: 60 % of the machine's memory, at most 3 GB.
+    temp_directory : path, optional
+        Where DuckDB spills (default: beside the output, else the system's temp).
+    threads : int, optional
+        DuckDB's threads (default: all cores).
+    metadata : dict, optional
+        Key–value metadata of the Parquet output (``zongheng.synthetic`` …).
+
+    Returns
+    -------
+    GradeSummary
+
+    Raises
+    ------
+    DataError
+        Bad cells or missing columns (the first ones of each kind, located).
+    MethodError
+        A computed benchmark that is not positive, or an indicator undefined for
+        every ranked firm of a branch.
+    """
+    import duckdb
+
+    rule = _as_rule(rule)
+    out_path = Path(output) if output is not None else None
+    if out_path is not None and out_path.suffix.lower() not in (".parquet", ".csv"):
+        raise DataError([Problem("engine_output_format", {"suffix": out_path.suffix})])
+    spill = Path(temp_directory) if temp_directory is not None else (
+        out_path.parent if out_path is not None else Path(tempfile.gettempdir()))
+    con = duckdb.connect(config={"memory_limit": memory_limit or _default_memory(),
+                                 "temp_directory": str(spill / ".zongheng-duckdb-spill"),
+                                 "preserve_insertion_order": True,
+                                 **({"threads": threads} if threads else {})})
+    try:
+        con.execute("SET enable_progress_bar = false")  # the CLI says what it does; no bar on stderr
+        reader, file = _register(con, source)
+        columns = _columns(con, reader)
+        found = _match(columns, file)
+        # Only the numbers the rule uses are read and checked, as load_enterprises(…, rule.base_columns).
+        found = {k: v for k, v in found.items() if k not in NUMBER_KEYS or k in rule.base_columns}
+        firms = _firms_sql(reader, found, columns, rule)
+        con.execute(f"CREATE TEMP VIEW firms_raw AS {firms}")
+        # The table is parsed once (words, numbers, branches); the raw cells stay in the view,
+        # read again only to name bad cells.
+        raw = [f"{key}__raw" for key in ("scale", *NUMBER_KEYS, *FLAG_KEYS) if key == "scale" or key in found]
+        con.execute(f"CREATE TEMP TABLE firms AS SELECT * EXCLUDE ({', '.join(raw)}) FROM firms_raw")
+        n = _check(con, found, columns, rule, file)
+        grading = _Grading(con, rule)
+        with _scratch(out_path, spill) as scratch:
+            grading.write(scratch, metadata or {})
+            summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows)
+            if out_path is not None:
+                _place(con, scratch, out_path)
+        return GradeSummary(engine="duckdb", firms=n, output=out_path, rule=rule,
+                            framework=rule.resolved_framework, **summary)
+    finally:
+        con.close()
+
+
+def _default_memory() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "2GB"
+    return f"{max(256, min(int(total * 0.6) >> 20, 3 * 1024))}MB"
+
+
+def _lit(value: float) -> str:
+    """Return a float as an exact SQL double (a bare 0.1 would be a DECIMAL)."""
+    value = float(value)
+    if np.isnan(value):
+        return "CAST(NULL AS DOUBLE)"
+    return f"CAST('{value!r}' AS DOUBLE)"
+
+
+def _text_lit(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _register(con: duckdb.DuckDBPyConnection, source: str | Path | pd.DataFrame) -> tuple[str, str | None]:
+    """Return the SQL reading the source (with a row number ``__rn``) and the file's name."""
+    if isinstance(source, pd.DataFrame):
+        frame = source.reset_index(drop=True).copy()
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame["__rn"] = np.arange(len(frame), dtype=np.int64)
+        con.register("source_frame", frame)
+        return "source_frame", None
+    path = Path(source)
+    suffix = path.suffix.lower()
+    where = _text_lit(str(path))
+    if suffix == ".parquet":
+        sql = f"(SELECT * EXCLUDE (file_row_number), file_row_number AS __rn FROM " \
+              f"read_parquet({where}, file_row_number=true))"
+    elif suffix in (".csv", ".txt"):
+        # CSV rows have no number of their own: the scan keeps the file's order (one ordered pass).
+        sql = f"(SELECT *, row_number() OVER () - 1 AS __rn FROM read_csv({where}, header=true))"
+    else:
+        raise DataError([Problem("engine_duckdb_format", {"suffix": path.suffix}, file=str(path))])
+    try:
+        con.execute(f"SELECT * FROM {sql} LIMIT 0")
+    except Exception as exc:  # duckdb raises its own IO/Invalid-input errors
+        error = str(exc).split("\n")[0]
+        raise DataError([Problem("engine_duckdb_unreadable", {"file": path.name, "error": error},
+                                 file=str(path))]) from None
+    return sql, str(path)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
+    """Return the source's columns and their DuckDB types."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows if r[0] != "__rn"}
+
+
+def _match(columns: dict[str, str], file: str | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    problems: list[Problem] = []
+    for column in columns:
+        key = _LOOKUP.get(_normal(column))
+        if key is None:
+            continue
+        if key in found:
+            problems.append(Problem("muyun_ent_duplicate_header",
+                                    {"name": column, "other": found[key], "column": BASE_COLUMNS[key].zh},
+                                    file=file))
+            continue
+        found[key] = column
+    if "scale" not in found:
+        problems.append(_missing_column("scale", None, file))
+    if "id" not in found and "name" not in found:
+        problems.append(Problem("muyun_ent_no_id_column", {"aliases": "统一社会信用代码, 企业名称, id, name"},
+                                file=file))
+    if problems:
+        raise DataError(problems)
+    return found
+
+
+def _is_number_type(kind: str) -> bool:
+    return kind.upper().split("(")[0] in {"DOUBLE", "FLOAT", "REAL", "DECIMAL", "BIGINT", "INTEGER",
+                                          "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER",
+                                          "USMALLINT", "UTINYINT", "UHUGEINT"}
+
+
+def _words(words: dict[str, Any], value: Any) -> str:
+    return ", ".join(_text_lit(w) for w, v in words.items() if v == value)
+
+
+def _firms_sql(reader: str, found: dict[str, str], columns: dict[str, str], rule: GradingRule) -> str:
+    """Return the SELECT of the firms in canonical columns, with raw cells kept for the checks.
+
+    ``<key>`` is the parsed value (NULL when blank or bad), ``<key>__bad`` says the cell
+    could not be read (an unknown word, a non-number); numbers are DOUBLE with NaN as NULL.
+    """
+    sel = ["__rn"]
+    id_col = found.get("id", found.get("name"))
+    id_raw = _ident(id_col)
+    if _is_number_type(columns[id_col]) and columns[id_col].upper() in ("DOUBLE", "FLOAT", "REAL"):
+        # Codes read as floats (123.0) are written back as 123, as from Excel.
+        id_expr = f"CASE WHEN {id_raw} = trunc({id_raw}) THEN CAST(CAST({id_raw} AS HUGEINT) AS VARCHAR) " \
+                  f"ELSE CAST({id_raw} AS VARCHAR) END"
+    else:
+        id_expr = f"CAST({id_raw} AS VARCHAR)"
+    sel.append(f"coalesce(trim({id_expr}), '') AS id")
+    if "name" in found:
+        sel.append(f"coalesce(trim(CAST({_ident(found['name'])} AS VARCHAR)), '') AS name")
+    else:
+        sel.append(f"coalesce(trim({id_expr}), '') AS name")
+    if "sector" in found:
+        sel.append(f"coalesce(trim(CAST({_ident(found['sector'])} AS VARCHAR)), '') AS sector")
+    # The usual spellings first: CASE evaluates the slower lookup only for the other rows.
+    plain = f"CAST({_ident(found['scale'])} AS VARCHAR)"
+    word = f"lower(trim({plain}))"
+    sel.append(f"CASE WHEN {plain} = '规上' THEN '规上' WHEN {plain} = '规下' THEN '规下' "
+               f"WHEN {word} IN ({_words(_SCALE_WORDS, '规上')}) THEN '规上' "
+               f"WHEN {word} IN ({_words(_SCALE_WORDS, '规下')}) THEN '规下' END AS scale")
+    sel.append(f"CAST({_ident(found['scale'])} AS VARCHAR) AS scale__raw")
+    for key in NUMBER_KEYS:
+        if key not in found:
+            continue
+        raw = _ident(found[key])
+        if _is_number_type(columns[found[key]]):
+            value = f"CAST({raw} AS DOUBLE)"
+            sel.append(f"CASE WHEN isnan({value}) THEN NULL ELSE {value} END AS {key}")
+            sel.append(f"{raw} IS NULL OR isnan({value}) AS {key}__blank")
+            sel.append(f"coalesce(isinf({value}), false) AS {key}__bad")
+        else:
+            text = f"trim(CAST({raw} AS VARCHAR))"
+            markers = ", ".join(_text_lit(m) for m in sorted(MISSING_MARKERS))
+            blank = f"({raw} IS NULL OR lower({text}) IN ({markers}))"
+            # Thousands separators (1,234.5) as the pandas reader accepts them; other text is bad.
+            value = f"TRY_CAST(replace({text}, ',', '') AS DOUBLE)"
+            sel.append(f"CASE WHEN {blank} OR isnan({value}) OR isinf({value}) THEN NULL "
+                       f"ELSE {value} END AS {key}")
+            sel.append(f"{blank} AS {key}__blank")
+            sel.append(f"NOT {blank} AND ({value} IS NULL OR isnan({value}) OR isinf({value})) AS {key}__bad")
+        sel.append(f"CAST({raw} AS VARCHAR) AS {key}__raw")
+    for key in FLAG_KEYS:
+        if key not in found:
+            sel.append(f"false AS {key}")
+            continue
+        raw = _ident(found[key])
+        plain = f"CAST({raw} AS VARCHAR)"
+        word = f"lower(trim({plain}))"
+        yes, no = _words(_FLAG_WORDS, True), _words(_FLAG_WORDS, False)
+        sel.append(f"CASE WHEN {plain} = '否' THEN false WHEN {plain} = '是' THEN true "
+                   f"ELSE coalesce({word} IN ({yes}), false) END AS {key}")
+        sel.append(f"CASE WHEN {raw} IS NULL OR {plain} IN ('是', '否') THEN false "
+                   f"ELSE NOT ({word} IN ({yes}) OR {word} IN ({no})) END AS {key}__bad")
+        sel.append(f"CAST({raw} AS VARCHAR) AS {key}__raw")
+    # Each firm's branch: the first that fits, as muyun._assign_branches.
+    land = "land_area" if "land_area" in found else "CAST(NULL AS DOUBLE)"
+    cases = []
+    for b, branch in enumerate(rule.branches):
+        cond = ["true"]
+        if branch.scale != "all":
+            cond.append(f"scale = {_text_lit(branch.scale)}")
+        if branch.min_land is not None:
+            cond.append(f"{land} >= {_lit(branch.min_land)}")
+        if branch.max_land is not None:
+            cond.append(f"{land} < {_lit(branch.max_land)}")
+        cases.append(f"WHEN {' AND '.join(cond)} THEN {b}")
+    branch_sql = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS INTEGER)"
+    inner = f"SELECT {', '.join(sel)} FROM {reader}"
+    return f"SELECT *, {branch_sql} AS branch_no FROM ({inner})"
+
+
+# -- checks ------------------------------------------------------------------------------------
+
+
+def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[str, str],
+           rule: GradingRule, file: str | None) -> int:
+    """Raise DataError naming the bad cells (at most MAX_LISTED per kind and column); return the rows."""
+    id_col = found.get("id", found.get("name"))
+    tests: list[tuple[str, str, str, str, dict]] = []  # (kind, condition, column, raw value, params)
+    tests.append(("muyun_ent_missing_id", "id = ''", id_col, "id", {}))
+    tests.append(("muyun_ent_bad_scale", "scale IS NULL", found["scale"], "scale__raw", {}))
+    for key in NUMBER_KEYS:
+        if key not in found:
+            continue
+        col = BASE_COLUMNS[key]
+        tests.append(("muyun_ent_non_numeric", f"{key}__bad", found[key], f"{key}__raw",
+                      {"column": found[key], "unit": col.unit}))
+        if col.nonnegative:
+            tests.append(("muyun_ent_negative", f"{key} < 0", found[key], key, {"column": found[key]}))
+    for key in FLAG_KEYS:
+        if key in found:
+            tests.append(("muyun_ent_bad_flag", f"{key}__bad", found[key], f"{key}__raw",
+                          {"column": found[key]}))
+    # Columns a branch with firms needs: present, and filled for that branch's firms.
+    needs: list[tuple[int, str]] = []
+    ranges = any(b.min_land is not None or b.max_land is not None for b in rule.branches)
+    for b, branch in enumerate(rule.branches):
+        needed = dict.fromkeys(c for code in rule.branch_weights(branch) for c in rule.formulas[code][:2])
+        needs.extend((b, key) for key in needed)
+    counts_sql = [f"count(*) FILTER (WHERE {cond})" for _, cond, _, _, _ in tests]
+    counts_sql += [f"count(*) FILTER (WHERE branch_no = {b})" for b in range(len(rule.branches))]
+    counts_sql += [f"count(*) FILTER (WHERE branch_no = {b} AND {key}__blank)"
+                   for b, key in needs if key in found]
+    counts_sql.append("count(*)")
+    counts_sql.append("count(*) FILTER (WHERE land_area__blank)" if "land_area" in found else "0")
+    # Duplicated identifiers: one hash aggregate (the only check that is not a plain scan).
+    row = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchone()
+    assert row is not None
+    n_tests = len(tests)
+    problems: list[Problem] = []
+
+    def cells(kind: str, cond: str, column: str, raw: str, params: dict, count: int) -> None:
+        shown = con.execute(f"SELECT __rn, {raw} FROM firms_raw WHERE {cond} ORDER BY __rn LIMIT {MAX_LISTED}"
+                            ).fetchall()
+        for rn, value in shown:
+            extra = dict(params)
+            if kind in ("muyun_ent_non_numeric", "muyun_ent_bad_scale", "muyun_ent_bad_flag"):
+                extra["value"] = value
+            elif kind == "muyun_ent_negative":
+                extra["value"] = int(value) if float(value).is_integer() else float(value)
+            problems.append(Problem(kind, extra, **_where(file, rn, column, columns)))
+        if count > MAX_LISTED:
+            problems.append(Problem("muyun_ent_more_problems", {"column": column, "n": count - MAX_LISTED},
+                                    file=file))
+
+    for i, (kind, cond, column, raw, params) in enumerate(tests):
+        if row[i]:
+            cells(kind, cond, column, raw, params, int(row[i]))
+    members = row[n_tests:n_tests + len(rule.branches)]
+    blank_counts = iter(row[n_tests + len(rule.branches):-2])
+    if ranges and "land_area" not in found:
+        problems.append(_missing_column("land_area", None, file))
+    elif ranges and row[-1]:
+        col = BASE_COLUMNS["land_area"]
+        cells("muyun_ent_missing_value", "land_area__blank", found["land_area"], "land_area",
+              {"column": found["land_area"], "unit": col.unit}, int(row[-1]))
+    for b, key in needs:
+        branch = rule.branches[b]
+        count = next(blank_counts) if key in found else 0
+        if not members[b]:
+            continue
+        if key not in found:
+            p = _missing_column(key, branch.name, file)
+            if p not in problems:
+                problems.append(p)
+        elif count:
+            col = BASE_COLUMNS[key]
+            before = len(problems)
+            cells("muyun_ent_missing_value", f"branch_no = {b} AND {key}__blank", found[key], "__rn",
+                  {"column": found[key], "unit": col.unit}, int(count))
+            # The same blank cell may be needed by two branches' checks: name it once.
+            fresh = [p for p in problems[before:] if p not in problems[:before]]
+            problems[before:] = fresh
+    if not problems:
+        dup = con.execute("SELECT count(*) - count(DISTINCT id) FROM firms WHERE id <> ''").fetchone()
+        if dup and dup[0]:
+            shown = con.execute(
+                f"SELECT __rn, id, first FROM (SELECT __rn, id, min(__rn) OVER (PARTITION BY id) AS first "
+                f"FROM firms WHERE id <> '') WHERE __rn > first ORDER BY __rn LIMIT {MAX_LISTED}").fetchall()
+            for rn, ident, first in shown:
+                problems.append(Problem("muyun_ent_duplicate_id",
+                                        {"id": ident, "first": int(first) + _HEADER_ROWS + 1},
+                                        **_where(file, rn, id_col, columns)))
+            if dup[0] > MAX_LISTED:
+                problems.append(Problem("muyun_ent_more_problems",
+                                        {"column": id_col, "n": dup[0] - MAX_LISTED}, file=file))
+    if problems:
+        raise DataError(problems)
+    return int(row[-2])
+
+
+def _missing_column(key: str, branch: str | None, file: str | None) -> Problem:
+    col = BASE_COLUMNS[key]
+    what = col.label() if branch is None else f"{col.label()}, {branch}"
+    return Problem("muyun_ent_missing_column", {"column": col.header, "what": what,
+                                               "aliases": ", ".join(col.aliases[:4])}, file=file)
+
+
+def _where(file: str | None, rn: int, column: str, columns: dict[str, str]) -> dict:
+    from zongheng.io.tables import column_letter
+
+    letter = column_letter(list(columns).index(column))
+    return {"file": file, "row": int(rn) + _HEADER_ROWS + 1, "column": f"{letter} ({column})"}
+
+
+# -- grading -----------------------------------------------------------------------------------
+
+
+class _Grading:
+    """The SQL of one grading, built stage by stage from small aggregates read back."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, rule: GradingRule):
+        self.con = con
+        self.rule = rule
+        self.codes = rule.used_indicators
+        self.fw = rule.resolved_framework
+        self.per_mu = {c: rule.formulas[c][1] == "land_area" for c in self.codes}
+        self.weights = [rule.branch_weights(b) for b in rule.branches]
+        self.bench_rows: list[dict] = []
+        self.present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM firms").fetchall()}
+        self._values()
+        self._benchmarks()
+        self._fills()
+        self._totals()
+
+    # Stage 0: the indicators, and who is ranked.
+    def _values(self) -> None:
+        rule = self.rule
+        cols = ["*"]
+        for code in self.codes:
+            num, den, scale = rule.formulas[code]
+            cols.append(f"CASE WHEN {den} > 0 THEN {num} / {den} * {_lit(scale)} END AS {_ident(code)}"
+                        if self._has(num) and self._has(den) else f"CAST(NULL AS DOUBLE) AS {_ident(code)}")
+        no_land = []
+        for b, w in enumerate(self.weights):
+            if any(self.per_mu[c] for c in w):
+                no_land.append(f"(branch_no = {b} AND coalesce({self._land()} <= 0, false))")
+        cols.append(f"({' OR '.join(no_land) or 'false'}) AS no_land")
+        shield = "true" if rule.protected_floor is not None else "veto"
+        self.con.execute(f"CREATE TEMP VIEW valued AS SELECT {', '.join(cols)} FROM firms")
+        self.con.execute("CREATE TEMP VIEW firms_v AS SELECT *, branch_no IS NOT NULL AND NOT exempt "
+                         f"AND NOT no_land AND (NOT protected OR {shield}) AS ranked FROM valued")
+
+    def _has(self, key: str) -> bool:
+        return key in self.present
+
+    def _land(self) -> str:
+        return "land_area" if self._has("land_area") else "CAST(NULL AS DOUBLE)"
+
+    # Stage 1: benchmarks (or efficacy bounds) per branch and indicator over the ranked firms.
+    def _benchmarks(self) -> None:
+        rule = self.rule
+        aggs = ["branch_no", "count(*) FILTER (WHERE ranked) AS ranked_n"]
+        for j, code in enumerate(self.codes):
+            num, den, _ = rule.formulas[code]
+            q = _ident(code)
+            on = f"FILTER (WHERE ranked AND {q} IS NOT NULL)"
+            aggs.append(f"count({q}) {on} AS n{j}")
+            if rule.scoring == "benchmark":
+                if rule.benchmark == "mean":
+                    aggs.append(f"avg({q}) {on} AS m{j}")
+                elif rule.benchmark == "median":
+                    aggs.append(f"quantile_cont({q}, 0.5) {on} AS m{j}")
+                elif self._has(num) and self._has(den):
+                    aggs.append(f"fsum({num}) {on} AS s{j}")
+                    aggs.append(f"fsum({den}) {on} AS d{j}")
+            else:
+                aggs.append(f"min({q}) {on} AS lo{j}")
+                aggs.append(f"max({q}) {on} AS hi{j}")
+        frame = self.con.execute(f"SELECT {', '.join(aggs)} FROM firms_v WHERE branch_no IS NOT NULL "
+                                 "GROUP BY branch_no").df().set_index("branch_no")
+        self.ranked_n = {b: int(frame.at[b, "ranked_n"]) if b in frame.index else 0
+                         for b in range(len(rule.branches))}
+        self.param: dict[tuple[int, str], tuple[float, float]] = {}
+        problems: list[Problem] = []
+        for b, branch in enumerate(rule.branches):
+            given = rule.branch_benchmarks(branch)
+            ranked = self.ranked_n[b] > 0
+
+            def get(name: str, b: int = b) -> float:
+                known = b in frame.index and pd.notna(frame.at[b, name])
+                return float(frame.at[b, name]) if known else np.nan
+
+            for code, weight in self.weights[b].items():
+                j = self.codes.index(code)
+                population = int(get(f"n{j}")) if not np.isnan(get(f"n{j}")) else 0
+                if rule.scoring == "benchmark":
+                    if code in given:
+                        bench, how = given[code], "given"
+                    else:
+                        how = rule.benchmark
+                        if population == 0:
+                            bench = np.nan
+                        elif how in ("mean", "median"):
+                            bench = get(f"m{j}")
+                        else:
+                            bench = get(f"s{j}") / get(f"d{j}") * rule.formulas[code][2]
+                        bench = bench * rule.benchmark_factor
+                    if ranked and not bench > 0:
+                        problems.append(Problem("muyun_grade_bad_benchmark", {
+                            "branch": branch.name, "indicator": self.fw.label(code), "value": _show(bench)}))
+                    self.param[b, code] = (bench, np.nan)
+                    self.bench_rows.append({"branch": branch.name, "indicator": code, "weight": float(weight),
+                                            "benchmark": float(bench), "source": how, "low": np.nan,
+                                            "high": np.nan, "population": population})
+                else:
+                    low, high = (get(f"lo{j}"), get(f"hi{j}")) if population > 0 else (np.nan, np.nan)
+                    self.param[b, code] = (low, high)
+                    self.bench_rows.append({"branch": branch.name, "indicator": code, "weight": float(weight),
+                                            "benchmark": np.nan, "source": "efficacy", "low": float(low),
+                                            "high": float(high), "population": population})
+            for code in self.weights[b]:
+                j = self.codes.index(code)
+                if ranked and not get(f"n{j}") > 0:
+                    problems.append(Problem("muyun_grade_all_undefined", {"branch": branch.name,
+                                                                          "indicator": self.fw.label(code)}))
+            if problems:
+                raise MethodError(problems)
+
+    def _item(self, b: int, code: str) -> str:
+        """Return the SQL of the item score of an indicator for a firm of branch ``b`` (NULL: undefined)."""
+        rule, q, w = self.rule, _ident(code), _lit(self.weights[b][code])
+        first, second = self.param[b, code]
+        if rule.scoring == "benchmark":
+            ratio = f"{q} / {_lit(first)}"
+            if rule.cap is not None:
+                ratio = f"CASE WHEN {q} IS NULL THEN NULL ELSE least({ratio}, {_lit(rule.cap)}) END"
+            return f"({ratio}) * {w}"
+        if np.isnan(first):
+            return "CAST(NULL AS DOUBLE)"
+        width = second - first
+        share = "CAST(0.5 AS DOUBLE)" if width == 0 else f"({q} - {_lit(first)}) / {_lit(width)}"
+        share = f"CASE WHEN {q} IS NULL THEN NULL ELSE greatest(least({share}, 1.0), 0.0) END"
+        return f"({_lit(rule.efficacy_base)} + {_lit(rule.efficacy_span)} * {share}) * {w} / {_lit(100.0)}"
+
+    # Stage 2: the score of undefined items (average or best of the ranked firms' items).
+    def _fills(self) -> None:
+        rule = self.rule
+        self.fill: dict[tuple[int, str], float] = {}
+        aggs = []
+        for b, w in enumerate(self.weights):
+            for code in w:
+                if rule.undefined_item == "zero":
+                    self.fill[b, code] = 0.0
+                    continue
+                how = "avg" if rule.undefined_item == "average" else "max"
+                aggs.append((b, code,
+                             f"{how}({self._item(b, code)}) FILTER (WHERE ranked AND branch_no = {b})"))
+        if aggs:
+            row = self.con.execute(f"SELECT {', '.join(a for _, _, a in aggs)} FROM firms_v").fetchone()
+            assert row is not None
+            for (b, code, _), value in zip(aggs, row, strict=True):
+                self.fill[b, code] = float(value) if value is not None else np.nan
+
+    # Stage 3: items, totals, and each branch's range of totals (for the tie grid).
+    def _totals(self) -> None:
+        rule = self.rule
+        score_cols = []
+        for code in self.codes:
+            cases = []
+            for b, w in enumerate(self.weights):
+                if code not in w:
+                    continue
+                filled = f"coalesce({self._item(b, code)}, {_lit(self.fill[b, code])})"
+                if self.per_mu[code]:  # undefined per-mu items of firms without land stay undefined
+                    filled = f"CASE WHEN no_land THEN NULL ELSE {filled} END"
+                cases.append(f"WHEN branch_no = {b} THEN {filled}")
+            expr = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS DOUBLE)"
+            score_cols.append(f"{expr} AS {_ident(code + '_score')}")
+        totals = []
+        for b, w in enumerate(self.weights):
+            # Left to right, as numpy sums a few columns of a row.
+            terms = " + ".join(_ident(c + "_score") for c in w)
+            totals.append(f"WHEN branch_no = {b} THEN {terms}")
+        total = f"CASE {' '.join(totals)} END" if totals else "CAST(NULL AS DOUBLE)"
+        self.con.execute(f"CREATE TEMP VIEW scored0 AS SELECT *, {', '.join(score_cols)} FROM firms_v")
+        keep = ["__rn", "id", "name", *(["sector"] if self._has("sector") else []), "scale", "branch_no",
+                *[_ident(c) for c in self.codes], *[_ident(c + "_score") for c in self.codes],
+                "ranked", "no_land", "exempt", "protected", "veto"]
+        # Materialised once: the ranking below reads it twice (range of totals, then the windows).
+        self.con.execute(f"CREATE TEMP TABLE scored AS SELECT {', '.join(keep)}, {total} AS total "
+                         "FROM scored0")
+        stats = self.con.execute("SELECT branch_no, count(*), min(total), max(total) FROM scored "
+                                 "WHERE ranked GROUP BY branch_no").fetchall()
+        self.grid: dict[int, tuple[float, float, int, int, tuple[float, float, float]]] = {}
+        for b, count, lo, hi in stats:
+            inv, zero, limit = _tie_grid(int(count), float(lo), float(hi))
+            cuts = tuple(c * count + _EPS for c in rule.branch_cuts(rule.branches[b]))
+            self.grid[int(b)] = (inv, zero, limit, int(count), cuts)  # type: ignore[assignment]
+
+    def write(self, path: Path, metadata: dict[str, str]) -> None:
+        """Rank, grade and COPY the grade list to ``path`` (Parquet)."""
+        rule = self.rule
+        cell, limit, count, grade = [], [], [], []
+        for b, (inv, zero, lim, n, cuts) in self.grid.items():
+            cell.append(f"WHEN branch_no = {b} "
+                        f"THEN CAST(trunc(total * {_lit(inv)} + {_lit(zero)}) AS BIGINT)")
+            limit.append(f"WHEN branch_no = {b} THEN {lim}")
+            count.append(f"WHEN branch_no = {b} THEN {n}")
+            g = " + ".join(f"CAST(rank_ > {_lit(c)} AS INTEGER)" for c in cuts)
+            grade.append(f"WHEN branch_no = {b} THEN {g}")
+
+        def case(parts: list[str], default: str = "NULL") -> str:
+            return f"CASE {' '.join(parts)} ELSE {default} END" if parts else default
+
+        veto_g = GRADES.index(rule.veto_grade)
+        g_expr = f"CASE WHEN veto THEN greatest(g0, {veto_g}) ELSE g0 END"
+        if rule.protected_floor is not None:
+            floor = GRADES.index(rule.protected_floor)
+            g_expr = f"CASE WHEN protected AND NOT veto THEN least({g_expr}, {floor}) ELSE {g_expr} END"
+        names = case([f"WHEN branch_no = {b} THEN {_text_lit(br.name)}"
+                      for b, br in enumerate(rule.branches)])
+        letters = case([f"WHEN g = {i} THEN '{g}'" for i, g in enumerate(GRADES)])
+        reasons = ", ".join(f"CASE WHEN {cond} THEN '{name}' END" for name, cond in (
+            ("no_branch", "branch_no IS NULL"), ("no_land", "no_land"), ("exempt", "exempt"),
+            ("protected", "protected"), ("veto", "veto")))
+        assert list(_BITS) == ["no_branch", "no_land", "exempt", "protected", "veto"]
+        has_sector = self._has("sector")
+        out_cols = ["id", "name", *(["sector"] if has_sector else []), "scale", f"{names} AS branch"]
+        for code in self.codes:
+            out_cols += [_ident(code), _ident(code + "_score")]
+        out_cols += ["total", "CAST(rank_ AS BIGINT) AS rank", "CAST(rank_ AS DOUBLE) / count_ AS percentile",
+                     f"{letters} AS grade", f"concat_ws(';', {reasons}) AS reason"]
+        # Competition ranks with chained ties: sorted by cell, a firm starts a new rank when the
+        # firm above is at least τ (limit_ cells) higher; the others take the start's place. The
+        # running maximum follows pos_ (unique), so firms on equal cells cannot be reordered.
+        # The windows sort only what the ranks need (row, branch, cell), not the firms' text.
+        self.con.execute(f"""
+        CREATE TEMP TABLE ranks AS
+        WITH r0 AS (
+            SELECT __rn, branch_no, {case(cell)} AS cell_, {case(limit)} AS limit_ FROM scored WHERE ranked
+        ), r1 AS (
+            SELECT *, lag(cell_) OVER w AS prev_, row_number() OVER w AS pos_
+            FROM r0 WINDOW w AS (PARTITION BY branch_no ORDER BY cell_ DESC)
+        )
+        SELECT __rn, max(CASE WHEN prev_ IS NULL OR prev_ - cell_ >= limit_ THEN pos_ END)
+               OVER (PARTITION BY branch_no ORDER BY pos_ ROWS UNBOUNDED PRECEDING) AS rank_
+        FROM r1
+        """)
+        sql = f"""
+        WITH r2 AS (
+            SELECT *, {case(count)} AS count_ FROM scored LEFT JOIN ranks USING (__rn)
+        ), r3 AS (
+            SELECT *, CASE WHEN rank_ IS NOT NULL THEN {case(grade)} END AS g0 FROM r2
+        ), everyone AS (
+            -- greatest/least skip NULLs: an ungraded firm stays ungraded explicitly
+            SELECT * EXCLUDE (g0), CASE WHEN g0 IS NOT NULL THEN {g_expr} END AS g FROM r3
+        )
+        SELECT {', '.join(out_cols)} FROM everyone
+        ORDER BY coalesce(branch_no, {len(rule.branches)}), rank_ NULLS LAST, __rn
+        """
+        kv = ", ".join(f"{_text_lit(k)}: {_text_lit(v)}" for k, v in metadata.items())
+        self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet"
+                         + (f", KV_METADATA {{{kv}}})" if kv else ")"))
+
+
+def _tie_grid(n: int, lo: float, hi: float) -> tuple[float, float, int]:
+    """Return the grid (cells per unit, cell of 0) and τ in cells of one branch's totals.
+
+    The same float operations as :func:`zongheng.steps.rank.sorted_places` on one row of
+    finite scores, so a tie there is a tie here.
+    """
+    fine, _ = layout(n)
+    e = float(tie_extent(lo, hi))
+    inv = float(1 << (TIE_BITS + fine)) / e if e > 0 else 0.0
+    zero = 0.5 - lo * inv
+    lo_c = float(np.int64(lo * inv + zero))
+    hi_c = float(np.int64(hi * inv + zero))
+    e_c = float(tie_extent(lo_c - zero, hi_c - zero))
+    steps = e_c * 2.0**-TIE_BITS
+    limit = max(int(np.ceil(steps - 2.0**-20)), 1)
+    return inv, zero, limit
+
+
+# -- output and summary ------------------------------------------------------------------------
+
+
+@contextmanager
+def _scratch(output: Path | None, spill: Path) -> Iterator[Path]:
+    """Yield a temporary Parquet path beside the output (or in the spill folder), removed after."""
+    where = output.parent if output is not None else spill
+    where.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(suffix=".parquet", prefix=".zongheng-grades-", dir=where)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        if os.path.exists(name):
+            os.unlink(name)
+
+
+def _place(con: duckdb.DuckDBPyConnection, scratch: Path, output: Path) -> None:
+    if output.suffix.lower() == ".parquet":
+        def move(tmp: Path) -> None:
+            os.replace(scratch, tmp)
+    else:
+        from zongheng.io.safe_cells import PREFIX, TRIGGERS
+
+        # A firm named "=HYPERLINK(…)" gets a quote in front, as csv_frame does: nothing runs.
+        starts = ", ".join(_text_lit(t) for t in TRIGGERS)
+        present = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_text_lit(str(scratch))})"
+                                             ).fetchall()}
+        safe = ", ".join(f"CASE WHEN left({c}, 1) IN ({starts}) THEN {_text_lit(PREFIX)} || {c} ELSE {c} END "
+                         f"AS {c}" for c in ("id", "name", "sector") if c in present)
+
+        def move(tmp: Path) -> None:
+            con.execute(f"COPY (SELECT * REPLACE ({safe}) FROM read_parquet({_text_lit(str(scratch))})) "
+                        f"TO {_text_lit(str(tmp))} (FORMAT csv, HEADER true)")
+    atomic_write(output, move)
+
+
+def distribution_from_counts(counts: pd.DataFrame, rule: GradingRule) -> pd.DataFrame:
+    """Return :attr:`GradingResult.distribution` from counts per branch and grade.
+
+    ``counts`` has ``branch`` (a name, or None for firms fitting no branch), ``grade``
+    (A–D, or None when not graded) and ``n``.
+    """
+    keys = [b.name for b in rule.branches]
+    table = pd.DataFrame(0, index=keys, columns=list(GRADES), dtype=np.int64)
+    firms = pd.Series(0, index=keys, dtype=np.int64)
+    for branch, grade, n in counts[["branch", "grade", "n"]].itertuples(index=False):  # a few rows
+        if branch is None or pd.isna(branch):
+            continue
+        firms[branch] += int(n)
+        if grade is not None and not pd.isna(grade):
+            table.at[branch, grade] += int(n)
+    frame = table.copy()
+    frame.insert(0, "firms", firms)
+    frame.loc["all"] = frame.sum()
+    frame.loc["all", "firms"] = int(counts["n"].sum())
+    graded = frame[list(GRADES)].sum(axis=1)
+    frame.insert(1, "graded", graded)
+    for g in GRADES:
+        frame[f"{g}_share"] = (frame[g] / graded.where(graded > 0)).astype(float)
+    frame["not_graded"] = frame["firms"] - graded
+    return frame.rename_axis("branch").reset_index()
+
+
+def _summary(con: duckdb.DuckDBPyConnection, path: Path, rule: GradingRule, n: int, d_limit: int | None,
+             bench_rows: list[dict]) -> dict[str, Any]:
+    src = f"read_parquet({_text_lit(str(path))})"
+    counts = con.execute(f"SELECT branch, grade, count(*) AS n FROM {src} GROUP BY ALL").df()
+    codes = rule.used_indicators
+    scores = ", ".join(_ident(c + "_score") for c in codes)
+    limit = "" if d_limit is None else f" LIMIT {int(d_limit)}"
+    head = con.execute(f"SELECT id, name, branch, total, rank, percentile, reason, grade, {scores} "
+                       f"FROM {src} WHERE grade = 'D'{limit}").df()
+    head["rank"] = head["rank"].astype("Int64")
+    d_firms = int(counts.loc[counts["grade"] == "D", "n"].sum())
+    tops_sql = ", ".join([f"max({_ident(c + '_score')})" for c in codes] + ["max(total)"])
+    tops_rows = con.execute(f"SELECT branch, {tops_sql} FROM {src} WHERE branch IS NOT NULL GROUP BY branch"
+                            ).fetchall()
+    tops = [{"branch": r[0], "indicator": c, "top": float(v) if v is not None else np.nan}
+            for r in tops_rows for c, v in zip((*codes, "total"), r[1:], strict=True)]
+    order = {b.name: i for i, b in enumerate(rule.branches)}
+    tops_frame = pd.DataFrame(tops, columns=["branch", "indicator", "top"])
+    tops_frame = tops_frame.sort_values("branch", key=lambda s: s.map(order), kind="stable")
+    tops_frame = tops_frame.reset_index(drop=True)
+    return {
+        "distribution": distribution_from_counts(counts, rule),
+        "benchmarks": pd.DataFrame(bench_rows, columns=["branch", "indicator", "weight", "benchmark",
+                                                        "source", "low", "high", "population"]),
+        "d_list": _d_list(head, codes, rule),
+        "d_firms": d_firms,
+        "tops": tops_frame,
+    }
