@@ -93,7 +93,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     sheet : str or int, optional
         Excel sheet (pandas).
     scheduler : str, optional
-        The Dask scheduler's address (``tcp://host:8786``); a local cluster without it.
+        The Dask scheduler's address (``tcp://host:8786``); without it, Dask's threads in this process.
     d_limit : int or None
         Rows of the D list kept in the summary (None: all).
     **options
@@ -119,13 +119,13 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         raise DataError([Problem("engine_output_not_duckdb",
                                  {"engine": chosen, "suffix": Path(output).suffix})])
-    synthetic = bool(options.get("synthetic"))
-    options = {k: v for k, v in options.items() if k in ("memory_limit", "temp_directory", "threads")}
-    if chosen == "duckdb":
-        if synthetic:  # said in the Parquet file's metadata, as write_synthetic says it of the table
-            from zongheng.enterprise.generator import SYNTHETIC_NOTE
+    options = {k: v for k, v in options.items()
+               if k in ("memory_limit", "temp_directory", "threads", "synthetic")}
+    if options.pop("synthetic", False):  # said in the Parquet output's metadata, as of the table
+        from zongheng.enterprise.generator import SYNTHETIC_NOTE
 
-            options["metadata"] = {"zongheng.synthetic": SYNTHETIC_NOTE}
+        options["metadata"] = {"zongheng.synthetic": SYNTHETIC_NOTE}
+    if chosen == "duckdb":
         from zongheng.enterprise.engines.duckdb_engine import grade_duckdb
 
         return grade_duckdb(source, rule, output=output, d_limit=d_limit, **options)
@@ -133,4 +133,5 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         module = importlib.import_module("zongheng.enterprise.engines.dask_engine")
     except ImportError as exc:
         raise DataError([Problem("engine_dask_missing", {"error": str(exc)})]) from None
-    return module.grade_dask(source, rule, output=output, scheduler=scheduler, d_limit=d_limit)
+    return module.grade_dask(source, rule, output=output, scheduler=scheduler, d_limit=d_limit,
+                             metadata=options.get("metadata"))
