@@ -57,9 +57,8 @@ def worker(case: str, units: int, repeats: int, src: str) -> dict:
     sys.path.insert(0, str(HERE))
     import gc
 
-    from synthetic import make_framework, make_panel
-
     import zongheng as zh
+    from synthetic import make_framework, make_panel
     from zongheng.method import read_method
 
     framework = make_framework(40)

@@ -20,7 +20,7 @@ from zongheng.steps.rank import group_codes
 from zongheng.steps.treat import Winsorise
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from synthetic import make_framework, make_panel  # noqa: E402
+from synthetic import make_framework, make_panel
 
 ASEM = Path(zh.__file__).parent / "datasets" / "asem" / "method.yaml"
 

@@ -73,7 +73,7 @@ def group_label(framework: Any, group: str, lang: str = "zh") -> str:
 
 
 def write_evaluation(evaluation: Evaluation, path: str | Path, *, lang: str = "zh") -> Path:
-    """Write an evaluation by the file's suffix: ``.csv``, ``.xlsx``, ``.json`` or ``.parquet`` (评价结果输出).
+    """Write an evaluation by its suffix: ``.csv``, ``.xlsx``, ``.json`` or ``.parquet`` (评价结果输出).
 
     The file is written to a temporary name and moved into place, so a failure
     never leaves a half-written file.
