@@ -108,7 +108,8 @@ def worker(case: str, units: int, repeats: int, src: str) -> dict:
     result = {"case": case, "units": units, "indicators": 40, "repeats": repeats,
               "median_s": statistics.median(walls), "min_s": min(walls),
               "cpu_median_s": statistics.median(cpus), "peak_rss_mib": status_mib("VmHWM"),
-              "panel_rss_mib": base, "generation_peak_mib": generation_peak, "load_before": load_before, "load_after": os.getloadavg()[0],
+              "panel_rss_mib": base, "generation_peak_mib": generation_peak,
+              "load_before": load_before, "load_after": os.getloadavg()[0],
               "src": src}
     if case == "parquet":
         result.update(rows=rows, file_mib=size / 2**20)

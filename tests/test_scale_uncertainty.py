@@ -8,8 +8,7 @@ import pytest
 from scipy import sparse
 
 import zongheng as zh
-from zongheng.analysis.uncertainty import analyse, default_spec, evaluate, rank_quantile, sample
-from zongheng.analysis.uncertainty import engine
+from zongheng.analysis.uncertainty import analyse, default_spec, engine, evaluate, rank_quantile, sample
 
 
 @pytest.fixture(scope="module")
