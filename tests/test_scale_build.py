@@ -13,7 +13,7 @@ import pytest
 import zongheng as zh
 from zongheng.io.results import write_evaluation, write_tidy_parquet
 from zongheng.method import read_method
-from zongheng.steps import Context, Scope
+from zongheng.steps import Context, Scope, impute, rank
 from zongheng.steps.impute import GroupMean, GroupMedian
 from zongheng.steps.normalise import minmax
 from zongheng.steps.rank import group_codes
@@ -71,7 +71,9 @@ def test_winsorise_with_ties_at_the_edge_of_the_tails(fw, monkeypatch):
         np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name), err_msg=name)
 
 
-def test_group_mean_fill_is_the_group_nanmean(fw, panel):
+@pytest.mark.parametrize("sparse_from", [0, 10**9])  # the sparse product and the group loop
+def test_group_mean_fill_is_the_group_nanmean(fw, panel, monkeypatch, sparse_from):
+    monkeypatch.setattr(impute, "_SPARSE_FROM", sparse_from)
     ctx = _ctx(fw, panel)
     state = GroupMean(group="EurAsia_group").fit(panel.values, ctx)
     labels = panel.group("EurAsia_group")
@@ -97,7 +99,9 @@ def test_group_median_fill(fw, panel):
                                   np.nanmedian(panel.values[:, members], axis=1))
 
 
-def test_group_codes_number_labels_in_order_and_skip_no_label():
+@pytest.mark.parametrize("factorize_from", [0, 10**9])  # pandas.factorize and the dict
+def test_group_codes_number_labels_in_order_and_skip_no_label(monkeypatch, factorize_from):
+    monkeypatch.setattr(rank, "_FACTORIZE_FROM", factorize_from)
     labels = np.array(["b", "a", None, "b", " ", np.nan, 1, 1.0, pd.NA, "a"], dtype=object)
     assert group_codes(labels).tolist() == [0, 1, -1, 0, -1, -1, 2, 2, -1, 1]
     assert group_codes(np.array([], dtype=object)).tolist() == []

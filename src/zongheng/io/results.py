@@ -224,8 +224,8 @@ def write_tidy_parquet(ev: Evaluation, path: str | Path, *, chunk_rows: int = PA
     text_type = pa.dictionary(pa.int32(), pa.string())
     schema = pa.schema([("unit", text_type), ("name", text_type), ("period", text_type),
                         ("node", text_type), ("node_name", text_type), ("level", pa.int16()),
-                        ("score", pa.float64()), ("rank", pa.int64()),
-                        *[(f"rank_in_{g}", pa.int64()) for g in groups]],
+                        ("score", pa.float64()), ("rank", pa.int32()),
+                        *[(f"rank_in_{g}", pa.int32()) for g in groups]],
                        metadata={b"zongheng": json.dumps({
                            "method": ev.method.to_dict(), "index": fw.root.code},
                            ensure_ascii=False, default=str).encode()})
@@ -234,7 +234,7 @@ def write_tidy_parquet(ev: Evaluation, path: str | Path, *, chunk_rows: int = PA
 
     def ranks(array: np.ndarray) -> pa.Array:
         missing = np.isnan(array)
-        return pa.array(np.where(missing, 0, array).astype(np.int64), mask=missing)
+        return pa.array(np.where(missing, 0, array).astype(np.int32), mask=missing)
 
     def chunk(p: int, a: int, b: int) -> pa.RecordBatch:
         unit_index = np.repeat(np.arange(b - a, dtype=np.int32), n_n)
@@ -254,7 +254,8 @@ def write_tidy_parquet(ev: Evaluation, path: str | Path, *, chunk_rows: int = PA
         return pa.RecordBatch.from_arrays(columns, schema=schema)
 
     rows = 0
-    with pq.ParquetWriter(str(path), schema, compression="zstd") as writer:
+    # Snappy: about a third faster to write than zstd here (measured), the file a little larger.
+    with pq.ParquetWriter(str(path), schema, compression="snappy") as writer:
         for p in range(n_p):
             for a in range(0, n_u, per_chunk):
                 batch = chunk(p, a, min(n_u, a + per_chunk))

@@ -278,10 +278,12 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
     time (one pass over the data, temporaries of a few indicators' size);
     another statistic is computed group by group.
     """
-    from scipy import sparse
-
     n_periods, n_units, n_ind = values.shape
     n_groups = int(codes.max()) + 1 if codes.size else 0
+    if n_units <= _SPARSE_FROM or function is not np.nanmean:
+        return _group_statistics_by_group(function, values, codes, n_groups)
+    from scipy import sparse  # large panels only: a bundled build never imports scipy
+
     labelled = np.flatnonzero(codes >= 0)
     onehot = sparse.csr_matrix((np.ones(labelled.size), (codes[labelled], labelled)),
                                shape=(n_groups, n_units))
@@ -299,9 +301,23 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
                 counts = onehot.sum(axis=1).A - n_missing
                 with np.errstate(invalid="ignore", divide="ignore"):
                     stats[p, :, start:start + block] = np.where(counts > 0, sums / counts, np.nan)
-    if function is not np.nanmean:
-        for k in range(n_groups):  # a loop over groups, not units
-            stats[:, k, :] = _statistic(function, values[:, codes == k, :])[:, 0, :]
+    return stats, missing
+
+
+#: Above this many units the group mean is a sparse matrix product (scipy), else group by group.
+_SPARSE_FROM = 20_000
+
+
+def _group_statistics_by_group(function, values: np.ndarray, codes: np.ndarray,
+                               n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_group_statistics` group by group (a loop over groups, not units)."""
+    n_periods, _, n_ind = values.shape
+    stats = np.full((n_periods, n_groups, n_ind), np.nan)
+    missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
+    for k in range(n_groups):
+        members = values[:, codes == k, :]
+        stats[:, k, :] = _statistic(function, members)[:, 0, :]
+        missing[:, k, :] = np.isnan(members).any(axis=1)
     return stats, missing
 
 
