@@ -115,7 +115,7 @@ def build_command(
     period: Annotated[str | None, typer.Option(help="时期 period to show (default: last)")] = None,
     group: Annotated[str | None, typer.Option(help="分组列 group column for ranks within")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o",
-                                                help="输出 .csv | .xlsx | .json")] = None,
+                                                help="输出 .csv | .xlsx | .json | .parquet")] = None,
     dataset: DatasetOpt = None,
     sheet: SheetOpt = None,
     units: UnitsOpt = None,
@@ -125,8 +125,11 @@ def build_command(
     """构建评价并输出排名 — build the evaluation and print the ranking."""
     use_lang(lang)
     check_output(output, {"FRAMEWORK": framework, "DATA": data, "--method": method, "--units": units},
-                 suffixes=(".csv", ".xlsx", ".json"))
-    ev, note = load_evaluation(framework, data, method, dataset, sheet, units)
+                 suffixes=(".csv", ".xlsx", ".json", ".parquet"))
+    # Only the workbook shows the data of each stage; otherwise keeping them costs memory alone
+    # (each stage as much as the data: gigabytes at 10⁶ units).
+    keep = "all" if output is not None and output.suffix.lower() == ".xlsx" else "final"
+    ev, note = load_evaluation(framework, data, method, dataset, sheet, units, keep=keep)
     check_period(ev, period)
     _print_ranking(ev, period, group, note, top)
     if output is not None:

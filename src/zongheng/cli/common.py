@@ -493,16 +493,17 @@ def refuse_attainment(framework: Framework) -> None:
 def load_evaluation(framework: Path | None, data: Path | None, method: Path | None,
                     dataset: str | None, sheet: str | None = None,
                     units: Path | None = None, *, status: str | None = None,
-                    ) -> tuple[Evaluation, str | None]:
+                    keep: str = "all") -> tuple[Evaluation, str | None]:
     """Build the evaluation from files or a bundled dataset; return it and a provenance note.
 
     A target-attainment framework (生态文明) is refused: it has no composite to build.
+    ``keep="final"`` keeps only the scores (see :func:`zongheng.build`).
     """
     from zongheng.build import build
 
     inputs = load_inputs(framework, data, method, dataset, sheet, units)
     refuse_attainment(inputs.framework)
-    ev = run(lambda: build(inputs.framework, inputs.panel, inputs.method), status=status)
+    ev = run(lambda: build(inputs.framework, inputs.panel, inputs.method, keep=keep), status=status)
     return ev, inputs.note
 
 

@@ -11,6 +11,10 @@
   Chinese sheets and headers with indicator names, every period, formats,
   frozen headers and filters, the method in words.
 - ``.json``: everything with codes and full precision, for programs.
+- ``.parquet``: the tidy table of the CSV with codes as headers and full
+  precision (``unit, name, period, node, node_name, level, score, rank,
+  rank_in_<group>``), streamed in chunks of units with pyarrow's
+  ``ParquetWriter``: a million units × 51 nodes never make one giant frame.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from zongheng.io.safe_cells import csv_frame
 if TYPE_CHECKING:  # io sits below the core: it names the evaluation, never imports it
     from zongheng.evaluation import Evaluation
 
-__all__ = ["csv_table", "group_label", "write_evaluation"]
+__all__ = ["csv_table", "group_label", "write_evaluation", "write_tidy_parquet"]
 
 register_messages({
     "results.unit": ("单位代码", "unit"), "results.name": ("单位名称", "name"),
@@ -40,8 +44,8 @@ register_messages({
     "results.node_name": ("指标名称", "node name"), "results.level": ("层级", "level"),
     "results.score": ("得分", "score"), "results.rank": ("排名", "rank"),
     "results.rank_in": ("组内排名（{group}）", "rank in {group}"),
-    "results.bad_suffix": ("不支持的输出类型 {suffix!r}；请用 .csv、.xlsx 或 .json",
-                           "unsupported output type {suffix!r}; use .csv, .xlsx or .json"),
+    "results.bad_suffix": ("不支持的输出类型 {suffix!r}；请用 .csv、.xlsx、.json 或 .parquet",
+                           "unsupported output type {suffix!r}; use .csv, .xlsx, .json or .parquet"),
 })
 
 
@@ -69,7 +73,7 @@ def group_label(framework: Any, group: str, lang: str = "zh") -> str:
 
 
 def write_evaluation(evaluation: Evaluation, path: str | Path, *, lang: str = "zh") -> Path:
-    """Write an evaluation by the file's suffix: ``.csv``, ``.xlsx`` or ``.json`` (评价结果输出).
+    """Write an evaluation by its suffix: ``.csv``, ``.xlsx``, ``.json`` or ``.parquet`` (评价结果输出).
 
     The file is written to a temporary name and moved into place, so a failure
     never leaves a half-written file.
@@ -93,7 +97,8 @@ def write_evaluation(evaluation: Evaluation, path: str | Path, *, lang: str = "z
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".json": _write_json}
+    writers = {".csv": _write_csv, ".xlsx": _write_xlsx, ".json": _write_json,
+               ".parquet": _write_parquet}
     if suffix not in writers:
         raise ValueError(text("results.bad_suffix", lang, suffix=suffix))
     return atomic_write(path, lambda tmp: writers[suffix](evaluation, tmp, lang))
@@ -170,3 +175,90 @@ def _write_json(ev: Evaluation, path: Path, lang: str) -> None:
     }
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=_clean),
                     encoding="utf-8")
+
+
+#: Rows of one Parquet row group (and of the arrays made at a time): about 50 MB of columns.
+PARQUET_CHUNK_ROWS = 1 << 21
+
+
+def _write_parquet(ev: Evaluation, path: Path, lang: str) -> None:
+    write_tidy_parquet(ev, path)
+
+
+def write_tidy_parquet(ev: Evaluation, path: str | Path, *, chunk_rows: int = PARQUET_CHUNK_ROWS) -> int:
+    """Stream the tidy scores to a Parquet file, one chunk of units at a time (整洁表流式输出).
+
+    One row per period, unit and node, in that order (the rows of
+    :meth:`Evaluation.to_frame`): ``unit, name, period, node, node_name,
+    level, score, rank`` and ``rank_in_<group>`` for each group column; scores
+    at full precision, ranks as nullable integers. Text columns are
+    dictionary-encoded, each chunk holding only its own units, so memory stays
+    that of one chunk whatever the number of units.
+
+    Parameters
+    ----------
+    ev : Evaluation
+    path : path
+        Written as it is (callers wanting an all-or-nothing file use
+        :func:`write_evaluation`, which writes to a temporary name first).
+    chunk_rows : int
+        Rows per chunk (and per row group), rounded to whole units.
+
+    Returns
+    -------
+    int
+        The number of rows written.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n_p, n_u, n_n = ev.scores.shape
+    fw = ev.framework
+    units = pa.array(list(ev.panel.units), pa.string())
+    names = pa.array([str(x) for x in ev.panel.names()], pa.string())
+    periods = pa.array([str(x) for x in ev.panel.periods], pa.string())
+    nodes = pa.array(list(ev.node_codes), pa.string())
+    node_names = pa.array([fw.label(c, "zh") for c in ev.node_codes], pa.string())
+    levels = np.array([fw.levels[c] for c in ev.node_codes], dtype=np.int16)
+    groups = list(ev.panel.groups)
+    text_type = pa.dictionary(pa.int32(), pa.string())
+    schema = pa.schema([("unit", text_type), ("name", text_type), ("period", text_type),
+                        ("node", text_type), ("node_name", text_type), ("level", pa.int16()),
+                        ("score", pa.float64()), ("rank", pa.int32()),
+                        *[(f"rank_in_{g}", pa.int32()) for g in groups]],
+                       metadata={b"zongheng": json.dumps({
+                           "method": ev.method.to_dict(), "index": fw.root.code},
+                           ensure_ascii=False, default=str).encode()})
+    per_chunk = max(1, chunk_rows // max(n_n, 1))
+    node_index = np.arange(n_n, dtype=np.int32)
+
+    def ranks(array: np.ndarray) -> pa.Array:
+        missing = np.isnan(array)
+        return pa.array(np.where(missing, 0, array).astype(np.int32), mask=missing)
+
+    def chunk(p: int, a: int, b: int) -> pa.RecordBatch:
+        unit_index = np.repeat(np.arange(b - a, dtype=np.int32), n_n)
+        node_codes = pa.array(np.tile(node_index, b - a))
+        columns = [
+            pa.DictionaryArray.from_arrays(pa.array(unit_index), units[a:b]),
+            pa.DictionaryArray.from_arrays(pa.array(unit_index), names[a:b]),
+            pa.DictionaryArray.from_arrays(pa.array(np.zeros(len(unit_index), np.int32)),
+                                           periods[p:p + 1]),
+            pa.DictionaryArray.from_arrays(node_codes, nodes),
+            pa.DictionaryArray.from_arrays(node_codes, node_names),
+            pa.array(np.tile(levels, b - a)),
+            pa.array(ev.scores[p, a:b].ravel()),
+            ranks(ev.ranks[p, a:b].ravel()),
+            *[ranks(ev.group_ranks(g)[p, a:b].ravel()) for g in groups],
+        ]
+        return pa.RecordBatch.from_arrays(columns, schema=schema)
+
+    rows = 0
+    # Snappy: about a third faster to write than zstd here (measured), the file a little larger.
+    with pq.ParquetWriter(str(path), schema, compression="snappy") as writer:
+        for p in range(n_p):
+            for a in range(0, n_u, per_chunk):
+                batch = chunk(p, a, min(n_u, a + per_chunk))
+                writer.write_batch(batch, row_group_size=batch.num_rows)
+                rows += batch.num_rows
+    return rows

@@ -265,6 +265,14 @@ class Arithmetic(Aggregator):
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
         """Return the weighted mean of the known children of each parent."""
+        # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
+        # the other columns would multiply by zero at the cost of a pass over the data.
+        rows = np.flatnonzero(np.any(weights != 0, axis=-1))
+        if rows.size and rows.size < values.shape[-1]:
+            if rows[-1] - rows[0] + 1 == rows.size:  # contiguous children: a view, no copy
+                values, weights = values[..., rows[0]:rows[-1] + 1], weights[rows[0]:rows[-1] + 1]
+            else:
+                values, weights = values[..., rows], weights[rows]
         known = ~np.isnan(values)
         numerator = np.where(known, values, 0.0) @ weights
         denominator = known.astype(np.float64) @ weights

@@ -75,13 +75,16 @@ class ByFramework(Step):
         column = state.column_
         if (column < 0).all():
             return values
-        dens = ctx.panel.denominators
-        divisor = np.ones(values.shape[-3:])
-        has = column >= 0
+        has = np.flatnonzero(column >= 0)
+        divisor = ctx.panel.denominators[..., column[has]]  # only the columns divided
+        divisor = np.where(divisor == 0, np.nan, divisor)
+        # Other columns are x/1·scale = x·scale exactly: copied, not divided by a full array of ones.
+        out = np.array(values, dtype=np.float64, copy=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            divisor[..., has] = dens[..., column[has]]
-            divisor[divisor == 0] = np.nan
-            return values / divisor * self.scale
+            out[..., has] = values[..., has] / divisor
+        if self.scale != 1:
+            out *= self.scale
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,6 +67,36 @@ class FillState(State):
     unfilled_: np.ndarray | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class GroupFillState(State):
+    """A statistic per group (``stats_``: period, group, indicator) and each unit's group (``codes_``).
+
+    Held per group rather than per cell: at 10⁶ units a full (period, unit,
+    indicator) array of fills would cost as much memory as the data.
+    """
+
+    stats_: np.ndarray
+    codes_: np.ndarray
+
+    @property
+    def fill_(self) -> np.ndarray:
+        """Return the value filled into each cell (period, unit, indicator; NaN: no group)."""
+        padded = np.concatenate([self.stats_, np.full(self.stats_[:, :1].shape, np.nan)], axis=1)
+        return padded[:, self.codes_, :]  # code −1 picks the NaN column
+
+    def fill(self, values: np.ndarray) -> np.ndarray:
+        """Return ``values`` with each missing cell filled from its group (leading axes broadcast)."""
+        out = np.array(values, dtype=np.float64, copy=True)
+        where = np.nonzero(np.isnan(out))  # the few missing cells only, not the whole array
+        p, u, i = where[-3:]
+        codes = self.codes_[u]
+        known = codes >= 0
+        fill = np.full(len(u), np.nan)
+        fill[known] = self.stats_[p[known], codes[known], i[known]]
+        out[where] = fill
+        return out
+
+
 @register
 @dataclass(frozen=True)
 class NoImpute(Imputer):
@@ -172,7 +202,6 @@ class _Group(Imputer):
             raise MethodError([Problem("method_unknown_group", {
                 "group": self.group, "found": ", ".join(ctx.panel.groups)})])
         labels = ctx.panel.group(self.group)
-        fill = np.full(values.shape, np.nan)
         problems = []
         codes = group_codes(labels)  # −1 for a missing label (None, NaN, pd.NA, blank): no group
         lacking = (codes < 0) & np.isnan(values).any(axis=(0, 2))
@@ -181,22 +210,21 @@ class _Group(Imputer):
             problems.append(Problem("impute_group_unlabelled", {
                 "group": self.group, "n": len(units), "units": ", ".join(units[:5])},
                 key="impute"))
-        for k, label in enumerate(dict.fromkeys(labels[codes >= 0])):  # loop over groups, not units
-            members = codes == k
-            stat = _statistic(self.statistic, values[..., members, :])
-            fill[..., members, :] = stat
-            gap = np.isnan(stat[..., 0, :]) & np.isnan(values[..., members, :]).any(axis=-2)
-            for p, i in zip(*np.nonzero(gap), strict=True):
-                problems.append(Problem("method_group_all_missing", {
-                    "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
-                    "group": self.group, "value": label}))
+        stats, missing = _group_statistics(self.statistic, values, codes)
+        # A group with some missing cells but no value to fill them from (period, group, indicator).
+        gap = np.isnan(stats) & missing
+        names = list(dict.fromkeys(labels[codes >= 0]))
+        for p, k, i in zip(*np.nonzero(gap), strict=True):  # a loop over the problems found only
+            problems.append(Problem("method_group_all_missing", {
+                "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
+                "group": self.group, "value": names[k]}))
         if problems:
             raise MethodError(problems)
-        return FillState(fill_=fill)
+        return GroupFillState(stats_=stats, codes_=codes)
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Fill the missing values with their group's statistic."""
-        return _fill(values, state.fill_)
+        return state.fill(values)
 
 
 @register
@@ -240,6 +268,57 @@ class GroupMedian(_Group):
 
     key = "group_median"
     statistic = staticmethod(np.nanmedian)
+
+
+def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return a statistic of each group and whether the group has a missing cell.
+
+    Both shaped (period, group, indicator); units with code −1 belong to no
+    group. The mean is a sparse one-hot matrix product, a few indicators at a
+    time (one pass over the data, temporaries of a few indicators' size);
+    another statistic is computed group by group.
+    """
+    n_periods, n_units, n_ind = values.shape
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    if n_units <= _SPARSE_FROM or function is not np.nanmean:
+        return _group_statistics_by_group(function, values, codes, n_groups)
+    from scipy import sparse  # large panels only: a bundled build never imports scipy
+
+    labelled = np.flatnonzero(codes >= 0)
+    onehot = sparse.csr_matrix((np.ones(labelled.size), (codes[labelled], labelled)),
+                               shape=(n_groups, n_units))
+    stats = np.full((n_periods, n_groups, n_ind), np.nan)
+    missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
+    block = 8
+    for p in range(n_periods):
+        for start in range(0, n_ind, block):
+            x = values[p, :, start:start + block]
+            unknown = np.isnan(x)
+            n_missing = onehot @ unknown.astype(np.float64)
+            missing[p, :, start:start + block] = n_missing > 0
+            if function is np.nanmean:
+                sums = onehot @ np.where(unknown, 0.0, x)
+                counts = onehot.sum(axis=1).A - n_missing
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    stats[p, :, start:start + block] = np.where(counts > 0, sums / counts, np.nan)
+    return stats, missing
+
+
+#: Above this many units the group mean is a sparse matrix product (scipy), else group by group.
+_SPARSE_FROM = 20_000
+
+
+def _group_statistics_by_group(function, values: np.ndarray, codes: np.ndarray,
+                               n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_group_statistics` group by group (a loop over groups, not units)."""
+    n_periods, _, n_ind = values.shape
+    stats = np.full((n_periods, n_groups, n_ind), np.nan)
+    missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
+    for k in range(n_groups):
+        members = values[:, codes == k, :]
+        stats[:, k, :] = _statistic(function, members)[:, 0, :]
+        missing[:, k, :] = np.isnan(members).any(axis=1)
+    return stats, missing
 
 
 def _statistic(function, values: np.ndarray) -> np.ndarray:

@@ -264,11 +264,24 @@ def minmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.nda
     range; missing values stay missing. Broadcasts over any leading axes.
     """
     span = hi - lo
+    # The same arithmetic as low + (high − low)·(x − lo)/span, done in place on one array:
+    # at 10⁶ units every temporary of the data's size costs a pass over 320 MB.
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = (values - lo) / span
-    share = np.where(direction < 0, 1.0 - share, share)
-    share = np.where((span == 0) & ~np.isnan(values), 0.5, share)
-    return low + (high - low) * share
+        share = np.subtract(values, lo, dtype=np.float64)
+        share /= span
+    direction = np.asarray(direction)
+    if direction.ndim == 1 and share.ndim and direction.shape[0] == share.shape[-1]:
+        reverse = np.flatnonzero(direction < 0)  # only the lower-is-better columns are touched
+        if reverse.size:
+            share[..., reverse] = 1.0 - share[..., reverse]
+    else:
+        share = np.where(direction < 0, 1.0 - share, share)
+    constant = np.asarray(span == 0)
+    if constant.any():
+        share = np.where(constant & ~np.isnan(values), 0.5, share)
+    share *= high - low
+    share += low
+    return share
 
 
 @register

@@ -160,7 +160,8 @@ class AggregateStage(Step):
             weights.update(used)
             scores[..., columns] = self.aggregator(level).combine(scores, matrix, ctx)
         if ctx.included is not None and not ctx.included.all():
-            scores = np.where(ctx.included[..., None], scores, np.nan)
+            # In place on the array made here: a np.where would copy every score.
+            scores[..., ~np.broadcast_to(ctx.included, scores.shape[:-1]), :] = np.nan
         return AggregateState(weights_=weights), scores
 
 

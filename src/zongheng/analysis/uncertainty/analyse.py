@@ -80,6 +80,8 @@ def rank_quantile(counts: np.ndarray, level: float) -> np.ndarray:
     >>> rank_quantile(np.array([[0, 2, 1, 1]]), 0.95).tolist()
     [3.0]
     """
+    if not isinstance(counts, np.ndarray) and hasattr(counts, "tocsr"):
+        return _sparse_quantile(counts, level)
     cumulative = np.cumsum(counts, axis=1)
     total = cumulative[:, -1]
     # In integers, cumulative ≥ level · total exactly (levels are multiples of 1e-6).
@@ -90,7 +92,63 @@ def rank_quantile(counts: np.ndarray, level: float) -> np.ndarray:
     return first
 
 
+def _entries(counts: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return row, rank and count of every stored entry of sparse counts, by row then rank."""
+    csr = counts.tocsr()
+    csr.sum_duplicates()
+    csr.sort_indices()
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    return rows, csr.indices.astype(np.int64), csr.data.astype(np.int64)
+
+
+def _sparse_quantile(counts: Any, level: float) -> np.ndarray:
+    """:func:`rank_quantile` of sparse counts: the same integer test on the stored entries."""
+    rows, ranks, data = _entries(counts)
+    n_rows = counts.shape[0]
+    total = np.bincount(rows, weights=data, minlength=n_rows).astype(np.int64)
+    cumulative = np.cumsum(data)
+    before = np.zeros(n_rows, dtype=np.int64)  # the running sum at the start of each row
+    before[1:] = np.cumsum(total)[:-1]
+    cumulative -= before[rows]
+    num = round(level * 1_000_000)
+    reached = np.flatnonzero(cumulative * 1_000_000 >= num * total[rows])
+    out = np.full(n_rows, np.nan)
+    first_rows, first = np.unique(rows[reached], return_index=True)  # the first entry reached per row
+    out[first_rows] = ranks[reached[first]]
+    out[total == 0] = np.nan
+    return out
+
+
+def _sparse_stats(counts: Any, nominal: np.ndarray, top: int, places: int) -> dict[str, np.ndarray]:
+    """:func:`_stats` of sparse counts, from the stored entries only."""
+    rows, ranks, data = _entries(counts)
+    n_rows = counts.shape[0]
+    total = np.bincount(rows, weights=data, minlength=n_rows)
+    moved = np.abs(ranks - nominal[rows])
+    known = np.isfinite(nominal)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        in_top = np.bincount(rows, weights=data * ((ranks >= 1) & (ranks <= top)), minlength=n_rows)
+        shift = np.bincount(rows, weights=data * np.nan_to_num(moved), minlength=n_rows) / total
+        far = np.bincount(rows, weights=data * (moved > places), minlength=n_rows) / total
+        return {
+            "median": _sparse_quantile(counts, 0.5), "q05": _sparse_quantile(counts, 0.05),
+            "q95": _sparse_quantile(counts, 0.95),
+            "p_top": np.where(total > 0, in_top / total, np.nan),
+            "shift": np.where(known, shift, np.nan),
+            "moved": np.where(known, far, np.nan),
+        }
+
+
+def _row(counts: Any, u: int) -> np.ndarray:
+    """Return one unit's counts as a dense row (sparse counts densify one row only)."""
+    if isinstance(counts, np.ndarray):
+        return counts[u]
+    return np.asarray(counts.tocsr()[[u]].toarray()).ravel()
+
+
 def _stats(counts: np.ndarray, nominal: np.ndarray, top: int, places: int) -> dict[str, np.ndarray]:
+    if not isinstance(counts, np.ndarray) and hasattr(counts, "tocsr"):
+        return _sparse_stats(counts, nominal, top, places)
     ranks = np.arange(counts.shape[1])
     total = counts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -176,13 +234,13 @@ def _unit_detail(result: UncertaintyResult, unit: str, group: str | None,
     else:
         raise MethodError([Problem("unc_unknown_unit", {"unit": unit,
                                                         "found": ", ".join(result.units[:8])}, key="unit")])
-    counts = result.counts[u]
+    counts = _row(result.counts, u)
     detail: dict[str, Any] = {"unit": result.units[u], "name": result.names[u],
                               "nominal_rank": _rank(result.nominal_rank[u]),
                               "p_top": _share(counts[1:top + 1].sum(), counts.sum()),
                               "ranked": _share(counts.sum(), result.n_samples)}
     if group is not None:
-        counts = result.group_counts[group][u]  # the distribution is that of the rank in the group
+        counts = _row(result.group_counts[group], u)  # the distribution is that of the rank in the group
         label = result.group_labels[group][u]
         detail.update({"group": group, "label": None if _missing(label) else label,
                        "nominal_rank_in_group": _rank(result.nominal_group_rank[group][u]),

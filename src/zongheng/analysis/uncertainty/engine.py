@@ -24,6 +24,10 @@ left by the order of floating-point sums are ties, not ranks. Within a group,
 the group's units are ranked on their own. Each batch row is sorted once
 (grid cell and unit packed into one integer), and only rank counts per unit
 are kept (units × ranks), so memory does not grow with the number of samples.
+Above :data:`DENSE_UNITS` units the counts are kept sparse (a
+``scipy.sparse.csr_array`` of the (unit, rank) pairs that occurred): units²
+integers would be 80 GB at 10⁵ units, while the pairs that occur are at most
+units × samples and in practice each unit's few neighbouring ranks.
 The nominal ranks are the build's own (``ev.ranks`` of the index).
 
 BLAS runs on one thread during the batches (``threadpoolctl``): the products
@@ -61,10 +65,68 @@ from zongheng.steps.rank import (
     tie_extent,
 )
 
-__all__ = ["ChunkResult", "Engine", "competition_ranks"]
+__all__ = ["ChunkResult", "Engine", "add_counts", "competition_ranks", "empty_counts"]
 
 #: Elements (float64) of the largest batch array: about 8 MiB each, so batches stay in cache.
 BATCH_ELEMENTS = 1 << 20
+
+#: Up to this many units (or members of a group) rank counts are a dense (unit, rank) array
+#: (4096² int64 = 128 MiB); above it, sparse.
+DENSE_UNITS = 4096
+
+#: Pairs buffered before the sparse counts are merged (16 M keys, 128 MiB).
+_COMPACT_PAIRS = 1 << 24
+
+
+def empty_counts(n_rows: int, n_ranks: int) -> np.ndarray | Any:
+    """Return zero rank counts (row, rank): dense up to :data:`DENSE_UNITS` rows, else sparse."""
+    if n_rows <= DENSE_UNITS and n_ranks <= DENSE_UNITS + 1:
+        return np.zeros((n_rows, n_ranks), dtype=np.int64)
+    from scipy import sparse
+
+    return sparse.csr_array((n_rows, n_ranks), dtype=np.int64)
+
+
+def add_counts(total: np.ndarray | Any, part: np.ndarray | Any) -> np.ndarray | Any:
+    """Return ``total + part`` (in place when dense)."""
+    if isinstance(total, np.ndarray):
+        total += part
+        return total
+    return total + part
+
+
+class _PairCounts:
+    """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts)."""
+
+    def __init__(self, n_rows: int, n_ranks: int) -> None:
+        self.shape = (n_rows, n_ranks)
+        self.keys: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.buffered = 0
+        self.merged_keys = np.empty(0, dtype=np.int64)
+        self.merged = np.empty(0, dtype=np.int64)
+
+    def add(self, rows: np.ndarray, ranks: np.ndarray, weight: int = 1) -> None:
+        keys = (rows.astype(np.int64) * self.shape[1] + ranks).ravel()
+        self.keys.append(keys)
+        self.weights.append(np.full(keys.size, weight, dtype=np.int64))
+        self.buffered += keys.size
+        if self.buffered > _COMPACT_PAIRS:
+            self._merge()
+
+    def _merge(self) -> None:
+        keys = np.concatenate([self.merged_keys, *self.keys])
+        weights = np.concatenate([self.merged, *self.weights])
+        self.merged_keys, inverse = np.unique(keys, return_inverse=True)
+        self.merged = np.bincount(inverse.ravel(), weights=weights).astype(np.int64)  # exact < 2⁵³
+        self.keys, self.weights, self.buffered = [], [], 0
+
+    def tocsr(self) -> Any:
+        from scipy import sparse
+
+        self._merge()
+        rows, ranks = np.divmod(self.merged_keys, self.shape[1])
+        return sparse.csr_array((self.merged, (rows, ranks)), shape=self.shape, dtype=np.int64)
 
 register_messages({
     "unc_combination_failed": (
@@ -432,13 +494,24 @@ class _Tally:
     def __init__(self, engine: Engine, n: int) -> None:
         n_units = engine.n_units
         self.engine = engine
-        self.counts = np.zeros((n_units, n_units + 1), dtype=np.int64)
-        self.group_counts = {g: np.zeros((n_units, size + 1), dtype=np.int64)
-                             for g, size in engine.group_sizes.items()}
+        self.counts = self._counts(n_units, n_units + 1)
+        self.group_counts = {g: self._counts(n_units, size + 1) for g, size in engine.group_sizes.items()}
         self.shift = np.full(n, np.nan) if engine.keep else None
         self.tracked = {u: np.zeros(n, dtype=np.int32) for u in engine.track} if engine.keep else {}
         self.tracked_in_group = {g: {u: np.zeros(n, dtype=np.int32) for u in engine.track}
                                  for g in engine.labels} if engine.keep else {}
+
+    @staticmethod
+    def _counts(n_rows: int, n_ranks: int) -> np.ndarray | _PairCounts:
+        counts = empty_counts(n_rows, n_ranks)
+        return counts if isinstance(counts, np.ndarray) else _PairCounts(n_rows, n_ranks)
+
+    def finish(self) -> tuple[np.ndarray | Any, dict[str, np.ndarray | Any]]:
+        """Return the counts and group counts (sparse ones as ``csr_array``)."""
+        def done(c: np.ndarray | _PairCounts) -> np.ndarray | Any:
+            return c.tocsr() if isinstance(c, _PairCounts) else c
+
+        return done(self.counts), {g: done(c) for g, c in self.group_counts.items()}
 
     def add(self, scores: np.ndarray | OnGrid, valid: np.ndarray, rows: np.ndarray,
             repeat: int = 1) -> None:
@@ -452,12 +525,20 @@ class _Tally:
                 places = _places(_columns(scores, members))
                 if self.shift is not None:
                     self._keep_in_group(group, places, valid[members], rows)
-                counts = _rank_counts(*places)
-                self.group_counts[group][valid[members], :len(members) + 1] += repeat * counts
+                target = self.group_counts[group]
+                if isinstance(target, _PairCounts):
+                    local, rank = _rank_pairs(*places)
+                    target.add(valid[members][local], rank, repeat)
+                else:
+                    target[valid[members], :len(members) + 1] += repeat * _rank_counts(*places)
         units, ranks, tied = _places(scores)
         if self.shift is not None:
             self._keep(units, ranks, tied, valid, rows)
-        self.counts[valid, :n + 1] += repeat * _rank_counts(units, ranks, tied)  # reuses units
+        if isinstance(self.counts, _PairCounts):
+            local, rank = _rank_pairs(units, ranks, tied)
+            self.counts.add(valid[local], rank, repeat)
+        else:
+            self.counts[valid, :n + 1] += repeat * _rank_counts(units, ranks, tied)  # reuses units
 
     def _keep(self, units: np.ndarray, ranks: np.ndarray, tied: np.ndarray, valid: np.ndarray,
               rows: np.ndarray) -> None:
@@ -480,6 +561,15 @@ class _Tally:
             by_unit = ranks_by_unit(*places)
             for code, i in hits.items():
                 self.tracked_in_group[group][code][rows] = by_unit[:, i]
+
+
+def _rank_pairs(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the (unit, rank) pair of every place of every row (see :func:`_rank_counts`)."""
+    n = units.shape[1]
+    untied = units[~tied]
+    by_place = np.broadcast_to(np.arange(n, 0, -1), untied.shape)  # place j has rank n − j
+    return (np.concatenate([untied.ravel(), units[tied].ravel()]),
+            np.concatenate([by_place.ravel(), np.asarray(ranks).ravel()]))
 
 
 def _rank_counts(units: np.ndarray, ranks: np.ndarray, tied: np.ndarray) -> np.ndarray:
@@ -650,7 +740,8 @@ class Engine:
             for part in _batches(rows, size):
                 tally.add(plan.scores(mult[part]), plan.valid, part)
         failures = {self.label(c): self.failures[c] for c in seen if c in self.failures}
-        return ChunkResult(k, tally.counts, tally.group_counts, tally.shift, tally.tracked,
+        counts, group_counts = tally.finish()
+        return ChunkResult(k, counts, group_counts, tally.shift, tally.tracked,
                            seen - set(self.failures), skipped, failures, tally.tracked_in_group)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from zongheng.analysis.uncertainty.engine import ChunkResult, Engine
+from zongheng.analysis.uncertainty.engine import ChunkResult, Engine, add_counts, empty_counts
 from zongheng.analysis.uncertainty.sample import Samples
 from zongheng.analysis.uncertainty.spec import UncertaintySpec
 from zongheng.errors import MethodError, Problem
@@ -77,9 +77,10 @@ class UncertaintyResult:
     n_samples : int
     nominal_rank : ndarray (unit,)
         Rank under the nominal method (NaN: not ranked).
-    counts : ndarray (unit, rank)
+    counts : ndarray (unit, rank), or scipy.sparse.csr_array above 4096 units
         ``counts[u, r]``: samples in which unit *u* ranked *r* (r = 1 … units;
         column 0 is unused); a unit's row sums to the samples that ranked it.
+        Sparse for many units (see ``engine.DENSE_UNITS``): only the pairs that occurred.
     group_counts, nominal_group_rank, group_labels : dict
         The same within each group column asked for.
     shift : ndarray (sample,) or None
@@ -212,9 +213,8 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
     started = time.perf_counter()
     engine = Engine(evaluation, samples, p, tuple(groups), tracked, keep, batch, skip_failed,
                     blas_threads)
-    counts = np.zeros((engine.n_units, engine.n_units + 1), dtype=np.int64)
-    group_counts = {g: np.zeros((engine.n_units, size + 1), dtype=np.int64)
-                    for g, size in engine.group_sizes.items()}
+    counts = empty_counts(engine.n_units, engine.n_units + 1)  # sparse for many units
+    group_counts = {g: empty_counts(engine.n_units, size + 1) for g, size in engine.group_sizes.items()}
     shift = np.full(samples.n, np.nan) if keep else None
     per_unit = {u: np.zeros(samples.n, dtype=np.int32) for u in tracked} if keep else {}
     in_group = {g: {u: np.zeros(samples.n, dtype=np.int32) for u in tracked}
@@ -228,9 +228,9 @@ def evaluate(evaluation: Evaluation, spec: UncertaintySpec, samples: Samples, *,
         results = _on_dask(engine, samples.n_chunks, scheduler, client, workers)
     done = 0
     for part in results:
-        counts += part.counts
+        counts = add_counts(counts, part.counts)
         for g, c in part.group_counts.items():
-            group_counts[g] += c
+            group_counts[g] = add_counts(group_counts[g], c)
         start, stop = samples.chunk_bounds(part.chunk)
         if shift is not None:
             shift[start:stop] = part.shift
