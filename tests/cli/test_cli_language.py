@@ -56,9 +56,9 @@ def test_errors_come_in_chinese_and_in_english():
     assert "--lang 必须是 zh 或 en" in out
     # An output type that cannot be written is refused before the table is printed, in words.
     out = _out("build", "--dataset", "asem", "-o", "r.pdf", code=2)
-    assert out.strip() == "--output r.pdf: 不支持的文件类型（可用 .csv、.xlsx、.json）"
+    assert out.strip() == "--output r.pdf: 不支持的文件类型（可用 .csv、.xlsx、.json、.parquet）"
     out = _out("grade", "--demo", "-o", "r.pdf", "--lang", "en", code=2)
-    assert out.strip() == "--output r.pdf: unsupported type of file (use .xlsx, .csv, .json)"
+    assert out.strip() == "--output r.pdf: unsupported type of file (use .parquet, .csv, .xlsx, .json)"
 
 
 def test_an_unknown_unit_is_a_unit_problem_with_a_suggestion():

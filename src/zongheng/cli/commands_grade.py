@@ -27,6 +27,8 @@ from zongheng.errors import ZonghengError
 from zongheng.i18n import register_messages, text
 
 if TYPE_CHECKING:
+    from tempfile import TemporaryDirectory
+
     from zongheng.enterprise.engines import GradeSummary
 
 SYNTHETIC_NOTE = "演示数据为合成数据 (synthetic demo data)"
@@ -82,8 +84,6 @@ def grade_command(
     lang: LangOpt = "zh",
 ) -> None:
     """亩均效益评价 — grade enterprises A/B/C/D and list the D firms for 低效整治."""
-    import tempfile
-
     from zongheng.enterprise import bundled_table, read_rule
     from zongheng.enterprise.engines import grade_table
     from zongheng.enterprise.export import document
@@ -118,9 +118,7 @@ def grade_command(
     note = (text("grade_synthetic_firms", firms=firms, seed=seed or 0) if firms is not None
             else text("grade_synthetic"))
 
-    with tempfile.TemporaryDirectory(prefix="zongheng-grade-",
-                                     dir=output.parent if output is not None and output.parent.exists()
-                                     else None) as scratch:
+    with _scratch(output) as scratch:
         if firms is not None:
             from zongheng.enterprise.generator import write_synthetic
 
@@ -190,3 +188,18 @@ def _cap_note(summary: GradeSummary, lang: str) -> str | None:
     totals = [v for (_, code), v in tops.items() if code == "total" and not is_missing(v)]
     return text("grade_uncapped", name=name, score=display.score(worst[1]), weight=whole(worst[2]),
                 total=display.score(max(totals)) if totals else "")
+
+
+def _scratch(output: Path | None) -> TemporaryDirectory:
+    """Return a scratch folder beside the output (same disk for the spill), else in the system's.
+
+    A folder where nothing can be made (/proc, a read-only mount) falls back to the system's
+    temporary folder: the output's own write then says what is wrong, naming the output.
+    """
+    from tempfile import TemporaryDirectory
+
+    beside = output.parent if output is not None and output.parent.exists() else None
+    try:
+        return TemporaryDirectory(prefix="zongheng-grade-", dir=beside)
+    except OSError:
+        return TemporaryDirectory(prefix="zongheng-grade-")
