@@ -647,12 +647,9 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             return "?"
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    from hostinfo import cpu_model
+
+    cpu = cpu_model(platform.processor() or platform.machine())
     try:
         commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True, check=False).stdout.strip()

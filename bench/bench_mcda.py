@@ -324,14 +324,9 @@ def peak_mib(function: Callable[[], object]) -> float:
 
 
 def machine() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from hostinfo import cpu_model
+
+    model = cpu_model("unknown")
     threads = ", ".join(f"{v}={os.environ[v]}" for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
                         if v in os.environ) or "BLAS threads: default"
     return (f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; nproc {len(os.sched_getaffinity(0))} "

@@ -92,12 +92,9 @@ def timed(job, repeats: int) -> tuple[list[float], object]:
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    from hostinfo import cpu_model
+
+    cpu = cpu_model(platform.processor() or platform.machine())
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return (f"{datetime.date.today().isoformat()} · {cpu} · {os.cpu_count()} CPUs · load {load} · "
             f"Python {platform.python_version()} · numpy {np.__version__}")

@@ -22,7 +22,7 @@ from zongheng.cli.common import (
     run,
     use_lang,
 )
-from zongheng.cli.render import benchmark_table, d_table, distribution_table, grade_heading
+from zongheng.cli.render import benchmark_table, d_table, distribution_table, grade_heading, uncapped_note
 from zongheng.errors import ZonghengError
 from zongheng.i18n import register_messages, text
 
@@ -163,31 +163,13 @@ def grade_command(
 
 
 def _cap_note(summary: GradeSummary, lang: str) -> str | None:
-    """Say when item scores exceed their weights, from the summary's per-branch tops.
+    """Say when item scores exceed their weights, from the summary's per-branch tops."""
+    from zongheng.cli.common import is_missing
 
-    As :func:`zongheng.cli.render.cap_note`, which reads the in-memory grade list.
-    """
-    from zongheng.cli.common import display, is_missing, whole
-
-    rule = summary.rule
-    if rule.scoring == "efficacy" or rule.cap is not None:
-        return None
     tops = {(r["branch"], r["indicator"]): r["top"] for r in summary.tops.to_dict("records")}
-    worst = None  # (score / weight, score, weight, indicator)
-    for b in summary.benchmarks.to_dict("records"):
-        top = tops.get((b["branch"], b["indicator"]))
-        if top is None or is_missing(top) or not b["weight"]:
-            continue
-        if top > b["weight"] and (worst is None or top / b["weight"] > worst[0]):
-            worst = (top / b["weight"], top, b["weight"], b["indicator"])
-    if worst is None:
-        return None
-    names = {ind.code: ind for ind in rule.resolved_framework.indicators}
-    ind = names.get(worst[3])
-    name = (ind.name_en or ind.name) if ind is not None and lang == "en" else (ind.name if ind else worst[3])
     totals = [v for (_, code), v in tops.items() if code == "total" and not is_missing(v)]
-    return text("grade_uncapped", name=name, score=display.score(worst[1]), weight=whole(worst[2]),
-                total=display.score(max(totals)) if totals else "")
+    return uncapped_note(summary.rule, summary.benchmarks, lambda branch, code: tops.get((branch, code)),
+                         lambda: max(totals) if totals else None, lang)
 
 
 def _scratch(output: Path | None) -> TemporaryDirectory:

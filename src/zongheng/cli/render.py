@@ -17,7 +17,7 @@ top, so that ``zongheng --help`` starts at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -54,6 +54,7 @@ __all__ = [
     "benchmark_table", "cap_note", "d_table", "distribution_table", "grade_heading", "places",
     "print_attainment", "print_award", "print_gap", "print_path", "print_ranking",
     "print_strengths", "print_whatif", "raw_change", "table",
+    "uncapped_note",
 ]
 
 register_messages({
@@ -774,24 +775,40 @@ def cap_note(result: GradingResult, lang: str) -> str | None:
     limit: a firm with ten times the benchmark tax scores 300 on a 30-point item. That is the
     rule as written, but a reader seeing ``总分 594`` should be told, and told of ``cap``.
     """
-    rule = result.rule
+    grades = result.grades
+
+    def top(branch: str, code: str) -> float | None:
+        column = f"{code}_score"
+        return grades.loc[grades["branch"] == branch, column].max() if column in grades else None
+
+    return uncapped_note(result.rule, result.benchmarks, top, lambda: grades["total"].max(), lang)
+
+
+def uncapped_note(rule: Any, benchmarks: pd.DataFrame, top: Callable[[str, str], float | None],
+                  top_total: Callable[[], float | None], lang: str) -> str | None:
+    """Return :func:`cap_note`'s note from ``top(branch, indicator)``, a branch's highest item score.
+
+    The in-memory grade list and an engine's summary (its per-branch tops) both answer ``top``.
+    """
     if rule.scoring == "efficacy" or rule.cap is not None:
         return None
     worst = None  # (score / weight, score, weight, indicator)
-    for b in result.benchmarks.to_dict("records"):
-        column = f"{b['indicator']}_score"
-        if column not in result.grades or not b["weight"]:
+    for b in benchmarks.to_dict("records"):
+        if not b["weight"]:
             continue
-        top = result.grades.loc[result.grades["branch"] == b["branch"], column].max()
-        if not is_missing(top) and top > b["weight"] and (worst is None or top / b["weight"] > worst[0]):
-            worst = (top / b["weight"], top, b["weight"], b["indicator"])
+        highest = top(b["branch"], b["indicator"])
+        if highest is None or is_missing(highest) or not highest > b["weight"]:
+            continue
+        if worst is None or highest / b["weight"] > worst[0]:
+            worst = (highest / b["weight"], highest, b["weight"], b["indicator"])
     if worst is None:
         return None
     names = {ind.code: ind for ind in rule.resolved_framework.indicators}
     ind = names.get(worst[3])
     name = (ind.name_en or ind.name) if ind is not None and lang == "en" else (ind.name if ind else worst[3])
+    total = top_total()
     return text("grade_uncapped", name=name, score=display.score(worst[1]), weight=whole(worst[2]),
-                total=display.score(result.grades["total"].max()))
+                total="" if total is None else display.score(total))
 
 
 def d_table(result: GradingResult, d_list: pd.DataFrame, title: str, limit: int, lang: str,

@@ -431,16 +431,30 @@ def _distribution(grades: pd.DataFrame, rule: GradingRule) -> pd.DataFrame:
                                                                     fill_value=0)
     firms = grades["branch"].value_counts().reindex(keys, fill_value=0)
     counts.columns = counts.columns.astype(str)
+    return distribution_frame(counts, firms, len(grades))
+
+
+def distribution_frame(counts: pd.DataFrame, firms: pd.Series, all_firms: int) -> pd.DataFrame:
+    """Return :attr:`GradingResult.distribution` from the grade counts of each branch.
+
+    ``counts`` has one row per branch (index: its name) and the columns A–D; ``firms`` the
+    firms of each branch; ``all_firms`` every firm of the table, those fitting no branch too.
+    """
     frame = counts.copy()
     frame.insert(0, "firms", firms)
     frame.loc["all"] = frame.sum()
-    frame.loc["all", "firms"] = len(grades)  # firms fitting no branch are counted here only
-    graded = frame[list(GRADES)].sum(axis=1)
-    frame.insert(1, "graded", graded)
+    frame.loc["all", "firms"] = all_firms  # firms fitting no branch are counted here only
+    frame.insert(1, "graded", frame[list(GRADES)].sum(axis=1))
+    set_shares(frame)
+    frame["not_graded"] = frame["firms"] - frame["graded"]
+    return frame.rename_axis("branch").reset_index()
+
+
+def set_shares(frame: pd.DataFrame) -> None:
+    """Set each grade's share of the graded firms (``A_share`` …) from ``A``–``D`` and ``graded``."""
+    graded = frame["graded"]
     for g in GRADES:
         frame[f"{g}_share"] = (frame[g] / graded.where(graded > 0)).astype(float)
-    frame["not_graded"] = frame["firms"] - graded
-    return frame.rename_axis("branch").reset_index()
 
 
 def _d_list(grades: pd.DataFrame, codes: tuple[str, ...], rule: GradingRule) -> pd.DataFrame:

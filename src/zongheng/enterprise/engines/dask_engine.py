@@ -41,8 +41,16 @@ from zongheng.enterprise.columns import (
     _text,
     load_enterprises,
 )
+from zongheng.enterprise.engines.pandas_engine import tops_of
 from zongheng.enterprise.engines.summary import GradeSummary
-from zongheng.enterprise.muyun import REASONS, GradingResult, _as_rule, _assign_branches, grade_enterprises
+from zongheng.enterprise.muyun import (
+    REASONS,
+    GradingResult,
+    _as_rule,
+    _assign_branches,
+    grade_enterprises,
+    set_shares,
+)
 from zongheng.enterprise.rule import GRADES, GradingRule
 from zongheng.errors import ArgumentError, DataError, MethodError, Problem, ZonghengError
 from zongheng.i18n import register_messages
@@ -227,9 +235,7 @@ def summary_of(pieces: Sequence[dict[str, Any]], rule: GradingRule, *, output: P
     counted = ["firms", "graded", *GRADES, "not_graded"]
     dist = pieces[0]["distribution"].copy()
     dist[counted] = sum(p["distribution"][counted].to_numpy() for p in pieces)
-    graded = dist["graded"]
-    for g in GRADES:
-        dist[f"{g}_share"] = (dist[g] / graded.where(graded > 0)).astype(float)
+    set_shares(dist)
     # A branch's benchmark rows come from its own grading; a branch without firms has the rows an
     # empty branch gets (any other group's grading shows them).
     by_branch = {p["group"]: p for p in pieces if p["group"] is not None}
@@ -271,24 +277,15 @@ def piece_of(result: GradingResult, group: int | None, d_limit: int | None) -> d
     ``group`` is the branch index (``len(rule.branches)`` for firms fitting no
     branch), ``None`` for a grading of no firm.
     """
-    grades = result.grades
-    rows = []
-    # The top item score per branch and indicator, and the top total (the note on uncapped scores).
-    for b in result.rule.branches:  # a loop over branches
-        mine = grades[grades["branch"] == b.name]
-        for code in (*result.indicators, "total"):
-            column = "total" if code == "total" else f"{code}_score"
-            rows.append({"branch": b.name, "indicator": code,
-                         "top": float(mine[column].max()) if len(mine) else np.nan})
     return {
         "group": group,
-        "firms": len(grades),
+        "firms": len(result.grades),
         "distribution": result.distribution,
         "benchmarks": result.benchmarks,
         "d_list": result.d_list if d_limit is None else result.d_list.head(d_limit),
         "d_firms": len(result.d_list),
-        "tops": pd.DataFrame(rows, columns=["branch", "indicator", "top"]),
-        "reasons": list(grades["reason"].cat.categories),
+        "tops": tops_of(result),
+        "reasons": list(result.grades["reason"].cat.categories),
     }
 
 

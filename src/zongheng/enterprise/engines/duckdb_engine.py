@@ -42,7 +42,7 @@ from zongheng.enterprise.columns import (
     _normal,
 )
 from zongheng.enterprise.engines.summary import GradeSummary
-from zongheng.enterprise.muyun import _BITS, _EPS, _as_rule, _d_list, _show
+from zongheng.enterprise.muyun import _BITS, _EPS, _as_rule, _d_list, _show, distribution_frame
 from zongheng.enterprise.rule import GRADES, GradingRule
 from zongheng.errors import DataError, MethodError, Problem
 from zongheng.i18n import register_messages
@@ -760,16 +760,7 @@ def distribution_from_counts(counts: pd.DataFrame, rule: GradingRule) -> pd.Data
         firms[branch] += int(n)
         if grade is not None and not pd.isna(grade):
             table.at[branch, grade] += int(n)
-    frame = table.copy()
-    frame.insert(0, "firms", firms)
-    frame.loc["all"] = frame.sum()
-    frame.loc["all", "firms"] = int(counts["n"].sum())
-    graded = frame[list(GRADES)].sum(axis=1)
-    frame.insert(1, "graded", graded)
-    for g in GRADES:
-        frame[f"{g}_share"] = (frame[g] / graded.where(graded > 0)).astype(float)
-    frame["not_graded"] = frame["firms"] - graded
-    return frame.rename_axis("branch").reset_index()
+    return distribution_frame(table, firms, int(counts["n"].sum()))
 
 
 def _summary(con: duckdb.DuckDBPyConnection, path: Path, rule: GradingRule, n: int, d_limit: int | None,

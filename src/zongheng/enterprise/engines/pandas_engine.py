@@ -23,7 +23,7 @@ from zongheng.i18n import register_messages
 from zongheng.io.atomic import atomic_write
 from zongheng.io.tables import MAX_EXCEL_ROWS, Table
 
-__all__ = ["grade_pandas", "summarise", "write_grades"]
+__all__ = ["grade_pandas", "summarise", "tops_of", "write_grades"]
 
 register_messages({
     "engine_too_many_rows_xlsx": (
@@ -101,6 +101,19 @@ def write_grades(result: GradingResult, path: Path, *, lang: str = "zh", by_bran
 def summarise(result: GradingResult, engine: str, output: Path | None,
               d_limit: int | None = 100) -> GradeSummary:
     """Return the :class:`GradeSummary` of an in-memory grading."""
+    d_list = result.d_list if d_limit is None else result.d_list.head(d_limit)
+    return GradeSummary(engine=engine, firms=len(result.grades), distribution=result.distribution,
+                        benchmarks=result.benchmarks, d_list=d_list.reset_index(drop=True),
+                        d_firms=len(result.d_list), tops=tops_of(result),
+                        output=output, rule=result.rule, framework=result.framework)
+
+
+def tops_of(result: GradingResult) -> pd.DataFrame:
+    """Return :attr:`GradeSummary.tops` of an in-memory grading.
+
+    Per branch, the top item score of each indicator and the top total (``indicator`` =
+    ``total``): what the note on uncapped scores needs.
+    """
     grades = result.grades
     rows = []
     for branch in result.rule.branches:  # a loop over branches
@@ -109,9 +122,4 @@ def summarise(result: GradingResult, engine: str, output: Path | None,
             column = "total" if code == "total" else f"{code}_score"
             top = mine[column].max() if len(mine) else np.nan
             rows.append({"branch": branch.name, "indicator": code, "top": float(top)})
-    d_list = result.d_list if d_limit is None else result.d_list.head(d_limit)
-    return GradeSummary(engine=engine, firms=len(grades), distribution=result.distribution,
-                        benchmarks=result.benchmarks, d_list=d_list.reset_index(drop=True),
-                        d_firms=len(result.d_list),
-                        tops=pd.DataFrame(rows, columns=["branch", "indicator", "top"]),
-                        output=output, rule=result.rule, framework=result.framework)
+    return pd.DataFrame(rows, columns=["branch", "indicator", "top"])
