@@ -241,6 +241,8 @@ def test_cli_grades_synthetic_firms_with_duckdb_to_parquet(tmp_path):
     ["--demo", "--engine", "spark"],
     ["--demo", "--firms", "2000000", "-o", "big.xlsx"],  # beyond Excel's rows: refused before drawing
     ["--demo", "--engine", "duckdb", "-o", "g.xlsx"],
+    ["--demo", "--order", "shuffled"],
+    ["--demo", "--engine", "pandas", "--order", "table"],  # the table's order is DuckDB's
 ])
 def test_cli_refuses_clearly(args, tmp_path, monkeypatch):
     from typer.testing import CliRunner
@@ -267,6 +269,67 @@ def test_cli_dask_engine_without_its_module_is_a_clear_error(tmp_path, monkeypat
     monkeypatch.setitem(sys.modules, "zongheng.enterprise.engines.dask_engine", None)
     result = CliRunner().invoke(app, ["grade", "--demo", "--engine", "dask"])
     assert result.exit_code == 2 and "Dask" in result.output and "Traceback" not in result.output
+
+
+def in_rank_order(table: pd.DataFrame, grades: pd.DataFrame, expected) -> pd.DataFrame:
+    """Check a grade list in the table's order; return it in the in-memory 公示 order."""
+    assert grades["id"].tolist() == table["统一社会信用代码"].astype(str).str.strip().tolist()
+    return grades.set_index("id").loc[expected.grades["id"].tolist()].reset_index()
+
+
+@pytest.mark.parametrize("name", ["default", "median_cap_best", "floor_and_land_ranges"])
+def test_duckdb_table_order_and_duckdb_own_sort_grade_every_firm_alike(name, tmp_path, monkeypatch):
+    table = generate_enterprises(2500, seed=20 + len(name))
+    rule = RULES[name]
+    expected = grade_enterprises(table, rule)
+    path = tmp_path / "table.parquet"
+    table.to_parquet(path, index=False)
+    # order="table": the same row for every firm, in the table's order (no sort).
+    out = tmp_path / "table-order.parquet"
+    summary = grade_table(path, rule, engine="duckdb", output=out, d_limit=50, order="table")
+    assert_same(expected, in_rank_order(table, pd.read_parquet(out), expected), summary)
+    # 公示 order sorted by DuckDB (tables above the in-memory size) equals the Arrow-sorted one.
+    monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._in_memory_rows", lambda limit: 0)
+    summary, grades = run_engine(table, rule, "duckdb", tmp_path)
+    assert_same(expected, grades, summary)
+
+
+@pytest.mark.parametrize("source", ["csv", "frame"])
+def test_table_order_from_csv_and_frames_and_auto(source, tmp_path):
+    table, rule = hand_table(), HAND_RULES["tax_and_emission_average"]
+    expected = grade_enterprises(table, rule)
+    path: Path | pd.DataFrame = table
+    if source == "csv":
+        path = tmp_path / "table.csv"
+        table.to_csv(path, index=False)
+    out = tmp_path / "g.csv"
+    engine = "auto" if source == "csv" else "duckdb"  # auto takes DuckDB for the table's order
+    summary = grade_table(path, rule, engine=engine, output=out, order="table")
+    assert summary.engine == "duckdb"
+    grades = pd.read_csv(out, dtype={"id": str})
+    grades["reason"] = grades["reason"].fillna("")  # an empty cell reads back as NaN
+    assert_same(expected, in_rank_order(table, grades, expected), summary)
+    with pytest.raises(DataError):
+        grade_table(path, rule, engine="duckdb", output=out, order="random")
+    with pytest.raises(DataError):
+        grade_table(table, rule, engine="pandas", order="table")
+
+
+def test_cli_order_table(tmp_path):
+    from typer.testing import CliRunner
+
+    import zongheng.cli.commands_grade  # noqa: F401  (registers grade)
+    from zongheng.cli import app
+
+    out = tmp_path / "grades.parquet"
+    result = CliRunner().invoke(app, ["grade", "--demo", "--firms", "3000", "--seed", "4",
+                                      "--order", "table", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = generate_enterprises(3000, seed=4)
+    expected = grade_enterprises(table)
+    grades = in_rank_order(table, pd.read_parquet(out), expected)
+    assert plain(grades) == plain(expected.grades) | {"total": plain(grades)["total"],
+                                                      "percentile": plain(grades)["percentile"]}
 
 
 @pytest.mark.soak

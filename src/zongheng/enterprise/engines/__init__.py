@@ -40,6 +40,10 @@ register_messages({
         "{engine} 引擎读取 .parquet 或 .csv 文件（Excel 表或内存中的表请用 pandas 引擎）",
         "the {engine} engine reads a .parquet or .csv file (use the pandas engine for Excel or a frame)",
     ),
+    "engine_order_needs_duckdb": (
+        "输出顺序 '{order}' 只用于 DuckDB 引擎（{engine} 引擎按公示顺序写出）",
+        "the output order '{order}' is for the DuckDB engine (the {engine} engine writes the 公示 order)",
+    ),
     "engine_output_not_duckdb": (
         "{engine} 引擎写出 .parquet 或 .csv，不写 '{suffix}'（用 --engine pandas 写 Excel/JSON）",
         "the {engine} engine writes .parquet or .csv, not '{suffix}' (use --engine pandas for Excel/JSON)",
@@ -53,10 +57,11 @@ ENGINES = ("auto", "pandas", "duckdb", "dask")
 AUTO_DUCKDB_BYTES = {".parquet": 8 * 1024 * 1024, ".csv": 32 * 1024 * 1024}
 
 
-def choose_engine(source: Any, output: str | Path | None = None) -> str:
+def choose_engine(source: Any, output: str | Path | None = None, order: str = "rank") -> str:
     """Return the engine ``auto`` picks: DuckDB for large Parquet/CSV files, pandas otherwise.
 
-    Excel and JSON outputs need the whole result in memory: pandas.
+    Excel and JSON outputs need the whole result in memory: pandas. The table's order
+    (``order="table"``) is the DuckDB engine's: any Parquet/CSV file then goes to DuckDB.
     """
     if isinstance(source, pd.DataFrame | Table) or source is None:
         return "pandas"
@@ -65,6 +70,8 @@ def choose_engine(source: Any, output: str | Path | None = None) -> str:
     path = Path(source)
     if path.suffix.lower() not in (".parquet", ".csv"):
         return "pandas"
+    if order == "table":
+        return "duckdb"
     try:
         size = path.stat().st_size
     except OSError:
@@ -98,8 +105,9 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         Rows of the D list kept in the summary (None: all).
     **options
         Passed to the engine (DuckDB: ``memory_limit``, ``temp_directory``,
-        ``threads``; pandas: ``lang``, ``by_branch``; both: ``synthetic``, said in the
-        Parquet output's metadata ``zongheng.synthetic``); others are ignored.
+        ``threads``, ``order`` — ``rank``, the 公示 order, or ``table``, the table's own;
+        pandas: ``lang``, ``by_branch``; both: ``synthetic``, said in the Parquet
+        output's metadata ``zongheng.synthetic``); others are ignored.
 
     Returns
     -------
@@ -107,7 +115,10 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     """
     if engine not in ENGINES:
         raise DataError([Problem("engine_unknown", {"engine": engine, "engines": ", ".join(ENGINES)})])
-    chosen = choose_engine(source, output) if engine == "auto" else engine
+    order = options.get("order", "rank")
+    chosen = choose_engine(source, output, order) if engine == "auto" else engine
+    if order != "rank" and chosen != "duckdb":
+        raise DataError([Problem("engine_order_needs_duckdb", {"order": order, "engine": chosen})])
     if chosen == "pandas":
         from zongheng.enterprise.engines.pandas_engine import grade_pandas
 
@@ -120,7 +131,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         raise DataError([Problem("engine_output_not_duckdb",
                                  {"engine": chosen, "suffix": Path(output).suffix})])
     options = {k: v for k, v in options.items()
-               if k in ("memory_limit", "temp_directory", "threads", "synthetic")}
+               if k in ("memory_limit", "temp_directory", "threads", "synthetic", "order")}
     if options.pop("synthetic", False):  # said in the Parquet output's metadata, as of the table
         from zongheng.enterprise.generator import SYNTHETIC_NOTE
 
@@ -129,6 +140,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         from zongheng.enterprise.engines.duckdb_engine import grade_duckdb
 
         return grade_duckdb(source, rule, output=output, d_limit=d_limit, **options)
+    options.pop("order", None)
     try:  # written separately (the Dask engine); imported only when asked for
         module = importlib.import_module("zongheng.enterprise.engines.dask_engine")
     except ImportError as exc:

@@ -161,7 +161,7 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()))
         with _scratch(out_path, spill) as scratch:
             grading.write(scratch, metadata or {})
-            summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows)
+            summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows, order)
             if out_path is not None:
                 _place(con, scratch, out_path)
         return GradeSummary(engine="duckdb", firms=n, output=out_path, rule=rule,
@@ -847,14 +847,19 @@ def distribution_from_counts(counts: pd.DataFrame, rule: GradingRule) -> pd.Data
 
 
 def _summary(con: duckdb.DuckDBPyConnection, path: Path, rule: GradingRule, n: int, d_limit: int | None,
-             bench_rows: list[dict]) -> dict[str, Any]:
+             bench_rows: list[dict], order: str = "rank") -> dict[str, Any]:
     src = f"read_parquet({_text_lit(str(path))})"
     counts = con.execute(f"SELECT branch, grade, count(*) AS n FROM {src} GROUP BY ALL").df()
     codes = rule.used_indicators
     scores = ", ".join(_ident(c + "_score") for c in codes)
     limit = "" if d_limit is None else f" LIMIT {int(d_limit)}"
+    # The D list in 公示 order: the file's own order, or (a list in the table's order) sorted.
+    branch_no = "CASE " + " ".join(f"WHEN branch = {_text_lit(b.name)} THEN {i}"
+                                   for i, b in enumerate(rule.branches)) + " END"
+    by = "" if order == "rank" else f" ORDER BY {branch_no}, rank, file_row_number"
     head = con.execute(f"SELECT id, name, branch, total, rank, percentile, reason, grade, {scores} "
-                       f"FROM {src} WHERE grade = 'D'{limit}").df()
+                       f"FROM read_parquet({_text_lit(str(path))}, file_row_number=true) "
+                       f"WHERE grade = 'D'{by}{limit}").df()
     head["rank"] = head["rank"].astype("Int64")
     d_firms = int(counts.loc[counts["grade"] == "D", "n"].sum())
     tops_sql = ", ".join([f"max({_ident(c + '_score')})" for c in codes] + ["max(total)"])
