@@ -5,6 +5,7 @@ Run::
     .venv/bin/python bench/bench_grade_engines.py                       # CLI 10⁶, duckdb 10⁶ and 10⁷
     .venv/bin/python bench/bench_grade_engines.py --cli 1000000 --sizes 1e7,3e7 --repeats 1
     .venv/bin/python bench/bench_grade_engines.py --sizes 1e8 --data /big/disk --markdown out.md
+    .venv/bin/python bench/bench_grade_engines.py --cli 0 --sizes 1e7 --engines duckdb,duckdb/table
 
 Two kinds of case, each run in its own process so that its peak RSS is its own (read with
 ``os.wait4``, which gives the child's own rusage):
@@ -53,10 +54,11 @@ def measure(cmd: list[str]) -> dict:
 
 
 def worker(engine: str, table: str, out: str) -> None:
-    """Grade one table in this process (the measured child)."""
+    """Grade one table in this process (the measured child); ``duckdb/table``: in the table's order."""
     from zongheng.enterprise.engines import grade_table
 
-    grade_table(table, engine=engine, output=out, d_limit=20)
+    engine, _, order = engine.partition("/")
+    grade_table(table, engine=engine, output=out, d_limit=20, **({"order": order} if order else {}))
 
 
 def machine() -> dict:
@@ -101,7 +103,8 @@ def main() -> None:
     parser.add_argument("--worker", nargs=3, metavar=("ENGINE", "TABLE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--cli", type=float, default=1e6, help="firms of the CLI case (0: skip)")
     parser.add_argument("--sizes", default="1e6,1e7", help="firms of the engine cases, comma-separated")
-    parser.add_argument("--engines", default="duckdb", help="engines, comma-separated (pandas, duckdb, dask)")
+    parser.add_argument("--engines", default="duckdb",
+                        help="engines, comma-separated (pandas, duckdb, duckdb/table: in table order, dask)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", type=Path, default=None, help="folder for the synthetic tables")
     parser.add_argument("--json", type=Path, default=None)
@@ -135,7 +138,7 @@ def main() -> None:
                   f"{table.stat().st_size / 2**20:,.0f} MiB)", flush=True)
             for engine in args.engines.split(","):
                 cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, str(table),
-                       str(folder / f"grades-{engine}.parquet")]
+                       str(folder / f"grades-{engine.replace('/', '-')}.parquet")]
                 run_case(engine, cmd, args.repeats, rows, size)
             table.unlink()
     finally:

@@ -197,7 +197,10 @@ def write_synthetic(path: str | Path, n: int, seed: int = 0, county: str = "永�
     })
 
     def write(tmp: Path) -> None:
-        with pq.ParquetWriter(tmp, schema, compression="snappy") as writer:
+        # Dictionary pages for the text that repeats (sector, scale, 是/否, the ≈ 12,000 names) only:
+        # trying them on every number column cost ≈ 0.4 s of CPU per 10⁶ firms, for a file 1.4 × smaller.
+        few = ["企业名称", "行业", "规模", "是否豁免", "是否保护", "安全环保违法"]
+        with pq.ParquetWriter(tmp, schema, compression="snappy", use_dictionary=few) as writer:
             for k, start in enumerate(range(0, n, chunk_size)):  # a loop over chunks of firms
                 rng = np.random.default_rng(seed if k == 0 else [seed, k])
                 writer.write_table(_chunk(min(chunk_size, n - start), rng, county, start + 1).cast(schema))
