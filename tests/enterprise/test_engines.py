@@ -288,10 +288,12 @@ def test_duckdb_table_order_and_duckdb_own_sort_grade_every_firm_alike(name, tmp
     out = tmp_path / "table-order.parquet"
     summary = grade_table(path, rule, engine="duckdb", output=out, d_limit=50, order="table")
     assert_same(expected, in_rank_order(table, pd.read_parquet(out), expected), summary)
-    # 公示 order sorted by DuckDB (tables above the in-memory size) equals the Arrow-sorted one.
+    # Put together by position (tables above the in-memory size): the same, in both orders.
     monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._in_memory_rows", lambda limit: 0)
     summary, grades = run_engine(table, rule, "duckdb", tmp_path)
     assert_same(expected, grades, summary)
+    summary = grade_table(path, rule, engine="duckdb", output=out, d_limit=50, order="table")
+    assert_same(expected, in_rank_order(table, pd.read_parquet(out), expected), summary)
 
 
 @pytest.mark.parametrize("source", ["csv", "frame"])

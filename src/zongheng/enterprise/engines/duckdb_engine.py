@@ -155,7 +155,7 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         raw = [f"{key}__raw" for key in ("scale", *NUMBER_KEYS, *FLAG_KEYS) if key == "scale" or key in found]
         text = ["id", "name", *(["sector"] if "sector" in found else [])]
         con.execute(f"CREATE TEMP TABLE firms AS SELECT * EXCLUDE ({', '.join(raw + text)}), "
-                    "id = '' AS id__blank FROM firms_raw")
+                    "id = '' AS id__blank, hash(id) AS id__hash FROM firms_raw")
         n = _check(con, found, columns, rule, file)
         con.execute(f"CREATE TEMP VIEW firm_text AS SELECT __rn, {', '.join(text)} FROM firms_raw")
         grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()))
@@ -171,11 +171,10 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
 
 
 def _in_memory_rows(memory_limit: str) -> int:
-    """Return up to how many firms the grade list is put in 公示 order in memory (Arrow), not by DuckDB.
+    """Return up to how many firms the grade list is joined by hash joins (parallel), not by position.
 
-    The list in table order and its reordered copy take ≈ 2 × 250 B per firm (about 20 columns)
-    beside DuckDB's own memory: a quarter of the limit (10⁶ firms at the default 3 GB) keeps the
-    whole process within ≈ 1.25 × the limit.
+    The hash tables of the ranks and of the firms' text take ≈ 500 B per firm: up to a quarter
+    of the limit (1.5 × 10⁶ firms at the default 3 GB) they stay in memory with the rest.
     """
     text = memory_limit.strip().upper()
     digits = text.rstrip("KMGTIB ")
@@ -447,7 +446,7 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
         # Distinct 64-bit hashes prove distinct identifiers: one hash aggregate of integers, not of
         # text. Equal hashes (a duplicate, or a collision: ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled by
         # comparing the identifiers themselves.
-        hashed = con.execute("SELECT count(*) - count(DISTINCT hash(id)) FROM firms_raw WHERE id <> ''"
+        hashed = con.execute("SELECT count(*) - count(DISTINCT id__hash) FROM firms WHERE NOT id__blank"
                              ).fetchone()
         dup = con.execute("SELECT count(*) - count(DISTINCT id) FROM firms_raw WHERE id <> ''").fetchone() \
             if hashed and hashed[0] else None
@@ -711,10 +710,12 @@ class _Grading:
         # firm above is at least τ (limit_ cells) higher; the others take the start's place. The
         # running maximum follows pos_ (unique), so firms on equal cells cannot be reordered.
         # The windows sort only what the ranks need (row, branch, cell), not the firms' text.
-        # Every firm gets a row (the unranked ones a NULL rank, in a partition of their own), in
-        # the table's order: the grade list is then put together by position (POSITIONAL JOIN of
-        # the source's text, the scores and the ranks, all in row order), with no hash join and
-        # no sort of the firms' text or scores — only of these three integers.
+        # Every firm gets a row (the unranked ones a NULL rank, in a partition of their own). Up to
+        # a few million firms the grade list is put together by hash joins on __rn (parallel, in
+        # memory); beyond, by position: the ranks in the table's order, then a POSITIONAL JOIN of
+        # the source's text, the scores and the ranks — no hash table of every firm, no spilled
+        # join, and in the table's order no sort at all (but one thread: slower while it fits).
+        by_position = self.n > self.in_memory_rows
         self.con.execute(f"""
         CREATE TEMP TABLE ranks AS
         WITH r0 AS (
@@ -728,18 +729,21 @@ class _Grading:
                    OVER (PARTITION BY part_ ORDER BY pos_ ROWS UNBOUNDED PRECEDING) AS rank_
             FROM r1
         )
-        SELECT __rn AS __rn_r, CASE WHEN part_ IS NOT NULL THEN rank_ END AS rank_ FROM r2 ORDER BY __rn
+        SELECT __rn AS __rn_r, CASE WHEN part_ IS NOT NULL THEN rank_ END AS rank_ FROM r2
+        {"ORDER BY __rn" if by_position else ""}
         """)
         # The three inputs are in row order by construction (the source's scan, tables created
         # from it in order, ranks sorted by __rn); a mismatch would stop the query, not shuffle text.
         text_cols = ["id", "name", *(["sector"] if has_sector else [])]
         guarded = [f"CASE WHEN __rn_t = __rn AND __rn_r = __rn THEN {c} ELSE error('row order lost') "
                    f"END AS {c}" for c in text_cols]
+        joined = (f"SELECT * EXCLUDE ({', '.join(text_cols)}), {', '.join(guarded)} "
+                  f"FROM (SELECT __rn AS __rn_t, {', '.join(text_cols)} FROM firm_text) "
+                  "POSITIONAL JOIN scored POSITIONAL JOIN ranks") if by_position else \
+            "SELECT * FROM scored JOIN ranks ON __rn_r = __rn JOIN firm_text USING (__rn)"
         sql = f"""
         WITH r2 AS (
-            SELECT * EXCLUDE ({', '.join(text_cols)}), {', '.join(guarded)}, {case(count)} AS count_
-            FROM (SELECT __rn AS __rn_t, {', '.join(text_cols)} FROM firm_text)
-            POSITIONAL JOIN scored POSITIONAL JOIN ranks
+            SELECT *, {case(count)} AS count_ FROM ({joined})
         ), r3 AS (
             SELECT *, CASE WHEN rank_ IS NOT NULL THEN {case(grade)} END AS g0 FROM r2
         ), everyone AS (
@@ -750,33 +754,16 @@ class _Grading:
         key = f"coalesce(branch_no, {len(rule.branches)}), rank_ NULLS LAST, __rn"
         sql += f"SELECT {', '.join(out_cols)} FROM everyone"
         if self.order == "table":
-            self._copy(sql, path, metadata)
-        elif self.n <= self.in_memory_rows:
-            # 公示 order by a sort of the three integers only; the rows are put in that order by
-            # Arrow in memory (DuckDB's sort moves every column of every row: ≈ 4 × slower at 10⁶).
-            perm = self.con.execute(f"SELECT __rn FROM scored POSITIONAL JOIN ranks ORDER BY {key}"
-                                    ).fetchnumpy()["__rn"]
-            table = self.con.sql(sql).to_arrow_table()
-            _write_arrow(table.take(perm), path, metadata)
+            # By position the rows come in the table's order already; joined, they are sorted.
+            self._copy(sql if by_position else f"{sql} ORDER BY __rn", path, metadata)
         else:
-            # Too big for memory: DuckDB sorts every row by the same integers, spilling to disk.
+            # The sort keys are integers (branch, rank, row), spilling to disk past memory_limit.
             self._copy(f"{sql} ORDER BY {key}", path, metadata)
 
     def _copy(self, sql: str, path: Path, metadata: dict[str, str]) -> None:
         kv = ", ".join(f"{_text_lit(k)}: {_text_lit(v)}" for k, v in metadata.items())
         self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet"
                          + (f", KV_METADATA {{{kv}}})" if kv else ")"))
-
-
-def _write_arrow(table: Any, path: Path, metadata: dict[str, str]) -> None:
-    """Write an Arrow table as DuckDB's COPY would (same columns and types, key-value metadata)."""
-    import pyarrow.parquet as pq
-
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           **{k.encode(): v.encode() for k, v in metadata.items()}})
-    # Dictionary pages for the few-valued text only: per-firm numbers and identifiers rarely repeat.
-    few = [c for c in ("sector", "scale", "branch", "grade", "reason") if c in table.column_names]
-    pq.write_table(table, path, use_dictionary=few, row_group_size=1 << 20)
 
 
 def _tie_grid(n: int, lo: float, hi: float) -> tuple[float, float, int]:
