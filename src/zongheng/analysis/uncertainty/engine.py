@@ -88,45 +88,111 @@ def empty_counts(n_rows: int, n_ranks: int) -> np.ndarray | Any:
 
 
 def add_counts(total: np.ndarray | Any, part: np.ndarray | Any) -> np.ndarray | Any:
-    """Return ``total + part`` (in place when dense)."""
+    """Return ``total + part`` (in place when dense; ``part`` itself when sparse ``total`` is empty)."""
     if isinstance(total, np.ndarray):
         total += part
         return total
+    if total.nnz == 0 and part.shape == total.shape:  # the first chunk: no copy of its counts
+        return part
     return total + part
 
 
+def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort ``keys`` in place; return its distinct values and how often each occurs."""
+    keys.sort()
+    if keys.size == 0:
+        return keys, np.empty(0, dtype=np.int64)
+    new = np.empty(keys.size, dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    del new
+    return keys[starts], np.diff(starts, append=keys.size)
+
+
+def _merge_sorted(keys: np.ndarray, counts: np.ndarray, more: np.ndarray,
+                  more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add the sorted distinct ``more`` keys (with counts) to the sorted distinct ``keys``.
+
+    ``counts`` is updated in place where a key is already there; the new keys are inserted at
+    their places (one copy of the arrays, no sort of the whole): the peak is about twice the
+    stored pairs, where ``np.unique`` of everything needed about five times.
+    """
+    if keys.size == 0:
+        return more, more_counts
+    at = np.searchsorted(keys, more)
+    found = at < keys.size
+    found[found] = keys[at[found]] == more[found]
+    counts[at[found]] += more_counts[found]  # distinct keys: distinct places
+    fresh = ~found
+    del found
+    at, more, more_counts = at[fresh], more[fresh], more_counts[fresh]
+    if not at.size:
+        return keys, counts
+    keys = np.insert(keys, at, more)
+    return keys, np.insert(counts, at, more_counts)
+
+
 class _PairCounts:
-    """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts)."""
+    """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts).
+
+    The merged pairs are kept as sorted distinct keys (``row × ranks + rank``) with their counts;
+    a buffer of up to :data:`_COMPACT_PAIRS` keys is sorted, counted and merged into them.
+    """
 
     def __init__(self, n_rows: int, n_ranks: int) -> None:
         self.shape = (n_rows, n_ranks)
-        self.keys: list[np.ndarray] = []
-        self.weights: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []  # each key counts once
+        self.weighted: list[tuple[np.ndarray, int]] = []  # each key counts ``weight`` times
         self.buffered = 0
         self.merged_keys = np.empty(0, dtype=np.int64)
         self.merged = np.empty(0, dtype=np.int64)
 
     def add(self, rows: np.ndarray, ranks: np.ndarray, weight: int = 1) -> None:
-        keys = (rows.astype(np.int64) * self.shape[1] + ranks).ravel()
-        self.keys.append(keys)
-        self.weights.append(np.full(keys.size, weight, dtype=np.int64))
+        keys = rows.astype(np.int64).ravel()
+        keys *= self.shape[1]
+        keys += np.asarray(ranks).ravel()
+        if weight == 1:
+            self.keys.append(keys)
+        else:
+            self.weighted.append((keys, int(weight)))
         self.buffered += keys.size
         if self.buffered > _COMPACT_PAIRS:
             self._merge()
 
     def _merge(self) -> None:
-        keys = np.concatenate([self.merged_keys, *self.keys])
-        weights = np.concatenate([self.merged, *self.weights])
-        self.merged_keys, inverse = np.unique(keys, return_inverse=True)
-        self.merged = np.bincount(inverse.ravel(), weights=weights).astype(np.int64)  # exact < 2⁵³
-        self.keys, self.weights, self.buffered = [], [], 0
+        if self.keys:
+            keys = self.keys[0] if len(self.keys) == 1 else np.concatenate(self.keys)
+            self.keys = []
+            self._fold(*_unique_counts(keys))
+        while self.weighted:
+            keys, weight = self.weighted.pop()
+            keys, counts = _unique_counts(keys)
+            counts *= weight
+            self._fold(keys, counts)
+        self.buffered = 0
+
+    def _fold(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        self.merged_keys, self.merged = _merge_sorted(self.merged_keys, self.merged, keys,
+                                                      counts.astype(np.int64, copy=False))
 
     def tocsr(self) -> Any:
+        """Return the counts as a ``csr_array`` (and let go of the merged pairs)."""
         from scipy import sparse
 
         self._merge()
-        rows, ranks = np.divmod(self.merged_keys, self.shape[1])
-        return sparse.csr_array((self.merged, (rows, ranks)), shape=self.shape, dtype=np.int64)
+        keys, data = self.merged_keys, self.merged
+        self.merged_keys = self.merged = np.empty(0, dtype=np.int64)
+        n_rows, n_ranks = self.shape
+        small = max(n_ranks, keys.size) < np.iinfo(np.int32).max
+        index = np.int32 if small else np.int64
+        indptr = np.zeros(n_rows + 1, dtype=index)
+        np.cumsum(np.bincount(keys // n_ranks, minlength=n_rows), out=indptr[1:])
+        keys %= n_ranks  # the keys are sorted by row, then rank: CSR's order
+        indices = keys.astype(index)
+        del keys
+        return sparse.csr_array((data, indices, indptr), shape=self.shape, copy=False)
+
 
 register_messages({
     "unc_combination_failed": (
