@@ -70,10 +70,13 @@ def test_counts_memory_is_bounded_by_pairs_not_units_squared():
     assert counts.data.nbytes + counts.indices.nbytes <= 6 * n * 16
 
 
-def test_pair_counts_merge_equals_a_plain_count(monkeypatch):
+@pytest.mark.parametrize("shards", [1, 3, 64])
+def test_pair_counts_merge_equals_a_plain_count(monkeypatch, shards):
     # Buffered keys, weighted keys (a static combination stands for many samples), duplicates
-    # within an add and across merges, rows never ranked: equal to np.add.at on a dense array.
+    # within an add and across merges, rows never ranked, shards of rows (more shards than rows
+    # too): equal to np.add.at on a dense array.
     monkeypatch.setattr(engine, "_COMPACT_PAIRS", 50)
+    monkeypatch.setattr(engine, "_SHARDS", shards)
     rng = np.random.default_rng(3)
     n_rows, n_ranks = 40, 41
     pairs = engine._PairCounts(n_rows, n_ranks)
@@ -104,3 +107,14 @@ def test_first_sparse_chunk_is_taken_without_a_copy():
     assert engine.add_counts(total, part) is part
     again = engine.add_counts(part, part)
     assert again[7, 9] == 6
+
+
+def test_pair_counts_widen_past_int32():
+    pairs = engine._PairCounts(10, 11)
+    pairs.add(np.array([1]), np.array([3]), weight=2**31 - 10)
+    assert pairs.dtype is np.int32
+    pairs._merge()
+    pairs.add(np.array([1, 5]), np.array([3, 6]), weight=100)  # 2³¹ − 10 + 200 > int32
+    assert pairs.dtype is np.int64
+    counts = pairs.tocsr().toarray()
+    assert counts[1, 3] == 2**31 + 90 and counts[5, 6] == 100 and counts.sum() == 2**31 + 190

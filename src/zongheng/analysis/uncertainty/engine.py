@@ -36,6 +36,7 @@ are small, and on a loaded machine more threads only wait for each other.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -76,6 +77,9 @@ DENSE_UNITS = 4096
 
 #: Pairs buffered before the sparse counts are merged (16 M keys, 128 MiB).
 _COMPACT_PAIRS = 1 << 24
+
+#: Shards (ranges of rows) the merged sparse pairs are kept in: a merge copies one at a time.
+_SHARDS = 64
 
 
 def empty_counts(n_rows: int, n_ranks: int) -> np.ndarray | Any:
@@ -136,8 +140,10 @@ def _merge_sorted(keys: np.ndarray, counts: np.ndarray, more: np.ndarray,
 class _PairCounts:
     """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts).
 
-    The merged pairs are kept as sorted distinct keys (``row × ranks + rank``) with their counts;
-    a buffer of up to :data:`_COMPACT_PAIRS` keys is sorted, counted and merged into them.
+    The merged pairs are kept as sorted distinct keys (``row × ranks + rank``) with their counts,
+    in :data:`_SHARDS` shards of consecutive rows, so that a merge copies one shard at a time,
+    not every pair; counts are int32 while the counts added can't pass 2³¹. A buffer of up to
+    :data:`_COMPACT_PAIRS` keys is sorted, counted and merged into the shards.
     """
 
     def __init__(self, n_rows: int, n_ranks: int) -> None:
@@ -145,8 +151,13 @@ class _PairCounts:
         self.keys: list[np.ndarray] = []  # each key counts once
         self.weighted: list[tuple[np.ndarray, int]] = []  # each key counts ``weight`` times
         self.buffered = 0
-        self.merged_keys = np.empty(0, dtype=np.int64)
-        self.merged = np.empty(0, dtype=np.int64)
+        self.added = 0  # the sum of every count: int32 counts while it fits
+        self.dtype: type = np.int32
+        n_shards = max(1, min(_SHARDS, n_rows))
+        rows = np.linspace(0, n_rows, n_shards + 1).round().astype(np.int64)
+        self.bounds = rows * n_ranks  # shard i holds the keys in [bounds[i], bounds[i + 1])
+        empty = np.empty(0, dtype=np.int64)
+        self.shards: list[tuple[np.ndarray, np.ndarray]] = [(empty, empty.astype(self.dtype))] * n_shards
 
     def add(self, rows: np.ndarray, ranks: np.ndarray, weight: int = 1) -> None:
         keys = rows.astype(np.int64).ravel()
@@ -157,6 +168,10 @@ class _PairCounts:
         else:
             self.weighted.append((keys, int(weight)))
         self.buffered += keys.size
+        self.added += keys.size * int(weight)
+        if self.added > np.iinfo(np.int32).max and self.dtype is np.int32:
+            self.dtype = np.int64
+            self.shards = [(k, c.astype(np.int64)) for k, c in self.shards]
         if self.buffered > _COMPACT_PAIRS:
             self._merge()
 
@@ -173,24 +188,40 @@ class _PairCounts:
         self.buffered = 0
 
     def _fold(self, keys: np.ndarray, counts: np.ndarray) -> None:
-        self.merged_keys, self.merged = _merge_sorted(self.merged_keys, self.merged, keys,
-                                                      counts.astype(np.int64, copy=False))
+        counts = counts.astype(self.dtype, copy=False)
+        cuts = np.searchsorted(keys, self.bounds)
+        for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+            if hi > lo:
+                shard_keys, shard_counts = self.shards[i]
+                # a copy when the shard is empty: a view would keep the whole buffer alive
+                part = (keys[lo:hi], counts[lo:hi]) if shard_keys.size else (keys[lo:hi].copy(),
+                                                                              counts[lo:hi].copy())
+                self.shards[i] = _merge_sorted(shard_keys, shard_counts, *part)
 
     def tocsr(self) -> Any:
-        """Return the counts as a ``csr_array`` (and let go of the merged pairs)."""
+        """Return the counts as a ``csr_array`` (and let go of the merged pairs, shard by shard)."""
         from scipy import sparse
 
         self._merge()
-        keys, data = self.merged_keys, self.merged
-        self.merged_keys = self.merged = np.empty(0, dtype=np.int64)
         n_rows, n_ranks = self.shape
-        small = max(n_ranks, keys.size) < np.iinfo(np.int32).max
-        index = np.int32 if small else np.int64
+        nnz = sum(k.size for k, _ in self.shards)
+        index = np.int32 if max(n_ranks, nnz) < np.iinfo(np.int32).max else np.int64
+        data = np.empty(nnz, dtype=np.int64)
+        indices = np.empty(nnz, dtype=index)
+        per_row = np.zeros(n_rows, dtype=np.int64)
+        at = 0
+        for i in range(len(self.shards)):
+            keys, counts = self.shards[i]
+            self.shards[i] = (keys[:0], counts[:0])
+            rows, ranks = np.divmod(keys, n_ranks)  # sorted by row, then rank: CSR's order
+            del keys
+            data[at:at + counts.size] = counts
+            indices[at:at + counts.size] = ranks
+            per_row += np.bincount(rows, minlength=n_rows)
+            at += counts.size
+            del rows, ranks, counts
         indptr = np.zeros(n_rows + 1, dtype=index)
-        np.cumsum(np.bincount(keys // n_ranks, minlength=n_rows), out=indptr[1:])
-        keys %= n_ranks  # the keys are sorted by row, then rank: CSR's order
-        indices = keys.astype(index)
-        del keys
+        np.cumsum(per_row, out=indptr[1:])
         return sparse.csr_array((data, indices, indptr), shape=self.shape, copy=False)
 
 
