@@ -27,7 +27,8 @@ are kept (units × ranks), so memory does not grow with the number of samples.
 Above :data:`DENSE_UNITS` units the counts are kept sparse (a
 ``scipy.sparse.csr_array`` of the (unit, rank) pairs that occurred): units²
 integers would be 80 GB at 10⁵ units, while the pairs that occur are at most
-units × samples and in practice each unit's few neighbouring ranks.
+units × samples (and at most units × the ranks a unit reaches: with many units and
+±25 % weights most pairs are distinct, ≈ 12 bytes each as CSR).
 The nominal ranks are the build's own (``ev.ranks`` of the index).
 
 BLAS runs on one thread during the batches (``threadpoolctl``): the products
