@@ -20,7 +20,9 @@ Every measurement runs in a fresh interpreter, so its peak RSS
 * ``read_panel``: ``zongheng.read_panel(path, framework)`` with a flat 40-indicator
   framework (every cell checked, the panel built).
 
-The import-only RSS of each interpreter is printed too (``base``). The target of
+The import-only RSS of each interpreter is printed too (``base``), with the median wall and
+CPU seconds (user + system) of the read and the largest 1-minute load average seen when a
+case ended (the machine may be shared). The target of
 issue 10 is read_panel's peak ≤ 2 × pandas'.
 """
 
@@ -93,7 +95,7 @@ def worker(case: str, path: str) -> dict:
 
     fw = framework()
     base = _peak_mib()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     if case == "pandas":
         with warnings.catch_warnings():  # "mixed types" for the 1,234.5 column: the point of it
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
@@ -104,9 +106,9 @@ def worker(case: str, path: str) -> dict:
         shape = list(panel.values.shape)
     else:
         raise SystemExit(f"unknown case {case!r}")
-    seconds = time.perf_counter() - start
-    return {"case": case, "seconds": seconds, "peak_mib": _peak_mib(), "base_mib": base,
-            "shape": shape}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return {"case": case, "seconds": seconds, "cpu": cpu, "peak_mib": _peak_mib(), "base_mib": base,
+            "shape": shape, "load": os.getloadavg()[0]}
 
 
 def run_case(case: str, path: Path) -> dict:
@@ -137,8 +139,8 @@ def main() -> None:
     print(f"# bench_reader  {dt.datetime.now():%Y-%m-%d %H:%M}  {platform.node()}  "
           f"{platform.processor() or platform.machine()}  {os.cpu_count()} CPUs  "
           f"Python {platform.python_version()}")
-    print(f"{'units':>9} {'MiB':>6} {'case':>11} {'runs':>4} {'time s':>8} {'peak MiB':>9} "
-          f"{'base MiB':>9} {'peak ratio':>10}")
+    print(f"{'units':>9} {'MiB':>6} {'case':>11} {'runs':>4} {'time s':>8} {'CPU s':>8} {'peak MiB':>9} "
+          f"{'base MiB':>9} {'peak ratio':>10} {'load':>5}")
     try:
         for n in sizes:
             path = folder / f"wide_{n}x{N_INDICATORS}.csv"
@@ -153,10 +155,12 @@ def main() -> None:
             pandas_peak = statistics.median(r["peak_mib"] for r in results["pandas"])
             for case, runs in results.items():
                 secs = statistics.median(r["seconds"] for r in runs)
+                cpu = statistics.median(r["cpu"] for r in runs)
+                load = max(r["load"] for r in runs)
                 peak = statistics.median(r["peak_mib"] for r in runs)
                 base = statistics.median(r["base_mib"] for r in runs)
-                print(f"{n:>9} {size_mib:>6.0f} {case:>11} {repeats:>4} {secs:>8.2f} "
-                      f"{peak:>9.0f} {base:>9.0f} {peak / pandas_peak:>10.2f}")
+                print(f"{n:>9} {size_mib:>6.0f} {case:>11} {repeats:>4} {secs:>8.2f} {cpu:>8.2f} "
+                      f"{peak:>9.0f} {base:>9.0f} {peak / pandas_peak:>10.2f} {load:>5.2f}")
             if n >= 1_000_000 and args.keep is None:
                 path.unlink()
     finally:

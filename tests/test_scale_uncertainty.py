@@ -68,3 +68,53 @@ def test_counts_memory_is_bounded_by_pairs_not_units_squared():
     counts = pairs.tocsr()
     assert counts.shape == (n, n + 1) and counts.sum() == 6 * n
     assert counts.data.nbytes + counts.indices.nbytes <= 6 * n * 16
+
+
+@pytest.mark.parametrize("shards", [1, 3, 64])
+def test_pair_counts_merge_equals_a_plain_count(monkeypatch, shards):
+    # Buffered keys, weighted keys (a static combination stands for many samples), duplicates
+    # within an add and across merges, rows never ranked, shards of rows (more shards than rows
+    # too): equal to np.add.at on a dense array.
+    monkeypatch.setattr(engine, "_COMPACT_PAIRS", 50)
+    monkeypatch.setattr(engine, "_SHARDS", shards)
+    rng = np.random.default_rng(3)
+    n_rows, n_ranks = 40, 41
+    pairs = engine._PairCounts(n_rows, n_ranks)
+    dense = np.zeros((n_rows, n_ranks), dtype=np.int64)
+    for step in range(60):
+        size = int(rng.integers(0, 30))
+        rows = rng.integers(0, n_rows - 3, size)  # the last rows stay empty
+        ranks = rng.integers(0, n_ranks, size)
+        weight = 1 if step % 3 else int(rng.integers(2, 500))
+        pairs.add(rows, ranks, weight)
+        np.add.at(dense, (rows, ranks), weight)
+    counts = pairs.tocsr()
+    assert counts.has_canonical_format and counts.dtype == np.int64
+    np.testing.assert_array_equal(counts.toarray(), dense)
+    assert counts.nnz == np.count_nonzero(dense)
+
+
+def test_merge_sorted_adds_and_inserts():
+    keys, counts = np.array([2, 5, 9]), np.array([1, 1, 1])
+    merged = engine._merge_sorted(keys, counts, np.array([0, 5, 7, 12]), np.array([3, 4, 5, 6]))
+    np.testing.assert_array_equal(merged[0], [0, 2, 5, 7, 9, 12])
+    np.testing.assert_array_equal(merged[1], [3, 1, 5, 5, 1, 6])
+
+
+def test_first_sparse_chunk_is_taken_without_a_copy():
+    total = engine.empty_counts(5000, 5001)
+    part = sparse.csr_array(([3], ([7], [9])), shape=(5000, 5001), dtype=np.int64)
+    assert engine.add_counts(total, part) is part
+    again = engine.add_counts(part, part)
+    assert again[7, 9] == 6
+
+
+def test_pair_counts_widen_past_int32():
+    pairs = engine._PairCounts(10, 11)
+    pairs.add(np.array([1]), np.array([3]), weight=2**31 - 10)
+    assert pairs.dtype is np.int32
+    pairs._merge()
+    pairs.add(np.array([1, 5]), np.array([3, 6]), weight=100)  # 2³¹ − 10 + 200 > int32
+    assert pairs.dtype is np.int64
+    counts = pairs.tocsr().toarray()
+    assert counts[1, 3] == 2**31 + 90 and counts[5, 6] == 100 and counts.sum() == 2**31 + 190

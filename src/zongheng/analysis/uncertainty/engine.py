@@ -27,7 +27,8 @@ are kept (units × ranks), so memory does not grow with the number of samples.
 Above :data:`DENSE_UNITS` units the counts are kept sparse (a
 ``scipy.sparse.csr_array`` of the (unit, rank) pairs that occurred): units²
 integers would be 80 GB at 10⁵ units, while the pairs that occur are at most
-units × samples and in practice each unit's few neighbouring ranks.
+units × samples (and at most units × the ranks a unit reaches: with many units and
+±25 % weights most pairs are distinct, ≈ 12 bytes each as CSR).
 The nominal ranks are the build's own (``ev.ranks`` of the index).
 
 BLAS runs on one thread during the batches (``threadpoolctl``): the products
@@ -36,6 +37,7 @@ are small, and on a loaded machine more threads only wait for each other.
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -77,6 +79,9 @@ DENSE_UNITS = 4096
 #: Pairs buffered before the sparse counts are merged (16 M keys, 128 MiB).
 _COMPACT_PAIRS = 1 << 24
 
+#: Shards (ranges of rows) the merged sparse pairs are kept in: a merge copies one at a time.
+_SHARDS = 64
+
 
 def empty_counts(n_rows: int, n_ranks: int) -> np.ndarray | Any:
     """Return zero rank counts (row, rank): dense up to :data:`DENSE_UNITS` rows, else sparse."""
@@ -88,45 +93,138 @@ def empty_counts(n_rows: int, n_ranks: int) -> np.ndarray | Any:
 
 
 def add_counts(total: np.ndarray | Any, part: np.ndarray | Any) -> np.ndarray | Any:
-    """Return ``total + part`` (in place when dense)."""
+    """Return ``total + part`` (in place when dense; ``part`` itself when sparse ``total`` is empty)."""
     if isinstance(total, np.ndarray):
         total += part
         return total
+    if total.nnz == 0 and part.shape == total.shape:  # the first chunk: no copy of its counts
+        return part
     return total + part
 
 
+def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort ``keys`` in place; return its distinct values and how often each occurs."""
+    keys.sort()
+    if keys.size == 0:
+        return keys, np.empty(0, dtype=np.int64)
+    new = np.empty(keys.size, dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    del new
+    return keys[starts], np.diff(starts, append=keys.size)
+
+
+def _merge_sorted(keys: np.ndarray, counts: np.ndarray, more: np.ndarray,
+                  more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add the sorted distinct ``more`` keys (with counts) to the sorted distinct ``keys``.
+
+    ``counts`` is updated in place where a key is already there; the new keys are inserted at
+    their places (one copy of the arrays, no sort of the whole): the peak is about twice the
+    stored pairs, where ``np.unique`` of everything needed about five times.
+    """
+    if keys.size == 0:
+        return more, more_counts
+    at = np.searchsorted(keys, more)
+    found = at < keys.size
+    found[found] = keys[at[found]] == more[found]
+    counts[at[found]] += more_counts[found]  # distinct keys: distinct places
+    fresh = ~found
+    del found
+    at, more, more_counts = at[fresh], more[fresh], more_counts[fresh]
+    if not at.size:
+        return keys, counts
+    keys = np.insert(keys, at, more)
+    return keys, np.insert(counts, at, more_counts)
+
+
 class _PairCounts:
-    """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts)."""
+    """Counts of (row, rank) pairs, buffered as packed keys and merged now and then (sparse counts).
+
+    The merged pairs are kept as sorted distinct keys (``row × ranks + rank``) with their counts,
+    in :data:`_SHARDS` shards of consecutive rows, so that a merge copies one shard at a time,
+    not every pair; counts are int32 while the counts added can't pass 2³¹. A buffer of up to
+    :data:`_COMPACT_PAIRS` keys is sorted, counted and merged into the shards.
+    """
 
     def __init__(self, n_rows: int, n_ranks: int) -> None:
         self.shape = (n_rows, n_ranks)
-        self.keys: list[np.ndarray] = []
-        self.weights: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []  # each key counts once
+        self.weighted: list[tuple[np.ndarray, int]] = []  # each key counts ``weight`` times
         self.buffered = 0
-        self.merged_keys = np.empty(0, dtype=np.int64)
-        self.merged = np.empty(0, dtype=np.int64)
+        self.added = 0  # the sum of every count: int32 counts while it fits
+        self.dtype: type = np.int32
+        n_shards = max(1, min(_SHARDS, n_rows))
+        rows = np.linspace(0, n_rows, n_shards + 1).round().astype(np.int64)
+        self.bounds = rows * n_ranks  # shard i holds the keys in [bounds[i], bounds[i + 1])
+        empty = np.empty(0, dtype=np.int64)
+        self.shards: list[tuple[np.ndarray, np.ndarray]] = [(empty, empty.astype(self.dtype))] * n_shards
 
     def add(self, rows: np.ndarray, ranks: np.ndarray, weight: int = 1) -> None:
-        keys = (rows.astype(np.int64) * self.shape[1] + ranks).ravel()
-        self.keys.append(keys)
-        self.weights.append(np.full(keys.size, weight, dtype=np.int64))
+        keys = rows.astype(np.int64).ravel()
+        keys *= self.shape[1]
+        keys += np.asarray(ranks).ravel()
+        if weight == 1:
+            self.keys.append(keys)
+        else:
+            self.weighted.append((keys, int(weight)))
         self.buffered += keys.size
+        self.added += keys.size * int(weight)
+        if self.added > np.iinfo(np.int32).max and self.dtype is np.int32:
+            self.dtype = np.int64
+            self.shards = [(k, c.astype(np.int64)) for k, c in self.shards]
         if self.buffered > _COMPACT_PAIRS:
             self._merge()
 
     def _merge(self) -> None:
-        keys = np.concatenate([self.merged_keys, *self.keys])
-        weights = np.concatenate([self.merged, *self.weights])
-        self.merged_keys, inverse = np.unique(keys, return_inverse=True)
-        self.merged = np.bincount(inverse.ravel(), weights=weights).astype(np.int64)  # exact < 2⁵³
-        self.keys, self.weights, self.buffered = [], [], 0
+        if self.keys:
+            keys = self.keys[0] if len(self.keys) == 1 else np.concatenate(self.keys)
+            self.keys = []
+            self._fold(*_unique_counts(keys))
+        while self.weighted:
+            keys, weight = self.weighted.pop()
+            keys, counts = _unique_counts(keys)
+            counts *= weight
+            self._fold(keys, counts)
+        self.buffered = 0
+
+    def _fold(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        counts = counts.astype(self.dtype, copy=False)
+        cuts = np.searchsorted(keys, self.bounds)
+        for i, (lo, hi) in enumerate(itertools.pairwise(cuts)):
+            if hi > lo:
+                shard_keys, shard_counts = self.shards[i]
+                # a copy when the shard is empty: a view would keep the whole buffer alive
+                part = (keys[lo:hi], counts[lo:hi]) if shard_keys.size else (keys[lo:hi].copy(),
+                                                                              counts[lo:hi].copy())
+                self.shards[i] = _merge_sorted(shard_keys, shard_counts, *part)
 
     def tocsr(self) -> Any:
+        """Return the counts as a ``csr_array`` (and let go of the merged pairs, shard by shard)."""
         from scipy import sparse
 
         self._merge()
-        rows, ranks = np.divmod(self.merged_keys, self.shape[1])
-        return sparse.csr_array((self.merged, (rows, ranks)), shape=self.shape, dtype=np.int64)
+        n_rows, n_ranks = self.shape
+        nnz = sum(k.size for k, _ in self.shards)
+        index = np.int32 if max(n_ranks, nnz) < np.iinfo(np.int32).max else np.int64
+        data = np.empty(nnz, dtype=np.int64)
+        indices = np.empty(nnz, dtype=index)
+        per_row = np.zeros(n_rows, dtype=np.int64)
+        at = 0
+        for i in range(len(self.shards)):
+            keys, counts = self.shards[i]
+            self.shards[i] = (keys[:0], counts[:0])
+            rows, ranks = np.divmod(keys, n_ranks)  # sorted by row, then rank: CSR's order
+            del keys
+            data[at:at + counts.size] = counts
+            indices[at:at + counts.size] = ranks
+            per_row += np.bincount(rows, minlength=n_rows)
+            at += counts.size
+            del rows, ranks, counts
+        indptr = np.zeros(n_rows + 1, dtype=index)
+        np.cumsum(per_row, out=indptr[1:])
+        return sparse.csr_array((data, indices, indptr), shape=self.shape, copy=False)
+
 
 register_messages({
     "unc_combination_failed": (
