@@ -263,8 +263,13 @@ class Arithmetic(Aggregator):
     scores_units_alone = True
     power_exponent = 1.0
 
-    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
-        """Return the weighted mean of the known children of each parent."""
+    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None, *,
+                scratch: np.ndarray | None = None) -> np.ndarray:
+        """Return the weighted mean of the known children of each parent.
+
+        ``scratch``, a C-contiguous float64 array the caller gives up, holds the
+        temporaries when it is large enough, instead of a fresh array of the data's size.
+        """
         # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
         # the other columns would multiply by zero at the cost of a pass over the data.
         rows = np.flatnonzero(np.any(weights != 0, axis=-1))
@@ -274,8 +279,18 @@ class Arithmetic(Aggregator):
             else:
                 values, weights = values[..., rows], weights[rows]
         known = ~np.isnan(values)
-        numerator = np.where(known, values, 0.0) @ weights
-        denominator = known.astype(np.float64) @ weights
+        # One buffer serves both products (the values with 0 for missing, then the 0/1 mask), the
+        # same contiguous operands as np.where(...) and astype(...), so BLAS gives the same sums.
+        if (scratch is not None and scratch.dtype == np.float64 and scratch.flags.c_contiguous
+                and scratch.flags.writeable and scratch.size >= values.size):
+            buffer = scratch.reshape(-1)[:values.size].reshape(values.shape)
+        else:
+            buffer = np.empty(values.shape)
+        np.copyto(buffer, values)
+        np.copyto(buffer, 0.0, where=~known)
+        numerator = buffer @ weights
+        np.copyto(buffer, known)
+        denominator = buffer @ weights
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(denominator > 0, numerator / denominator, np.nan)
 

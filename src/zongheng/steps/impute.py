@@ -86,7 +86,10 @@ class GroupFillState(State):
 
     def fill(self, values: np.ndarray) -> np.ndarray:
         """Return ``values`` with each missing cell filled from its group (leading axes broadcast)."""
-        out = np.array(values, dtype=np.float64, copy=True)
+        return self.fill_in_place(np.array(values, dtype=np.float64, copy=True))
+
+    def fill_in_place(self, out: np.ndarray) -> np.ndarray:
+        """Fill the missing cells of ``out`` (float64, writeable) from their group, in place; return it."""
         where = np.nonzero(np.isnan(out))  # the few missing cells only, not the whole array
         p, u, i = where[-3:]
         codes = self.codes_[u]
@@ -226,6 +229,13 @@ class _Group(Imputer):
         """Fill the missing values with their group's statistic."""
         return state.fill(values)
 
+    def fit_apply_owned(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """As ``fit_apply``, filling the missing cells in place (no copy of the data)."""
+        state = self.fit(values, ctx)
+        if type(self).apply is not _Group.apply or values.dtype != np.float64:
+            return state, self.apply(values, state, ctx)
+        return state, state.fill_in_place(values)
+
 
 @register
 @dataclass(frozen=True)
@@ -289,7 +299,10 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
                                shape=(n_groups, n_units))
     stats = np.full((n_periods, n_groups, n_ind), np.nan)
     missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
-    block = 8
+    # A few indicators at a time, with temporaries of at most 16 MB: a larger one is a fresh
+    # allocation each time (glibc maps every block above 32 MB anew), whose page faults cost
+    # more than the product. Each column's sums are independent of the others in the block.
+    block = max(1, min(8, 2**21 // max(1, n_units)))
     for p in range(n_periods):
         for start in range(0, n_ind, block):
             x = values[p, :, start:start + block]
