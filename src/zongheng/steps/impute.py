@@ -294,14 +294,54 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
         return _group_statistics_by_group(function, values, codes, n_groups)
     from scipy import sparse  # large panels only: a bundled build never imports scipy
 
+    try:  # Y += A·X: lets a product over blocks of units continue the sums of the blocks before
+        from scipy.sparse._sparsetools import csr_matvecs
+    except ImportError:  # pragma: no cover - a scipy without it: the column-block product
+        return _group_statistics_by_columns(values, codes, n_groups)
+    stats = np.full((n_periods, n_groups, n_ind), np.nan)
+    missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
+    sizes = np.bincount(codes[codes >= 0], minlength=n_groups).astype(np.float64)[:, None]
+    # Blocks of units with every indicator (a block stays in cache, one pass over the data). The
+    # one-hot product adds each unit's row to its group's sums in unit order (CSR rows list their
+    # units in order); continuing into the same sums block after block adds the same numbers in
+    # the same order as one product over all units, so the sums are the same to the bit.
+    for p in range(n_periods):
+        sums = np.zeros((n_groups, n_ind))
+        n_missing = np.zeros((n_groups, n_ind))
+        for start in range(0, n_units, _UNIT_BLOCK):
+            c = codes[start:start + _UNIT_BLOCK]
+            at = np.flatnonzero(c >= 0)
+            onehot = sparse.csr_matrix((np.ones(at.size), (c[at], at)), shape=(n_groups, c.size))
+            x = values[p, start:start + _UNIT_BLOCK]
+            unknown = np.isnan(x)
+            for operand, total in ((unknown.astype(np.float64), n_missing), (np.where(unknown, 0.0, x), sums)):
+                csr_matvecs(n_groups, c.size, n_ind, onehot.indptr, onehot.indices, onehot.data,
+                            operand.ravel(), total.reshape(-1))
+        missing[p] = n_missing > 0
+        counts = sizes - n_missing
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats[p] = np.where(counts > 0, sums / counts, np.nan)
+    return stats, missing
+
+
+#: Units of a block of the blocked group mean: 8192 units of 40 indicators (2.6 MB) stay in cache.
+_UNIT_BLOCK = 8192
+
+
+def _group_statistics_by_columns(values: np.ndarray, codes: np.ndarray,
+                                 n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """The group means as one sparse product over all units, a few indicators at a time."""
+    from scipy import sparse
+
+    n_periods, n_units, n_ind = values.shape
     labelled = np.flatnonzero(codes >= 0)
     onehot = sparse.csr_matrix((np.ones(labelled.size), (codes[labelled], labelled)),
                                shape=(n_groups, n_units))
     stats = np.full((n_periods, n_groups, n_ind), np.nan)
     missing = np.zeros((n_periods, n_groups, n_ind), dtype=bool)
-    # A few indicators at a time, with temporaries of at most 16 MB: a larger one is a fresh
-    # allocation each time (glibc maps every block above 32 MB anew), whose page faults cost
-    # more than the product. Each column's sums are independent of the others in the block.
+    sizes = onehot.sum(axis=1).A
+    # Temporaries of at most 16 MB: a larger one is a fresh allocation each time (glibc maps
+    # every block above 32 MB anew). Each column's sums are independent of the others.
     block = max(1, min(8, 2**21 // max(1, n_units)))
     for p in range(n_periods):
         for start in range(0, n_ind, block):
@@ -309,11 +349,10 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
             unknown = np.isnan(x)
             n_missing = onehot @ unknown.astype(np.float64)
             missing[p, :, start:start + block] = n_missing > 0
-            if function is np.nanmean:
-                sums = onehot @ np.where(unknown, 0.0, x)
-                counts = onehot.sum(axis=1).A - n_missing
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    stats[p, :, start:start + block] = np.where(counts > 0, sums / counts, np.nan)
+            sums = onehot @ np.where(unknown, 0.0, x)
+            counts = sizes - n_missing
+            with np.errstate(invalid="ignore", divide="ignore"):
+                stats[p, :, start:start + block] = np.where(counts > 0, sums / counts, np.nan)
     return stats, missing
 
 

@@ -180,22 +180,37 @@ def _column_summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
     n = np.zeros(n_cols)
     total = np.zeros(n_cols)
     lo, hi = np.full(n_cols, np.nan), np.full(n_cols, np.nan)
+    # Block-sized work arrays made once: a fresh few-MB temporary per operation and block costs
+    # page faults as the allocator gives memory back and takes it again. The operations are the
+    # same as written plainly (``np.where(known, b, 0.0).sum(axis=0)`` …), so are the sums.
+    rows = min(n_rows, _BLOCK_ROWS)
+    known, unknown = np.empty((rows, n_cols), dtype=bool), np.empty((rows, n_cols), dtype=bool)
+    d, d2, t = np.empty((rows, n_cols)), np.empty((rows, n_cols)), np.empty((rows, n_cols))
     for start in range(0, n_rows, _BLOCK_ROWS):
         b = x[start:start + _BLOCK_ROWS]
-        known = ~np.isnan(b)
-        n += known.sum(axis=0)
-        total += np.where(known, b, 0.0).sum(axis=0)
+        m = len(b)
+        np.isnan(b, out=unknown[:m])
+        np.logical_not(unknown[:m], out=known[:m])
+        n += known[:m].sum(axis=0)
+        np.copyto(t[:m], b)
+        np.copyto(t[:m], 0.0, where=unknown[:m])
+        total += t[:m].sum(axis=0)
         lo, hi = np.fmin(lo, np.fmin.reduce(b, axis=0)), np.fmax(hi, np.fmax.reduce(b, axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
     s2, s3, s4 = np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_cols)
     for start in range(0, n_rows, _BLOCK_ROWS):
-        d = x[start:start + _BLOCK_ROWS] - mean
-        d[np.isnan(d)] = 0.0
-        d2 = d * d
-        s2 += d2.sum(axis=0)
-        s3 += (d2 * d).sum(axis=0)
-        s4 += (d2 * d2).sum(axis=0)
+        b = x[start:start + _BLOCK_ROWS]
+        m = len(b)
+        np.subtract(b, mean, out=d[:m])
+        np.isnan(d[:m], out=unknown[:m])
+        np.copyto(d[:m], 0.0, where=unknown[:m])
+        np.multiply(d[:m], d[:m], out=d2[:m])
+        s2 += d2[:m].sum(axis=0)
+        np.multiply(d2[:m], d[:m], out=t[:m])
+        s3 += t[:m].sum(axis=0)
+        np.multiply(d2[:m], d2[:m], out=t[:m])
+        s4 += t[:m].sum(axis=0)
     g1, g2 = _g1_g2(n, s2, s3, s4)
     return lo, hi, n.astype(int), g1, g2
 
