@@ -216,7 +216,8 @@ class _Group(Imputer):
         stats, missing = _group_statistics(self.statistic, values, codes)
         # A group with some missing cells but no value to fill them from (period, group, indicator).
         gap = np.isnan(stats) & missing
-        names = list(dict.fromkeys(labels[codes >= 0]))
+        # The groups' names only when there is a problem to name (a pass over every unit's label).
+        names = list(dict.fromkeys(labels[codes >= 0])) if gap.any() else []
         for p, k, i in zip(*np.nonzero(gap), strict=True):  # a loop over the problems found only
             problems.append(Problem("method_group_all_missing", {
                 "indicator": ctx.indicator_codes[i], "period": ctx.panel.periods[p],
@@ -292,9 +293,7 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
     n_groups = int(codes.max()) + 1 if codes.size else 0
     if n_units <= _SPARSE_FROM or function is not np.nanmean:
         return _group_statistics_by_group(function, values, codes, n_groups)
-    from scipy import sparse  # large panels only: a bundled build never imports scipy
-
-    try:  # Y += A·X: lets a product over blocks of units continue the sums of the blocks before
+    try:  # Y += A·X (large panels only: a bundled build never imports scipy): lets a product over blocks of units continue the sums of the blocks before
         from scipy.sparse._sparsetools import csr_matvecs
     except ImportError:  # pragma: no cover - a scipy without it: the column-block product
         return _group_statistics_by_columns(values, codes, n_groups)
@@ -310,13 +309,17 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
         n_missing = np.zeros((n_groups, n_ind))
         for start in range(0, n_units, _UNIT_BLOCK):
             c = codes[start:start + _UNIT_BLOCK]
-            at = np.flatnonzero(c >= 0)
-            onehot = sparse.csr_matrix((np.ones(at.size), (c[at], at)), shape=(n_groups, c.size))
+            # The block's one-hot matrix in CSR form: each group's units, in unit order.
+            order = np.argsort(c, kind="stable")
+            first = np.searchsorted(c[order], 0)  # units without a group (−1) sort first
+            indices = order[first:].astype(np.int32)
+            indptr = np.zeros(n_groups + 1, dtype=np.int32)
+            np.cumsum(np.bincount(c[indices], minlength=n_groups), out=indptr[1:])
+            ones = np.ones(indices.size)
             x = values[p, start:start + _UNIT_BLOCK]
             unknown = np.isnan(x)
             for operand, total in ((unknown.astype(np.float64), n_missing), (np.where(unknown, 0.0, x), sums)):
-                csr_matvecs(n_groups, c.size, n_ind, onehot.indptr, onehot.indices, onehot.data,
-                            operand.ravel(), total.reshape(-1))
+                csr_matvecs(n_groups, c.size, n_ind, indptr, indices, ones, operand.ravel(), total.reshape(-1))
         missing[p] = n_missing > 0
         counts = sizes - n_missing
         with np.errstate(invalid="ignore", divide="ignore"):
