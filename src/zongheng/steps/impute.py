@@ -293,7 +293,9 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
     n_groups = int(codes.max()) + 1 if codes.size else 0
     if n_units <= _SPARSE_FROM or function is not np.nanmean:
         return _group_statistics_by_group(function, values, codes, n_groups)
-    try:  # Y += A·X (large panels only: a bundled build never imports scipy): lets a product over blocks of units continue the sums of the blocks before
+    # Y += A·X lets a product over blocks of units continue the sums of the blocks before (large
+    # panels only: a bundled build never imports scipy).
+    try:
         from scipy.sparse._sparsetools import csr_matvecs
     except ImportError:  # pragma: no cover - a scipy without it: the column-block product
         return _group_statistics_by_columns(values, codes, n_groups)
@@ -318,8 +320,10 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
             ones = np.ones(indices.size)
             x = values[p, start:start + _UNIT_BLOCK]
             unknown = np.isnan(x)
-            for operand, total in ((unknown.astype(np.float64), n_missing), (np.where(unknown, 0.0, x), sums)):
-                csr_matvecs(n_groups, c.size, n_ind, indptr, indices, ones, operand.ravel(), total.reshape(-1))
+            for operand, total in ((unknown.astype(np.float64), n_missing),
+                                   (np.where(unknown, 0.0, x), sums)):
+                csr_matvecs(n_groups, c.size, n_ind, indptr, indices, ones, operand.ravel(),
+                            total.reshape(-1))
         missing[p] = n_missing > 0
         counts = sizes - n_missing
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -333,7 +337,7 @@ _UNIT_BLOCK = 8192
 
 def _group_statistics_by_columns(values: np.ndarray, codes: np.ndarray,
                                  n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """The group means as one sparse product over all units, a few indicators at a time."""
+    """Return the group means as one sparse product over all units, a few indicators at a time."""
     from scipy import sparse
 
     n_periods, n_units, n_ind = values.shape
