@@ -159,3 +159,18 @@ def _g1(column: np.ndarray) -> float:
     c = column[~np.isnan(column)]
     n, d = c.size, c - c.mean()
     return float(np.sqrt(n) * (d**3).sum() / (d**2).sum() ** 1.5 * np.sqrt(n * (n - 1.0)) / (n - 2.0))
+
+
+@pytest.mark.parametrize("scope", ["pooled", "per_period"])
+def test_two_periods_keep_final_equals_keep_all(fw, scope):
+    from zongheng.panel import Panel
+
+    one, two = make_panel(fw, 21_000, seed=6), make_panel(fw, 21_000, seed=7)
+    panel = Panel(np.concatenate([one.values, two.values]), one.units, (2023, 2024),
+                  one.indicators, one.attributes,
+                  np.concatenate([one.denominators, two.denominators]), one.denominator_codes)
+    method = {**ASEM, "scope": scope}
+    full = zh.build(fw, panel, method)
+    final = zh.build(fw, panel, method, keep="final")
+    _same(full.scores, final.scores)
+    np.testing.assert_array_equal(full.ranks, final.ranks)
