@@ -174,3 +174,27 @@ def test_two_periods_keep_final_equals_keep_all(fw, scope):
     final = zh.build(fw, panel, method, keep="final")
     _same(full.scores, final.scores)
     np.testing.assert_array_equal(full.ranks, final.ranks)
+
+
+def test_tidy_parquet_ranks_node_by_node_equal_the_evaluation_ranks(fw, tmp_path):
+    import pyarrow.parquet as pq
+
+    from zongheng.io.results import node_ranks, write_tidy_parquet
+
+    panel = make_panel(fw, 3000, seed=8)
+    values = np.array(panel.values, copy=True)
+    values[..., 0] = np.round(values[..., 0])  # ties
+    ev = zh.build(fw, panel.with_values(values), ASEM, keep="final")
+    overall, by_group = node_ranks(ev.scores, ev.panel)
+
+    def as_int(ranks):
+        return np.where(np.isnan(ranks), -1, ranks).astype(np.int32)
+
+    streamed = pq.read_table(write_tidy_parquet(ev, tmp_path / "a.parquet", chunk_rows=5000) and
+                             tmp_path / "a.parquet")
+    np.testing.assert_array_equal(overall, as_int(ev.ranks))  # ranks now cached on ev
+    for g, ranks in by_group.items():
+        np.testing.assert_array_equal(ranks, as_int(ev.group_ranks(g)))
+    cached = pq.read_table(write_tidy_parquet(ev, tmp_path / "b.parquet", chunk_rows=5000) and
+                           tmp_path / "b.parquet")
+    assert streamed.equals(cached)
