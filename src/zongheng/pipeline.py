@@ -70,11 +70,23 @@ def run_stages(framework: Framework, panel: Panel, method: Method,
     for record in records:
         ctx = record.step.publish(record.state, ctx)
     values = records[-1].output if records else panel.values
+    owned = False  # whether ``values`` is referenced by nothing but this loop
     for i, (stage, step) in enumerate(plan[len(records):], start=len(records)):
-        state, output = step.fit_apply(values, ctx)
+        if owned:
+            state, output = step.fit_apply_owned(values, ctx)
+        else:
+            state, output = step.fit_apply(values, ctx)
         ctx = step.publish(state, ctx)
-        output = freeze_array(np.asarray(output, dtype=np.float64))
+        output = np.asarray(output, dtype=np.float64)
         last = i == len(plan) - 1
+        if keep == "all" or last:
+            output = freeze_array(output)
+            owned = False
+        else:
+            # An intermediate stage that is not kept: the next step may overwrite it. Only an
+            # array the step made (writeable, owning its data) qualifies: a step may return its
+            # input (the panel's values) or a view of it, and a state's arrays are read-only.
+            owned = output.flags.writeable and output.flags.owndata
         records.append(StageRecord(stage, step, state, output if keep == "all" or last else None))
         values = output
     return records

@@ -263,8 +263,13 @@ class Arithmetic(Aggregator):
     scores_units_alone = True
     power_exponent = 1.0
 
-    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None) -> np.ndarray:
-        """Return the weighted mean of the known children of each parent."""
+    def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None, *,
+                scratch: np.ndarray | None = None) -> np.ndarray:
+        """Return the weighted mean of the known children of each parent.
+
+        ``scratch``, a C-contiguous float64 array the caller gives up, holds the
+        temporaries when it is large enough, instead of a fresh array of the data's size.
+        """
         # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
         # the other columns would multiply by zero at the cost of a pass over the data.
         rows = np.flatnonzero(np.any(weights != 0, axis=-1))
@@ -273,11 +278,37 @@ class Arithmetic(Aggregator):
                 values, weights = values[..., rows[0]:rows[-1] + 1], weights[rows[0]:rows[-1] + 1]
             else:
                 values, weights = values[..., rows], weights[rows]
-        known = ~np.isnan(values)
-        numerator = np.where(known, values, 0.0) @ weights
-        denominator = known.astype(np.float64) @ weights
+        # One buffer serves both products (the values with 0 for missing, then the 0/1 mask), the
+        # same contiguous operands as np.where(known, values, 0.0) and known.astype(float), so BLAS
+        # gives the same sums; it is filled in row blocks (elementwise, in cache).
+        if (scratch is not None and scratch.dtype == np.float64 and scratch.flags.c_contiguous
+                and scratch.flags.writeable and scratch.size >= values.size):
+            buffer = scratch.reshape(-1)[:values.size].reshape(values.shape)
+        else:
+            buffer = np.empty(values.shape)
+        n_rows = values.shape[-2] if values.ndim >= 2 else 1
+        step = _BLOCK_ROWS if values.ndim >= 2 else 1
+        for start in range(0, n_rows, step):
+            at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
+            np.copyto(buffer[at], values[at])
+            np.copyto(buffer[at], 0.0, where=np.isnan(values[at]))
+        numerator = buffer @ weights
+        for start in range(0, n_rows, step):
+            at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
+            np.equal(values[at], values[at], out=buffer[at])  # 1.0 where known, 0.0 where NaN
+        denominator = buffer @ weights
+        if np.ndim(numerator) == 0:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(denominator > 0, numerator / denominator, np.nan)
+        # In place of np.where(denominator > 0, numerator / denominator, nan): no temporaries.
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(denominator > 0, numerator / denominator, np.nan)
+            np.divide(numerator, denominator, out=numerator)
+        np.copyto(numerator, np.nan, where=~(denominator > 0))
+        return numerator
+
+
+#: Rows of a block of the blocked elementwise passes (a few MB: in cache).
+_BLOCK_ROWS = 8192
 
 
 def power_mean(values: np.ndarray, weights: np.ndarray, p: float) -> np.ndarray:

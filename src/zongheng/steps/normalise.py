@@ -253,7 +253,7 @@ class ShareState(_PerPeriod):
 
 
 def minmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.ndarray,
-           low: float = 0.0, high: float = 100.0) -> np.ndarray:
+           low: float = 0.0, high: float = 100.0, *, out: np.ndarray | None = None) -> np.ndarray:
     r"""Min-max normalise values with given bounds (pure kernel of :class:`MinMax`).
 
     .. math:: y = low + (high - low)\,\frac{x - lo}{hi - lo}
@@ -262,26 +262,50 @@ def minmax(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, direction: np.nda
 
     Where ``hi == lo`` (a constant indicator) the result is the middle of the
     range; missing values stay missing. Broadcasts over any leading axes.
+
+    Parameters
+    ----------
+    out : ndarray, optional
+        Where to write the result (float64, of the broadcast shape); may be
+        ``values`` itself, which is then overwritten.
     """
     span = hi - lo
-    # The same arithmetic as low + (high − low)·(x − lo)/span, done in place on one array:
-    # at 10⁶ units every temporary of the data's size costs a pass over 320 MB.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.subtract(values, lo, dtype=np.float64)
-        share /= span
+    shape = np.broadcast_shapes(np.shape(values), np.shape(lo), np.shape(span))
+    if out is None:
+        out = np.empty(shape, dtype=np.float64)
     direction = np.asarray(direction)
-    if direction.ndim == 1 and share.ndim and direction.shape[0] == share.shape[-1]:
-        reverse = np.flatnonzero(direction < 0)  # only the lower-is-better columns are touched
-        if reverse.size:
-            share[..., reverse] = 1.0 - share[..., reverse]
-    else:
-        share = np.where(direction < 0, 1.0 - share, share)
     constant = np.asarray(span == 0)
-    if constant.any():
-        share = np.where(constant & ~np.isnan(values), 0.5, share)
-    share *= high - low
-    share += low
-    return share
+    # Cells of a constant indicator that have a value: read before ``out`` (maybe ``values``) changes.
+    middle = constant & ~np.isnan(values) if constant.any() else None
+    per_column = direction.ndim == 1 and len(shape) and direction.shape[0] == shape[-1]
+    reverse = np.flatnonzero(direction < 0) if per_column else None
+    # Row blocks (axis −2) when the bounds do not vary along it, so each block's five operations
+    # run in cache: one pass over the data instead of five. The arithmetic is that of
+    # low + (high − low)·(x − lo)/span, operation by operation, so the numbers are the same.
+    blocked = (bool(per_column) and len(shape) >= 2 and np.shape(values) == shape
+               and all(np.ndim(a) < 2 or np.shape(a)[-2] == 1 for a in (lo, span)))
+    rows = shape[-2] if blocked else 1
+    step = _BLOCK_ROWS if blocked else 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, max(rows, 1), step):
+            at = (..., slice(start, start + step), slice(None)) if blocked else (...,)
+            share = out[at]
+            np.subtract(values[at], lo, out=share)
+            share /= span
+            if reverse is not None:
+                for j in reverse:  # only the lower-is-better columns are touched
+                    np.subtract(1.0, share[..., j], out=share[..., j])
+            else:
+                np.copyto(share, np.where(direction < 0, 1.0 - share, share))
+            if middle is not None:
+                np.copyto(share, 0.5, where=middle[at] if np.ndim(middle) == len(shape) else middle)
+            share *= high - low
+            share += low
+    return out
+
+
+#: Rows of a block of the blocked kernels: 8192 rows of 40 indicators (2.6 MB) stay in cache.
+_BLOCK_ROWS = 8192
 
 
 @register
@@ -340,6 +364,15 @@ class MinMax(Step):
         g = state.group_of_period_
         lo, hi = state.min_[g][:, None, :], state.max_[g][:, None, :]
         return minmax(values, lo, hi, ctx.directions, self.low, self.high)
+
+    def fit_apply_owned(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """As ``fit_apply``, rescaling in place (no copy of the data)."""
+        state = self.fit(values, ctx)
+        if type(self).apply is not MinMax.apply or values.dtype != np.float64:
+            return state, self.apply(values, state, ctx)
+        g = state.group_of_period_
+        lo, hi = state.min_[g][:, None, :], state.max_[g][:, None, :]
+        return state, minmax(values, lo, hi, ctx.directions, self.low, self.high, out=values)
 
 
 # -- z-score -------------------------------------------------------------------------------------

@@ -46,6 +46,16 @@ class Screen(Step):
         """Blank out the screened units (NaN), so no later step learns from them."""
         return np.where(state.included_[..., None], values, np.nan)
 
+    def fit_apply_owned(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """As ``fit_apply``, blanking the screened units in place (no copy of the data)."""
+        if type(self).apply is not Screen.apply:  # a screen with its own apply: the plain path
+            return self.fit_apply(values, ctx)
+        state = self.fit(values, ctx)
+        excluded = ~np.broadcast_to(state.included_, values.shape[-3:-1])
+        if excluded.any():
+            values[..., excluded, :] = np.nan
+        return state, values
+
     def prepare(self, raw: np.ndarray, ctx: Context) -> Context:
         """Publish the decision up front when it depends on the raw data only."""
         return self.publish(self.fit(raw, ctx), ctx) if self.reads == "raw" else ctx

@@ -137,12 +137,17 @@ class AggregateStage(Step):
         """Score every node with the weights held fixed; leading batch axes broadcast."""
         return self._run(values, ctx, state.weights_)[1]
 
-    def _run(self, values: np.ndarray, ctx: Context,
-             fixed: Mapping[str, float] | None) -> tuple[State, np.ndarray]:
+    def fit_apply_owned(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """As ``fit_apply``, using the values given up as the aggregation's scratch space."""
+        return self._run(values, ctx, None, scratch=values)
+
+    def _run(self, values: np.ndarray, ctx: Context, fixed: Mapping[str, float] | None,
+             scratch: np.ndarray | None = None) -> tuple[State, np.ndarray]:
         framework = ctx.framework
         n_ind = len(framework.indicator_codes)
-        scores = np.full(values.shape[:-1] + (len(framework.node_codes),), np.nan)
+        scores = np.empty(values.shape[:-1] + (len(framework.node_codes),))
         scores[..., :n_ind] = values
+        scores[..., n_ind:] = np.nan
         position = {c: i for i, c in enumerate(framework.node_codes)}
         weights: dict[str, float] = {framework.root.code: 1.0}
 
@@ -158,7 +163,13 @@ class AggregateStage(Step):
         for level in sorted({framework.levels[a.code] for a in framework.aggregates}):
             matrix, columns, used = level_weights(framework, weigh, level)
             weights.update(used)
-            scores[..., columns] = self.aggregator(level).combine(scores, matrix, ctx)
+            aggregator = self.aggregator(level)
+            if scratch is not None and type(aggregator).combine is Arithmetic.combine:
+                # The values given up (already copied into ``scores``) hold its temporaries.
+                combined = aggregator.combine(scores, matrix, ctx, scratch=scratch)
+            else:
+                combined = aggregator.combine(scores, matrix, ctx)
+            scores[..., columns] = combined
         if ctx.included is not None and not ctx.included.all():
             # In place on the array made here: a np.where would copy every score.
             scores[..., ~np.broadcast_to(ctx.included, scores.shape[:-1]), :] = np.nan

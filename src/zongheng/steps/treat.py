@@ -180,22 +180,37 @@ def _column_summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
     n = np.zeros(n_cols)
     total = np.zeros(n_cols)
     lo, hi = np.full(n_cols, np.nan), np.full(n_cols, np.nan)
+    # Block-sized work arrays made once: a fresh few-MB temporary per operation and block costs
+    # page faults as the allocator gives memory back and takes it again. The operations are the
+    # same as written plainly (``np.where(known, b, 0.0).sum(axis=0)`` …), so are the sums.
+    rows = min(n_rows, _BLOCK_ROWS)
+    known, unknown = np.empty((rows, n_cols), dtype=bool), np.empty((rows, n_cols), dtype=bool)
+    d, d2, t = np.empty((rows, n_cols)), np.empty((rows, n_cols)), np.empty((rows, n_cols))
     for start in range(0, n_rows, _BLOCK_ROWS):
         b = x[start:start + _BLOCK_ROWS]
-        known = ~np.isnan(b)
-        n += known.sum(axis=0)
-        total += np.where(known, b, 0.0).sum(axis=0)
+        m = len(b)
+        np.isnan(b, out=unknown[:m])
+        np.logical_not(unknown[:m], out=known[:m])
+        n += known[:m].sum(axis=0)
+        np.copyto(t[:m], b)
+        np.copyto(t[:m], 0.0, where=unknown[:m])
+        total += t[:m].sum(axis=0)
         lo, hi = np.fmin(lo, np.fmin.reduce(b, axis=0)), np.fmax(hi, np.fmax.reduce(b, axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
     s2, s3, s4 = np.zeros(n_cols), np.zeros(n_cols), np.zeros(n_cols)
     for start in range(0, n_rows, _BLOCK_ROWS):
-        d = x[start:start + _BLOCK_ROWS] - mean
-        d[np.isnan(d)] = 0.0
-        d2 = d * d
-        s2 += d2.sum(axis=0)
-        s3 += (d2 * d).sum(axis=0)
-        s4 += (d2 * d2).sum(axis=0)
+        b = x[start:start + _BLOCK_ROWS]
+        m = len(b)
+        np.subtract(b, mean, out=d[:m])
+        np.isnan(d[:m], out=unknown[:m])
+        np.copyto(d[:m], 0.0, where=unknown[:m])
+        np.multiply(d[:m], d[:m], out=d2[:m])
+        s2 += d2[:m].sum(axis=0)
+        np.multiply(d2[:m], d[:m], out=t[:m])
+        s3 += t[:m].sum(axis=0)
+        np.multiply(d2[:m], d2[:m], out=t[:m])
+        s4 += t[:m].sum(axis=0)
     g1, g2 = _g1_g2(n, s2, s3, s4)
     return lo, hi, n.astype(int), g1, g2
 
@@ -454,20 +469,44 @@ class Winsorise(Step):
 
     def apply(self, values: np.ndarray, state: State, ctx: Context) -> np.ndarray:
         """Clip to the learned caps; log-transform the indicators that needed it."""
-        g = state.group_of_period_
-        lo, hi = state.lo_[g][:, None, :], state.hi_[g][:, None, :]
-        use_log = state.log_[g][:, None, :]
-        # One contiguous pass clips every column (untreated sides have infinite caps): cheaper
-        # than gathering the capped columns; the log is computed on its few columns only.
-        out = np.clip(values, lo, hi)
-        logged_cols = np.flatnonzero(use_log.any(axis=(0, 1)))
-        if logged_cols.size:
-            c = logged_cols
-            mn, mx = state.log_min_[g][:, None, c], state.log_max_[g][:, None, c]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                logged = np.log(values[..., c] - mn + 0.01 * (mx - mn))
-            out[..., c] = np.where(use_log[..., c], logged, out[..., c])
-        return out
+        return _clip_log(values, state, np.empty(np.shape(values), dtype=np.float64))
+
+    def fit_apply_owned(self, values: np.ndarray, ctx: Context) -> tuple[State, np.ndarray]:
+        """As ``fit_apply``, clipping in place (no copy of the data)."""
+        state = self.fit(values, ctx)
+        if type(self).apply is not Winsorise.apply or values.dtype != np.float64:
+            return state, self.apply(values, state, ctx)
+        return state, _clip_log(values, state, values)
+
+
+def _clip_log(values: np.ndarray, state: State, out: np.ndarray) -> np.ndarray:
+    """Write the winsorised values into ``out`` (may be ``values``): clipped, or logged where learned.
+
+    Row blocks (axis −2) of the data, so the clip and the log of the few logged
+    columns run in cache with block-sized temporaries (an array of the data's
+    size costs more in page faults than the arithmetic). Untreated sides have
+    infinite caps, so one clip covers every column. Each cell gets the same
+    operations as ``clip(x, lo, hi)`` and ``log(x − min + 0.01·(max − min))``.
+    """
+    g = state.group_of_period_
+    lo, hi = state.lo_[g][:, None, :], state.hi_[g][:, None, :]
+    use_log = state.log_[g][:, None, :]
+    c = np.flatnonzero(use_log.any(axis=(0, 1)))
+    if c.size:
+        mn, mx = state.log_min_[g][:, None, c], state.log_max_[g][:, None, c]
+        shift = 0.01 * (mx - mn)
+        use_c = use_log[..., c]
+    rows = np.shape(values)[-2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, max(rows, 1), _BLOCK_ROWS):
+            at = (..., slice(start, start + _BLOCK_ROWS), slice(None))
+            x, y = values[at], out[at]
+            if c.size:  # from the values before clipping: ``y`` may be ``x``
+                logged = np.log(x[..., c] - mn + shift)
+            np.clip(x, lo, hi, out=y)
+            if c.size:
+                y[..., c] = np.where(use_c, logged, y[..., c])
+    return out
 
 
 # -- shared helpers of the transformations -----------------------------------------------------
