@@ -202,14 +202,24 @@ def test_write_synthetic_streams_chunks_seeded_and_says_synthetic(tmp_path):
 
     from zongheng.enterprise.generator import write_synthetic
 
-    path = write_synthetic(tmp_path / "s.parquet", 2500, seed=4, chunk_size=1000)
+    path = write_synthetic(tmp_path / "s.parquet", 2500, seed=4, chunk_size=1000, typed_flags=False)
     table = pd.read_parquet(path)
     assert len(table) == 2500 and table["统一社会信用代码"].is_unique
     assert table["统一社会信用代码"].iloc[-1] == "91330784SYN0002500"
     pd.testing.assert_frame_equal(table.head(1000), generate_enterprises(1000, seed=4), check_dtype=False)
     assert pq.ParquetFile(path).metadata.num_row_groups == 3
+    # By default the flags are Parquet booleans (the same firms), in row groups of ≤ 250,000 rows.
+    typed = write_synthetic(tmp_path / "b.parquet", 2500, seed=4, chunk_size=1000, row_group_size=400)
+    flags = ["是否豁免", "是否保护", "安全环保违法"]
+    assert all(pq.read_schema(typed).field(f).type == "bool" for f in flags)
+    booleans = pd.read_parquet(typed)
+    pd.testing.assert_frame_equal(booleans.drop(columns=flags), table.drop(columns=flags))
+    for f in flags:
+        assert (booleans[f] == (table[f] == "是")).all()
+    meta = pq.ParquetFile(typed).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [400, 400, 200] * 2 + [400, 100]
     assert "synthetic" in pq.read_schema(path).metadata[b"zongheng.synthetic"].decode()
-    again = write_synthetic(tmp_path / "t.parquet", 2500, seed=4, chunk_size=1000)
+    again = write_synthetic(tmp_path / "t.parquet", 2500, seed=4, chunk_size=1000, typed_flags=False)
     assert pd.read_parquet(again).equals(table)
 
 

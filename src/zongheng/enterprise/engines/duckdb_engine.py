@@ -15,8 +15,9 @@ beyond it. Each step is the SQL twin of :func:`zongheng.enterprise.grade_enterpr
 - a rank on a cut-off (rank ≤ share × graded + 10⁻⁹) takes the better grade; veto
   caps, a protected floor lifts; reasons as in :data:`zongheng.enterprise.REASONS`.
 
-Sums of the ``total``/``mean`` benchmarks may differ from numpy's in the last
-bit; the tie tolerance (2⁻⁴⁰ of the scores' extent) is far above that.
+Sums of the ``total``/``mean`` benchmarks and of the ``average`` fills are exact sums
+(``fsum``, so the same whatever order DuckDB's threads add in) and may differ from numpy's in
+the last bit; the tie tolerance (2⁻⁴⁰ of the scores' extent) is far above that.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ register_messages({
 #: Row orders of the grade list: 公示 order (branch, rank, row), or the table's own.
 ORDERS = ("rank", "table")
 
+#: Firms of a Parquet file above which it is read through views instead of a temporary copy.
+VIEW_ABOVE = 1_500_000
+
 # Data rows of a file start at row 2 (row 1 is the header), as a spreadsheet counts them.
 _HEADER_ROWS = 1
 
@@ -82,7 +86,8 @@ _HEADER_ROWS = 1
 def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Path | dict | None = None, *,
                  output: str | Path | None = None, d_limit: int | None = 100, memory_limit: str | None = None,
                  temp_directory: str | Path | None = None, threads: int | None = None,
-                 metadata: dict[str, str] | None = None, order: str = "rank") -> GradeSummary:
+                 metadata: dict[str, str] | None = None, order: str = "rank",
+                 view_above: int | None = VIEW_ABOVE) -> GradeSummary:
     """Grade enterprises with DuckDB (DuckDB 评价引擎), writing the grade list with ``COPY``.
 
     Parameters
@@ -111,6 +116,10 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         :attr:`GradingResult.grades` (branch, rank, then the table's order; ungraded firms
         last); ``table``, the source table's order (the same rows and columns, no sort: the
         quickest at 10⁷–10⁸ firms).
+    view_above : int or None
+        Above this many firms a Parquet source is read through views, pass after pass, instead
+        of being copied into a temporary table first (less memory and spill, about the same
+        CPU at 10⁷); ``None``: always copy. The grades are the same either way.
 
     Returns
     -------
@@ -154,11 +163,17 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
         # the source when the grade list is written (10⁸ firms: ≈ 6 GB less to spill and sort).
         raw = [f"{key}__raw" for key in ("scale", *NUMBER_KEYS, *FLAG_KEYS) if key == "scale" or key in found]
         text = ["id", "name", *(["sector"] if "sector" in found else [])]
-        con.execute(f"CREATE TEMP TABLE firms AS SELECT * EXCLUDE ({', '.join(raw + text)}), "
+        # Above ``view_above`` firms of a Parquet file the parsed table is a view: each pass (checks,
+        # benchmarks, fills, scores) reads the file again, which costs about what scanning a copy
+        # costs, without holding (or spilling) ≈ 1.7 GB per 10⁷ firms of temporary table.
+        # A CSV is always copied: reparsing its text in every pass would cost more than the copy.
+        kind = "VIEW" if file is not None and file.lower().endswith(".parquet") \
+            and view_above is not None and _parquet_rows(con, file) > view_above else "TABLE"
+        con.execute(f"CREATE TEMP {kind} firms AS SELECT * EXCLUDE ({', '.join(raw + text)}), "
                     "id = '' AS id__blank, hash(id) AS id__hash FROM firms_raw")
         n = _check(con, found, columns, rule, file)
         con.execute(f"CREATE TEMP VIEW firm_text AS SELECT __rn, {', '.join(text)} FROM firms_raw")
-        grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()))
+        grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()), kind)
         with _scratch(out_path, spill) as scratch:
             grading.write(scratch, metadata or {})
             summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows, order)
@@ -240,6 +255,12 @@ def _register(con: duckdb.DuckDBPyConnection, source: str | Path | pd.DataFrame)
         raise DataError([Problem("engine_duckdb_unreadable", {"file": path.name, "error": error},
                                  file=str(path))]) from None
     return sql, str(path)
+
+
+def _parquet_rows(con: duckdb.DuckDBPyConnection, file: str) -> int:
+    """Return the rows of a Parquet file (from its footer: nothing is scanned)."""
+    row = con.execute(f"SELECT count(*) FROM read_parquet({_text_lit(file)})").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _columns(con: duckdb.DuckDBPyConnection, reader: str) -> dict[str, str]:
@@ -335,13 +356,25 @@ def _firms_sql(reader: str, found: dict[str, str], columns: dict[str, str], rule
             sel.append(f"false AS {key}")
             continue
         raw = _ident(found[key])
-        plain = f"CAST({raw} AS VARCHAR)"
-        word = f"lower(trim({plain}))"
-        yes, no = _words(_FLAG_WORDS, True), _words(_FLAG_WORDS, False)
-        sel.append(f"CASE WHEN {plain} = '否' THEN false WHEN {plain} = '是' THEN true "
-                   f"ELSE coalesce({word} IN ({yes}), false) END AS {key}")
-        sel.append(f"CASE WHEN {raw} IS NULL OR {plain} IN ('是', '否') THEN false "
-                   f"ELSE NOT ({word} IN ({yes}) OR {word} IN ({no})) END AS {key}__bad")
+        kind = columns[found[key]].upper()
+        if kind == "BOOLEAN":
+            # A typed flag needs no parsing (≈ 3 text comparisons per cell less); blank is 否,
+            # as an empty cell is in a spreadsheet.
+            sel.append(f"coalesce({raw}, false) AS {key}")
+            sel.append(f"false AS {key}__bad")
+        elif _is_number_type(kind) and kind.split("(")[0] not in ("DOUBLE", "FLOAT", "REAL", "DECIMAL"):
+            # Integers 1/0 (blank 否); any other integer is bad, as the text '2' is for pandas.
+            sel.append(f"coalesce({raw} = 1, false) AS {key}")
+            sel.append(f"coalesce({raw} NOT IN (0, 1), false) AS {key}__bad")
+        else:
+            # Text (and floats, whose spellings 1.0 / -0.0 the pandas reader judges as text).
+            plain = f"CAST({raw} AS VARCHAR)"
+            word = f"lower(trim({plain}))"
+            yes, no = _words(_FLAG_WORDS, True), _words(_FLAG_WORDS, False)
+            sel.append(f"CASE WHEN {plain} = '否' THEN false WHEN {plain} = '是' THEN true "
+                       f"ELSE coalesce({word} IN ({yes}), false) END AS {key}")
+            sel.append(f"CASE WHEN {raw} IS NULL OR {plain} IN ('是', '否') THEN false "
+                       f"ELSE NOT ({word} IN ({yes}) OR {word} IN ({no})) END AS {key}__bad")
         sel.append(f"CAST({raw} AS VARCHAR) AS {key}__raw")
     # Each firm's branch: the first that fits, as muyun._assign_branches.
     land = "land_area" if "land_area" in found else "CAST(NULL AS DOUBLE)"
@@ -394,9 +427,14 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
                    for b, key in needs if key in found]
     counts_sql.append("count(*)")
     counts_sql.append("count(*) FILTER (WHERE land_area__blank)" if "land_area" in found else "0")
-    # Duplicated identifiers: one hash aggregate (the only check that is not a plain scan).
-    row = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchone()
-    assert row is not None
+    # Duplicated identifiers in the same scan: distinct 64-bit hashes prove distinct identifiers
+    # (one hash aggregate of integers, not of text). Equal hashes (a duplicate, or a collision:
+    # ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled below by comparing the identifiers themselves.
+    counts_sql.append("count(*) FILTER (WHERE NOT id__blank) - count(DISTINCT id__hash) FILTER "
+                      "(WHERE NOT id__blank)")
+    got = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchone()
+    assert got is not None
+    row, hashed = got[:-1], int(got[-1])
     n_tests = len(tests)
     problems: list[Problem] = []
 
@@ -443,13 +481,8 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
             fresh = [p for p in problems[before:] if p not in problems[:before]]
             problems[before:] = fresh
     if not problems:
-        # Distinct 64-bit hashes prove distinct identifiers: one hash aggregate of integers, not of
-        # text. Equal hashes (a duplicate, or a collision: ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled by
-        # comparing the identifiers themselves.
-        hashed = con.execute("SELECT count(*) - count(DISTINCT id__hash) FROM firms WHERE NOT id__blank"
-                             ).fetchone()
         dup = con.execute("SELECT count(*) - count(DISTINCT id) FROM firms_raw WHERE id <> ''").fetchone() \
-            if hashed and hashed[0] else None
+            if hashed else None
         if dup and dup[0]:
             shown = con.execute(
                 f"SELECT __rn, id, first FROM (SELECT __rn, id, min(__rn) OVER (PARTITION BY id) AS first "
@@ -488,7 +521,7 @@ class _Grading:
     """The SQL of one grading, built stage by stage from small aggregates read back."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rule: GradingRule, n: int, order: str = "rank",
-                 in_memory_rows: int = 0):
+                 in_memory_rows: int = 0, firms_kind: str = "TABLE"):
         self.con = con
         self.rule = rule
         self.n, self.order, self.in_memory_rows = n, order, in_memory_rows
@@ -506,7 +539,7 @@ class _Grading:
         # spill) goes back to the ranks and the grade list.
         for view in ("scored0", "firms_v", "valued"):
             con.execute(f"DROP VIEW {view}")
-        con.execute("DROP TABLE firms")
+        con.execute(f"DROP {firms_kind} firms")
 
     # Stage 0: the indicators, and who is ranked.
     def _values(self) -> None:
@@ -543,7 +576,8 @@ class _Grading:
             aggs.append(f"count({q}) {on} AS n{j}")
             if rule.scoring == "benchmark":
                 if rule.benchmark == "mean":
-                    aggs.append(f"avg({q}) {on} AS m{j}")
+                    # An exact sum over the count: the same benchmark whatever order the threads add in.
+                    aggs.append(f"fsum({q}) {on} / count({q}) {on} AS m{j}")
                 elif rule.benchmark == "median":
                     aggs.append(f"quantile_cont({q}, 0.5) {on} AS m{j}")
                 elif self._has(num) and self._has(den):
@@ -628,9 +662,10 @@ class _Grading:
                 if rule.undefined_item == "zero":
                     self.fill[b, code] = 0.0
                     continue
-                how = "avg" if rule.undefined_item == "average" else "max"
-                aggs.append((b, code,
-                             f"{how}({self._item(b, code)}) FILTER (WHERE ranked AND branch_no = {b})"))
+                item, on = self._item(b, code), f"FILTER (WHERE ranked AND branch_no = {b})"
+                # The average as an exact sum over the count (fsum): independent of the threads' order.
+                aggs.append((b, code, f"fsum({item}) {on} / count({item}) {on}"
+                             if rule.undefined_item == "average" else f"max({item}) {on}"))
         if aggs:
             row = self.con.execute(f"SELECT {', '.join(a for _, _, a in aggs)} FROM firms_v").fetchone()
             assert row is not None
