@@ -105,7 +105,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         Rows of the D list kept in the summary (None: all).
     **options
         Passed to the engine (DuckDB: ``memory_limit``, ``temp_directory``,
-        ``threads``, ``order`` — ``rank``, the 公示 order, or ``table``, the table's own;
+        ``threads``, ``view_above``, ``order`` — ``rank``, the 公示 order, or ``table``, the table's own;
         pandas: ``lang``, ``by_branch``; both: ``synthetic``, said in the Parquet
         output's metadata ``zongheng.synthetic``); others are ignored.
 
@@ -131,7 +131,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         raise DataError([Problem("engine_output_not_duckdb",
                                  {"engine": chosen, "suffix": Path(output).suffix})])
     options = {k: v for k, v in options.items()
-               if k in ("memory_limit", "temp_directory", "threads", "synthetic", "order")}
+               if k in ("memory_limit", "temp_directory", "threads", "synthetic", "order", "view_above")}
     if options.pop("synthetic", False):  # said in the Parquet output's metadata, as of the table
         from zongheng.enterprise.generator import SYNTHETIC_NOTE
 

@@ -1,0 +1,117 @@
+"""Typed 是/否 flags and the view path of the DuckDB engine grade every firm as the text and the copy do."""
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from zongheng.enterprise import generate_enterprises, grade_enterprises
+from zongheng.enterprise.engines import grade_table
+from zongheng.enterprise.generator import write_synthetic
+from zongheng.errors import DataError
+
+pytest.importorskip("duckdb")
+
+FLAGS = ["是否豁免", "是否保护", "安全环保违法"]
+KEPT = ["id", "branch", "total", "rank", "grade", "reason"]
+
+
+def grades(path: Path, out: Path, engine: str = "duckdb", **options) -> pd.DataFrame:
+    grade_table(path, engine=engine, output=out, d_limit=5, **options)
+    return pd.read_parquet(out)[KEPT]
+
+
+def test_typed_and_text_flags_and_every_engine_grade_alike(tmp_path):
+    typed = write_synthetic(tmp_path / "typed.parquet", 4000, seed=5, chunk_size=1500)
+    text = write_synthetic(tmp_path / "text.parquet", 4000, seed=5, chunk_size=1500, typed_flags=False)
+    assert pq.read_schema(typed).field("是否豁免").type == pa.bool_()
+    assert pq.read_schema(text).field("是否豁免").type == pa.string()
+    want = grades(text, tmp_path / "a.parquet")
+    assert want["reason"].str.contains("veto").any() and want["reason"].str.contains("exempt").any()
+    pd.testing.assert_frame_equal(grades(typed, tmp_path / "b.parquet"), want)
+    pd.testing.assert_frame_equal(grades(typed, tmp_path / "c.parquet", engine="pandas"), want,
+                                  check_dtype=False, check_categorical=False)
+
+
+def with_nulls(tmp_path: Path) -> tuple[Path, Path]:
+    """A table with NULL boolean flags, and the same table with the text 否 in their place."""
+    table = generate_enterprises(600, seed=9)
+    booleans = table.copy()
+    for k, f in enumerate(FLAGS):
+        booleans[f] = pd.array((table[f] == "是").to_list(), dtype="boolean")
+        booleans.loc[booleans.index % (3 + k) == 0, f] = pd.NA
+        table.loc[table.index % (3 + k) == 0, f] = "否"
+    typed, text = tmp_path / "nulls.parquet", tmp_path / "words.parquet"
+    booleans.to_parquet(typed, index=False)
+    table.to_parquet(text, index=False)
+    assert pq.read_schema(typed).field("是否保护").type == pa.bool_()
+    assert pq.read_table(typed).column("是否保护").null_count == 150
+    return typed, text
+
+
+def test_null_boolean_flag_is_no(tmp_path):
+    typed, text = with_nulls(tmp_path)
+    want = grades(text, tmp_path / "a.parquet")
+    pd.testing.assert_frame_equal(grades(typed, tmp_path / "b.parquet"), want)
+    pd.testing.assert_frame_equal(grades(typed, tmp_path / "c.parquet", engine="pandas"), want,
+                                  check_dtype=False, check_categorical=False)
+
+
+def test_integer_flags_read_as_zero_one_and_a_bad_one_is_located(tmp_path):
+    table = generate_enterprises(300, seed=2)
+    ints = table.copy()
+    for f in FLAGS:
+        ints[f] = (table[f] == "是").astype("int64")
+    path = tmp_path / "ints.parquet"
+    ints.to_parquet(path, index=False)
+    text = tmp_path / "text.parquet"
+    table.to_parquet(text, index=False)
+    pd.testing.assert_frame_equal(grades(path, tmp_path / "a.parquet"), grades(text, tmp_path / "b.parquet"))
+    ints.loc[6, "安全环保违法"] = 2
+    ints.to_parquet(path, index=False)
+    out = tmp_path / "bad.parquet"
+    for engine in ("duckdb", "pandas"):
+        with pytest.raises(DataError) as info:
+            grade_table(path, engine=engine, output=out)
+        (problem,) = info.value.problems
+        assert problem.kind == "muyun_ent_bad_flag" and problem.row == 8, engine  # row 1 is the header
+        assert "安全环保违法" in problem.column and problem.params["value"] in (2, "2"), engine
+        assert Path(problem.file).name == "ints.parquet"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("order", ["rank", "table"])
+def test_views_and_temporary_table_grade_alike(order, tmp_path, monkeypatch):
+    path = write_synthetic(tmp_path / "t.parquet", 3000, seed=8, chunk_size=1000, row_group_size=700)
+    table = pd.read_parquet(path)
+    expected = grade_enterprises(table)
+    copied = grades(path, tmp_path / "copy.parquet", view_above=None, order=order)
+    viewed = grades(path, tmp_path / "view.parquet", view_above=0, order=order)
+    pd.testing.assert_frame_equal(viewed, copied)
+    # By position too (the path of large tables), through the views.
+    monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._in_memory_rows", lambda limit: 0)
+    pd.testing.assert_frame_equal(grades(path, tmp_path / "pos.parquet", view_above=0, order=order), copied)
+    by_id = copied.set_index("id").loc[expected.grades["id"].tolist()]
+    def letters(s: pd.Series) -> list:
+        return [None if pd.isna(g) else g for g in s.astype(object)]
+
+    assert letters(by_id["grade"]) == letters(expected.grades["grade"])
+
+
+def test_views_still_locate_bad_cells_and_duplicates(tmp_path):
+    table = generate_enterprises(80, seed=4)
+    table.loc[3, "用地面积(亩)"] = -1.0
+    path = tmp_path / "bad.parquet"
+    table.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        grade_table(path, engine="duckdb", view_above=0)
+    assert [(p.kind, p.row) for p in info.value.problems] == [("muyun_ent_negative", 5)]
+    table = generate_enterprises(80, seed=4)
+    table.loc[40, "统一社会信用代码"] = table.loc[7, "统一社会信用代码"]
+    table.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        grade_table(path, engine="duckdb", view_above=0)
+    found = [(p.kind, p.row, p.params["first"]) for p in info.value.problems]
+    assert found == [("muyun_ent_duplicate_id", 42, 9)]
