@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from zongheng.enterprise.columns import (
     _FLAG_WORDS,
@@ -78,6 +79,9 @@ ORDERS = ("rank", "table")
 
 #: Firms of a Parquet file above which it is read through views instead of a temporary copy.
 VIEW_ABOVE = 1_500_000
+
+#: Firms per batch of the sorted cells streamed to numpy for the ranks (≈ 28 MB).
+_RANK_BATCH = 1 << 20
 
 #: Whether the grade list's Parquet file has dictionary pages.
 _DICTIONARY_PAGES = True
@@ -769,36 +773,19 @@ class _Grading:
             out_cols += [_ident(code), _ident(code + "_score")]
         out_cols += ["total", "CAST(rank_ AS BIGINT) AS rank", "CAST(rank_ AS DOUBLE) / count_ AS percentile",
                      f"{letters} AS grade", f"concat_ws(';', {reasons}) AS reason"]
-        # Competition ranks with chained ties: sorted by cell, a firm starts a new rank when the
-        # firm above is at least τ (limit_ cells) higher; the others take the start's place. The
-        # running maximum follows pos_ (unique), so firms on equal cells cannot be reordered.
-        # The windows sort only what the ranks need (row, branch, cell), not the firms' text.
-        # Every firm gets a row (the unranked ones a NULL rank, in a partition of their own). Up to
-        # a few million firms the grade list is put together by hash joins on __rn (parallel, in
-        # memory); beyond, by position: the ranks in the table's order, then a POSITIONAL JOIN of
-        # the source's text, the scores and the ranks — no hash table of every firm, no spilled
-        # join, and in the table's order no sort at all (but one thread: slower while it fits).
+        # Every firm gets a row (the unranked ones a NULL rank). Up to a few million firms the grade
+        # list is put together by hash joins on __rn (parallel, in memory); beyond, by position: the
+        # source's text, the scores and the ranks side by side in the table's order (POSITIONAL
+        # JOIN) — no hash table of every firm, no spilled join, and in the table's order no sort
+        # at all (but one thread: slower while it fits).
         by_position = self.n > self.in_memory_rows
-        self.con.execute(f"""
-        CREATE TEMP TABLE ranks AS
-        WITH r0 AS (
-            SELECT __rn, CASE WHEN ranked THEN branch_no END AS part_, {case(cell)} AS cell_,
-                   {case(limit)} AS limit_ FROM scored
-        ), r1 AS (
-            SELECT *, lag(cell_) OVER w AS prev_, row_number() OVER w AS pos_
-            FROM r0 WINDOW w AS (PARTITION BY part_ ORDER BY cell_ DESC)
-        ), r2 AS (
-            SELECT __rn, part_, max(CASE WHEN prev_ IS NULL OR prev_ - cell_ >= limit_ THEN pos_ END)
-                   OVER (PARTITION BY part_ ORDER BY pos_ ROWS UNBOUNDED PRECEDING) AS rank_
-            FROM r1
-        )
-        SELECT __rn AS __rn_r, CASE WHEN part_ IS NOT NULL THEN rank_ END AS rank_ FROM r2
-        {"ORDER BY __rn" if by_position else ""}
-        """)
-        # The three inputs are in row order by construction (the source's scan, tables created
-        # from it in order, ranks sorted by __rn); a mismatch would stop the query, not shuffle text.
+        ranks = self._ranks(case(cell), case(limit))
+        self.con.register("ranks", pa.table({"rank_": ranks}) if by_position else
+                          pa.table({"__rn_r": np.arange(self.n, dtype=np.int64), "rank_": ranks}))
+        # The three inputs are in row order by construction (the source's scan, a table created
+        # from it in order, ranks indexed by __rn); a mismatch would stop the query, not shuffle text.
         text_cols = ["id", "name", *(["sector"] if has_sector else [])]
-        guarded = [f"CASE WHEN __rn_t = __rn AND __rn_r = __rn THEN {c} ELSE error('row order lost') "
+        guarded = [f"CASE WHEN __rn_t = __rn THEN {c} ELSE error('row order lost') "
                    f"END AS {c}" for c in text_cols]
         joined = (f"SELECT * EXCLUDE ({', '.join(text_cols)}), {', '.join(guarded)} "
                   f"FROM (SELECT __rn AS __rn_t, {', '.join(text_cols)} FROM firm_text) "
@@ -822,6 +809,49 @@ class _Grading:
         else:
             # The sort keys are integers (branch, rank, row), spilling to disk past memory_limit.
             self._copy(f"{sql} ORDER BY {key}", path, metadata)
+
+    def _ranks(self, cell: str, limit: str) -> pa.Array:
+        """Return every firm's competition rank in its branch, in the table's order (NULL: unranked).
+
+        Ranks with chained ties, as :func:`zongheng.steps.rank.competition_rank`: sorted by cell
+        (the totals on the tie grid), a firm starts a new rank when the firm above is at least τ
+        (``limit`` cells) higher; the others take the start's place. DuckDB sorts the ranked firms
+        once (row, branch, cell: 28 bytes a firm) and streams them here; the chains are followed
+        batch by batch in numpy and the ranks put in place by row number. Windows over the sort
+        would need two more sorts (the running maximum, then back to the table's order).
+        """
+        n = self.n
+        kind = np.int32 if n < 2**31 - 1 else np.int64
+        rank = np.zeros(n, dtype=kind)  # 0: not ranked (ranks start at 1)
+        reader = self.con.sql(
+            f"SELECT __rn, branch_no AS part_, {cell} AS cell_, {limit} AS limit_ FROM scored "
+            "WHERE ranked ORDER BY part_, cell_ DESC NULLS LAST").to_arrow_reader(_RANK_BATCH)
+        # Carried from one batch to the next: the last firm's branch, cell (and whether NULL), and
+        # the positions (over all ranked firms) of its branch's first firm and of its chain's start.
+        part0, cell0, null0, first0, start0, done = -1, 0, True, 0, 0, 0
+        for batch in reader:
+            m = batch.num_rows
+            if m == 0:
+                continue
+            rn = batch.column(0).to_numpy()
+            part = batch.column(1).to_numpy()
+            cells = batch.column(2)
+            null = cells.is_null().to_numpy(zero_copy_only=False)
+            value = cells.fill_null(0).to_numpy()
+            lim = batch.column(3).to_numpy()
+            prev_part = np.concatenate(([part0], part[:-1]))
+            prev_value = np.concatenate(([cell0], value[:-1]))
+            prev_null = np.concatenate(([null0], null[:-1]))
+            first = part != prev_part
+            # As SQL's lag: a firm after a NULL cell starts a rank, a NULL cell after a number does not.
+            starts = first | prev_null | (~null & (prev_value - value >= lim))
+            pos = np.arange(done, done + m, dtype=np.int64)
+            first_pos = np.maximum.accumulate(np.where(first, pos, first0))
+            start_pos = np.maximum.accumulate(np.where(starts, pos, start0))
+            rank[rn] = start_pos - first_pos + 1
+            part0, cell0, null0 = part[-1], value[-1], bool(null[-1])
+            first0, start0, done = int(first_pos[-1]), int(start_pos[-1]), done + m
+        return pa.array(rank, mask=rank == 0)
 
     def _copy(self, sql: str, path: Path, metadata: dict[str, str]) -> None:
         kv = ", ".join(f"{_text_lit(k)}: {_text_lit(v)}" for k, v in metadata.items())
