@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -178,11 +178,9 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
             and view_above is not None and _parquet_rows(con, file) > view_above else "TABLE"
         con.execute(f"CREATE TEMP {kind} firms AS SELECT * EXCLUDE ({', '.join(raw + text)}), "
                     "id = '' AS id__blank, hash(id) AS id__hash FROM firms_raw")
-        grading = _Grading(con, rule, order, _in_memory_rows(memory_limit or _default_memory()), kind)
-        # The benchmarks' sums ride along the checks' scan: one pass over the source fewer.
-        n, sums = _check(con, found, columns, rule, file, grading.benchmark_sql())
+        n = _check(con, found, columns, rule, file)
         con.execute(f"CREATE TEMP VIEW firm_text AS SELECT __rn, {', '.join(text)} FROM firms_raw")
-        grading.run(n, sums)
+        grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()), kind)
         with _scratch(out_path, spill) as scratch:
             grading.write(scratch, metadata or {})
             summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows, order)
@@ -406,12 +404,8 @@ def _firms_sql(reader: str, found: dict[str, str], columns: dict[str, str], rule
 
 
 def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[str, str],
-           rule: GradingRule, file: str | None, extra: Sequence[str] = ()) -> tuple[int, tuple]:
-    """Raise DataError naming the bad cells (at most MAX_LISTED per kind and column).
-
-    Returns the number of rows and the values of the ``extra`` aggregates over ``firms_v``,
-    computed in the same scan.
-    """
+           rule: GradingRule, file: str | None) -> int:
+    """Raise DataError naming the bad cells (at most MAX_LISTED per kind and column); return the rows."""
     id_col = found.get("id", found.get("name"))
     tests: list[tuple[str, str, str, str, dict]] = []  # (kind, condition, column, raw value, params)
     tests.append(("muyun_ent_missing_id", "id__blank", id_col, "id", {}))
@@ -445,10 +439,9 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     # ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled below by comparing the identifiers themselves.
     counts_sql.append("count(*) FILTER (WHERE NOT id__blank) - count(DISTINCT id__hash) FILTER "
                       "(WHERE NOT id__blank)")
-    got = con.execute(f"SELECT {', '.join([*counts_sql, *extra])} FROM firms_v").fetchone()
+    got = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchone()
     assert got is not None
-    sums = tuple(got[len(counts_sql):])
-    row, hashed = got[:len(counts_sql) - 1], int(got[len(counts_sql) - 1])
+    row, hashed = got[:-1], int(got[-1])
     n_tests = len(tests)
     problems: list[Problem] = []
 
@@ -511,7 +504,7 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
                                         {"column": id_col, "n": dup[0] - MAX_LISTED}, file=file))
     if problems:
         raise DataError(problems)
-    return int(row[-2]), sums
+    return int(row[-2])
 
 
 def _missing_column(key: str, branch: str | None, file: str | None) -> Problem:
@@ -534,11 +527,11 @@ def _where(file: str | None, rn: int, column: str, columns: dict[str, str]) -> d
 class _Grading:
     """The SQL of one grading, built stage by stage from small aggregates read back."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, rule: GradingRule, order: str = "rank",
+    def __init__(self, con: duckdb.DuckDBPyConnection, rule: GradingRule, n: int, order: str = "rank",
                  in_memory_rows: int = 0, firms_kind: str = "TABLE"):
         self.con = con
         self.rule = rule
-        self.n, self.order, self.in_memory_rows, self.firms_kind = 0, order, in_memory_rows, firms_kind
+        self.n, self.order, self.in_memory_rows = n, order, in_memory_rows
         self.codes = rule.used_indicators
         self.fw = rule.resolved_framework
         self.per_mu = {c: rule.formulas[c][1] == "land_area" for c in self.codes}
@@ -546,18 +539,14 @@ class _Grading:
         self.bench_rows: list[dict] = []
         self.present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM firms").fetchall()}
         self._values()
-
-    def run(self, n: int, sums: tuple) -> None:
-        """Grade from the benchmark aggregates of :meth:`benchmark_sql` (read with the checks)."""
-        self.n = n
-        self._benchmarks(sums)
+        self._benchmarks()
         self._fills()
         self._totals()
         # Everything after reads `scored` (and the source's text): the parsed table's memory (or
         # spill) goes back to the ranks and the grade list.
         for view in ("scored0", "firms_v", "valued"):
-            self.con.execute(f"DROP VIEW {view}")
-        self.con.execute(f"DROP {self.firms_kind} firms")
+            con.execute(f"DROP VIEW {view}")
+        con.execute(f"DROP {firms_kind} firms")
 
     # Stage 0: the indicators, and who is ranked.
     def _values(self) -> None:
@@ -584,42 +573,28 @@ class _Grading:
         return "land_area" if self._has("land_area") else "CAST(NULL AS DOUBLE)"
 
     # Stage 1: benchmarks (or efficacy bounds) per branch and indicator over the ranked firms.
-    def _benchmark_aggs(self) -> list[tuple[int, str, str]]:
-        """Return (branch, name, aggregate) of every branch's benchmark sums, one FILTER each."""
+    def _benchmarks(self) -> None:
         rule = self.rule
-        out = []
-        for b in range(len(rule.branches)):
-            out.append((b, "ranked_n", f"count(*) FILTER (WHERE ranked AND branch_no = {b})"))
-            for j, code in enumerate(self.codes):
-                num, den, _ = rule.formulas[code]
-                q = _ident(code)
-                on = f"FILTER (WHERE ranked AND branch_no = {b} AND {q} IS NOT NULL)"
-                out.append((b, f"n{j}", f"count({q}) {on}"))
-                if rule.scoring == "benchmark":
-                    if rule.benchmark == "mean":
-                        # An exact sum over the count: the same whatever order the threads add in.
-                        out.append((b, f"m{j}", f"fsum({q}) {on} / count({q}) {on}"))
-                    elif rule.benchmark == "median":
-                        out.append((b, f"m{j}", f"quantile_cont({q}, 0.5) {on}"))
-                    elif self._has(num) and self._has(den):
-                        out.append((b, f"s{j}", f"fsum({num}) {on}"))
-                        out.append((b, f"d{j}", f"fsum({den}) {on}"))
-                else:
-                    out.append((b, f"lo{j}", f"min({q}) {on}"))
-                    out.append((b, f"hi{j}", f"max({q}) {on}"))
-        return out
-
-    def benchmark_sql(self) -> list[str]:
-        """Return the benchmark aggregates over ``firms_v``, for :func:`_check` to compute in its scan."""
-        return [agg for _, _, agg in self._benchmark_aggs()]
-
-    def _benchmarks(self, sums: tuple) -> None:
-        rule = self.rule
-        values: dict[int, dict[str, Any]] = {}
-        for (b, name, _), value in zip(self._benchmark_aggs(), sums, strict=True):
-            values.setdefault(b, {})[name] = value
-        # Every branch has a row (counts 0 and NULL sums without ranked firms); NULL is NaN.
-        frame = pd.DataFrame.from_dict(values, orient="index").astype(float)
+        aggs = ["branch_no", "count(*) FILTER (WHERE ranked) AS ranked_n"]
+        for j, code in enumerate(self.codes):
+            num, den, _ = rule.formulas[code]
+            q = _ident(code)
+            on = f"FILTER (WHERE ranked AND {q} IS NOT NULL)"
+            aggs.append(f"count({q}) {on} AS n{j}")
+            if rule.scoring == "benchmark":
+                if rule.benchmark == "mean":
+                    # An exact sum over the count: the same benchmark whatever order the threads add in.
+                    aggs.append(f"fsum({q}) {on} / count({q}) {on} AS m{j}")
+                elif rule.benchmark == "median":
+                    aggs.append(f"quantile_cont({q}, 0.5) {on} AS m{j}")
+                elif self._has(num) and self._has(den):
+                    aggs.append(f"fsum({num}) {on} AS s{j}")
+                    aggs.append(f"fsum({den}) {on} AS d{j}")
+            else:
+                aggs.append(f"min({q}) {on} AS lo{j}")
+                aggs.append(f"max({q}) {on} AS hi{j}")
+        frame = self.con.execute(f"SELECT {', '.join(aggs)} FROM firms_v WHERE branch_no IS NOT NULL "
+                                 "GROUP BY branch_no").df().set_index("branch_no")
         self.ranked_n = {b: int(frame.at[b, "ranked_n"]) if b in frame.index else 0
                          for b in range(len(rule.branches))}
         self.param: dict[tuple[int, str], tuple[float, float]] = {}
