@@ -10,13 +10,14 @@ beyond it. Each step is the SQL twin of :func:`zongheng.enterprise.grade_enterpr
   denominator), ``mean`` or the exact ``median`` (``quantile_cont``);
 - ranks are competition ranks with the tie tolerance of
   :func:`zongheng.steps.rank.competition_rank` (scores put on the same integer
-  grid, neighbours less than τ apart tie, ties chain), computed with window
-  functions per branch;
+  grid, neighbours less than τ apart tie, ties chain), from one sort by DuckDB
+  whose result numpy walks in batches;
 - a rank on a cut-off (rank ≤ share × graded + 10⁻⁹) takes the better grade; veto
   caps, a protected floor lifts; reasons as in :data:`zongheng.enterprise.REASONS`.
 
-Sums of the ``total``/``mean`` benchmarks and of the ``average`` fills are exact sums
-(``fsum``, so the same whatever order DuckDB's threads add in) and may differ from numpy's in
+Sums of the ``total``/``mean`` benchmarks and of the ``average`` fills are compensated sums
+(``fsum``, Kahan–Babuška: in practice the same whatever order DuckDB's threads add in, where
+``avg`` was not) and may differ from numpy's in
 the last bit; the tie tolerance (2⁻⁴⁰ of the scores' extent) is far above that.
 """
 
@@ -583,7 +584,7 @@ class _Grading:
             aggs.append(f"count({q}) {on} AS n{j}")
             if rule.scoring == "benchmark":
                 if rule.benchmark == "mean":
-                    # An exact sum over the count: the same benchmark whatever order the threads add in.
+                    # A compensated sum over the count: the same whatever order the threads add in.
                     aggs.append(f"fsum({q}) {on} / count({q}) {on} AS m{j}")
                 elif rule.benchmark == "median":
                     aggs.append(f"quantile_cont({q}, 0.5) {on} AS m{j}")
@@ -670,7 +671,7 @@ class _Grading:
                     self.fill[b, code] = 0.0
                     continue
                 item, on = self._item(b, code), f"FILTER (WHERE ranked AND branch_no = {b})"
-                # The average as an exact sum over the count (fsum): independent of the threads' order.
+                # The average as a compensated sum over the count: independent of the threads' order.
                 aggs.append((b, code, f"fsum({item}) {on} / count({item}) {on}"
                              if rule.undefined_item == "average" else f"max({item}) {on}"))
         if aggs:
