@@ -115,3 +115,37 @@ def test_views_still_locate_bad_cells_and_duplicates(tmp_path):
         grade_table(path, engine="duckdb", view_above=0)
     found = [(p.kind, p.row, p.params["first"]) for p in info.value.problems]
     assert found == [("muyun_ent_duplicate_id", 42, 9)]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "auto"])
+def test_cli_demo_grades_the_arrow_table_as_the_written_file(engine, tmp_path):
+    from typer.testing import CliRunner
+
+    import zongheng.cli.commands_grade  # noqa: F401  (registers grade)
+    from zongheng.cli import app
+    from zongheng.enterprise.generator import synthetic_table
+
+    out = tmp_path / "cli.parquet"
+    result = CliRunner().invoke(app, ["grade", "--demo", "--firms", "3000", "--seed", "6", "--engine", engine,
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert ("duckdb" if engine == "duckdb" else "pandas") in result.output  # auto: pandas at 3,000 firms
+    assert b"zongheng.synthetic" in pq.read_schema(out).metadata
+    path = write_synthetic(tmp_path / "s.parquet", 3000, seed=6)
+    assert synthetic_table(3000, seed=6).equals(pq.read_table(path).replace_schema_metadata(None))
+    want = grades(path, tmp_path / "file.parquet", engine="duckdb")
+    pd.testing.assert_frame_equal(pd.read_parquet(out)[KEPT], want, check_dtype=False,
+                                  check_categorical=False)
+
+
+def test_auto_picks_duckdb_for_a_large_arrow_table_and_pandas_takes_a_small_one(tmp_path):
+    from zongheng.enterprise.engines import AUTO_DUCKDB_ROWS, choose_engine
+    from zongheng.enterprise.generator import synthetic_table
+
+    small = synthetic_table(500, seed=3)
+    assert choose_engine(small) == "pandas" and choose_engine(small, order="table") == "duckdb"
+    assert choose_engine(synthetic_table(AUTO_DUCKDB_ROWS + 1, seed=3)) == "duckdb"
+    out = tmp_path / "g.parquet"
+    assert grade_table(small, engine="pandas", output=out).firms == 500
+    with pytest.raises(DataError):
+        grade_table(small, engine="dask", output=out)

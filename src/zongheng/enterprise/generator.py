@@ -37,8 +37,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["SECTORS", "SYNTHETIC_NOTE", "bundled_table", "generate_enterprises", "write_bundled_table",
-           "write_synthetic"]
+__all__ = ["SECTORS", "SYNTHETIC_NOTE", "bundled_table", "generate_enterprises", "synthetic_table",
+           "write_bundled_table", "write_synthetic"]
 
 # sector: (share, value-added rate, energy productivity factor, emission productivity factor,
 #          R&D factor, word in the firm's name). Assumed, from 永康's known hardware trades.
@@ -168,6 +168,30 @@ def _chunk(n: int, rng: np.random.Generator, county: str, first: int, typed_flag
         "是否保护": flag(protected),
         "安全环保违法": flag(veto),
     })
+
+
+def synthetic_table(n: int, seed: int = 0, county: str = "永康市", typed_flags: bool = True) -> pa.Table:
+    """Return ``n`` ≤ :data:`CHUNK_SIZE` synthetic firms as an Arrow table (合成企业, in memory).
+
+    The same firms as ``write_synthetic(path, n, seed)`` writes (one chunk), in memory — what the
+    CLI grades without writing and reading a file first.
+
+    Parameters
+    ----------
+    n : int
+        Number of firms (at most :data:`CHUNK_SIZE`).
+    seed : int
+    county : str
+    typed_flags : bool
+        The 是/否 flags as booleans (default, as ``write_synthetic``) or as text.
+
+    Returns
+    -------
+    pyarrow.Table
+    """
+    if not 0 <= n <= CHUNK_SIZE:
+        raise ValueError(f"n must be between 0 and {CHUNK_SIZE}, got {n}")
+    return _chunk(n, np.random.default_rng(seed), county, 1, typed_flags)
 
 
 def write_synthetic(path: str | Path, n: int, seed: int = 0, county: str = "永康市",

@@ -25,7 +25,7 @@ from zongheng.errors import DataError, Problem
 from zongheng.i18n import register_messages
 from zongheng.io.tables import Table
 
-__all__ = ["AUTO_DUCKDB_BYTES", "ENGINES", "GradeSummary", "choose_engine", "grade_table"]
+__all__ = ["AUTO_DUCKDB_BYTES", "AUTO_DUCKDB_ROWS", "ENGINES", "GradeSummary", "choose_engine", "grade_table"]
 
 register_messages({
     "engine_unknown": ("未知的评价引擎 '{engine}'（可用: {engines}）",
@@ -55,6 +55,9 @@ ENGINES = ("auto", "pandas", "duckdb", "dask")
 #: Files larger than this are graded by DuckDB under ``engine="auto"``, by suffix: ≈ 3 × 10⁵ firms
 #: either way (Parquet compresses about 4 × better than CSV). Below it pandas is as quick.
 AUTO_DUCKDB_BYTES = {".parquet": 8 * 1024 * 1024, ".csv": 32 * 1024 * 1024}
+#: Rows of an in-memory Arrow table above which ``engine="auto"`` takes DuckDB: a synthetic Parquet
+#: file of 8 MB holds ≈ 2 × 10⁵ firms, so the CLI's demo picks the engine it picked from its file.
+AUTO_DUCKDB_ROWS = 200_000
 
 
 def choose_engine(source: Any, output: str | Path | None = None, order: str = "rank") -> str:
@@ -67,6 +70,8 @@ def choose_engine(source: Any, output: str | Path | None = None, order: str = "r
         return "pandas"
     if output is not None and Path(output).suffix.lower() in (".xlsx", ".json"):
         return "pandas"
+    if _is_arrow(source):
+        return "duckdb" if order == "table" or source.num_rows > AUTO_DUCKDB_ROWS else "pandas"
     path = Path(source)
     if path.suffix.lower() not in (".parquet", ".csv"):
         return "pandas"
@@ -122,10 +127,13 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     if chosen == "pandas":
         from zongheng.enterprise.engines.pandas_engine import grade_pandas
 
+        if _is_arrow(source):
+            source = source.to_pandas()
         kept = {k: v for k, v in options.items() if k in ("lang", "by_branch", "synthetic")}
         return grade_pandas(source, rule, output=output, sheet=sheet, d_limit=d_limit, **kept)
-    if isinstance(source, Table) or (not isinstance(source, pd.DataFrame)
-                                     and Path(source).suffix.lower() not in (".parquet", ".csv")):
+    if isinstance(source, Table) or (_is_arrow(source) and chosen != "duckdb") or (
+            not isinstance(source, pd.DataFrame) and not _is_arrow(source)
+            and Path(source).suffix.lower() not in (".parquet", ".csv")):
         raise DataError([Problem("engine_needs_file", {"engine": chosen})])
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         raise DataError([Problem("engine_output_not_duckdb",
@@ -147,3 +155,8 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         raise DataError([Problem("engine_dask_missing", {"error": str(exc)})]) from None
     return module.grade_dask(source, rule, output=output, scheduler=scheduler, d_limit=d_limit,
                              metadata=options.get("metadata"))
+
+
+def _is_arrow(source: Any) -> bool:
+    """Return whether ``source`` is a pyarrow Table (without importing pyarrow for other sources)."""
+    return type(source).__module__.startswith("pyarrow") and hasattr(source, "num_rows")

@@ -88,7 +88,8 @@ _RANK_BATCH = 1 << 20
 _HEADER_ROWS = 1
 
 
-def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Path | dict | None = None, *,
+def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
+                 rule: GradingRule | str | Path | dict | None = None, *,
                  output: str | Path | None = None, d_limit: int | None = 100, memory_limit: str | None = None,
                  temp_directory: str | Path | None = None, threads: int | None = None,
                  metadata: dict[str, str] | None = None, order: str = "rank",
@@ -97,9 +98,10 @@ def grade_duckdb(source: str | Path | pd.DataFrame, rule: GradingRule | str | Pa
 
     Parameters
     ----------
-    source : path or DataFrame
+    source : path, DataFrame or pyarrow.Table
         A ``.parquet`` or UTF-8 ``.csv`` file (headers as for
-        :func:`~zongheng.enterprise.grade_enterprises`), or a DataFrame (tests).
+        :func:`~zongheng.enterprise.grade_enterprises`), a DataFrame (tests), or an Arrow table
+        (the CLI's synthetic firms, scanned in place).
     rule : GradingRule, path, dict, optional
         The grading rule (default as in ``grade_enterprises``).
     output : path, optional
@@ -234,8 +236,16 @@ def _ident(name: str) -> str:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _register(con: duckdb.DuckDBPyConnection, source: str | Path | pd.DataFrame) -> tuple[str, str | None]:
+def _register(con: duckdb.DuckDBPyConnection, source: str | Path | pd.DataFrame | pa.Table
+              ) -> tuple[str, str | None]:
     """Return the SQL reading the source (with a row number ``__rn``) and the file's name."""
+    if isinstance(source, pa.Table):
+        # Scanned where it is (no copy): the CLI's synthetic table, never written to a file.
+        names = [str(c).strip() for c in source.column_names]
+        table = source.rename_columns(names).append_column(
+            "__rn", pa.array(np.arange(source.num_rows, dtype=np.int64)))
+        con.register("source_arrow", table)
+        return "source_arrow", None
     if isinstance(source, pd.DataFrame):
         frame = source.reset_index(drop=True).copy()
         frame.columns = [str(c).strip() for c in frame.columns]
