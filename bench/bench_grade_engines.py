@@ -11,7 +11,8 @@ Two kinds of case, each run in its own process so that its peak RSS is its own (
 ``os.wait4``, which gives the child's own rusage):
 
 - ``cli``: the whole command ``zongheng grade --demo --firms N -o out.parquet`` (drawing the
-  synthetic table chunk by chunk, grading with the engine ``auto`` picks, writing Parquet);
+  synthetic table — in memory up to 10⁶ firms, else chunk by chunk to Parquet —, grading with
+  the engine ``auto`` picks, writing Parquet);
   targets ≤ 15 s and ≤ 2.5 GB at 10⁶.
 - ``<engine>``: ``grade_table(table.parquet, engine=…, output=out.parquet)`` on a synthetic
   Parquet table written beforehand (not timed); target for DuckDB ≤ 120 s and ≤ 4 GB at 10⁸.
