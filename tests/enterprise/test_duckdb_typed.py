@@ -149,3 +149,14 @@ def test_auto_picks_duckdb_for_a_large_arrow_table_and_pandas_takes_a_small_one(
     assert grade_table(small, engine="pandas", output=out).firms == 500
     with pytest.raises(DataError):
         grade_table(small, engine="dask", output=out)
+
+
+def test_dask_grades_typed_flags_as_text_flags(tmp_path):
+    pytest.importorskip("dask")
+    typed = write_synthetic(tmp_path / "typed.parquet", 2000, seed=12)
+    text = write_synthetic(tmp_path / "text.parquet", 2000, seed=12, typed_flags=False)
+    want = grades(text, tmp_path / "a.parquet", engine="pandas").set_index("id")
+    got = grades(typed, tmp_path / "b.parquet", engine="dask").set_index("id").loc[want.index]
+    for column in ("branch", "rank", "grade", "reason"):
+        assert [None if pd.isna(v) else v for v in got[column].astype(object)] == \
+            [None if pd.isna(v) else v for v in want[column].astype(object)], column
