@@ -264,11 +264,14 @@ class Arithmetic(Aggregator):
     power_exponent = 1.0
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None, *,
-                scratch: np.ndarray | None = None) -> np.ndarray:
+                scratch: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Return the weighted mean of the known children of each parent.
 
         ``scratch``, a C-contiguous float64 array the caller gives up, holds the
         temporaries when it is large enough, instead of a fresh array of the data's size.
+        ``out``, a float64 array shaped as the result (e.g. the parents' columns of a
+        score array, a strided view), receives it instead of a new array; it must not
+        share memory with ``scratch``. The result is the same to the bit either way.
         """
         # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
         # the other columns would multiply by zero at the cost of a pass over the data.
@@ -292,7 +295,10 @@ class Arithmetic(Aggregator):
             at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
             np.copyto(buffer[at], values[at])
             np.copyto(buffer[at], 0.0, where=np.isnan(values[at]))
-        numerator = buffer @ weights
+        # The product straight into ``out`` (BLAS writes a strided row block as it would a
+        # contiguous one: the same sums), so the caller copies nothing afterwards.
+        use_out = out is not None and values.ndim >= 2 and weights.ndim == 2
+        numerator = np.matmul(buffer, weights, out=out) if use_out else buffer @ weights
         for start in range(0, n_rows, step):
             at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
             np.equal(values[at], values[at], out=buffer[at])  # 1.0 where known, 0.0 where NaN
@@ -304,6 +310,9 @@ class Arithmetic(Aggregator):
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(numerator, denominator, out=numerator)
         np.copyto(numerator, np.nan, where=~(denominator > 0))
+        if out is not None and not use_out:
+            out[...] = numerator
+            return out
         return numerator
 
 
