@@ -324,9 +324,9 @@ def _fast_tails(cols: np.ndarray, columns: np.ndarray, k: int, centre: np.ndarra
     ``centre`` (the columns' means; ``counts`` are their numbers of values); the collected
     values are then sorted, the ``k`` most extreme on each side are the tail and the rest
     join the core's sums. The tail, the core's extremes and counts are those of the whole
-    column exactly; only the sums' rounding differs. A column whose sample has too few values, or whose bounds meet
-    (few distinct values), or with too many values beyond them (ties at a bound), is not
-    returned: the caller partitions it whole.
+    column exactly; only the sums' rounding differs. A column whose sample has too few
+    values, or whose bounds meet (few distinct values), or with too many values beyond them
+    (ties at a bound), is not returned: the caller partitions it whole.
     """
     rows = cols.shape[0]
     sample = cols[::max(1, rows // _SAMPLE_ROWS)][:, columns]
@@ -646,16 +646,26 @@ def _clip_log(values: np.ndarray, state: State, out: np.ndarray) -> np.ndarray:
         mn, mx = state.log_min_[g][:, None, c], state.log_max_[g][:, None, c]
         shift = 0.01 * (mx - mn)
         use_c = use_log[..., c]
+        every_period = bool(use_c.all())
     rows = np.shape(values)[-2]
+    # One work array for the logged columns of a block, reused block after block (a fresh
+    # temporary per operation and block costs page faults); the same operations per cell.
+    work = np.empty(np.shape(values)[:-2] + (min(rows, _BLOCK_ROWS), c.size)) if c.size else None
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, max(rows, 1), _BLOCK_ROWS):
             at = (..., slice(start, start + _BLOCK_ROWS), slice(None))
             x, y = values[at], out[at]
-            if c.size:  # from the values before clipping: ``y`` may be ``x``
-                logged = np.log(x[..., c] - mn + shift)
+            if work is not None:  # from the values before clipping: ``y`` may be ``x``
+                w = work[..., :x.shape[-2], :]
+                np.take(x, c, axis=-1, out=w, mode="clip")
+                np.subtract(w, mn, out=w)
+                np.add(w, shift, out=w)
+                np.log(w, out=w)
             np.clip(x, lo, hi, out=y)
-            if c.size:
-                y[..., c] = np.where(use_c, logged, y[..., c])
+            if work is not None:
+                if not every_period:  # a period whose scope group does not log: its clipped values
+                    np.copyto(w, y[..., c], where=~use_c)
+                y[..., c] = w
     return out
 
 
