@@ -271,7 +271,8 @@ class Arithmetic(Aggregator):
         temporaries when it is large enough, instead of a fresh array of the data's size.
         ``out``, a float64 array shaped as the result (e.g. the parents' columns of a
         score array, a strided view), receives it instead of a new array; it must not
-        share memory with ``scratch``. The result is the same to the bit either way.
+        share memory with ``values`` or ``scratch``. The result is the same to the bit
+        either way.
         """
         # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
         # the other columns would multiply by zero at the cost of a pass over the data.
@@ -295,25 +296,26 @@ class Arithmetic(Aggregator):
             at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
             np.copyto(buffer[at], values[at])
             np.copyto(buffer[at], 0.0, where=np.isnan(values[at]))
-        # The product straight into ``out`` (BLAS writes a strided row block as it would a
-        # contiguous one: the same sums), so the caller copies nothing afterwards.
-        use_out = out is not None and values.ndim >= 2 and weights.ndim == 2
-        numerator = np.matmul(buffer, weights, out=out) if use_out else buffer @ weights
+        numerator = buffer @ weights
         for start in range(0, n_rows, step):
             at = (..., slice(start, start + step), slice(None)) if values.ndim >= 2 else (...,)
             np.equal(values[at], values[at], out=buffer[at])  # 1.0 where known, 0.0 where NaN
         denominator = buffer @ weights
         if np.ndim(numerator) == 0:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(denominator > 0, numerator / denominator, np.nan)
-        # In place of np.where(denominator > 0, numerator / denominator, nan): no temporaries.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(numerator, denominator, out=numerator)
-        np.copyto(numerator, np.nan, where=~(denominator > 0))
-        if out is not None and not use_out:
-            out[...] = numerator
+                ratio = np.where(denominator > 0, numerator / denominator, np.nan)
+            if out is None:
+                return ratio
+            out[...] = ratio
             return out
-        return numerator
+        # In place of np.where(denominator > 0, numerator / denominator, nan): no temporaries. With
+        # ``out`` the ratio is written there, so the caller's copy is this division's own pass. (The
+        # products stay contiguous: BLAS writing into strided parent columns was slower here.)
+        result = numerator if out is None else out
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(numerator, denominator, out=result)
+        np.copyto(result, np.nan, where=~(denominator > 0))
+        return result
 
 
 #: Rows of a block of the blocked elementwise passes (a few MB: in cache).
