@@ -264,11 +264,15 @@ class Arithmetic(Aggregator):
     power_exponent = 1.0
 
     def combine(self, values: np.ndarray, weights: np.ndarray, ctx: Context | None = None, *,
-                scratch: np.ndarray | None = None) -> np.ndarray:
+                scratch: np.ndarray | None = None, out: np.ndarray | None = None) -> np.ndarray:
         """Return the weighted mean of the known children of each parent.
 
         ``scratch``, a C-contiguous float64 array the caller gives up, holds the
         temporaries when it is large enough, instead of a fresh array of the data's size.
+        ``out``, a float64 array shaped as the result (e.g. the parents' columns of a
+        score array, a strided view), receives it instead of a new array; it must not
+        share memory with ``values`` or ``scratch``. The result is the same to the bit
+        either way.
         """
         # Only the children of this level's parents enter (the rows of ``weights`` not all zero):
         # the other columns would multiply by zero at the cost of a pass over the data.
@@ -299,12 +303,19 @@ class Arithmetic(Aggregator):
         denominator = buffer @ weights
         if np.ndim(numerator) == 0:
             with np.errstate(invalid="ignore", divide="ignore"):
-                return np.where(denominator > 0, numerator / denominator, np.nan)
-        # In place of np.where(denominator > 0, numerator / denominator, nan): no temporaries.
+                ratio = np.where(denominator > 0, numerator / denominator, np.nan)
+            if out is None:
+                return ratio
+            out[...] = ratio
+            return out
+        # In place of np.where(denominator > 0, numerator / denominator, nan): no temporaries. With
+        # ``out`` the ratio is written there, so the caller's copy is this division's own pass. (The
+        # products stay contiguous: BLAS writing into strided parent columns was slower here.)
+        result = numerator if out is None else out
         with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(numerator, denominator, out=numerator)
-        np.copyto(numerator, np.nan, where=~(denominator > 0))
-        return numerator
+            np.divide(numerator, denominator, out=result)
+        np.copyto(result, np.nan, where=~(denominator > 0))
+        return result
 
 
 #: Rows of a block of the blocked elementwise passes (a few MB: in cache).

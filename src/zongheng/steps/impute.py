@@ -90,6 +90,8 @@ class GroupFillState(State):
 
     def fill_in_place(self, out: np.ndarray) -> np.ndarray:
         """Fill the missing cells of ``out`` (float64, writeable) from their group, in place; return it."""
+        if out.flags.c_contiguous and out.ndim >= 3:
+            return self._fill_flat(out)
         where = np.nonzero(np.isnan(out))  # the few missing cells only, not the whole array
         p, u, i = where[-3:]
         codes = self.codes_[u]
@@ -98,6 +100,41 @@ class GroupFillState(State):
         fill[known] = self.stats_[p[known], codes[known], i[known]]
         out[where] = fill
         return out
+
+    def _fill_flat(self, out: np.ndarray) -> np.ndarray:
+        """:meth:`fill_in_place` on a C-contiguous array through one flat index of its missing cells.
+
+        One index array instead of one per axis (and no tuple indexing); the mask is made in
+        blocks of a reused buffer, not as a boolean copy of the data. Each cell gets the
+        same value as in the per-axis form: its group's statistic, or NaN without a group.
+        """
+        flat = out.reshape(-1)
+        n_periods, n_units, n_ind = out.shape[-3:]
+        n_groups = self.stats_.shape[1]
+        mask = np.empty(min(flat.size, _FLAT_BLOCK), dtype=bool)
+        parts = []
+        for start in range(0, flat.size, _FLAT_BLOCK):
+            block = flat[start:start + _FLAT_BLOCK]
+            np.isnan(block, out=mask[:block.size])
+            found = np.flatnonzero(mask[:block.size])
+            if found.size:
+                parts.append(found + start)
+        if not parts:
+            return out
+        cell = np.concatenate(parts)
+        rest, i = np.divmod(cell, n_ind)
+        rest, u = np.divmod(rest, n_units)
+        p = rest % n_periods  # leading batch axes share the periods' statistics
+        codes = self.codes_[u]
+        known = codes >= 0
+        fill = np.full(cell.size, np.nan)
+        fill[known] = self.stats_.reshape(-1)[(p[known] * n_groups + codes[known]) * n_ind + i[known]]
+        flat[cell] = fill
+        return out
+
+
+#: Cells per block of the flat missing-cell search (1 MB of mask: in cache).
+_FLAT_BLOCK = 2**20
 
 
 @register
@@ -207,7 +244,9 @@ class _Group(Imputer):
         labels = ctx.panel.group(self.group)
         problems = []
         codes = group_codes(labels)  # −1 for a missing label (None, NaN, pd.NA, blank): no group
-        lacking = (codes < 0) & np.isnan(values).any(axis=(0, 2))
+        # Only units without a group can lack one: no pass over the data when every unit has one.
+        unlabelled = codes < 0
+        lacking = unlabelled & np.isnan(values).any(axis=(0, 2)) if unlabelled.any() else unlabelled
         if lacking.any():
             units = [ctx.panel.units[u] for u in np.flatnonzero(lacking)]
             problems.append(Problem("impute_group_unlabelled", {
@@ -306,6 +345,11 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
     # one-hot product adds each unit's row to its group's sums in unit order (CSR rows list their
     # units in order); continuing into the same sums block after block adds the same numbers in
     # the same order as one product over all units, so the sums are the same to the bit.
+    # Block-sized work arrays made once (a fresh few-MB temporary per block costs page faults);
+    # filled with the same numbers as ``unknown.astype(float)`` and ``np.where(unknown, 0.0, x)``.
+    rows = min(n_units, _UNIT_BLOCK)
+    unknown_buffer = np.empty((rows, n_ind), dtype=bool)
+    operands = np.empty((2, rows, n_ind))
     for p in range(n_periods):
         sums = np.zeros((n_groups, n_ind))
         n_missing = np.zeros((n_groups, n_ind))
@@ -319,10 +363,15 @@ def _group_statistics(function, values: np.ndarray, codes: np.ndarray) -> tuple[
             np.cumsum(np.bincount(c[indices], minlength=n_groups), out=indptr[1:])
             ones = np.ones(indices.size)
             x = values[p, start:start + _UNIT_BLOCK]
-            unknown = np.isnan(x)
-            for operand, total in ((unknown.astype(np.float64), n_missing),
-                                   (np.where(unknown, 0.0, x), sums)):
-                csr_matvecs(n_groups, c.size, n_ind, indptr, indices, ones, operand.ravel(),
+            m = len(x)
+            unknown = unknown_buffer[:m]
+            np.isnan(x, out=unknown)
+            flags, known_values = operands[0, :m], operands[1, :m]
+            np.copyto(flags, unknown)  # 1.0 where missing, 0.0 where known
+            np.copyto(known_values, x)
+            np.copyto(known_values, 0.0, where=unknown)
+            for operand, total in ((flags, n_missing), (known_values, sums)):
+                csr_matvecs(n_groups, c.size, n_ind, indptr, indices, ones, operand.reshape(-1),
                             total.reshape(-1))
         missing[p] = n_missing > 0
         counts = sizes - n_missing

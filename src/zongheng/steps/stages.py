@@ -164,16 +164,27 @@ class AggregateStage(Step):
             matrix, columns, used = level_weights(framework, weigh, level)
             weights.update(used)
             aggregator = self.aggregator(level)
-            if scratch is not None and type(aggregator).combine is Arithmetic.combine:
-                # The values given up (already copied into ``scores``) hold its temporaries.
-                combined = aggregator.combine(scores, matrix, ctx, scratch=scratch)
+            if type(aggregator).combine is Arithmetic.combine:
+                # The parents' columns receive the result directly (no array of scores per level
+                # and no copy); the values given up (already copied into ``scores``), if any,
+                # hold its temporaries.
+                target = _columns_view(scores, columns)
+                combined = aggregator.combine(scores, matrix, ctx, scratch=scratch, out=target)
+                if combined is not target:
+                    scores[..., columns] = combined
             else:
-                combined = aggregator.combine(scores, matrix, ctx)
-            scores[..., columns] = combined
+                scores[..., columns] = aggregator.combine(scores, matrix, ctx)
         if ctx.included is not None and not ctx.included.all():
             # In place on the array made here: a np.where would copy every score.
             scores[..., ~np.broadcast_to(ctx.included, scores.shape[:-1]), :] = np.nan
         return AggregateState(weights_=weights), scores
+
+
+def _columns_view(scores: np.ndarray, columns: list[int]) -> np.ndarray | None:
+    """Return ``scores[..., columns]`` as a view when the columns are contiguous, else None."""
+    if not columns or list(columns) != list(range(columns[0], columns[0] + len(columns))):
+        return None
+    return scores[..., columns[0]:columns[0] + len(columns)]
 
 
 @dataclass(frozen=True)

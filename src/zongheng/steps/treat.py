@@ -170,7 +170,12 @@ _BLOCK_ROWS = 8192  # rows of a block: a block of 40 columns (2.6 MB) stays in c
 
 
 def _column_summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return min, max, count, G1 and G2 of each column of ``x`` (row, column), ignoring NaN.
+    """Return min, max, count, G1 and G2 of each column of ``x`` (row, column), ignoring NaN."""
+    return _summary(x)[:5]
+
+
+def _summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return min, max, count, G1, G2 and the mean of each column of ``x`` (row, column), ignoring NaN.
 
     Two passes over blocks of rows (the mean, then the central sums), so the
     temporaries stay in cache instead of costing a pass over the whole array
@@ -212,7 +217,7 @@ def _column_summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
         np.multiply(d2[:m], d2[:m], out=t[:m])
         s4 += t[:m].sum(axis=0)
     g1, g2 = _g1_g2(n, s2, s3, s4)
-    return lo, hi, n.astype(int), g1, g2
+    return lo, hi, n.astype(int), g1, g2, mean
 
 
 class _Tails:
@@ -226,6 +231,11 @@ class _Tails:
     would move a value shared with the core (ties at the edge of the tail):
     the caller then winsorises that column the plain way.
     """
+
+    #: Built from the whole column as the plain partition gives it (see :func:`_fast_tails`).
+    exact = True
+    #: How much ``Σd²`` cancelled in the last :meth:`stats` (its terms' size over its value).
+    conditioning = 1.0
 
     def __init__(self, values: np.ndarray, k: int) -> None:
         n = values.size
@@ -250,7 +260,27 @@ class _Tails:
         e = self.tail - mean
         e2 = e * e
         g1, g2 = _g1_g2(np.float64(self.n), s2 + e2.sum(), s3 + (e2 * e).sum(), s4 + (e2 * e2).sum())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.conditioning = float((abs(c2) + abs(2 * a * c1) + m * a**2 + e2.sum()) / (s2 + e2.sum()))
         return float(g1), float(g2)
+
+    @classmethod
+    def from_parts(cls, tail: np.ndarray, core_min: float, core_max: float, n: int, centre: float,
+                   sums: np.ndarray) -> _Tails:
+        """Return tails found without the whole column: ``sums`` are Σd … Σd⁴ of the core about ``centre``.
+
+        Its statistics round differently from the partitioned column's (other order of
+        the sums), so a round whose statistic lies near a threshold is not decided on it
+        (:meth:`Winsorise._winsorise_tails` raises :class:`_Unsure`).
+        """
+        self = cls.__new__(cls)
+        self.tail = tail
+        self.core_min, self.core_max = core_min, core_max
+        self.n, self.n_core = n, n - tail.size
+        self.centre = centre
+        self.c1, self.c2, self.c3, self.c4 = (float(v) for v in sums)
+        self.exact = False
+        return self
 
     def step(self, upper: bool) -> tuple[float, int] | None:
         """Move the values at the maximum (``upper``) or minimum to the next value: (cap, count)."""
@@ -266,6 +296,99 @@ class _Tails:
             nxt = min(rest.min(), self.core_min) if rest.size else self.core_min
         t[at] = nxt
         return float(nxt), int(at.sum())
+
+
+#: From this many rows the failing columns' tails are found from a sample's bound (:func:`_fast_tails`)
+#: instead of a partition of each whole column.
+_FAST_TAILS_FROM = 65_536
+#: Rows of the sample that bounds the tails (every ``rows // _SAMPLE_ROWS``-th row).
+_SAMPLE_ROWS = 2**14
+#: Relative distance to a threshold (and to 0 for the sign of G1) under which a statistic of the
+#: fast tails decides nothing. Their sums differ from the partitioned column's in rounding only
+#: (≈ 1e-15 relative), many orders of magnitude below this.
+_MARGIN = 1e-8
+
+
+class _Unsure(Exception):
+    """A round of the fast tails whose statistic is too near a threshold (or ill-conditioned)."""
+
+
+def _fast_tails(cols: np.ndarray, columns: np.ndarray, k: int, centre: np.ndarray,
+                counts: np.ndarray) -> dict[int, _Tails]:
+    """Return the tails of some columns of ``cols`` (row, column) without partitioning them whole.
+
+    The ``k + 1``-th largest (smallest) value of a sample of rows bounds the column's
+    ``k + 1`` largest (smallest) values from below (above): a subset has no more values
+    beyond a bound than the whole. One pass over blocks of rows collects the few values
+    beyond the bounds, exactly, and sums the powers of the others' deviations from
+    ``centre`` (the columns' means; ``counts`` are their numbers of values); the collected
+    values are then sorted, the ``k`` most extreme on each side are the tail and the rest
+    join the core's sums. The tail, the core's extremes and counts are those of the whole
+    column exactly; only the sums' rounding differs. A column whose sample has too few
+    values, or whose bounds meet (few distinct values), or with too many values beyond them
+    (ties at a bound), is not returned: the caller partitions it whole.
+    """
+    rows = cols.shape[0]
+    sample = cols[::max(1, rows // _SAMPLE_ROWS)][:, columns]
+    m = sample.shape[0]
+    if m <= k:
+        return {}
+    unknown = np.isnan(sample)
+    high = np.partition(np.where(unknown, -np.inf, sample), m - k - 1, axis=0)[m - k - 1]
+    low = np.partition(np.where(unknown, np.inf, sample), k, axis=0)[k]
+    usable = np.isfinite(high) & np.isfinite(low) & (low < high)
+    columns, high, low = columns[usable], high[usable], low[usable]
+    centre, counts = centre[columns], counts[columns]  # ``centre`` and ``counts`` are per column of ``cols``
+    if not columns.size:
+        return {}
+    b, w = min(rows, _BLOCK_ROWS), columns.size
+    x, d, d2, t = np.empty((b, w)), np.empty((b, w)), np.empty((b, w)), np.empty((b, w))
+    beyond, other = np.empty((b, w), dtype=bool), np.empty((b, w), dtype=bool)
+    sums = np.zeros((4, w))
+    found, found_in = [], []
+    with np.errstate(invalid="ignore"):
+        for start in range(0, rows, _BLOCK_ROWS):
+            block = cols[start:start + _BLOCK_ROWS]
+            r = len(block)
+            xb, db, d2b, tb, bb, ob = x[:r], d[:r], d2[:r], t[:r], beyond[:r], other[:r]
+            np.take(block, columns, axis=1, out=xb, mode="clip")
+            np.greater_equal(xb, high, out=bb)
+            np.less_equal(xb, low, out=ob)
+            np.logical_or(bb, ob, out=bb)
+            at, col = np.nonzero(bb)
+            if at.size:
+                found.append(xb[at, col])
+                found_in.append(col)
+            np.isnan(xb, out=ob)
+            np.logical_or(bb, ob, out=bb)  # left out of the core's sums: beyond a bound, or missing
+            np.subtract(xb, centre, out=db)
+            np.copyto(db, 0.0, where=bb)
+            sums[0] += db.sum(axis=0)
+            np.multiply(db, db, out=d2b)
+            sums[1] += d2b.sum(axis=0)
+            np.multiply(d2b, db, out=tb)
+            sums[2] += tb.sum(axis=0)
+            np.multiply(d2b, d2b, out=tb)
+            sums[3] += tb.sum(axis=0)
+    values = np.concatenate(found) if found else np.empty(0)
+    owner = np.concatenate(found_in) if found_in else np.empty(0, dtype=np.intp)
+    order = np.lexsort((values, owner))
+    values, owner = values[order], owner[order]
+    edges = np.searchsorted(owner, np.arange(w + 1))
+    out: dict[int, _Tails] = {}
+    for c in range(w):  # a loop over the failing columns (a few), not over rows
+        v = values[edges[c]:edges[c + 1]]
+        n_low = int(np.searchsorted(v, low[c], side="right"))  # v is sorted: ≤ low, then ≥ high
+        n_high = v.size - n_low
+        if n_low <= k or n_high <= k or v.size > max(rows // 8, 64 * k):
+            continue  # (never fewer than k + 1 by the bound; too many: ties at a bound)
+        e = np.concatenate([v[k:n_low], v[n_low:v.size - k]]) - centre[c]  # beyond a bound, in the core
+        e2 = e * e
+        core = sums[:, c] + np.array([e.sum(), e2.sum(), (e2 * e).sum(), (e2 * e2).sum()])
+        tail = np.concatenate([v[:k], v[v.size - k:]])
+        out[int(columns[c])] = _Tails.from_parts(tail, float(v[k]), float(v[v.size - k - 1]),
+                                                 int(counts[c]), float(centre[c]), core)
+    return out
 
 
 def skewness(values: np.ndarray) -> np.ndarray:
@@ -374,9 +497,9 @@ class Winsorise(Step):
         n_groups, n_rows, n_ind = sample.shape
         cols = np.moveaxis(sample, -2, 0).reshape(n_rows, n_groups * n_ind)  # (row, group·indicator)
         if n_rows:
-            lo, hi, n, skew, kurt = _column_summary(cols)
+            lo, hi, n, skew, kurt, mean = _summary(cols)
         else:
-            lo = hi = np.full(n_groups * n_ind, np.nan)
+            lo = hi = mean = np.full(n_groups * n_ind, np.nan)
             n = np.zeros(n_groups * n_ind, dtype=int)
             skew = kurt = np.full(n_groups * n_ind, np.nan)
         failing = self._fails(skew, kurt)
@@ -386,12 +509,21 @@ class Winsorise(Step):
         n_lo = np.zeros(lo.shape, dtype=int)
         plain = []
         k = self.max_points + 1
-        for j in np.flatnonzero(failing & (self.max_points > 0)):  # a loop over failing columns
+        candidates = np.flatnonzero(failing & (self.max_points > 0))
+        fast: dict[int, _Tails] = {}
+        if n_rows >= _FAST_TAILS_FROM:
+            fast = _fast_tails(cols, candidates[n[candidates] > 4 * k], k, mean, n)
+        for j in candidates:  # a loop over failing columns
             if n[j] <= 4 * k:
                 plain.append(j)
                 continue
-            column = cols[:, j]
-            done = self._winsorise_tails(_Tails(column[~np.isnan(column)], k), skew[j])
+            try:  # the fast tails decide when no statistic is near a threshold, else the exact ones
+                if j not in fast:
+                    raise _Unsure
+                done = self._winsorise_tails(fast[j], skew[j])
+            except _Unsure:
+                column = cols[:, j]
+                done = self._winsorise_tails(_Tails(column[~np.isnan(column)], k), skew[j])
             if done is None:
                 plain.append(j)
                 continue
@@ -444,11 +576,27 @@ class Winsorise(Step):
             winsorised_=shaped(np.where(treated & ~use_log, n_hi + n_lo, 0)),
         )
 
+    def _near(self, skew: float, kurt: float, conditioning: float) -> bool:
+        """Whether rounding could change a decision taken on these statistics (see :data:`_MARGIN`).
+
+        The decisions are ``|G1| ≥ skew``, ``G2 ≥ kurtosis`` and the sign of G1 (the side
+        of the next round); a statistic within the margin of one of them, a statistic that
+        is not finite, or a Σd² that cancelled by more than a factor 10⁶ is too near.
+        """
+        if not (np.isfinite(skew) and np.isfinite(kurt) and conditioning < 1e6):
+            return True
+        margin = _MARGIN * max(1.0, conditioning)
+        return bool(abs(abs(skew) - self.skew) <= margin * max(1.0, abs(self.skew), abs(skew))
+                    or abs(kurt - self.kurtosis) <= margin * max(1.0, abs(self.kurtosis), abs(kurt))
+                    or abs(skew) <= margin)
+
     def _winsorise_tails(self, tails: _Tails, skew: float) -> tuple[bool, float, float, int, int] | None:
         """Winsorise one column round by round on its tails (the plain loop's steps, exactly).
 
         Returns whether it still fails, the low and high caps and the points at
-        each, or None when a round reaches values shared with the core.
+        each, or None when a round reaches values shared with the core. Tails found
+        without the whole column (not ``exact``) raise :class:`_Unsure` on a round
+        whose statistics are too near a threshold to decide.
         """
         lo_cap, hi_cap = float(tails.tail.min()), float(tails.tail.max())
         n_lo = n_hi = 0
@@ -463,6 +611,8 @@ class Winsorise(Step):
             else:
                 lo_cap, n_lo = moved
             skew, kurt = tails.stats()
+            if not tails.exact and self._near(skew, kurt, tails.conditioning):
+                raise _Unsure
             still = bool(self._fails(np.float64(skew), np.float64(kurt)))
             if not (still and n_hi + n_lo < self.max_points):
                 return still, lo_cap, hi_cap, n_lo, n_hi
@@ -496,16 +646,26 @@ def _clip_log(values: np.ndarray, state: State, out: np.ndarray) -> np.ndarray:
         mn, mx = state.log_min_[g][:, None, c], state.log_max_[g][:, None, c]
         shift = 0.01 * (mx - mn)
         use_c = use_log[..., c]
+        every_period = bool(use_c.all())
     rows = np.shape(values)[-2]
+    # One work array for the logged columns of a block, reused block after block (a fresh
+    # temporary per operation and block costs page faults); the same operations per cell.
+    work = np.empty(np.shape(values)[:-2] + (min(rows, _BLOCK_ROWS), c.size)) if c.size else None
     with np.errstate(invalid="ignore", divide="ignore"):
         for start in range(0, max(rows, 1), _BLOCK_ROWS):
             at = (..., slice(start, start + _BLOCK_ROWS), slice(None))
             x, y = values[at], out[at]
-            if c.size:  # from the values before clipping: ``y`` may be ``x``
-                logged = np.log(x[..., c] - mn + shift)
+            if work is not None:  # from the values before clipping: ``y`` may be ``x``
+                w = work[..., :x.shape[-2], :]
+                np.take(x, c, axis=-1, out=w, mode="clip")
+                np.subtract(w, mn, out=w)
+                np.add(w, shift, out=w)
+                np.log(w, out=w)
             np.clip(x, lo, hi, out=y)
-            if c.size:
-                y[..., c] = np.where(use_c, logged, y[..., c])
+            if work is not None:
+                if not every_period:  # a period whose scope group does not log: its clipped values
+                    np.copyto(w, y[..., c], where=~use_c)
+                y[..., c] = w
     return out
 
 
