@@ -160,3 +160,18 @@ def test_dask_grades_typed_flags_as_text_flags(tmp_path):
     for column in ("branch", "rank", "grade", "reason"):
         assert [None if pd.isna(v) else v for v in got[column].astype(object)] == \
             [None if pd.isna(v) else v for v in want[column].astype(object)], column
+
+
+@pytest.mark.parametrize("order", ["rank", "table"])
+def test_grade_list_computed_again_from_the_file_matches_the_joined_one(order, tmp_path, monkeypatch):
+    # Above the in-memory size a file read through views is not joined: the final COPY computes the
+    # list again from the file, ranks looked up by row number, on two threads over many row groups.
+    path = write_synthetic(tmp_path / "t.parquet", 5000, seed=11, chunk_size=2000, row_group_size=300)
+    joined = tmp_path / "joined.parquet"
+    grade_table(path, engine="duckdb", output=joined, view_above=None, order=order, threads=2)
+    monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._in_memory_rows", lambda limit: 0)
+    again = tmp_path / "again.parquet"
+    summary = grade_table(path, engine="duckdb", output=again, view_above=0, order=order, threads=2)
+    # Every column, every row, in the same order (the table's, or the 公示 order).
+    pd.testing.assert_frame_equal(pd.read_parquet(again), pd.read_parquet(joined))
+    assert summary.firms == 5000 and pd.read_parquet(again)["rank"].isna().any()
