@@ -17,7 +17,7 @@ from zongheng.steps import treat as treat_module
 from zongheng.steps.aggregate import Arithmetic
 from zongheng.steps.impute import GroupFillState
 from zongheng.steps.screen import _available_share
-from zongheng.steps.treat import Winsorise, WinsoriseState, _clip_log, _fast_tails, _summary, _Tails
+from zongheng.steps.treat import Winsorise, WinsoriseState, _clip_log, _column_summary, _fast_tails, _Tails
 
 pytestmark = pytest.mark.filterwarnings("ignore::zongheng.errors.ConstantIndicatorWarning")
 
@@ -146,7 +146,7 @@ def test_fast_winsorise_equals_a_plain_reference(monkeypatch, seed):
 
 def test_fast_tails_are_the_exact_tails():
     x = _adversarial(50_000, seed=5)
-    *_, n, _g1, _g2, mean = _summary(x)
+    *_, n, _g1, _g2, mean = _column_summary(x)
     k = 6
     columns = np.flatnonzero(n > 4 * k)
     fast = _fast_tails(x, columns, k, mean, n)

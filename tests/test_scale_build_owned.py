@@ -147,7 +147,7 @@ def test_column_summary_with_work_arrays_equals_the_plain_sums():
     x = rng.lognormal(size=(20_000, 5))
     x[rng.random(x.shape) < 0.05] = np.nan
     x[:, 4] = np.nan  # no value at all
-    lo, hi, n, g1, g2 = _column_summary(x)
+    lo, hi, n, g1, g2, _ = _column_summary(x)
     np.testing.assert_array_equal(n, (~np.isnan(x)).sum(axis=0))
     _same(lo, np.fmin.reduce(x, axis=0))
     _same(hi, np.fmax.reduce(x, axis=0))

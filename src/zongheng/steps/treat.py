@@ -170,11 +170,6 @@ _BLOCK_ROWS = 8192  # rows of a block: a block of 40 columns (2.6 MB) stays in c
 
 
 def _column_summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Return min, max, count, G1 and G2 of each column of ``x`` (row, column), ignoring NaN."""
-    return _summary(x)[:5]
-
-
-def _summary(x: np.ndarray) -> tuple[np.ndarray, ...]:
     """Return min, max, count, G1, G2 and the mean of each column of ``x`` (row, column), ignoring NaN.
 
     Two passes over blocks of rows (the mean, then the central sums), so the
@@ -497,7 +492,7 @@ class Winsorise(Step):
         n_groups, n_rows, n_ind = sample.shape
         cols = np.moveaxis(sample, -2, 0).reshape(n_rows, n_groups * n_ind)  # (row, group·indicator)
         if n_rows:
-            lo, hi, n, skew, kurt, mean = _summary(cols)
+            lo, hi, n, skew, kurt, mean = _column_summary(cols)
         else:
             lo = hi = mean = np.full(n_groups * n_ind, np.nan)
             n = np.zeros(n_groups * n_ind, dtype=int)
