@@ -33,10 +33,6 @@ if TYPE_CHECKING:
 
 SYNTHETIC_NOTE = "演示数据为合成数据 (synthetic demo data)"
 
-# generator.CHUNK_SIZE, not imported here: the generator pulls in numpy and pyarrow, and the CLI
-# starts without them.
-_ONE_CHUNK = 1_000_000
-
 register_messages({
     "grade_synthetic": (SYNTHETIC_NOTE, "Synthetic demo data."),
     "grade_synthetic_firms": ("合成数据：{firms:,} 家虚构企业（种子 {seed}），非真实企业",
@@ -132,18 +128,17 @@ def grade_command(
 
     with _scratch(output) as scratch:
         source: Any
-        if firms is not None and firms <= _ONE_CHUNK and engine in ("auto", "duckdb"):
-            from zongheng.enterprise.generator import synthetic_table
+        if firms is not None:
+            from zongheng.enterprise import generator
 
-            # One chunk: drawn in memory and handed to the engine as it is (DuckDB scans the Arrow
-            # table in place), not written to Parquet and read back (≈ 1.5 s of CPU at 10⁶).
-            source = run(lambda: synthetic_table(firms, seed or 0), status=note)
-        elif firms is not None:
-            from zongheng.enterprise.generator import write_synthetic
-
-            # Streamed to Parquet chunk by chunk: any size, memory of one chunk.
-            source = run(lambda: write_synthetic(Path(scratch) / "synthetic.parquet", firms, seed or 0),
-                         status=note)
+            if firms <= generator.CHUNK_SIZE and engine in ("auto", "duckdb"):
+                # One chunk: drawn in memory and handed to the engine as it is (DuckDB scans the
+                # Arrow table in place), not written to Parquet and read back (≈ 1.5 s CPU at 10⁶).
+                source = run(lambda: generator.synthetic_table(firms, seed or 0), status=note)
+            else:
+                # Streamed to Parquet chunk by chunk: any size, memory of one chunk.
+                source = run(lambda: generator.write_synthetic(Path(scratch) / "synthetic.parquet", firms,
+                                                               seed or 0), status=note)
         else:
             source = bundled_table() if demo else table
         options: dict = {"lang": lang, "by_branch": by_branch, "synthetic": synthetic}

@@ -124,16 +124,18 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
     chosen = choose_engine(source, output, order) if engine == "auto" else engine
     if order != "rank" and chosen != "duckdb":
         raise DataError([Problem("engine_order_needs_duckdb", {"order": order, "engine": chosen})])
+    arrow = _is_arrow(source)
     if chosen == "pandas":
         from zongheng.enterprise.engines.pandas_engine import grade_pandas
 
-        if _is_arrow(source):
+        if arrow:
             source = source.to_pandas()
         kept = {k: v for k, v in options.items() if k in ("lang", "by_branch", "synthetic")}
         return grade_pandas(source, rule, output=output, sheet=sheet, d_limit=d_limit, **kept)
-    if isinstance(source, Table) or (_is_arrow(source) and chosen != "duckdb") or (
-            not isinstance(source, pd.DataFrame) and not _is_arrow(source)
-            and Path(source).suffix.lower() not in (".parquet", ".csv")):
+    # DuckDB reads files, DataFrames and Arrow tables; Dask reads files and DataFrames.
+    in_memory = isinstance(source, pd.DataFrame) or (arrow and chosen == "duckdb")
+    if isinstance(source, Table) or (arrow and not in_memory) or (
+            not in_memory and Path(source).suffix.lower() not in (".parquet", ".csv")):
         raise DataError([Problem("engine_needs_file", {"engine": chosen})])
     if output is not None and Path(output).suffix.lower() not in (".parquet", ".csv"):
         raise DataError([Problem("engine_output_not_duckdb",

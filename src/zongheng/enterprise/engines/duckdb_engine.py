@@ -781,19 +781,18 @@ class _Grading:
         # so the COPY runs on every core in the table's order (10⁷ firms: the write's wall time
         # −25 %, its CPU +40 %, and `scored` of 4 columns instead of 26: peak RSS 3.1 → 1.5 GB).
         by_position = self.n > self.in_memory_rows and not self.recompute
-        ranks = self._ranks(case(cell), case(limit))
+        rank = self._ranks(case(cell), case(limit))
         if self.recompute:
-            # The ranks' own buffer (0: not ranked), no copy; a vectorised Python function holds
-            # the GIL only for a numpy take per vector of rows.
-            values = np.frombuffer(ranks.buffers()[1], dtype=ranks.type.to_pandas_dtype())[:self.n]
-
+            # Looked up in the ranks' own array (0: not ranked), no copy; a vectorised Python
+            # function holds the GIL only for a numpy take per vector of rows.
             def rank_of(rn: pa.Array) -> pa.Array:
-                got = values.take(rn.to_numpy())
+                got = rank.take(rn.to_numpy())
                 return pa.array(got, mask=got == 0)
 
-            self.con.create_function("rank_of", rank_of, ["BIGINT"], "BIGINT" if values.itemsize == 8
+            self.con.create_function("rank_of", rank_of, ["BIGINT"], "BIGINT" if rank.itemsize == 8
                                      else "INTEGER", type="arrow", null_handling="special")
         else:
+            ranks = _nullable(rank)
             self.con.register("ranks", pa.table({"rank_": ranks}) if by_position else
                               pa.table({"__rn_r": np.arange(self.n, dtype=np.int64), "rank_": ranks}))
         # The three inputs are in row order by construction (the source's scan, a table created
@@ -825,8 +824,8 @@ class _Grading:
             # The sort keys are integers (branch, rank, row), spilling to disk past memory_limit.
             self._copy(f"{sql} ORDER BY {key}", path, metadata)
 
-    def _ranks(self, cell: str, limit: str) -> pa.Array:
-        """Return every firm's competition rank in its branch, in the table's order (NULL: unranked).
+    def _ranks(self, cell: str, limit: str) -> np.ndarray:
+        """Return every firm's competition rank in its branch, in the table's order (0: unranked).
 
         Ranks with chained ties, as :func:`zongheng.steps.rank.competition_rank`: sorted by cell
         (the totals on the tie grid), a firm starts a new rank when the firm above is at least τ
@@ -866,10 +865,7 @@ class _Grading:
             rank[rn] = start_pos - first_pos + 1
             part0, cell0, null0 = part[-1], value[-1], bool(null[-1])
             first0, start0, done = int(first_pos[-1]), int(start_pos[-1]), done + m
-        # Handed to Arrow without a copy (at 10⁸ firms the ranks are 400 MB outside DuckDB's limit):
-        # the numbers as they are, a validity bitmap marking the ranked firms.
-        valid = pa.py_buffer(np.packbits(rank != 0, bitorder="little"))
-        return pa.Array.from_buffers(pa.from_numpy_dtype(kind), n, [valid, pa.py_buffer(rank)])
+        return rank
 
     def _copy(self, sql: str, path: Path, metadata: dict[str, str]) -> None:
         kv = ", ".join(f"{_text_lit(k)}: {_text_lit(v)}" for k, v in metadata.items())
@@ -877,6 +873,16 @@ class _Grading:
         # CPU and memory, within the noise of a shared machine, in a file 12 % larger.
         self.con.execute(f"COPY ({sql}) TO {_text_lit(str(path))} (FORMAT parquet"
                          + (f", KV_METADATA {{{kv}}})" if kv else ")"))
+
+
+def _nullable(rank: np.ndarray) -> pa.Array:
+    """Return ranks (0: unranked) as an Arrow array whose unranked firms are NULL, without a copy.
+
+    At 10⁸ firms the ranks are 400 MB outside DuckDB's memory limit: the numbers are handed over
+    as they are, with a validity bitmap marking the ranked firms.
+    """
+    valid = pa.py_buffer(np.packbits(rank != 0, bitorder="little"))
+    return pa.Array.from_buffers(pa.from_numpy_dtype(rank.dtype), rank.size, [valid, pa.py_buffer(rank)])
 
 
 def _tie_grid(n: int, lo: float, hi: float) -> tuple[float, float, int]:
