@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from zongheng.cli.labels import DATASETS, dataset_caption
@@ -265,6 +264,9 @@ def progress_bar(description: str, total: int, show: bool | None = None,
     Shown on a terminal by default (``show=None``), always with ``show=True`` (even into a
     pipe), never with ``show=False``. It disappears when done.
     """
+    # Imported here: rich.progress (≈ 14 ms) is not needed to print ``--help``.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     err = Console(stderr=True, force_terminal=True if show else None)
     shown = err.is_terminal if show is None else show
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
