@@ -1,8 +1,7 @@
-"""The DuckDB engine's one-scan checks find every problem the in-memory loader finds.
+"""The DuckDB engine's checks (SQL counts over the file) find every problem the in-memory loader finds.
 
-The engine ORs one bit per cell test into each branch's aggregate and counts and names the cells
-only when a bit is set; these tables break one rule each (or none, where a blank cell is not
-needed by its firm's branch) and compare the problems with :func:`grade_enterprises`.
+Each table breaks one rule (or several, or none where a blank cell is not needed by its firm's
+branch); the problems DuckDB names (kind, row, column) must be the pandas engine's.
 """
 
 import pandas as pd
