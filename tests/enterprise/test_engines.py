@@ -8,6 +8,7 @@ import pytest
 
 from zongheng.enterprise import Branch, GradingRule, generate_enterprises, grade_enterprises
 from zongheng.enterprise.engines import choose_engine, grade_table
+from zongheng.enterprise.engines.pandas_engine import tops_of
 from zongheng.errors import DataError, MethodError
 
 pytest.importorskip("duckdb")
@@ -45,6 +46,11 @@ def assert_same(expected, grades: pd.DataFrame, summary) -> None:
     for column in [c for c in head.columns if c.startswith("weakest_") and not c.endswith("_share")]:
         assert summary.d_list[column].tolist() == head[column].tolist()
     assert summary.firms == len(expected.grades)
+    # Each branch's top item scores and total (every branch, NaN where it has no firm).
+    want_tops, keys = tops_of(expected), ["branch", "indicator"]
+    assert summary.tops[keys].values.tolist() == want_tops[keys].values.tolist()
+    np.testing.assert_allclose(summary.tops["top"].to_numpy(dtype=float),
+                               want_tops["top"].to_numpy(dtype=float), rtol=1e-12)
 
 
 def run_engine(table: pd.DataFrame, rule, engine: str, tmp_path: Path, source: str = "parquet"):
@@ -137,6 +143,24 @@ def test_hand_made_ties_vetoes_and_zero_denominators(name, engine, tmp_path, mon
         assert by_id.loc[["E03", "E04", "E05"], "rank"].tolist() == [3, 3, 3]
         assert by_id.loc["E17", "reason"] == "no_land"
         assert by_id.loc["E01", "grade"] == "C"  # vetoed at the top
+
+
+def test_a_branch_of_exempt_firms_scores_the_zero_fill(tmp_path):
+    # No firm of 规下 is ranked (all exempt): no benchmark, every item undefined, so every item
+    # score is the fill (0) and so are the branch's tops, which DuckDB finds without the list.
+    table = generate_enterprises(40, seed=1)
+    small = table["规模"] == "规下"
+    table.loc[small, "排放当量(吨)"] = 0.0
+    table.loc[small, "是否豁免"] = "是"
+    weights = {"tax_per_mu": 60, "va_per_emission": 40}
+    rule = GradingRule(undefined_item="zero", branches=(Branch("规上", "规上", weights),
+                                                       Branch("规下", "规下", weights)))
+    expected = grade_enterprises(table, rule)
+    for engine in ("pandas", "duckdb"):
+        summary, grades = run_engine(table, rule, engine, tmp_path)
+        assert_same(expected, grades, summary)
+        tops = summary.tops.set_index(["branch", "indicator"])["top"]
+        assert tops["规下"].tolist() == [0.0, 0.0, 0.0]
 
 
 def test_frame_input_and_summary_d_limit(tmp_path):
@@ -257,6 +281,7 @@ def test_cli_grades_synthetic_firms_with_duckdb_to_parquet(tmp_path):
     ["--demo", "--firms", "2000000", "-o", "big.xlsx"],  # beyond Excel's rows: refused before drawing
     ["--demo", "--engine", "duckdb", "-o", "g.xlsx"],
     ["--demo", "--order", "shuffled"],
+    ["--demo", "--columns", "some"],
     ["--demo", "--engine", "pandas", "--order", "table"],  # the table's order is DuckDB's
 ])
 def test_cli_refuses_clearly(args, tmp_path, monkeypatch):

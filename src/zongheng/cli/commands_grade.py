@@ -52,11 +52,15 @@ register_messages({
     ),
     "grade_bad_order": ("未知的输出行序 '{order}'（可用: {orders}）",
                         "unknown --order '{order}' (use one of: {orders})"),
+    "grade_bad_columns": ("未知的输出列 '{columns}'（可用: {choices}）",
+                          "unknown --columns '{columns}' (use one of: {choices})"),
     "grade_engine_used": ("评价引擎: {engine}，企业 {firms:,} 家", "Engine: {engine}, {firms:,} firms"),
 })
 
 ENGINE_CHOICES = ("auto", "pandas", "duckdb", "dask")
 ORDER_CHOICES = ("rank", "table")
+# As zongheng.enterprise.engines.summary.COLUMNS, not imported: --help starts without pandas.
+COLUMN_CHOICES = ("full", "grades")
 
 
 @app.command("grade")
@@ -85,6 +89,10 @@ def grade_command(
     order: Annotated[str, typer.Option(
         "--order", help="输出行序 row order of the output: rank (公示顺序: 分组、名次) | table "
                         "(原表顺序，DuckDB，大表最快 the table's order, quickest for big tables)")] = "rank",
+    columns: Annotated[str, typer.Option(
+        "--columns", help="输出列 columns of the output: full (明细: 含各指标值与单项得分 with each "
+                          "indicator's value and item score) | grades (名单: 企业、分组、总分、名次、等级、"
+                          "原因; 大表写得快 quicker to write for big tables)")] = "full",
     sheet: SheetOpt = None,
     limit: Annotated[int, typer.Option(min=1, help="D 类名单最多显示行数 rows of the D list shown")] = 20,
     lang: LangOpt = "zh",
@@ -109,6 +117,8 @@ def grade_command(
         fail(text("grade_scheduler_needs_dask"))
     if order not in ORDER_CHOICES:
         fail(text("grade_bad_order", order=order, orders=", ".join(ORDER_CHOICES)))
+    if columns not in COLUMN_CHOICES:
+        fail(text("grade_bad_columns", columns=columns, choices=", ".join(COLUMN_CHOICES)))
     check_file(table, "TABLE")
     check_output(output, {"TABLE": table, "--rule": rule}, suffixes=(".parquet", ".csv", ".xlsx", ".json"))
     if (firms is not None and output is not None and output.suffix.lower() == ".xlsx"
@@ -144,6 +154,8 @@ def grade_command(
         options: dict = {"lang": lang, "by_branch": by_branch, "synthetic": synthetic}
         if order != "rank":
             options["order"] = order
+        if columns != "full":
+            options["columns"] = columns
         if engine in ("auto", "duckdb"):
             options["temp_directory"] = scratch
         summary: GradeSummary = run(lambda: grade_table(

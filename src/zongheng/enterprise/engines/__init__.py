@@ -112,7 +112,8 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         Passed to the engine (DuckDB: ``memory_limit``, ``temp_directory``,
         ``threads``, ``view_above``, ``order`` — ``rank``, the 公示 order, or ``table``, the table's own;
         pandas: ``lang``, ``by_branch``; both: ``synthetic``, said in the Parquet
-        output's metadata ``zongheng.synthetic``); others are ignored.
+        output's metadata ``zongheng.synthetic``; every engine: ``columns`` — ``full``, or
+        ``grades``, the list without each indicator's value and item score); others are ignored.
 
     Returns
     -------
@@ -130,7 +131,7 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
 
         if arrow:
             source = source.to_pandas()
-        kept = {k: v for k, v in options.items() if k in ("lang", "by_branch", "synthetic")}
+        kept = {k: v for k, v in options.items() if k in ("lang", "by_branch", "synthetic", "columns")}
         return grade_pandas(source, rule, output=output, sheet=sheet, d_limit=d_limit, **kept)
     # DuckDB reads files, DataFrames and Arrow tables; Dask reads files and DataFrames.
     in_memory = isinstance(source, pd.DataFrame) or (arrow and chosen == "duckdb")
@@ -141,7 +142,8 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
         raise DataError([Problem("engine_output_not_duckdb",
                                  {"engine": chosen, "suffix": Path(output).suffix})])
     options = {k: v for k, v in options.items()
-               if k in ("memory_limit", "temp_directory", "threads", "synthetic", "order", "view_above")}
+               if k in ("memory_limit", "temp_directory", "threads", "synthetic", "order", "view_above",
+                        "columns")}
     if options.pop("synthetic", False):  # said in the Parquet output's metadata, as of the table
         from zongheng.enterprise.generator import SYNTHETIC_NOTE
 
@@ -151,12 +153,13 @@ def grade_table(source: str | Path | pd.DataFrame | Table,
 
         return grade_duckdb(source, rule, output=output, d_limit=d_limit, **options)
     options.pop("order", None)
+    columns = options.pop("columns", "full")
     try:  # written separately (the Dask engine); imported only when asked for
         module = importlib.import_module("zongheng.enterprise.engines.dask_engine")
     except ImportError as exc:
         raise DataError([Problem("engine_dask_missing", {"error": str(exc)})]) from None
     return module.grade_dask(source, rule, output=output, scheduler=scheduler, d_limit=d_limit,
-                             metadata=options.get("metadata"))
+                             metadata=options.get("metadata"), columns=columns)
 
 
 def _is_arrow(source: Any) -> bool:

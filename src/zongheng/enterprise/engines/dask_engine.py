@@ -42,7 +42,7 @@ from zongheng.enterprise.columns import (
     load_enterprises,
 )
 from zongheng.enterprise.engines.pandas_engine import tops_of
-from zongheng.enterprise.engines.summary import GradeSummary
+from zongheng.enterprise.engines.summary import GradeSummary, check_columns, list_columns
 from zongheng.enterprise.muyun import (
     REASONS,
     GradingResult,
@@ -99,7 +99,7 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
                rule: GradingRule | str | Path | dict | None = None, *,
                output: str | Path | None = None, scheduler: str | None = None,
                d_limit: int | None = 100, blocksize: str | int = "64MB",
-               metadata: dict[str, str] | None = None) -> GradeSummary:
+               metadata: dict[str, str] | None = None, columns: str = "full") -> GradeSummary:
     """Grade enterprises on 亩均效益 with Dask (分布式亩均评价).
 
     Parameters
@@ -126,6 +126,8 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
     metadata : dict, optional
         Key–value metadata written in every part file (``zongheng.synthetic`` …), as
         the DuckDB engine writes it in its output.
+    columns : {"full", "grades"}
+        The grade list's columns: all, or without each indicator's value and item score.
 
     Returns
     -------
@@ -156,6 +158,7 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
         raise ArgumentError([Problem("dask_not_installed")]) from None
 
     rule = _as_rule(rule)
+    check_columns(columns)
     out = _check_output(output)
     frame, file = _read(source, blocksize)
     keep, letters = _columns(list(frame.columns), rule)
@@ -180,7 +183,7 @@ def grade_dask(source: str | Path | pd.DataFrame | dd.DataFrame,
         tmp.mkdir(parents=True)
     tasks = [dask.delayed(_grade_group, pure=False)([s[g] for s in split], g, rule, file, letters,
                                                     None if tmp is None else str(tmp), d_limit,
-                                                    metadata or {})
+                                                    metadata or {}, columns)
              for g in range(groups)]
     tasks += [dask.delayed(_duplicates, pure=True)([s[groups + h] for s in split]) for h in range(buckets)]
     try:
@@ -372,7 +375,7 @@ def _branch_of(frame: pd.DataFrame, rule: GradingRule, table: Table) -> np.ndarr
 
 def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file: str | None,
                  letters: tuple[str, ...], out: str | None, d_limit: int | None,
-                 metadata: dict[str, str]) -> dict | _Failure | None:
+                 metadata: dict[str, str], columns: str = "full") -> dict | _Failure | None:
     """Grade one branch's firms whole; write their grade list; return the summary piece."""
     pieces = [p for p in pieces if len(p)]
     if not pieces:
@@ -389,6 +392,7 @@ def _grade_group(pieces: list[pd.DataFrame], group: int, rule: GradingRule, file
         # (each group has its own reasons), and a reader should see one type in every part.
         for column in ("scale", "branch", "grade", "reason"):
             grades[column] = grades[column].astype(object).where(grades[column].notna(), None)
+        grades = grades[list_columns(list(grades.columns), result.indicators, columns)]
         for done, rows in ((0, ranked), (1, ~ranked)):
             if rows.any():
                 _write_part(grades.loc[rows], Path(out) / f"part-{done}-{group:03d}.parquet", metadata)

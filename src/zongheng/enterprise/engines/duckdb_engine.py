@@ -44,7 +44,7 @@ from zongheng.enterprise.columns import (
     NUMBER_KEYS,
     _normal,
 )
-from zongheng.enterprise.engines.summary import GradeSummary
+from zongheng.enterprise.engines.summary import GradeSummary, check_columns
 from zongheng.enterprise.muyun import _BITS, _EPS, _as_rule, _d_list, _show, distribution_frame
 from zongheng.enterprise.rule import GRADES, GradingRule
 from zongheng.errors import DataError, MethodError, Problem
@@ -93,7 +93,7 @@ def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
                  output: str | Path | None = None, d_limit: int | None = 100, memory_limit: str | None = None,
                  temp_directory: str | Path | None = None, threads: int | None = None,
                  metadata: dict[str, str] | None = None, order: str = "rank",
-                 view_above: int | None = VIEW_ABOVE) -> GradeSummary:
+                 view_above: int | None = VIEW_ABOVE, columns: str = "full") -> GradeSummary:
     """Grade enterprises with DuckDB (DuckDB 评价引擎), writing the grade list with ``COPY``.
 
     Parameters
@@ -128,6 +128,11 @@ def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
         of being copied into a temporary table first (no copy to hold or spill: the same CPU
         at 10⁷ firms in memory, 14 % less where the copy spills); ``None``: always copy. The
         grades are the same either way.
+    columns : {"full", "grades"}
+        Columns of the grade list: ``full`` (default), every indicator's value and item score
+        too; ``grades``, the list without them (firm, scale, branch, total, rank, percentile,
+        grade, reason: ≈ 40 % of the full list's CPU to write). The summary is the same either
+        way (the D list's weakest items included).
 
     Returns
     -------
@@ -146,6 +151,7 @@ def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
     rule = _as_rule(rule)
     if order not in ORDERS:
         raise DataError([Problem("engine_order", {"order": order, "orders": ", ".join(ORDERS)})])
+    check_columns(columns)
     out_path = Path(output) if output is not None else None
     if out_path is not None and out_path.suffix.lower() not in (".parquet", ".csv"):
         raise DataError([Problem("engine_output_format", {"suffix": out_path.suffix})])
@@ -159,11 +165,11 @@ def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
         con.execute("SET enable_progress_bar = false")  # the CLI says what it does; no bar on stderr
         con.execute("CREATE TYPE zh_scale AS ENUM ('规上', '规下')")
         reader, file = _register(con, source)
-        columns = _columns(con, reader)
-        found = _match(columns, file)
+        headers = _columns(con, reader)
+        found = _match(headers, file)
         # Only the numbers the rule uses are read and checked, as load_enterprises(…, rule.base_columns).
         found = {k: v for k, v in found.items() if k not in NUMBER_KEYS or k in rule.base_columns}
-        firms = _firms_sql(reader, found, columns, rule)
+        firms = _firms_sql(reader, found, headers, rule)
         con.execute(f"CREATE TEMP VIEW firms_raw AS {firms}")
         # The table is parsed once (words, numbers, branches); the raw cells stay in the view,
         # read again only to name bad cells.
@@ -180,15 +186,16 @@ def grade_duckdb(source: str | Path | pd.DataFrame | pa.Table,
             and view_above is not None and _parquet_rows(con, file) > view_above else "TABLE"
         con.execute(f"CREATE TEMP {kind} firms AS SELECT * EXCLUDE ({', '.join(raw + text)}), "
                     "id = '' AS id__blank, hash(id) AS id__hash FROM firms_raw")
-        n = _check(con, found, columns, rule, file)
+        n = _check(con, found, headers, rule, file)
         con.execute(f"CREATE TEMP VIEW firm_text AS SELECT __rn, {', '.join(text)} FROM firms_raw")
         if kind == "VIEW":
             # The grade list can then be computed again from the file, text included (see write).
             con.execute(f"CREATE TEMP VIEW firms_out AS SELECT * EXCLUDE ({', '.join(raw)}) FROM firms_raw")
-        grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()), kind)
+        grading = _Grading(con, rule, n, order, _in_memory_rows(memory_limit or _default_memory()), kind,
+                           columns)
         with _scratch(out_path, spill) as scratch:
             grading.write(scratch, metadata or {})
-            summary = _summary(con, scratch, rule, n, d_limit, grading.bench_rows, order)
+            summary = _summary(con, scratch, grading, d_limit)
             if out_path is not None:
                 _place(con, scratch, out_path)
         return GradeSummary(engine="duckdb", firms=n, output=out_path, rule=rule,
@@ -543,10 +550,10 @@ class _Grading:
     """The SQL of one grading, built stage by stage from small aggregates read back."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, rule: GradingRule, n: int, order: str = "rank",
-                 in_memory_rows: int = 0, firms_kind: str = "TABLE"):
+                 in_memory_rows: int = 0, firms_kind: str = "TABLE", columns: str = "full"):
         self.con = con
         self.rule = rule
-        self.n, self.order, self.in_memory_rows = n, order, in_memory_rows
+        self.n, self.order, self.in_memory_rows, self.columns = n, order, in_memory_rows, columns
         self.codes = rule.used_indicators
         self.fw = rule.resolved_framework
         self.per_mu = {c: rule.formulas[c][1] == "land_area" for c in self.codes}
@@ -678,25 +685,37 @@ class _Grading:
         share = f"CASE WHEN {q} IS NULL THEN NULL ELSE greatest(least({share}, 1.0), 0.0) END"
         return f"({_lit(rule.efficacy_base)} + {_lit(rule.efficacy_span)} * {share}) * {w} / {_lit(100.0)}"
 
-    # Stage 2: the score of undefined items (average or best of the ranked firms' items).
+    # Stage 2: the score of undefined items (average or best of the ranked firms' items), and each
+    # branch's top item scores for the summary (found here, not read back from the grade list).
     def _fills(self) -> None:
         rule = self.rule
-        self.fill: dict[tuple[int, str], float] = {}
-        aggs = []
+        aggs: dict[tuple[str, int, str], str] = {}
         for b, w in enumerate(self.weights):
             for code in w:
-                if rule.undefined_item == "zero":
-                    self.fill[b, code] = 0.0
-                    continue
-                item, on = self._item(b, code), f"FILTER (WHERE ranked AND branch_no = {b})"
-                # The average as a compensated sum over the count: independent of the threads' order.
-                aggs.append((b, code, f"fsum({item}) {on} / count({item}) {on}"
-                             if rule.undefined_item == "average" else f"max({item}) {on}"))
-        if aggs:
-            row = self.con.execute(f"SELECT {', '.join(a for _, _, a in aggs)} FROM firms_v").fetchone()
-            assert row is not None
-            for (b, code, _), value in zip(aggs, row, strict=True):
+                item = self._item(b, code)
+                if rule.undefined_item != "zero":
+                    on = f"FILTER (WHERE ranked AND branch_no = {b})"
+                    # The average as a compensated sum over the count: independent of the threads' order.
+                    aggs["fill", b, code] = (f"fsum({item}) {on} / count({item}) {on}"
+                                             if rule.undefined_item == "average" else f"max({item}) {on}")
+                # Every firm of the branch has an item score in the grade list: its item, or the fill
+                # where the item is undefined (not for per-mu items of a firm without land).
+                mine = f"branch_no = {b}" + (" AND NOT no_land" if self.per_mu[code] else "")
+                aggs["top", b, code] = f"max({item}) FILTER (WHERE {mine})"
+                aggs["undefined", b, code] = f"count(*) FILTER (WHERE {mine} AND ({item}) IS NULL)"
+        row = self.con.execute(f"SELECT {', '.join(aggs.values())} FROM firms_v").fetchone() if aggs else ()
+        assert row is not None
+        got = dict(zip(aggs, row, strict=True))
+        self.fill: dict[tuple[int, str], float] = {}
+        self.top_item: dict[tuple[int, str], float] = {}
+        for b, w in enumerate(self.weights):
+            for code in w:
+                value = got.get(("fill", b, code), 0.0)
                 self.fill[b, code] = float(value) if value is not None else np.nan
+                top = [float(got["top", b, code])] if got["top", b, code] is not None else []
+                if got["undefined", b, code] and not np.isnan(self.fill[b, code]):
+                    top.append(self.fill[b, code])
+                self.top_item[b, code] = max(top) if top else np.nan
 
     # Stage 3: items, totals, and each branch's range of totals (for the tie grid).
     def _totals(self) -> None:
@@ -733,10 +752,17 @@ class _Grading:
         # Materialised once: the ranking below reads it twice (range of totals, then the windows).
         self.con.execute(f"CREATE TEMP TABLE scored AS SELECT {', '.join(keep)}, {total} AS total "
                          "FROM scored0")
-        stats = self.con.execute("SELECT branch_no, count(*), min(total), max(total) FROM scored "
-                                 "WHERE ranked GROUP BY branch_no").fetchall()
+        # The ranked firms' range of totals (for the tie grid), and the top total of every firm of
+        # the branch (for the summary).
+        stats = self.con.execute(
+            "SELECT branch_no, count(*) FILTER (WHERE ranked), min(total) FILTER (WHERE ranked), "
+            "max(total) FILTER (WHERE ranked), max(total) FROM scored WHERE branch_no IS NOT NULL "
+            "GROUP BY branch_no").fetchall()
         self.grid: dict[int, tuple[float, float, int, int, tuple[float, float, float]]] = {}
-        for b, count, lo, hi in stats:
+        self.top_total = {int(b): float(top) if top is not None else np.nan for b, *_, top in stats}
+        for b, count, lo, hi, _ in stats:
+            if not count:
+                continue
             inv, zero, limit = _tie_grid(int(count), float(lo), float(hi))
             cuts = tuple(c * count + _EPS for c in rule.branch_cuts(rule.branches[b]))
             self.grid[int(b)] = (inv, zero, limit, int(count), cuts)  # type: ignore[assignment]
@@ -779,7 +805,7 @@ class _Grading:
                        for u, w in enumerate(words)])
         has_sector = "sector" in {r[0] for r in self.con.execute("DESCRIBE firm_text").fetchall()}
         out_cols = ["id", "name", *(["sector"] if has_sector else []), "scale", f"{names} AS branch"]
-        for code in self.codes:
+        for code in self.codes if self.columns == "full" else ():
             out_cols += [_ident(code), _ident(code + "_score")]
         out_cols += ["total", "CAST(rank_ AS BIGINT) AS rank", "CAST(rank_ AS DOUBLE) / count_ AS percentile",
                      f"{letters} AS grade", f"{reason} AS reason"]
@@ -836,6 +862,22 @@ class _Grading:
         else:
             # The sort keys are integers (branch, rank, row), spilling to disk past memory_limit.
             self._copy(f"{sql} ORDER BY {key}", path, metadata)
+
+    def tops(self) -> pd.DataFrame:
+        """Return :attr:`GradeSummary.tops`: per branch, each indicator's top item score and the top total."""
+        def top(b: int, code: str) -> float:
+            return self.top_total.get(b, np.nan) if code == "total" else self.top_item.get((b, code), np.nan)
+
+        rows = [{"branch": branch.name, "indicator": code, "top": top(b, code)}
+                for b, branch in enumerate(self.rule.branches) for code in (*self.codes, "total")]
+        return pd.DataFrame(rows, columns=["branch", "indicator", "top"])
+
+    def scores_of(self, ids: list[str]) -> pd.DataFrame:
+        """Return the item scores of a few firms (``id`` and ``<code>_score``), as the full list has them."""
+        scores = ", ".join(_ident(c + "_score") for c in self.codes)
+        source = "scored_out" if self.recompute else "scored JOIN firm_text USING (__rn)"
+        return self.con.execute(f"SELECT id, {scores} FROM {source} WHERE id IN (SELECT unnest(?))",
+                                [ids]).df()
 
     def _ranks(self, cell: str, limit: str) -> np.ndarray:
         """Return every firm's competition rank in its branch, in the table's order (0: unranked).
@@ -971,36 +1013,31 @@ def distribution_from_counts(counts: pd.DataFrame, rule: GradingRule) -> pd.Data
     return distribution_frame(table, firms, int(counts["n"].sum()))
 
 
-def _summary(con: duckdb.DuckDBPyConnection, path: Path, rule: GradingRule, n: int, d_limit: int | None,
-             bench_rows: list[dict], order: str = "rank") -> dict[str, Any]:
+def _summary(con: duckdb.DuckDBPyConnection, path: Path, grading: _Grading,
+             d_limit: int | None) -> dict[str, Any]:
+    rule = grading.rule
     src = f"read_parquet({_text_lit(str(path))})"
     counts = con.execute(f"SELECT branch, grade, count(*) AS n FROM {src} GROUP BY ALL").df()
     codes = rule.used_indicators
-    scores = ", ".join(_ident(c + "_score") for c in codes)
+    full = grading.columns == "full"
+    scores = "".join(f", {_ident(c + '_score')}" for c in codes) if full else ""
     limit = "" if d_limit is None else f" LIMIT {int(d_limit)}"
     # The D list in 公示 order: the file's own order, or (a list in the table's order) sorted.
     branch_no = "CASE " + " ".join(f"WHEN branch = {_text_lit(b.name)} THEN {i}"
                                    for i, b in enumerate(rule.branches)) + " END"
-    by = "" if order == "rank" else f" ORDER BY {branch_no}, rank, file_row_number"
-    head = con.execute(f"SELECT id, name, branch, total, rank, percentile, reason, grade, {scores} "
+    by = "" if grading.order == "rank" else f" ORDER BY {branch_no}, rank, file_row_number"
+    head = con.execute(f"SELECT id, name, branch, total, rank, percentile, reason, grade{scores} "
                        f"FROM read_parquet({_text_lit(str(path))}, file_row_number=true) "
                        f"WHERE grade = 'D'{by}{limit}").df()
+    if not full:  # the list has no item scores: the D firms' are computed again (a few firms)
+        head = head.merge(grading.scores_of(head["id"].tolist()), on="id", how="left", validate="1:1")
     head["rank"] = head["rank"].astype("Int64")
     d_firms = int(counts.loc[counts["grade"] == "D", "n"].sum())
-    tops_sql = ", ".join([f"max({_ident(c + '_score')})" for c in codes] + ["max(total)"])
-    tops_rows = con.execute(f"SELECT branch, {tops_sql} FROM {src} WHERE branch IS NOT NULL GROUP BY branch"
-                            ).fetchall()
-    tops = [{"branch": r[0], "indicator": c, "top": float(v) if v is not None else np.nan}
-            for r in tops_rows for c, v in zip((*codes, "total"), r[1:], strict=True)]
-    order = {b.name: i for i, b in enumerate(rule.branches)}
-    tops_frame = pd.DataFrame(tops, columns=["branch", "indicator", "top"])
-    tops_frame = tops_frame.sort_values("branch", key=lambda s: s.map(order), kind="stable")
-    tops_frame = tops_frame.reset_index(drop=True)
     return {
         "distribution": distribution_from_counts(counts, rule),
-        "benchmarks": pd.DataFrame(bench_rows, columns=["branch", "indicator", "weight", "benchmark",
-                                                        "source", "low", "high", "population"]),
+        "benchmarks": pd.DataFrame(grading.bench_rows, columns=["branch", "indicator", "weight", "benchmark",
+                                                                "source", "low", "high", "population"]),
         "d_list": _d_list(head, codes, rule),
         "d_firms": d_firms,
-        "tops": tops_frame,
+        "tops": grading.tops(),
     }

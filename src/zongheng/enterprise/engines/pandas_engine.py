@@ -8,6 +8,7 @@ Excel or JSON.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from zongheng.enterprise.engines.summary import GradeSummary
+from zongheng.enterprise.engines.summary import GradeSummary, check_columns, list_columns
 from zongheng.enterprise.muyun import GradingResult, grade_enterprises
 from zongheng.enterprise.rule import GradingRule
 from zongheng.errors import DataError, Problem
@@ -43,7 +44,7 @@ def grade_pandas(source: str | Path | pd.DataFrame | Table,
                  rule: GradingRule | str | Path | dict | None = None, *,
                  output: str | Path | None = None, sheet: str | int | None = None,
                  d_limit: int | None = 100, lang: str = "zh", by_branch: bool = False,
-                 synthetic: bool = False) -> GradeSummary:
+                 synthetic: bool = False, columns: str = "full") -> GradeSummary:
     """Grade in memory with :func:`~zongheng.enterprise.grade_enterprises`; write and summarise.
 
     Parameters
@@ -60,6 +61,8 @@ def grade_pandas(source: str | Path | pd.DataFrame | Table,
         Rows of the D list kept in the summary (None: all).
     lang, by_branch, synthetic
         As :func:`~zongheng.enterprise.write_result`, for ``.xlsx``/``.csv``.
+    columns : {"full", "grades"}
+        The grade list's columns: all, or without each indicator's value and item score.
 
     Returns
     -------
@@ -68,15 +71,23 @@ def grade_pandas(source: str | Path | pd.DataFrame | Table,
     out = Path(output) if output is not None else None
     if out is not None and out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise DataError([Problem("engine_output_suffix", {"suffix": out.suffix})])
+    check_columns(columns)
     result = grade_enterprises(source, rule, sheet=sheet)
     if out is not None:
-        write_grades(result, out, lang=lang, by_branch=by_branch, synthetic=synthetic)
+        write_grades(result, out, lang=lang, by_branch=by_branch, synthetic=synthetic, columns=columns)
     return summarise(result, "pandas", out, d_limit)
 
 
 def write_grades(result: GradingResult, path: Path, *, lang: str = "zh", by_branch: bool = False,
-                 synthetic: bool = False) -> Path:
-    """Write the grade list by the file's suffix (atomically); Excel only when it fits."""
+                 synthetic: bool = False, columns: str = "full") -> Path:
+    """Write the grade list by the file's suffix (atomically); Excel only when it fits.
+
+    ``columns="grades"`` writes the list without each indicator's value and item score.
+    """
+    if columns != "full":
+        grades = result.grades
+        result = replace(result, grades=grades[list_columns(list(grades.columns), result.indicators,
+                                                            columns)])
     suffix = path.suffix.lower()
     if suffix == ".xlsx" and len(result.grades) + 1 > MAX_EXCEL_ROWS:
         raise DataError([Problem("engine_too_many_rows_xlsx", {"rows": len(result.grades),

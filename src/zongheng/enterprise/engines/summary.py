@@ -13,9 +13,37 @@ from pathlib import Path
 import pandas as pd
 
 from zongheng.enterprise.rule import GradingRule
+from zongheng.errors import DataError, Problem
 from zongheng.framework import Framework
+from zongheng.i18n import register_messages
 
-__all__ = ["GradeSummary"]
+__all__ = ["COLUMNS", "GradeSummary", "check_columns", "list_columns"]
+
+register_messages({
+    "engine_columns": ("未知的输出列 '{columns}'（可用: {choices}）",
+                       "unknown output columns '{columns}' (use one of: {choices})"),
+})
+
+#: Columns of the grade list: ``full`` (明细, each indicator's value and item score as well) or
+#: ``grades`` (名单: id, name, sector, scale, branch, total, rank, percentile, grade, reason).
+COLUMNS = ("full", "grades")
+
+
+def check_columns(columns: str) -> None:
+    """Raise DataError unless ``columns`` is one of :data:`COLUMNS`."""
+    if columns not in COLUMNS:
+        raise DataError([Problem("engine_columns", {"columns": columns, "choices": ", ".join(COLUMNS)})])
+
+
+def list_columns(names: list[str], codes: tuple[str, ...], columns: str = "full") -> list[str]:
+    """Return which of the grade list's columns ``names`` are written for ``columns``.
+
+    ``grades`` leaves out each indicator's value ``<code>`` and item score ``<code>_score``.
+    """
+    if columns == "full":
+        return list(names)
+    dropped = {*codes, *(f"{c}_score" for c in codes)}
+    return [name for name in names if name not in dropped]
 
 
 @dataclass(frozen=True)
