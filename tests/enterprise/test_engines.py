@@ -1,5 +1,7 @@
 """Every engine gives every firm the grade of grade_enterprises (ties, vetoes, no land …)."""
 
+import csv
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,8 @@ from zongheng.enterprise.engines.pandas_engine import tops_of
 from zongheng.errors import DataError, MethodError
 
 pytest.importorskip("duckdb")
+
+from zongheng.enterprise.engines.duckdb_engine import PY_SPACE
 
 COMPARED = ["id", "branch", "total", "rank", "percentile", "grade", "reason"]
 
@@ -399,3 +403,86 @@ def test_empty_table_all_exempt_and_unused_columns(tmp_path):
     rule = HAND_RULES["tax_only"]
     summary, grades = run_engine(table, rule, "duckdb", tmp_path)
     assert_same(grade_enterprises(table, rule), grades, summary)
+
+
+# -- whitespace: the pandas reader strips cells with Python's str.strip() (29 characters); DuckDB's
+# trim strips only the Unicode spaces, so the DuckDB engine must strip the controls too (tab,
+# newline, carriage return, \x1c–\x1f, \x85, \u2028, \u2029) or it grades such a table differently.
+
+# Each control Python strips and DuckDB's trim keeps, and a Unicode space DuckDB strips too.
+CONTROLS = ["\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u2028", "\u2029"]
+
+
+def test_the_stripped_characters_are_pythons_whitespace():
+    assert set(PY_SPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert len(PY_SPACE) == len(set(PY_SPACE)) == 29
+
+
+def padded_table() -> pd.DataFrame:
+    """60 firms whose text cells carry whitespace at either end, in every column read as text."""
+    table = generate_enterprises(60, seed=5)
+    for column in ("规模", "是否豁免", "是否保护", "安全环保违法", "税收(万元)", "营业收入(万元)"):
+        table[column] = table[column].astype(object)
+    for i in range(len(table)):
+        pad = CONTROLS[i % len(CONTROLS)]
+        other = CONTROLS[(i + 3) % len(CONTROLS)]
+        where = i % 3  # after, before, both ends (with a space inside the padding)
+        def wrap(text, pad=pad, other=other, where=where):
+            return [text + pad, pad + text, other + " " + text + pad + "\u3000"][where]
+        table.loc[i, "统一社会信用代码"] = wrap(table.loc[i, "统一社会信用代码"])
+        table.loc[i, "企业名称"] = wrap(table.loc[i, "企业名称"])
+        table.loc[i, "行业"] = wrap(table.loc[i, "行业"])
+        table.loc[i, "规模"] = wrap(table.loc[i, "规模"])
+        table.loc[i, "是否保护"] = wrap(table.loc[i, "是否保护"])
+        table.loc[i, "税收(万元)"] = wrap(repr(float(table.loc[i, "税收(万元)"])))
+    table.loc[4, "安全环保违法"] = "是\n"  # a 是 with a newline vetoes, as in pandas
+    table.loc[7, "是否豁免"] = "\t是"
+    return table
+
+
+@pytest.mark.parametrize("source", ["parquet", "csv"])
+def test_padded_cells_grade_alike_in_duckdb_and_pandas(source, tmp_path):
+    table = padded_table()
+    path = tmp_path / f"t.{source}"
+    if source == "parquet":
+        table.to_parquet(path, index=False)
+    else:  # quoted: a bare carriage return would end the row for any reader
+        table.to_csv(path, index=False, quoting=csv.QUOTE_ALL)
+    expected = grade_enterprises(table)
+    assert not expected.grades["id"].str.contains(r"^\s|\s$").any()  # the reference strips them
+    assert (expected.grades.set_index("id").loc[table.loc[4, "统一社会信用代码"].strip(), "reason"]
+            == "veto")
+    for engine in ("pandas", "duckdb"):
+        out = tmp_path / f"g-{engine}.parquet"
+        summary = grade_table(path, engine=engine, output=out, d_limit=None)
+        grades = pd.read_parquet(out)
+        assert_same(expected, grades, summary)
+        for column in ("name", "sector"):
+            assert grades[column].tolist() == expected.grades[column].tolist(), (engine, column)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_ids_differing_only_by_a_control_are_duplicates(engine, tmp_path):
+    table = generate_enterprises(30, seed=2)
+    table.loc[9, "统一社会信用代码"] = table.loc[2, "统一社会信用代码"] + "\t"
+    table.loc[12, "统一社会信用代码"] = "\u2028" + table.loc[3, "统一社会信用代码"]
+    path = tmp_path / "t.parquet"
+    table.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        grade_table(path, engine=engine)
+    assert [(p.kind, p.row) for p in info.value.problems] == [("muyun_ent_duplicate_id", 11),
+                                                              ("muyun_ent_duplicate_id", 14)]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "duckdb"])
+def test_a_number_cell_of_only_a_newline_is_missing_not_bad(engine, tmp_path):
+    table = generate_enterprises(30, seed=2)
+    table["税收(万元)"] = table["税收(万元)"].map(repr)  # numbers as text, as typed in a sheet
+    table.loc[5, "税收(万元)"] = "\n"
+    table.loc[6, "税收(万元)"] = " \x85"
+    path = tmp_path / "t.parquet"
+    table.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        grade_table(path, engine=engine)
+    assert {(p.kind, p.row) for p in info.value.problems} == {("muyun_ent_missing_value", 7),
+                                                              ("muyun_ent_missing_value", 8)}
