@@ -74,6 +74,11 @@ RULES = {
     "mean": GradingRule(benchmark="mean", benchmark_factor=1.2),
     "median_cap_best": GradingRule(benchmark="median", cap=1.5, undefined_item="best"),
     "efficacy_zero": GradingRule(scoring="efficacy", undefined_item="zero"),
+    "efficacy_average": GradingRule(scoring="efficacy"),
+    # A cap no ranked firm reaches: the average fill comes from the benchmarks' scan (affine item);
+    # a cap that binds (median_cap_average) needs the fills' own pass.
+    "mean_idle_cap_average": GradingRule(benchmark="mean", cap=1e6),
+    "median_cap_average": GradingRule(benchmark="median", cap=1.2),
     "floor_and_land_ranges": GradingRule(protected_floor="C", veto_grade="B", branches=(
         Branch("规上", "规上"),
         Branch("规下≥3亩", "规下", {"tax_per_mu": 70, "va_per_mu": 30}, min_land=3),

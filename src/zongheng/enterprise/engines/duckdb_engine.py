@@ -622,24 +622,32 @@ class _Grading:
     # Stage 1: benchmarks (or efficacy bounds) per branch and indicator over the ranked firms.
     def _benchmarks(self) -> None:
         rule = self.rule
-        aggs = ["branch_no", "count(*) FILTER (WHERE ranked) AS ranked_n"]
+        aggs = ["branch_no", "sum(CAST(ranked AS INTEGER)) AS ranked_n"]
         for j, code in enumerate(self.codes):
             num, den, _ = rule.formulas[code]
             q = _ident(code)
-            on = f"FILTER (WHERE ranked AND {q} IS NOT NULL)"
-            aggs.append(f"count({q}) {on} AS n{j}")
+            # The ranked firms' values (NULL otherwise): aggregates of a CASE, each a FILTER would
+            # cost as much again.
+            rq = f"(CASE WHEN ranked THEN {q} END)"
+            aggs.append(f"count({rq}) AS n{j}")
             if rule.scoring == "benchmark":
                 if rule.benchmark == "mean":
                     # A compensated sum over the count: the same whatever order the threads add in.
-                    aggs.append(f"fsum({q}) {on} / count({q}) {on} AS m{j}")
+                    aggs.append(f"fsum({rq}) / count({rq}) AS m{j}")
                 elif rule.benchmark == "median":
-                    aggs.append(f"quantile_cont({q}, 0.5) {on} AS m{j}")
+                    aggs.append(f"quantile_cont({rq}, 0.5) AS m{j}")
                 elif self._has(num) and self._has(den):
-                    aggs.append(f"fsum({num}) {on} AS s{j}")
-                    aggs.append(f"fsum({den}) {on} AS d{j}")
+                    on = f"ranked AND {q} IS NOT NULL"
+                    aggs.append(f"fsum(CASE WHEN {on} THEN {num} END) AS s{j}")
+                    aggs.append(f"fsum(CASE WHEN {on} THEN {den} END) AS d{j}")
             else:
-                aggs.append(f"min({q}) {on} AS lo{j}")
-                aggs.append(f"max({q}) {on} AS hi{j}")
+                aggs.append(f"min({rq}) AS lo{j}")
+                aggs.append(f"max({rq}) AS hi{j}")
+            if rule.undefined_item != "zero":
+                # The ranked firms' mean and top value: the fill of undefined items without a pass
+                # of its own where the item is affine in the value (see _fills).
+                aggs.append(f"fsum({rq}) AS v{j}")
+                aggs.append(f"max({rq}) AS x{j}")
             # For the branch's top item score (see _tops): its firms' top value, and how many have a
             # score (per-mu items: not firms without land) and how many of those an undefined item.
             # (Plain aggregates of a CASE: a FILTER on each doubled the pass's CPU.)
@@ -657,6 +665,10 @@ class _Grading:
                                         int(frame.at[b, f"defined{j}"]))
                             for b in frame.index for j, code in enumerate(self.codes)}
         self.param: dict[tuple[int, str], tuple[float, float]] = {}
+        # Per branch and indicator, over its ranked firms with a value: how many, the sum, the top.
+        self.ranked_values = {(b, code): tuple(frame.at[b, f"{k}{j}"] for k in "nvx")
+                              for b in frame.index for j, code in enumerate(self.codes)
+                              if rule.undefined_item != "zero"}
         problems: list[Problem] = []
         for b, branch in enumerate(rule.branches):
             given = rule.branch_benchmarks(branch)
@@ -720,18 +732,45 @@ class _Grading:
 
     # Stage 2: the score of undefined items (average or best of the ranked firms' items).
     def _fills(self) -> None:
+        """Find each branch's fill of undefined items, mostly from the benchmarks' aggregates.
+
+        An item score rises with the value, so the best item is the item of the top value; where
+        the item is affine in the value over the ranked firms' values (no cap, or a cap the top
+        value does not reach; efficacy scores, whose clip is idle between the lowest and the top
+        value), the average item is the item of the mean value — the same number as the mean of
+        the items but for the last bits, far below the tie tolerance. Both are computed by the
+        item's SQL on one row; only an average over a binding cap needs a pass over the firms.
+        """
         rule = self.rule
         self.fill: dict[tuple[int, str], float] = {}
         aggs = []
         for b, w in enumerate(self.weights):
+            one: list[tuple[str, str]] = []
             for code in w:
                 if rule.undefined_item == "zero":
                     self.fill[b, code] = 0.0
                     continue
-                item, on = self._item(b, code), f"FILTER (WHERE ranked AND branch_no = {b})"
-                # The average as a compensated sum over the count: independent of the threads' order.
-                aggs.append((b, code, f"fsum({item}) {on} / count({item}) {on}"
-                             if rule.undefined_item == "average" else f"max({item}) {on}"))
+                count, total, top = self.ranked_values.get((b, code), (0, np.nan, np.nan))
+                if not count or pd.isna(count):
+                    self.fill[b, code] = np.nan  # no ranked firm has the value: nothing to average
+                    continue
+                bench = self.param[b, code][0]
+                affine = rule.scoring != "benchmark" or rule.cap is None or float(top) / bench <= rule.cap
+                if rule.undefined_item == "best":
+                    one.append((code, _lit(float(top))))
+                elif affine:
+                    one.append((code, _lit(float(total) / int(count))))
+                else:
+                    item, on = self._item(b, code), f"FILTER (WHERE ranked AND branch_no = {b})"
+                    # The average as a compensated sum over the count: independent of the threads' order.
+                    aggs.append((b, code, f"fsum({item}) {on} / count({item}) {on}"))
+            if one:
+                values = ", ".join(f"{value} AS {_ident(code)}" for code, value in one)
+                row = self.con.execute(f"SELECT {', '.join(self._item(b, code) for code, _ in one)} "
+                                       f"FROM (SELECT {values})").fetchone()
+                assert row is not None
+                for (code, _), value in zip(one, row, strict=True):
+                    self.fill[b, code] = float(value) if value is not None else np.nan
         if aggs:
             row = self.con.execute(f"SELECT {', '.join(a for _, _, a in aggs)} FROM firms_v").fetchone()
             assert row is not None
