@@ -470,19 +470,19 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     for b, branch in enumerate(rule.branches):
         needed = dict.fromkeys(c for code in rule.branch_weights(branch) for c in rule.formulas[code][:2])
         needs.extend((b, key) for key in needed)
-    counts_sql = [f"count(*) FILTER (WHERE {cond})" for _, cond, _, _, _ in tests]
-    counts_sql += [f"count(*) FILTER (WHERE branch_no = {b})" for b in range(len(rule.branches))]
-    counts_sql += [f"count(*) FILTER (WHERE branch_no = {b} AND {key}__blank)"
-                   for b, key in needs if key in found]
+    # count_if of a condition, not count(*) FILTER: the same counts at less CPU in one pass.
+    counts_sql = [f"count_if({cond})" for _, cond, _, _, _ in tests]
+    counts_sql += [f"count_if(branch_no = {b})" for b in range(len(rule.branches))]
+    counts_sql += [f"count_if(branch_no = {b} AND {key}__blank)" for b, key in needs if key in found]
     counts_sql.append("count(*)")
-    counts_sql.append("count(*) FILTER (WHERE land_area__blank)" if "land_area" in found else "0")
+    counts_sql.append("count_if(land_area__blank)" if "land_area" in found else "0")
     # Duplicated identifiers in the same scan: distinct 64-bit hashes prove distinct identifiers
     # (one hash aggregate of integers, not of text). Equal hashes (a duplicate, or a collision:
     # ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled below by comparing the identifiers themselves.
-    counts_sql.append("count(*) FILTER (WHERE NOT id__blank) - count(DISTINCT id__hash) FILTER "
-                      "(WHERE NOT id__blank)")
+    counts_sql.append("count_if(NOT id__blank) - count(DISTINCT CASE WHEN NOT id__blank THEN id__hash END)")
     got = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchone()
     assert got is not None
+    got = tuple(0 if v is None else v for v in got)  # count_if of no rows is NULL
     row, hashed = got[:-1], int(got[-1])
     n_tests = len(tests)
     problems: list[Problem] = []
