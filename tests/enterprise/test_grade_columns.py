@@ -26,6 +26,8 @@ CASES = {
     "duckdb": ("duckdb", {}),
     "duckdb-again": ("duckdb", {"view_above": 0, "threads": 2}),
     "duckdb-again-table": ("duckdb", {"view_above": 0, "threads": 2, "order": "table"}),
+    # The D firms' rows looked up as a list parameter, as past _LISTED_ROWS (constants otherwise).
+    "duckdb-again-unlisted": ("duckdb", {"view_above": 0, "threads": 2}),
     "dask": ("dask", {}),
 }
 
@@ -45,6 +47,8 @@ def test_grades_list_is_the_full_list_without_the_indicators(case, suffix, tmp_p
         pytest.importorskip("distributed")
     if "view_above" in options:
         monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._in_memory_rows", lambda limit: 0)
+    if case.endswith("unlisted"):
+        monkeypatch.setattr("zongheng.enterprise.engines.duckdb_engine._LISTED_ROWS", 0)
     path = write_synthetic(tmp_path / "t.parquet", 3000, seed=8, chunk_size=1000, row_group_size=250)
     rule = GradingRule(protected_floor="C", weakest=3)
     full_out, lean_out = tmp_path / f"full{suffix}", tmp_path / f"lean{suffix}"

@@ -84,6 +84,9 @@ VIEW_ABOVE = 1_500_000
 #: Firms per batch of the sorted cells streamed to numpy for the ranks (≈ 28 MB).
 _RANK_BATCH = 1 << 20
 
+#: Row numbers up to which a lookup lists them in the SQL as constants (see _Grading.scores_of).
+_LISTED_ROWS = 10_000
+
 # Data rows of a file start at row 2 (row 1 is the header), as a spreadsheet counts them.
 _HEADER_ROWS = 1
 
@@ -964,8 +967,12 @@ class _Grading:
         rows = np.flatnonzero(np.isin(self.rank, np.unique(ranks)))
         scores = ", ".join(_ident(c + "_score") for c in self.codes)
         source = "scored_out" if self.recompute else "scored JOIN firm_text USING (__rn)"
-        return self.con.execute(f"SELECT id, {scores} FROM {source} WHERE __rn IN (SELECT unnest(?))",
-                                [rows.tolist()]).df()
+        # A short list of row numbers as constants reaches the Parquet scan, which then skips the
+        # row groups without them (10⁸ firms, 100 rows: 0.1 s against 1.8 s for the same rows
+        # given as a list parameter, which is joined against every row).
+        where = ", ".join(map(str, rows.tolist())) if 0 < rows.size <= _LISTED_ROWS else "SELECT unnest(?)"
+        params = [] if 0 < rows.size <= _LISTED_ROWS else [rows.tolist()]
+        return self.con.execute(f"SELECT id, {scores} FROM {source} WHERE __rn IN ({where})", params).df()
 
     def _ranks(self, cell: str, limit: str) -> np.ndarray:
         """Return every firm's competition rank in its branch, in the table's order (0: unranked).
