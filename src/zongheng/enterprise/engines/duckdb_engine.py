@@ -1138,9 +1138,16 @@ def _summary(con: duckdb.DuckDBPyConnection, path: Path, grading: _Grading,
     branch_no = "CASE " + " ".join(f"WHEN branch = {_text_lit(b.name)} THEN {i}"
                                    for i, b in enumerate(rule.branches)) + " END"
     by = "" if grading.order == "rank" else f" ORDER BY {branch_no}, rank, file_row_number"
+    read = f"read_parquet({_text_lit(str(path))}, file_row_number=true)"
+    where = "grade = 'D'"
+    if by and d_limit is not None and d_limit <= _LISTED_ROWS:
+        # The first D firms found on their order alone, then read by row number (10⁸ firms: the top
+        # of the sort carries 4 small columns, not the text: 1.0 s against 3.3 s).
+        rows = [r for (r,) in con.execute(f"SELECT file_row_number FROM {read} WHERE {where}{by}{limit}"
+                                          ).fetchall()]
+        where = f"file_row_number IN ({', '.join(map(str, rows))})" if rows else "false"
     head = con.execute(f"SELECT id, name, branch, total, rank, percentile, reason, grade{scores} "
-                       f"FROM read_parquet({_text_lit(str(path))}, file_row_number=true) "
-                       f"WHERE grade = 'D'{by}{limit}").df()
+                       f"FROM {read} WHERE {where}{by}{limit}").df()
     if not full:  # the list has no item scores: the D firms' are computed again (a few firms)
         ranks = head["rank"].to_numpy(dtype=np.int64)  # D firms are ranked
         head = head.merge(grading.scores_of(ranks), on="id", how="left", validate="1:1")
