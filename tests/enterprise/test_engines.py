@@ -491,3 +491,15 @@ def test_a_number_cell_of_only_a_newline_is_missing_not_bad(engine, tmp_path):
         grade_table(path, engine=engine)
     assert {(p.kind, p.row) for p in info.value.problems} == {("muyun_ent_missing_value", 7),
                                                               ("muyun_ent_missing_value", 8)}
+
+
+@pytest.mark.parametrize("kind", ["float", "int"])
+def test_numeric_identifiers_read_as_the_pandas_reader_reads_them(kind, tmp_path):
+    # Codes typed as numbers (a sheet saved them so): 1001.0 is the code 1001 in every engine.
+    table = generate_enterprises(200, seed=4)
+    codes = np.arange(1001, 1201)
+    table["统一社会信用代码"] = codes.astype(float) if kind == "float" else codes
+    expected = grade_enterprises(table)
+    assert expected.grades["id"].str.fullmatch(r"\d{4}").all()
+    summary, grades = run_engine(table, None, "duckdb", tmp_path)
+    assert_same(expected, grades, summary)
