@@ -260,8 +260,10 @@ def _ident(name: str) -> str:
 
 
 #: Python's whitespace (``str.isspace``: the 29 characters ``str.strip()`` strips in the pandas engine).
-PY_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) \
-    + "\u2028\u2029\u202f\u205f\u3000"
+# (Built from code points: as literals they would count as characters zongheng prints, which the
+# font subset must cover.)
+PY_SPACE = "".join(map(chr, (*range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680,
+                             *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)))
 # Its code points above ASCII (the last, \u3000 = 12288, is the largest).
 _WIDE_SPACE = ", ".join(str(ord(c)) for c in PY_SPACE if ord(c) > 126)
 
