@@ -818,24 +818,31 @@ class _Grading:
     # Stage 3: items, totals, and each branch's range of totals (for the tie grid).
     def _totals(self) -> None:
         rule = self.rule
+        filled: dict[tuple[int, str], str] = {}  # the item score of a firm of branch b, its fill if undefined
+        for b, w in enumerate(self.weights):
+            for code in w:
+                item = f"coalesce({self._item(b, code)}, {_lit(self.fill[b, code])})"
+                # Undefined per-mu items of firms without land stay undefined.
+                filled[b, code] = (f"CASE WHEN no_land THEN NULL ELSE {item} END" if self.per_mu[code]
+                                   else item)
         score_cols = []
         for code in self.codes:
-            cases = []
-            for b, w in enumerate(self.weights):
-                if code not in w:
-                    continue
-                filled = f"coalesce({self._item(b, code)}, {_lit(self.fill[b, code])})"
-                if self.per_mu[code]:  # undefined per-mu items of firms without land stay undefined
-                    filled = f"CASE WHEN no_land THEN NULL ELSE {filled} END"
-                cases.append(f"WHEN branch_no = {b} THEN {filled}")
+            cases = [f"WHEN branch_no = {b} THEN {filled[b, code]}"
+                     for b, w in enumerate(self.weights) if code in w]
             expr = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS DOUBLE)"
             score_cols.append(f"{expr} AS {_ident(code + '_score')}")
-        totals = []
-        for b, w in enumerate(self.weights):
+
+        def total_of(term: Any) -> str:
             # Left to right, as numpy sums a few columns of a row.
-            terms = " + ".join(_ident(c + "_score") for c in w)
-            totals.append(f"WHEN branch_no = {b} THEN {terms}")
-        total = f"CASE {' '.join(totals)} END" if totals else "CAST(NULL AS DOUBLE)"
+            parts = [f"WHEN branch_no = {b} THEN {' + '.join(term(b, c) for c in w)}"
+                     for b, w in enumerate(self.weights)]
+            return f"CASE {' '.join(parts)} END" if parts else "CAST(NULL AS DOUBLE)"
+
+        # The total from the item columns, where they are kept or written anyway; else straight from
+        # each branch's items (the same floats in the same order): one CASE on the branch instead of
+        # one per indicator and another for the total.
+        total = total_of(lambda b, c: _ident(c + "_score"))
+        direct = total_of(lambda b, c: f"({filled[b, c]})")
         self.con.execute(f"CREATE TEMP VIEW scored0 AS SELECT *, {', '.join(score_cols)} FROM firms_v")
         keep = ["__rn", "scale", "branch_no",
                 *[_ident(c) for c in self.codes], *[_ident(c + "_score") for c in self.codes],
@@ -844,9 +851,11 @@ class _Grading:
             # The same SQL over the file with its text (firms_out): the same floats row by row, so
             # the totals written are the totals ranked.
             self._values("firms_out", "_out")
-            self.con.execute(f"CREATE TEMP VIEW scored_out AS SELECT *, {total} AS total FROM "
+            self.con.execute(f"CREATE TEMP VIEW scored_out AS SELECT *, "
+                             f"{total if self.columns == 'full' else direct} AS total FROM "
                              f"(SELECT *, {', '.join(score_cols)} FROM firms_v_out)")
             keep = ["__rn", "branch_no", "ranked"]
+            total = direct
         # Materialised once: the ranking below reads it twice (range of totals, then the sort). The
         # row number and branch as narrow as they fit: 14 bytes a firm instead of 21 where only
         # these are kept (10⁸ firms: less of it spills, and the ranks' sort carries less).
