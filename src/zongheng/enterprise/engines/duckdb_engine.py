@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -832,7 +832,7 @@ class _Grading:
             expr = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS DOUBLE)"
             score_cols.append(f"{expr} AS {_ident(code + '_score')}")
 
-        def total_of(term: Any) -> str:
+        def total_of(term: Callable[[int, str], str]) -> str:
             # Left to right, as numpy sums a few columns of a row.
             parts = [f"WHEN branch_no = {b} THEN {' + '.join(term(b, c) for c in w)}"
                      for b, w in enumerate(self.weights)]
@@ -841,8 +841,10 @@ class _Grading:
         # The total from the item columns, where they are kept or written anyway; else straight from
         # each branch's items (the same floats in the same order): one CASE on the branch instead of
         # one per indicator and another for the total.
-        total = total_of(lambda b, c: _ident(c + "_score"))
+        summed = total_of(lambda b, c: _ident(c + "_score"))
         direct = total_of(lambda b, c: f"({filled[b, c]})")
+        # `scored` keeps the item columns unless the list is computed again from the file.
+        total = direct if self.recompute else summed
         self.con.execute(f"CREATE TEMP VIEW scored0 AS SELECT *, {', '.join(score_cols)} FROM firms_v")
         keep = ["__rn", "scale", "branch_no",
                 *[_ident(c) for c in self.codes], *[_ident(c + "_score") for c in self.codes],
@@ -852,10 +854,9 @@ class _Grading:
             # the totals written are the totals ranked.
             self._values("firms_out", "_out")
             self.con.execute(f"CREATE TEMP VIEW scored_out AS SELECT *, "
-                             f"{total if self.columns == 'full' else direct} AS total FROM "
+                             f"{summed if self.columns == 'full' else direct} AS total FROM "
                              f"(SELECT *, {', '.join(score_cols)} FROM firms_v_out)")
             keep = ["__rn", "branch_no", "ranked"]
-            total = direct
         # Materialised once: the ranking below reads it twice (range of totals, then the sort). The
         # row number and branch as narrow as they fit: 14 bytes a firm instead of 21 where only
         # these are kept (10⁸ firms: less of it spills, and the ranks' sort carries less).
@@ -1079,7 +1080,9 @@ def _rank_key(branch: str, cell: str) -> str:
     """Return the SQL of a firm's rank key: its branch, then its cell from the top, NULLs last.
 
     One BIGINT ascending in the order of the ranks (branch, then cell descending), so that DuckDB
-    sorts one fixed-size key (with the row number) and carries nothing along.
+    sorts one fixed-size key (with the row number) and carries nothing along. The branch has the 18
+    bits above the cells: a rule of 2¹⁸ branches or more would stop the sort with DuckDB's overflow
+    error rather than rank wrongly.
     """
     return f"(CAST({branch} AS BIGINT) << {_CELL_BITS}) + coalesce({_TOP_CELL} - ({cell}), {_NULL_CELL})"
 
