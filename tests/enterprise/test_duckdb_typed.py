@@ -115,6 +115,15 @@ def test_views_still_locate_bad_cells_and_duplicates(tmp_path):
         grade_table(path, engine="duckdb", view_above=0)
     found = [(p.kind, p.row, p.params["first"]) for p in info.value.problems]
     assert found == [("muyun_ent_duplicate_id", 42, 9)]
+    # Blank identifiers (counted from their hashes, then exactly) rather than a duplicate of ''.
+    table = generate_enterprises(80, seed=4)
+    table.loc[12, "统一社会信用代码"] = " \u3000"
+    table.loc[30, "统一社会信用代码"] = None
+    table.to_parquet(path, index=False)
+    with pytest.raises(DataError) as info:
+        grade_table(path, engine="duckdb", view_above=0)
+    assert [(p.kind, p.row) for p in info.value.problems] == [("muyun_ent_missing_id", 14),
+                                                               ("muyun_ent_missing_id", 32)]
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "auto"])

@@ -1,4 +1,4 @@
-"""The duplicate-hash test of the DuckDB engine's checks: sorted halves against a plain set."""
+"""The identifiers' hashes of the DuckDB engine's checks: halves, counts and repeats against a plain set."""
 
 from __future__ import annotations
 
@@ -8,47 +8,36 @@ import pyarrow as pa
 import pytest
 
 from zongheng.enterprise.engines import hash_duplicates
-from zongheng.enterprise.engines.hash_duplicates import TOP_BIT, hashes_repeat, split_sql
+from zongheng.enterprise.engines.hash_duplicates import TOP_BIT, Hashes
+
+TOP = int(TOP_BIT)
 
 
-def _table(values: list[int], keep: list[bool] | None = None) -> duckdb.DuckDBPyConnection:
+def _hashes(values: list[int]) -> Hashes:
     con = duckdb.connect()
-    keep = keep if keep is not None else [True] * len(values)
-    con.register("t", pa.table({"h": pa.array(values, type=pa.uint64()), "keep": keep}))
-    return con
-
-
-def _repeat(con: duckdb.DuckDBPyConnection) -> bool:
-    """Compare the kept rows' hashes, counted and read as the engine does."""
-    kept = "(SELECT h FROM t WHERE keep)"
-    low, n = con.execute(f"SELECT {split_sql('h')}, count(*) FROM {kept}").fetchall()[0]
-    low = int(low or 0)  # count_if of no rows is NULL
-    return hashes_repeat(con, kept, "h", (low, int(n) - low))
-
-
-def _plain(values: list[int], keep: list[bool]) -> bool:
-    kept = [v for v, k in zip(values, keep, strict=True) if k]
-    return len(set(kept)) < len(kept)
+    con.register("t", pa.table({"h": pa.array(values, type=pa.uint64())}))
+    return Hashes(con, "t", "h", len(values))
 
 
 @pytest.mark.parametrize(("values", "expected"), [
-    ([1, 2, 3, TOP_BIT, TOP_BIT + 1], False),
+    ([1, 2, 3, TOP, TOP + 1], False),
     ([7, 3, 7], True),                                  # a repeat below the top bit
-    ([TOP_BIT + 9, 4, TOP_BIT + 9], True),              # a repeat from the top bit up
-    ([5, TOP_BIT + 5, 2**64 - 1, 0], False),            # the same low bits, not the same hash
+    ([TOP + 9, 4, TOP + 9], True),                      # a repeat from the top bit up
+    ([5, TOP + 5, 2**64 - 1, 0], False),                # the same low bits, not the same hash
     ([2**64 - 1, 0, 2**64 - 1], True),                  # the extremes
     ([], False),
 ])
 def test_repeats_found_in_either_half(values: list[int], expected: bool) -> None:
-    assert _repeat(_table(values)) is expected
-    assert _plain(values, [True] * len(values)) is expected
+    hashes = _hashes(values)
+    assert sorted(np.concatenate(hashes.halves).tolist()) == sorted(values)
+    assert all(v < TOP for v in hashes.halves[0]) and all(v >= TOP for v in hashes.halves[1])
+    assert hashes.repeat() is expected
+    assert (len(set(values)) < len(values)) is expected
 
 
-def test_rows_left_out_of_the_relation_are_not_compared() -> None:
-    values = [11, 11, TOP_BIT + 3, TOP_BIT + 3, 12]
-    keep = [True, False, False, True, True]
-    assert _repeat(_table(values, keep)) is False
-    assert _repeat(_table(values, [True] * 5)) is True
+def test_counts_of_one_hash() -> None:
+    hashes = _hashes([TOP + 4, 4, 4, TOP + 4, TOP + 4, 9])
+    assert [hashes.count(v) for v in (4, TOP + 4, 9, 5, TOP)] == [2, 3, 1, 0, 0]
 
 
 def test_batches_across_the_stream_match_a_set(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,13 +51,14 @@ def test_batches_across_the_stream_match_a_set(monkeypatch: pytest.MonkeyPatch) 
         values = [int(v) for v in drawn]
         if trial % 2:
             values[int(rng.integers(0, n))] = values[0]  # a repeat (of itself when n = 1: no repeat)
-        keep = [bool(k) for k in rng.integers(0, 2, n)] if trial % 3 == 0 else [True] * n
-        assert _repeat(_table(values, keep)) is _plain(values, keep), (values, keep)
+        hashes = _hashes(values)
+        assert hashes.count(values[-1]) == values.count(values[-1])
+        assert hashes.repeat() is (len(set(values)) < len(values)), values
 
 
-def test_halves_that_do_not_match_the_rows_stop() -> None:
-    con = _table([1, 2, TOP_BIT])
-    with pytest.raises(RuntimeError, match="hashes read"):
-        hashes_repeat(con, "t", "h", (1, 2))
-    with pytest.raises(RuntimeError, match="hashes read"):
-        hashes_repeat(con, "t", "h", (2, 2))
+def test_rows_that_do_not_match_the_count_stop() -> None:
+    con = duckdb.connect()
+    con.register("t", pa.table({"h": pa.array([1, 2, TOP], type=pa.uint64())}))
+    for rows in (2, 4):
+        with pytest.raises(RuntimeError, match="rows counted"):
+            Hashes(con, "t", "h", rows)

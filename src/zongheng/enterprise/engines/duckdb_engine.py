@@ -45,7 +45,7 @@ from zongheng.enterprise.columns import (
     NUMBER_KEYS,
     _normal,
 )
-from zongheng.enterprise.engines.hash_duplicates import hashes_repeat, split_sql
+from zongheng.enterprise.engines.hash_duplicates import Hashes
 from zongheng.enterprise.engines.summary import GradeSummary, check_columns
 from zongheng.enterprise.muyun import _BITS, _EPS, _as_rule, _d_list, _show, distribution_frame
 from zongheng.enterprise.rule import GRADES, GradingRule
@@ -490,20 +490,22 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     for b, branch in enumerate(rule.branches):
         needed = dict.fromkeys(c for code in rule.branch_weights(branch) for c in rule.formulas[code][:2])
         needs.extend((b, key) for key in needed)
-    # count_if of a condition, not count(*) FILTER: the same counts at less CPU in one pass.
-    counts_sql = [f"count_if({cond})" for _, cond, _, _, _ in tests]
+    # count_if of a condition, not count(*) FILTER: the same counts at less CPU in one pass. The
+    # identifiers are not read here: blank ones are counted from their hashes (below).
+    counts_sql = [f"count_if({cond})" for _, cond, _, _, _ in tests[1:]]
     counts_sql += [f"count_if(branch_no = {b})" for b in range(len(rule.branches))]
     counts_sql += [f"count_if(branch_no = {b} AND {key}__blank)" for b, key in needs if key in found]
     counts_sql.append("count(*)")
     counts_sql.append("count_if(land_area__blank)" if "land_area" in found else "0")
-    # Duplicated identifiers: distinct 64-bit hashes prove distinct identifiers. This scan counts
-    # the hashes of each half (see hash_duplicates), sorted once every identifier is known to be
-    # there. Equal hashes (a duplicate, or a collision: ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled below
-    # by comparing the identifiers themselves.
-    counts_sql.append(split_sql("id__hash"))
     got = con.execute(f"SELECT {', '.join(counts_sql)} FROM firms").fetchall()[0]
     got = tuple(0 if v is None else v for v in got)  # count_if of no rows is NULL
-    row, low = got[:-1], int(got[-1])
+    # Every identifier's hash (see hash_duplicates): a blank identifier has the empty text's, as
+    # may another by chance (≈ 5 × 10⁻¹² at 10⁸ firms), so any is counted again exactly.
+    hashes = Hashes(con, "firms", "id__hash", int(got[-2]))
+    blank = hashes.count(con.execute("SELECT hash('')").fetchall()[0][0])
+    if blank:
+        blank = con.execute("SELECT count_if(id__blank) FROM firms").fetchall()[0][0]
+    row = (blank, *got)
     n_tests = len(tests)
     problems: list[Problem] = []
 
@@ -550,8 +552,9 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
             fresh = [p for p in problems[before:] if p not in problems[:before]]
             problems[before:] = fresh
     if not problems:
-        # No identifier is blank here (a blank one is a problem above): every row is compared.
-        hashed = hashes_repeat(con, "firms", "id__hash", (low, int(row[-2]) - low))
+        # Distinct hashes prove distinct identifiers. Equal ones (a duplicate, or a collision:
+        # ≈ 3 × 10⁻⁴ at 10⁸ firms) are settled by comparing the identifiers themselves.
+        hashed = hashes.repeat()
         dup = con.execute("SELECT count(*) - count(DISTINCT id) FROM firms_raw WHERE id <> ''").fetchone() \
             if hashed else None
         if dup and dup[0]:
