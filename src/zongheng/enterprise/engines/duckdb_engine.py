@@ -470,6 +470,7 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     """Raise DataError naming the bad cells (at most MAX_LISTED per kind and column); return the rows."""
     id_col = found.get("id", found.get("name"))
     tests: list[tuple[str, str, str, str, dict]] = []  # (kind, condition, column, raw value, params)
+    # First, and not in the counts' scan: blank identifiers are counted from their hashes.
     tests.append(("muyun_ent_missing_id", "id__blank", id_col, "id", {}))
     tests.append(("muyun_ent_bad_scale", "scale IS NULL", found["scale"], "scale__raw", {}))
     for key in NUMBER_KEYS:
@@ -490,8 +491,8 @@ def _check(con: duckdb.DuckDBPyConnection, found: dict[str, str], columns: dict[
     for b, branch in enumerate(rule.branches):
         needed = dict.fromkeys(c for code in rule.branch_weights(branch) for c in rule.formulas[code][:2])
         needs.extend((b, key) for key in needed)
-    # count_if of a condition, not count(*) FILTER: the same counts at less CPU in one pass. The
-    # identifiers are not read here: blank ones are counted from their hashes (below).
+    # count_if of a condition, not count(*) FILTER: the same counts at less CPU in one pass (the
+    # identifiers not read).
     counts_sql = [f"count_if({cond})" for _, cond, _, _, _ in tests[1:]]
     counts_sql += [f"count_if(branch_no = {b})" for b in range(len(rule.branches))]
     counts_sql += [f"count_if(branch_no = {b} AND {key}__blank)" for b, key in needs if key in found]
