@@ -10,7 +10,8 @@ includes the ranks —, the summary and the D firms' scores it looks up, the mov
 timed by wrapping them in this process: nothing is changed but the clock around them. To compare
 two versions, run this file alternately with ``PYTHONPATH`` on each version's ``src`` (e.g. a
 ``git worktree`` of the base), on a quiet machine: its time drifts by tens of per cent within
-minutes, so quote pairs run side by side. Make the table with
+minutes, so quote pairs run side by side (``bench_grade_rounds.py`` runs the rounds and gives the
+medians). Make the table with
 ``zongheng.enterprise.generator.write_synthetic(path, n, seed=1)`` (10⁸ firms: ≈ 90 s, 3.9 GB).
 """
 
