@@ -1021,7 +1021,7 @@ class _Grading:
         """
         scores = ", ".join(_ident(c + "_score") for c in self.codes)
         source = "scored_out" if self.recompute else "scored JOIN firm_text USING (__rn)"
-        where, params = _rows_in("__rn", [int(r) for r in rows])
+        where, params = _rows_in("__rn", np.asarray(rows, dtype=np.int64).tolist())
         return self.con.execute(f"SELECT id, {scores} FROM {source} WHERE {where}", params).df()
 
     def rows_ranked(self, ranks: np.ndarray) -> np.ndarray:
